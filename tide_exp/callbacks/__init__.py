@@ -1,0 +1,5 @@
+"""Lightning callbacks."""
+
+from tide_exp.callbacks.generation_metrics import GenerationMetricsCallback
+
+__all__ = ["GenerationMetricsCallback"]

@@ -1,0 +1,26 @@
+"""OmegaConf resolvers used by conf/ (registered on import of the entry points)."""
+
+from __future__ import annotations
+
+from omegaconf import OmegaConf
+
+
+def _sweep_group(mode: str, sweep_dir: str) -> str | None:
+    """W&B group: the sweep folder in a multirun (the same for every job), none for a single run."""
+    return sweep_dir.replace("/", "_") if str(mode).endswith("MULTIRUN") else None
+
+
+def _run_name(model: str, overrides: str) -> str:
+    """W&B run name: the model slug, then the job's overrides (``model=...`` is left out)."""
+    rest = ",".join(o for o in str(overrides).split(",") if o and not o.startswith("model="))
+    return f"{model}:{rest}" if rest else str(model)
+
+
+RESOLVERS = {"tide_sweep_group": _sweep_group, "tide_run_name": _run_name}
+
+
+def register_resolvers() -> None:
+    """Register the ``${tide_*:...}`` resolvers once per process."""
+    for name, fn in RESOLVERS.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn)

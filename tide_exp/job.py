@@ -1,0 +1,73 @@
+"""One Hydra job around :func:`run`: status file, clear errors, soft failure in sweeps."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from tide_exp.errors import TideError
+from tide_exp.reporting.atomic import atomic_write_json
+
+log = logging.getLogger("tide_exp")
+
+
+def _is_multirun() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def _finish_wandb() -> None:
+    import wandb
+
+    if wandb.run is not None:
+        wandb.finish()
+
+
+def _free_accelerator_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def run_job(cfg: DictConfig) -> float | None:
+    """Run one job, write ``status.json`` in its folder, and return ``cfg.optimized_metric``.
+
+    A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
+    line on stderr and exit code 1 in a single run. In a multirun every failure, out-of-memory
+    included, is logged with its traceback and recorded, and the sweep goes on.
+    """
+    from tide_exp.run import run
+
+    output_dir = Path(cfg.paths.output_dir)
+    status = {"model": cfg.model.name, "overrides": HydraConfig.get().overrides.task if HydraConfig.initialized() else []}
+    try:
+        metrics, _ = run(cfg)
+        atomic_write_json(output_dir / "status.json", {**status, "status": "ok", "error": None})
+        objective = cfg.get("optimized_metric")
+        return metrics.get(objective) if objective else None
+    except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed
+        expected = isinstance(err, TideError)
+        message = str(err) if expected else f"{type(err).__name__}: {err}"
+        atomic_write_json(output_dir / "status.json", {**status, "status": "failed", "error": message})
+        if expected:
+            log.error(message)
+        else:
+            log.error("job failed:\n%s", traceback.format_exc())
+        if _is_multirun():
+            return None
+        if expected:
+            print(f"error: {message}", file=sys.stderr)
+            sys.exit(1)
+        raise
+    finally:
+        _finish_wandb()
+        _free_accelerator_memory()

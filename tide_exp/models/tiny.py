@@ -1,0 +1,86 @@
+"""A tiny random causal LM and a small BPE tokenizer, for tests and for debugging the pipeline.
+
+Nothing is downloaded: the tokenizer is trained in a second on the embedded sample corpus and the
+model is built from a transformers config with random weights, so every code path (chat template,
+LoRA, generation, saving) runs in seconds on a CPU.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFast
+
+from tide_exp.models.loading import LoadedModel, ensure_pad_token
+
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] "
+    "+ '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+
+@functools.lru_cache(maxsize=4)
+def _train_tokenizer(vocab_size: int) -> Tokenizer:
+    from tide_exp.data.tide_folder import load_tide_folder
+
+    texts = [t for ex in load_tide_folder() for t in (ex.user_input, ex.reference_response)]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return tokenizer
+
+
+def build_tiny_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer with a ChatML chat template, ``<|im_end|>`` as eos and pad."""
+    return PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(_train_tokenizer(vocab_size).to_str()),  # a copy: callers may mutate it
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|im_end|>",
+        unk_token="<|endoftext|>",
+        chat_template=CHATML_TEMPLATE,
+    )
+
+
+def build_tiny_random_model(
+    model_type: str = "llama",
+    hidden_size: int = 32,
+    num_hidden_layers: int = 2,
+    num_attention_heads: int = 4,
+    num_key_value_heads: int = 2,
+    intermediate_size: int = 64,
+    vocab_size: int = 512,
+    seed: int = 0,
+) -> LoadedModel:
+    """A randomly initialised causal LM of ``model_type`` (llama, qwen2, phi3, ...) and its tokenizer."""
+    tokenizer = build_tiny_tokenizer(vocab_size)
+    config = AutoConfig.for_model(
+        model_type,
+        hidden_size=hidden_size,
+        num_hidden_layers=num_hidden_layers,
+        num_attention_heads=num_attention_heads,
+        num_key_value_heads=num_key_value_heads,
+        intermediate_size=intermediate_size,
+        vocab_size=len(tokenizer),
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_config(config)
+    model.name_or_path = f"tiny-random-{model_type}"
+    ensure_pad_token(tokenizer, model)
+    return LoadedModel(model, tokenizer, source=f"random {model_type} ({hidden_size}x{num_hidden_layers})")

@@ -1,0 +1,101 @@
+"""LoRA fine-tuning of a causal LM inside a LightningModule."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from peft import LoraConfig, PeftModel, get_peft_model
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+log = logging.getLogger(__name__)
+
+
+def build_peft_model(model: PreTrainedModel, lora_config: LoraConfig, gradient_checkpointing: bool = False) -> PeftModel:
+    """Wrap ``model`` with LoRA adapters; only the adapters are trainable.
+
+    Raises:
+        ValueError: A ``target_modules`` name matches no layer of this architecture.
+    """
+    if gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.enable_input_require_grads()
+    return get_peft_model(model, lora_config)
+
+
+def count_parameters(model: torch.nn.Module) -> tuple[int, int]:
+    """(total, trainable) parameter counts."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return total, trainable
+
+
+class LoraCausalLMModule(pl.LightningModule):
+    """A causal LM with LoRA adapters, trained on prompt-masked replies.
+
+    Args:
+        model: The base model (loaded by the model config's loader).
+        tokenizer: Its tokenizer; used by the generation callback.
+        lora_config: peft LoRA settings (conf/lora/).
+        optimizer: Partial optimizer, called with the trainable parameters.
+        scheduler: Partial ``(optimizer, num_training_steps)`` -> LR scheduler, or ``None``.
+        gradient_checkpointing: Trade compute for activation memory.
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        lora_config: LoraConfig,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        scheduler: Callable[..., Any] | None = None,
+        gradient_checkpointing: bool = False,
+    ) -> None:
+        super().__init__()
+        self.model = build_peft_model(model, lora_config, gradient_checkpointing)
+        self.tokenizer = tokenizer
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        # Checkpoints hold the adapters only, so the frozen base weights are absent on load.
+        self.strict_loading = False
+        self.total_params, self.trainable_params = count_parameters(self.model)
+
+    def on_fit_start(self) -> None:
+        share = 100 * self.trainable_params / self.total_params
+        log.info("parameters: %s total, %s trainable (%.3f%%)", f"{self.total_params:,}", f"{self.trainable_params:,}", share)
+        for logger in self.loggers:
+            logger.log_hyperparams({"params/total": self.total_params, "params/trainable": self.trainable_params})
+
+    def forward(self, **batch: torch.Tensor) -> Any:
+        return self.model(**batch)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.model(**batch).loss
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        return loss
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.model(**batch).loss
+        self.log("val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0], sync_dist=True)
+        return loss
+
+    def on_validation_epoch_end(self) -> None:
+        loss = self.trainer.callback_metrics.get("val/loss")
+        if loss is not None:
+            self.log("val/perplexity", math.exp(min(float(loss), 50.0)), sync_dist=True)
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(params=[p for p in self.model.parameters() if p.requires_grad])
+        if self.scheduler_factory is None:
+            return optimizer
+        scheduler = self.scheduler_factory(optimizer=optimizer, num_training_steps=self.trainer.estimated_stepping_batches)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Keep only the trainable (adapter) weights: megabytes instead of the whole base model."""
+        trainable = {name for name, p in self.named_parameters() if p.requires_grad}
+        checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in trainable}

@@ -1,0 +1,1 @@
+"""Writing run outputs (atomically) and summarising runs and sweeps."""

@@ -1,0 +1,54 @@
+"""Hydra callback: at the end of a multirun, list every job with its status and headline numbers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
+    """One row per job folder under ``sweep_dir``: status, error, and zs/ft metric means."""
+    rows = []
+    for status_file in sorted(sweep_dir.glob("*/status.json"), key=lambda p: (len(p.parent.name), p.parent.name)):
+        status = json.loads(status_file.read_text(encoding="utf-8"))
+        row = {"job": status_file.parent.name, **status}
+        results_file = status_file.parent / "results.json"
+        if results_file.is_file():
+            final = json.loads(results_file.read_text(encoding="utf-8")).get("final", {})
+            row["metrics"] = {k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))}
+        rows.append(row)
+    return rows
+
+
+def format_summary(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table of the jobs."""
+    lines = ["| job | model | status | overrides | detail |", "|---|---|---|---|---|"]
+    for row in rows:
+        if row["status"] == "ok":
+            detail = ", ".join(f"{k}={v:.3f}" for k, v in sorted(row.get("metrics", {}).items()))
+        else:
+            detail = (row.get("error") or "").replace("|", "\\|")
+        lines.append(f"| {row['job']} | {row['model']} | {row['status']} | {' '.join(row.get('overrides', []))} | {detail} |")
+    return "\n".join(lines) + "\n"
+
+
+class SweepSummaryCallback(Callback):
+    """Writes ``summary.json`` and ``summary.md`` in the sweep folder and prints the table."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        rows = collect_jobs(sweep_dir)
+        atomic_write_json(sweep_dir / "summary.json", rows)
+        table = format_summary(rows)
+        atomic_write_text(sweep_dir / "summary.md", table)
+        failed = sum(r["status"] != "ok" for r in rows)
+        log.info("sweep summary (%d jobs, %d failed) in %s\n%s", len(rows), failed, sweep_dir / "summary.md", table)

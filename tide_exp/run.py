@@ -1,0 +1,125 @@
+"""``run(cfg)``: build everything from the composed config, fine-tune, evaluate, write results."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from tide_exp.callbacks import GenerationMetricsCallback
+from tide_exp.config import register_resolvers
+from tide_exp.reporting.atomic import atomic_write_json
+
+log = logging.getLogger(__name__)
+
+
+def instantiate_children(group: DictConfig | None) -> list[Any]:
+    """Instantiate each child of a named dict (callbacks, loggers) that has a ``_target_``."""
+    return [instantiate(child) for child in (group or {}).values() if isinstance(child, DictConfig) and "_target_" in child]
+
+
+def build(node: DictConfig, **runtime: Any) -> Any:
+    """Instantiate ``node`` with objects that exist only at run time (models, tokenizers).
+
+    They are passed to the constructor directly rather than merged into the config, which would
+    try (and fail) to turn dataclasses such as ``LoraConfig`` into config nodes.
+    """
+    return instantiate(node, _partial_=True)(**runtime)
+
+
+def save_adapter(module: pl.LightningModule, target: Path) -> Path:
+    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically."""
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".adapter-"))
+    try:
+        module.model.save_pretrained(tmp)
+        module.tokenizer.save_pretrained(tmp)
+        tmp.chmod(0o755)  # mkdtemp creates 0700
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
+    """Fine-tune and evaluate one model as the config says.
+
+    Returns:
+        ``(metrics, objects)``: flat metrics (``zs/gen/rouge_l``, ``ft/gen/cosine``, ``val/loss``...)
+        and the built objects (``trainer``, ``module``, ``datamodule``, ``results``) for tests.
+    """
+    register_resolvers()
+    started = time.perf_counter()
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    pl.seed_everything(cfg.seed, workers=True)
+
+    log.info("loading model %s", cfg.model.name)
+    loaded = instantiate(cfg.model.loader)
+    load_s = time.perf_counter() - started
+    log.info("loaded %s in %.1f s", loaded.source, load_s)
+    chat = build(cfg.model.chat, tokenizer=loaded.tokenizer)
+    datamodule = build(cfg.data, chat=chat)
+    module = build(cfg.module, model=loaded.model, tokenizer=loaded.tokenizer, lora_config=instantiate(cfg.lora))
+    callbacks = instantiate_children(cfg.get("callbacks"))
+    loggers = instantiate_children(cfg.get("logger"))
+    for logger in loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+
+    fit_start = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule)
+    fit_s = time.perf_counter() - fit_start
+
+    adapter_dir = save_adapter(module, output_dir / "adapter") if trainer.is_global_zero else None
+    generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
+    phases = generation.results if generation else {}
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    for phase in ("zs", "ft"):
+        for name, values in phases.get(phase, {}).get("metrics", {}).items():
+            metrics[f"{phase}/gen/{name}"] = values["mean"]
+    results = {
+        "status": "ok",
+        "model": {
+            "name": cfg.model.name,
+            "display_name": cfg.model.display_name,
+            "hf_id": cfg.model.hf_id,
+            "source": loaded.source,
+        },
+        "phases": phases,
+        "final": metrics,
+        "params": {"total": module.total_params, "trainable": module.trainable_params},
+        "data": {
+            "train_examples": len(datamodule.train_examples),
+            "eval_examples": len(datamodule.eval_examples),
+            "eval_prompts": generation.num_prompts if generation else 0,
+        },
+        "timings": {
+            "load_s": round(load_s, 2),
+            "fit_s": round(fit_s, 2),
+            "total_s": round(time.perf_counter() - started, 2),
+        },
+        "environment": {"python": platform.python_version(), "torch": _version("torch"), "transformers": _version("transformers"), "peft": _version("peft")},
+        "outputs": {
+            "adapter": str(adapter_dir) if adapter_dir else None,
+            "generations": str(generation.generations_path) if generation else None,
+        },
+    }
+    if trainer.is_global_zero:
+        atomic_write_json(output_dir / "results.json", results)
+    return metrics, {"trainer": trainer, "module": module, "datamodule": datamodule, "results": results, "loaded": loaded}
+
+
+def _version(package: str) -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version(package)
