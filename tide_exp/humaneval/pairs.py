@@ -85,9 +85,7 @@ def resolve_model(name: str, runs: list[Run]) -> Run:
             f"model {name!r} matches {len(matches)} runs; name one by its label or dir "
             f"(available: {available})"
         )
-    raise SurveyConfigError(
-        f"model {name!r} is in none of the runs given; available: {available}"
-    )
+    raise SurveyConfigError(f"model {name!r} is in none of the runs given; available: {available}")
 
 
 def resolve_pairs(pairs: list[tuple[str, str]] | None, runs: list[Run]) -> list[tuple[Run, Run]]:

@@ -38,13 +38,25 @@ def survey_txt(
     intro: str = INTRO,
 ) -> str:
     """Render the key's items as a Qualtrics Advanced Format TXT survey (no model names)."""
-    lines = ["[[AdvancedFormat]]", "", "[[Block:Introduction]]", "", "[[Question:DB]]",
-             "[[ID:INTRO]]", _inline(intro), ""]
+    lines = [
+        "[[AdvancedFormat]]",
+        "",
+        "[[Block:Introduction]]",
+        "",
+        "[[Question:DB]]",
+        "[[ID:INTRO]]",
+        _inline(intro),
+        "",
+    ]
     for item_id, rows in key.groupby("item_id", sort=False):
         rows = rows.sort_values("slot")
         prompt = rows["prompt"].iloc[0]
         lines += [
-            "[[PageBreak]]", "", f"[[Block:{item_id}]]", "", "[[Question:Matrix]]",
+            "[[PageBreak]]",
+            "",
+            f"[[Block:{item_id}]]",
+            "",
+            "[[Question:Matrix]]",
             f"[[ID:{item_id}]]",
             f"<b>Message:</b> {_inline(prompt)}<br><br>{_inline(question)}",
             "[[Choices]]",
@@ -71,8 +83,15 @@ def parse_survey_txt(text: str) -> pd.DataFrame:
             mode = None
         elif mode == "choices" and line:
             slot += 1
-            rows.append({"question_id": f"{item_id}_{slot}", "item_id": item_id,
-                         "slot": slot, "prompt": prompt, "response": _restore(line)})
+            rows.append(
+                {
+                    "question_id": f"{item_id}_{slot}",
+                    "item_id": item_id,
+                    "slot": slot,
+                    "prompt": prompt,
+                    "response": _restore(line),
+                }
+            )
         elif item_id and mode is None and line.startswith("<b>Message:</b> "):
             prompt = _restore(line[len("<b>Message:</b> ") :].rsplit("<br><br>", 1)[0])
     return pd.DataFrame(rows)

@@ -167,10 +167,17 @@ def build_key(pairs: list[tuple[Run, Run]], spec: SurveySpec) -> pd.DataFrame:
                 for cond in ("zs", "ft")
             ]
             replies.append(
-                {**replies[0], "side": "reference", "model": "reference",
-                 "model_slug": "reference", "display_name": "Reference",
-                 "condition": "reference", "text": base["reference"], "epoch": None,
-                 "phase": "reference"}
+                {
+                    **replies[0],
+                    "side": "reference",
+                    "model": "reference",
+                    "model_slug": "reference",
+                    "display_name": "Reference",
+                    "condition": "reference",
+                    "text": base["reference"],
+                    "epoch": None,
+                    "phase": "reference",
+                }
                 | {k: np.nan for k in replies[0] if k.startswith("score_")}
             )
             order = rng.permutation(len(replies))
@@ -191,8 +198,9 @@ def build_key(pairs: list[tuple[Run, Run]], spec: SurveySpec) -> pd.DataFrame:
         item_no += 0 if is_attention else 1
         item_id = ATTENTION_ID if is_attention else f"I{item_no:02d}"
         for slot, reply in enumerate(item, start=1):
-            rows.append({"question_id": f"{item_id}_{slot}", "item_id": item_id,
-                         "slot": slot, **reply})
+            rows.append(
+                {"question_id": f"{item_id}_{slot}", "item_id": item_id, "slot": slot, **reply}
+            )
     key = pd.DataFrame(rows)
     if "expected" not in key:
         key["expected"] = np.nan

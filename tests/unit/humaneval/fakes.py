@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,14 @@ import pandas as pd
 
 from tide_exp.humaneval.pairs import STUDY_PAIRS
 
-THEMES = ["panic", "grief_anger", "depression", "abuse_memory", "noise_social_anxiety",
-          "substance_use"]
+THEMES = [
+    "panic",
+    "grief_anger",
+    "depression",
+    "abuse_memory",
+    "noise_social_anxiety",
+    "substance_use",
+]
 STUDY_SLUGS = [slug for pair in STUDY_PAIRS for slug in pair]
 
 
@@ -27,16 +34,27 @@ def write_run(run_dir: Path, slug: str, n_per_theme: int = 3, display: str | Non
         for t, theme in enumerate(THEMES):
             for j in range(n_per_theme):
                 eid = f"p{t:04d}-d{j:02d}"
-                text = f"{slug} {phase} reply to {eid}.\nSecond line & <b>tag</b>, [[x]]"
-                lines.append(json.dumps({
-                    "phase": phase, "epoch": epoch, "model": slug, "example_id": eid,
-                    "persona_id": f"p{t:04d}", "theme": theme,
-                    "prompt": f"I feel awful ({theme} {j}), what do I do?",
-                    "reference": f"Reference reply for {eid}.",
-                    "prediction": text,
-                    "scores": {"rouge_l": (hash((slug, phase, eid)) % 100) / 100,
-                               "cosine": 0.5 if phase == "zs" else 0.7},
-                }))
+                code = zlib.crc32(f"{slug}|{phase}|{eid}".encode()) % 10**8
+                text = f"Reply {code:08d} to {eid}.\nSecond line & <b>tag</b>, [[x]]"
+                lines.append(
+                    json.dumps(
+                        {
+                            "phase": phase,
+                            "epoch": epoch,
+                            "model": slug,
+                            "example_id": eid,
+                            "persona_id": f"p{t:04d}",
+                            "theme": theme,
+                            "prompt": f"I feel awful ({theme} {j}), what do I do?",
+                            "reference": f"Reference reply for {eid}.",
+                            "prediction": text,
+                            "scores": {
+                                "rouge_l": (code % 100) / 100,
+                                "cosine": 0.5 if phase == "zs" else 0.7,
+                            },
+                        }
+                    )
+                )
     (run_dir / "generations.jsonl").write_text("\n".join(lines) + "\n")
     return run_dir
 
@@ -49,8 +67,9 @@ def write_sweep(root: Path, slugs: list[str] | None = None, n_per_theme: int = 3
     return sweep
 
 
-def synthetic_ratings(key: pd.DataFrame, n_raters: int = 100, seed: int = 0,
-                      boosted_model: str = "qwen2_5_3b") -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic_ratings(
+    key: pd.DataFrame, n_raters: int = 100, seed: int = 0, boosted_model: str = "qwen2_5_3b"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Wide ratings (one row per rater, Qualtrics-like columns) plus gold scores.
 
     Planted: raters aged >= 60 rate ``boosted_model`` 1.5 points higher; rater ``R_flat``
@@ -59,8 +78,10 @@ def synthetic_ratings(key: pd.DataFrame, n_raters: int = 100, seed: int = 0,
     """
     rng = np.random.default_rng(seed)
     rated = key[key["condition"] != "attention"]
-    gold = pd.Series(rng.choice([1, 2, 3, 4, 5], size=len(rated)).astype(float),
-                     index=rated["question_id"].to_numpy())
+    gold = pd.Series(
+        rng.choice([1, 2, 3, 4, 5], size=len(rated)).astype(float),
+        index=rated["question_id"].to_numpy(),
+    )
     gold_frame = pd.DataFrame({"question_id": gold.index, "gold": gold.to_numpy()})
     rows = []
     for r in range(n_raters):
@@ -68,10 +89,14 @@ def synthetic_ratings(key: pd.DataFrame, n_raters: int = 100, seed: int = 0,
         age = int(rng.integers(18, 80))
         bias = rng.normal(0, 0.3)
         row = {
-            "ResponseId": rid, "Duration (in seconds)": float(rng.uniform(15, 60) * 60),
-            "Finished": "True", "Progress": 100, "age": age,
-            "education": rng.choice(["High school", "Bachelor's degree", "Master's degree",
-                                     "Doctorate"]),
+            "ResponseId": rid,
+            "Duration (in seconds)": float(rng.uniform(15, 60) * 60),
+            "Finished": "True",
+            "Progress": 100,
+            "age": age,
+            "education": rng.choice(
+                ["High school", "Bachelor's degree", "Master's degree", "Doctorate"]
+            ),
             "gender": rng.choice(["Woman", "Man"]),
             "region": rng.choice(["Northeast", "Midwest", "South", "West"]),
             "race": rng.choice(["White", "Black", "Asian", "Hispanic"]),
