@@ -60,9 +60,14 @@ def build_tiny_random_model(
     num_key_value_heads: int = 2,
     intermediate_size: int = 64,
     vocab_size: int = 512,
+    initializer_range: float = 0.2,
     seed: int = 0,
 ) -> LoadedModel:
-    """A randomly initialised causal LM of ``model_type`` (llama, qwen2, phi3, ...) and its tokenizer."""
+    """A randomly initialised causal LM of ``model_type`` (llama, qwen2, phi3, ...) and its tokenizer.
+
+    ``initializer_range`` is ten times the usual 0.02: with frozen embeddings of hidden size 32,
+    the usual scale caps the logits near zero and no adapter could fit anything.
+    """
     tokenizer = build_tiny_tokenizer(vocab_size)
     config = AutoConfig.for_model(
         model_type,
@@ -77,6 +82,7 @@ def build_tiny_random_model(
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
+        initializer_range=initializer_range,
     )
     with torch.random.fork_rng():
         torch.manual_seed(seed)

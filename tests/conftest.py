@@ -1,0 +1,76 @@
+"""Shared fixtures: offline environment, Hydra state, a tiny random model, composed configs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF_DIR = ROOT / "conf"
+TEST_CONF_DIR = ROOT / "tests" / "configs"
+ASSETS = ROOT / "tests" / "assets"
+
+# Settings every tiny run shares: small data, few prompts, short replies, no W&B.
+TINY_OVERRIDES = [
+    "model=tiny_llama",
+    "logger=csv",
+    "trainer.max_epochs=2",
+    "data.max_train_examples=16",
+    "data.max_eval_examples=8",
+    "data.batch_size=4",
+    "eval.num_prompts=4",
+    "eval.max_new_tokens=8",
+]
+
+
+@pytest.fixture(autouse=True)
+def offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No network, no W&B account, quiet tokenizers, fixed seed."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
+    torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def clear_hydra() -> None:
+    yield
+    GlobalHydra.instance().clear()
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    """A 2-layer random Llama with the project's tiny BPE tokenizer (fresh per session)."""
+    from tide_exp.models.tiny import build_tiny_random_model
+
+    return build_tiny_random_model()
+
+
+@pytest.fixture
+def compose_cfg(tmp_path: Path):
+    """Compose the root config like `python -m tide_exp` would, writing into ``tmp_path``."""
+
+    def _compose(*overrides: str, tiny: bool = True) -> DictConfig:
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+            cfg = compose(
+                "config",
+                overrides=[f"hydra.searchpath=[file://{TEST_CONF_DIR}]", *(TINY_OVERRIDES if tiny else []), *overrides],
+                return_hydra_config=True,
+            )
+        HydraConfig().set_config(cfg)
+        with open_dict(cfg):
+            cfg.paths.output_dir = str(tmp_path)
+            cfg.paths.cache_dir = os.environ.get("TIDE_EXP_CACHE")
+            del cfg.hydra  # a real job's config has no hydra node; HydraConfig still resolves ${hydra:...}
+        return cfg
+
+    return _compose
