@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tide_exp.humaneval import atomic
+from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.pairs import resolve_pairs
 from tide_exp.humaneval.qualtrics import survey_txt
 from tide_exp.humaneval.runs import load_runs
@@ -59,15 +60,14 @@ def build_survey(
 
 def read_key(path: str | Path) -> pd.DataFrame:
     """Load a key.csv written by :func:`build_survey`."""
-    from tide_exp.humaneval.errors import SurveyInputError
-
     path = Path(path)
     if not path.is_file():
         raise SurveyInputError(path, "no such file", "pass the key.csv that `build` wrote")
     try:
         key = pd.read_csv(path, dtype={"example_id": str, "persona_id": str})
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SurveyInputError(path, f"unreadable CSV ({exc})", "restore the file `build` wrote")
+        problem = f"unreadable CSV ({exc})"
+        raise SurveyInputError(path, problem, "restore the file `build` wrote") from None
     need = {"question_id", "item_id", "model", "condition", "scenario"}
     if missing := need - set(key.columns):
         raise SurveyInputError(

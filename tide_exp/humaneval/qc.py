@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tide_exp.humaneval import atomic
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.ratings import Ratings
 
@@ -218,3 +219,19 @@ def qc_report_json(result: QCResult) -> dict:
         "collected": len(result.raters),
         "kept": len(result.kept),
     }
+
+
+RATINGS_CLEAN = "ratings_clean.csv"
+RATERS = "raters.csv"
+
+
+def write_qc(result: QCResult, out: str | Path, key_path: str | Path | None = None) -> Path:
+    """Write ratings_clean.csv, raters.csv (all raters, ``excluded_at``), qc_report.md/.json."""
+    out = Path(out)
+    atomic.write_csv(out / RATINGS_CLEAN, result.ratings)
+    atomic.write_csv(out / RATERS, result.raters, index=True)
+    atomic.write_text(out / "qc_report.md", qc_report_markdown(result))
+    report = qc_report_json(result)
+    report["key"] = str(Path(key_path).resolve()) if key_path else None
+    atomic.write_json(out / "qc_report.json", report)
+    return out

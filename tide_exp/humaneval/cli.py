@@ -1,0 +1,184 @@
+"""Command line: ``python -m tide_exp.humaneval {build,judge,qc,analyze}``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tide_exp.errors import TideError
+from tide_exp.humaneval.survey import LIKERT_LABELS, QUESTION, SurveySpec
+
+
+def _example_ids(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    if text.startswith("@"):
+        lines = Path(text[1:]).read_text(encoding="utf-8").split()
+        return [t.strip(",") for t in lines if t.strip(",")]
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    from tide_exp.humaneval.build import build_survey
+    from tide_exp.humaneval.pairs import parse_pair, read_pairs_file
+
+    pairs = read_pairs_file(args.pairs) if args.pairs else []
+    pairs += [parse_pair(p) for p in args.pair or []]
+    labels = tuple(args.labels.split("|")) if args.labels else LIKERT_LABELS
+    spec = SurveySpec(
+        seed=args.seed,
+        per_scenario=args.per_scenario,
+        example_ids=_example_ids(args.example_ids),
+        shared_prompts=args.shared_prompts,
+        attention_check=not args.no_attention_check,
+        attention_value=args.attention_value,
+        question=args.question,
+        labels=labels,
+        shuffle_items=not args.no_shuffle_items,
+    )
+    key = build_survey(args.runs, args.out, pairs or None, spec)
+    rated = key[key["condition"] != "attention"]
+    print(
+        f"wrote {args.out}/: {rated['item_id'].nunique()} items, {len(rated)} replies "
+        "(survey.csv, survey_qualtrics.txt for raters; key.csv for you)"
+    )
+
+
+def cmd_judge(args: argparse.Namespace) -> None:
+    from tide_exp.humaneval import atomic
+    from tide_exp.humaneval.build import read_key
+    from tide_exp.humaneval.judge import judge_replies, load_generate
+
+    gold, consistency = judge_replies(
+        read_key(args.key), load_generate(args.generate), n_calls=args.calls
+    )
+    atomic.write_csv(args.out, gold)
+    atomic.write_json(Path(args.out).with_suffix(".consistency.json"), consistency)
+    print(
+        f"wrote {args.out}: {len(gold)} replies; judge consistency (mean Spearman between "
+        f"calls) {consistency['spearman_mean']:.3f}, unparsed answers {consistency['unparsed']}"
+    )
+
+
+def cmd_qc(args: argparse.Namespace) -> None:
+    from tide_exp.humaneval.build import read_key
+    from tide_exp.humaneval.qc import QCRules, qc_report_markdown, read_gold, run_qc, write_qc
+    from tide_exp.humaneval.ratings import read_ratings
+
+    key = read_key(args.key)
+    data = read_ratings(args.ratings, list(key["question_id"]), LIKERT_LABELS, args.demographics)
+    gold = read_gold(args.gold, key) if args.gold else None
+    rules = QCRules(
+        duration_window=None if args.no_window else (args.min_minutes, args.max_minutes),
+        require_attention=not args.no_attention,
+        fast_fraction=args.fast_fraction or None,
+        sigma_max=args.sigma_max,
+        mae_min=args.mae_min,
+    )
+    result = run_qc(data, key, gold, rules)
+    write_qc(result, args.out, args.key)
+    print(qc_report_markdown(result), end="")
+    print(f"wrote {args.out}/ (ratings_clean.csv, raters.csv, qc_report.md, qc_report.json)")
+
+
+def cmd_analyze(args: argparse.Namespace) -> None:
+    from tide_exp.errors import ConfigError
+    from tide_exp.humaneval.analyze import analyze, load_qc_dir
+    from tide_exp.humaneval.build import read_key
+    from tide_exp.humaneval.ratings import read_ratings
+
+    source, key_path = Path(args.source), args.key
+    if source.is_dir():
+        data, recorded = load_qc_dir(source)
+        key_path = key_path or recorded
+    if not key_path:
+        raise ConfigError("pass --key survey/key.csv (the key of the survey that was rated)")
+    key = read_key(key_path)
+    if not source.is_dir():
+        data = read_ratings(source, list(key["question_id"]), LIKERT_LABELS)
+    tables = analyze(data, key, args.out, ci=args.ci, formats=tuple(args.formats.split(",")))
+    sig = tables["demographics"]
+    sig = sig[sig["significant"]] if len(sig) else sig
+    print(
+        f"wrote {args.out}/summary.md and tables/plots; significant demographic effects "
+        f"after Holm: {len(sig)}"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (one sub-command per step)."""
+    p = argparse.ArgumentParser(prog="python -m tide_exp.humaneval", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="run/sweep outputs -> survey + key")
+    b.add_argument("runs", nargs="+", help="run dirs, sweep dirs (multirun/DATE/TIME) or above")
+    b.add_argument("--out", required=True, help="output dir (survey/)")
+    b.add_argument(
+        "--pair",
+        action="append",
+        help="A,B: model slugs, run labels or run dirs "
+        "(repeatable; default: the study's four pairs)",
+    )
+    b.add_argument("--pairs", help="YAML file with `pairs: [[A, B], ...]`")
+    b.add_argument("--seed", type=int, default=42, help="prompt and order seed (study: 42)")
+    b.add_argument("--per-scenario", type=int, default=1, help="prompts per scenario per pair")
+    b.add_argument("--example-ids", help="comma list or @file of example ids instead of a draw")
+    b.add_argument("--shared-prompts", action="store_true", help="same prompts for all pairs")
+    b.add_argument("--no-attention-check", action="store_true")
+    b.add_argument("--attention-value", type=int, default=2, help="rating the check asks for")
+    b.add_argument("--question", default=QUESTION, help="matrix question wording")
+    b.add_argument("--labels", help="five scale labels separated by |")
+    b.add_argument("--no-shuffle-items", action="store_true", help="keep pair/scenario order")
+    b.set_defaults(func=cmd_build)
+
+    j = sub.add_parser("judge", help="gold scores from an LLM judge (3 calls averaged)")
+    j.add_argument("key", help="key.csv from build")
+    j.add_argument("--generate", required=True, help="module:callable, generate(prompts)->list")
+    j.add_argument("--calls", type=int, default=3)
+    j.add_argument("--out", default="gold.csv")
+    j.set_defaults(func=cmd_judge)
+
+    q = sub.add_parser("qc", help="apply the study's rater exclusion rules")
+    q.add_argument("ratings", help="ratings CSV (long, wide or Qualtrics export)")
+    q.add_argument("--key", required=True, help="key.csv from build")
+    q.add_argument("--gold", help="gold scores CSV (question_id,gold) for straight-lining")
+    q.add_argument("--demographics", help="per-rater CSV, e.g. a Prolific export")
+    q.add_argument("--out", required=True, help="output dir (qc/)")
+    q.add_argument("--min-minutes", type=float, default=10.0)
+    q.add_argument("--max-minutes", type=float, default=75.0)
+    q.add_argument("--no-window", action="store_true", help="skip the completion-time window")
+    q.add_argument("--no-attention", action="store_true", help="skip the attention check")
+    q.add_argument(
+        "--fast-fraction",
+        type=float,
+        default=1 / 3,
+        help="too fast: under this fraction of the median time (0: off)",
+    )
+    q.add_argument("--sigma-max", type=float, default=0.6)
+    q.add_argument("--mae-min", type=float, default=0.9)
+    q.set_defaults(func=cmd_qc)
+
+    a = sub.add_parser("analyze", help="Table 4, demographics, plots, metric agreement")
+    a.add_argument("source", help="qc output dir (or a ratings CSV to analyse without QC)")
+    a.add_argument("--key", help="key.csv (default: the one qc recorded)")
+    a.add_argument("--out", required=True, help="output dir (analysis/)")
+    a.add_argument("--ci", choices=["fieller", "bootstrap"], default="fieller")
+    a.add_argument("--formats", default="png,pdf", help="plot formats, comma separated")
+    a.set_defaults(func=cmd_analyze)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; a user-facing error prints one line and exits 2 (no traceback)."""
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except TideError as exc:
+        print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
