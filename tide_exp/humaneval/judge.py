@@ -78,10 +78,13 @@ def judge_replies(
     pairs = {}
     for a, b in combinations(calls.columns, 2):
         both = calls[[a, b]].dropna()
-        rho = stats.spearmanr(both[a], both[b]).statistic if len(both) > 2 else np.nan
-        # Identical constant calls have no rank variance; they agree perfectly.
-        if np.isnan(rho) and len(both) > 2 and both[a].equals(both[b]):
-            rho = 1.0
+        if len(both) < 3:
+            rho = np.nan
+        elif both[a].nunique() < 2 or both[b].nunique() < 2:
+            # No rank variance: identical calls agree perfectly, otherwise undefined.
+            rho = 1.0 if both[a].equals(both[b]) else np.nan
+        else:
+            rho = stats.spearmanr(both[a], both[b]).statistic
         pairs[f"{a}~{b}"] = float(rho)
     consistency = {
         "spearman_mean": float(np.nanmean(list(pairs.values()))) if pairs else float("nan"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from tide_exp.humaneval.survey import scenario_order
@@ -69,7 +68,7 @@ def table4(joined: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
                     "ft_mean": ft,
                     "winner": winner,
                     "ref_mean": ref,
-                    "ref_points": int(np.nan_to_num(ref > zs) + np.nan_to_num(ref > ft)),
+                    "ref_points": int(ref > zs) + int(ref > ft),
                 }
             )
     return pd.DataFrame(rows)

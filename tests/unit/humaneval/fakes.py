@@ -122,6 +122,11 @@ def qualtrics_export(wide: pd.DataFrame) -> str:
     labelled = wide.copy()
     for c in wide.columns:
         if c[:1] == "I" and c[1:3].isdigit():
-            labelled[c] = [f"{v} - label" for v in wide[c]]
+            labelled[c] = [f"{v} - label" if str(v).strip() else "" for v in wide[c]]
     frame = pd.concat([pd.DataFrame([header2, header3]), labelled], ignore_index=True)
     return frame.to_csv(index=False)
+
+
+def constant_judge(prompts: list[str]) -> list[str]:
+    """A deterministic judge for CLI tests: always answers 3."""
+    return ["Rating: 3"] * len(prompts)

@@ -1,0 +1,118 @@
+"""Survey building: the study's design, round trip of survey and key, no model names shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tide_exp.humaneval.build import build_survey
+from tide_exp.humaneval.errors import SurveyConfigError
+from tide_exp.humaneval.qualtrics import parse_survey_txt
+from tide_exp.humaneval.runs import load_runs
+from tide_exp.humaneval.survey import LIKERT_LABELS, SurveySpec
+
+from . import fakes
+
+
+def test_study_design_24_items_of_five_replies(key):
+    rated = key[key["condition"] != "attention"]
+    assert rated["item_id"].nunique() == 24
+    assert rated.groupby("item_id").size().eq(5).all()
+    per_item = rated.groupby("item_id")["condition"].apply(sorted)
+    assert per_item.map(lambda c: c == ["ft", "ft", "reference", "zs", "zs"]).all()
+    # one prompt per scenario per pair set
+    assert rated.groupby(["pair_set", "scenario"])["example_id"].nunique().eq(1).all()
+    assert rated.groupby("pair_set")["scenario"].nunique().eq(6).all()
+    assert (key["condition"] == "attention").sum() == 1
+
+
+def test_key_round_trips_to_generations(key, sweep):
+    runs = {r.label: r for r in load_runs([sweep])}
+    for row in key[key["condition"].isin(["zs", "ft"])].itertuples():
+        gens = runs[row.model].generations
+        src = gens[(gens["phase"] == row.condition) & (gens["example_id"] == row.example_id)]
+        assert src["prediction"].iloc[0] == row.text
+    refs = key[key["condition"] == "reference"]
+    assert all(
+        t == f"Reference reply for {e}."
+        for t, e in zip(refs["text"], refs["example_id"], strict=True)
+    )
+
+
+@pytest.mark.parametrize("reader", ["csv", "txt"])
+def test_rater_files_map_back_to_key(survey_dir, key, reader):
+    if reader == "csv":
+        shown = pd.read_csv(survey_dir / "survey.csv").rename(columns={"response": "text"})
+    else:
+        txt = (survey_dir / "survey_qualtrics.txt").read_text()
+        assert txt.startswith("[[AdvancedFormat]]")
+        assert all(f"{i} - {lab}" in txt for i, lab in enumerate(LIKERT_LABELS, 1))
+        shown = parse_survey_txt(txt).rename(columns={"response": "text"})
+    merged = shown.merge(key, on="question_id", suffixes=("", "_key"), validate="1:1")
+    assert len(merged) == len(key)
+    assert (merged["text"].str.strip() == merged["text_key"].str.strip()).all()
+    assert (merged["prompt"] == merged["prompt_key"]).all()
+    assert merged["model"].notna().all() and merged["condition"].notna().all()
+
+
+def test_rater_files_hold_no_model_names(survey_dir, key):
+    names = set(key["model"]) | set(key["model_slug"]) | set(key["display_name"])
+    names -= {"reference", "Reference", "attention", "Attention check"}
+    for name in ("survey.csv", "survey_qualtrics.txt"):
+        text = (survey_dir / name).read_text().lower()
+        assert not [n for n in names if n.lower() in text], name
+        assert "zero-shot" not in text and "fine-tuned" not in text
+    assert list(pd.read_csv(survey_dir / "survey.csv").columns) == [
+        "question_id",
+        "item_id",
+        "slot",
+        "prompt",
+        "response",
+    ]
+
+
+def test_seed_fixes_selection_and_order(sweep, tmp_path, key):
+    again = build_survey([sweep], tmp_path / "a")
+    assert list(again["question_id"]) == list(key["question_id"])
+    assert list(again["text"]) == list(key["text"])
+    other = build_survey([sweep], tmp_path / "b", spec=SurveySpec(seed=7))
+    assert list(other["text"]) != list(key["text"])
+    assert not list(tmp_path.glob("**/*.tmp"))  # atomic writes leave no temp files
+
+
+def test_user_pairs_and_example_ids(tmp_path):
+    sweep = fakes.write_sweep(tmp_path, ["smollm2_135m", "smollm2_135m", "tiny_llama"])
+    jobs = [str(sweep / "0"), str(sweep / "1")]
+    spec = SurveySpec(example_ids=["p0000-d01", "p0003-d02"], attention_check=False)
+    key = build_survey(
+        [sweep], tmp_path / "s", pairs=[tuple(jobs), ("tiny_llama", jobs[0])], spec=spec
+    )
+    assert key["item_id"].nunique() == 4 and set(key["example_id"]) == set(spec.example_ids)
+    assert set(key.loc[key["pair_set"] == 1, "run_dir"]) - {jobs[0], jobs[1]} == set()
+
+
+def test_clear_errors_for_pairs_and_ids(tmp_path):
+    sweep = fakes.write_sweep(tmp_path, ["smollm2_135m", "smollm2_135m"], n_per_theme=1)
+    with pytest.raises(SurveyConfigError, match="none of the study's default pairs"):
+        build_survey([sweep], tmp_path / "s")
+    with pytest.raises(SurveyConfigError, match="matches 2 runs"):
+        build_survey([sweep], tmp_path / "s", pairs=[("smollm2_135m", "smollm2_135m")])
+    with pytest.raises(SurveyConfigError, match="not in both"):
+        build_survey(
+            [sweep],
+            tmp_path / "s",
+            pairs=[(str(sweep / "0"), str(sweep / "1"))],
+            spec=SurveySpec(example_ids=["p9999-d00"]),
+        )
+
+
+def test_pairs_yaml(tmp_path):
+    from tide_exp.humaneval.errors import SurveyInputError
+    from tide_exp.humaneval.pairs import read_pairs_file
+
+    path = tmp_path / "pairs.yaml"
+    path.write_text("pairs:\n  - [qwen2_5_3b, qwen2_5_1_5b]\n  - [a, b]\n")
+    assert read_pairs_file(path) == [("qwen2_5_3b", "qwen2_5_1_5b"), ("a", "b")]
+    path.write_text("pairs:\n  - [a, b\n")
+    with pytest.raises(SurveyInputError, match=r"pairs.yaml:\d+:\d+: invalid YAML"):
+        read_pairs_file(path)

@@ -1,0 +1,97 @@
+"""The command line end to end: build -> ratings -> qc -> analyze, and clean error exits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from tide_exp.humaneval.cli import main
+
+from . import fakes
+
+
+def test_build_qc_analyze_end_to_end(sweep, tmp_path, capsys):
+    survey, qc, analysis = tmp_path / "survey", tmp_path / "qc", tmp_path / "analysis"
+    assert main(["build", str(sweep), "--out", str(survey)]) == 0
+    key = pd.read_csv(survey / "key.csv")
+    wide, gold = fakes.synthetic_ratings(key)
+    (tmp_path / "export.csv").write_text(fakes.qualtrics_export(wide))
+    gold.to_csv(tmp_path / "gold.csv", index=False)
+    assert (
+        main(
+            [
+                "qc",
+                str(tmp_path / "export.csv"),
+                "--key",
+                str(survey / "key.csv"),
+                "--gold",
+                str(tmp_path / "gold.csv"),
+                "--out",
+                str(qc),
+            ]
+        )
+        == 0
+    )
+    report = json.loads((qc / "qc_report.json").read_text())
+    assert (report["collected"], report["kept"]) == (100, 98)
+    assert main(["analyze", str(qc), "--out", str(analysis), "--formats", "png"]) == 0
+    for name in (
+        "table4.md",
+        "table4.csv",
+        "table4.tex",
+        "means.csv",
+        "demographics.csv",
+        "metric_agreement.csv",
+        "summary.md",
+        "plots/kde_panic.png",
+    ):
+        assert (analysis / name).stat().st_size > 0, name
+    assert (analysis / "table4.tex").read_text().startswith(r"\begin{table}")
+    assert set(pd.read_csv(analysis / "metric_agreement.csv")["metric"]) == {"rouge_l", "cosine"}
+    assert "significant demographic effects after Holm: 1" in capsys.readouterr().out
+
+
+def test_judge_command_with_a_fake_generate(survey_dir, tmp_path):
+    out = tmp_path / "gold.csv"
+    assert (
+        main(
+            [
+                "judge",
+                str(survey_dir / "key.csv"),
+                "--generate",
+                f"{fakes.__name__}:constant_judge",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    gold = pd.read_csv(out)
+    assert len(gold) == 120 and (gold["gold"] == 3).all()
+    assert json.loads(out.with_suffix(".consistency.json").read_text())["spearman_mean"] == 1.0
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "run"
+    (bad).mkdir()
+    (bad / "generations.jsonl").write_text('{"phase": "zs",\n')
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tide_exp.humaneval",
+            "build",
+            str(bad),
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "generations.jsonl:1:" in proc.stderr and "Fix:" in proc.stderr
+    assert not (tmp_path / "s").exists()

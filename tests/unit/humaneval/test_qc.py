@@ -1,0 +1,92 @@
+"""Quality control: planted bad raters removed exactly, steps in the study's order."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tide_exp.humaneval.qc import QCRules, read_gold, run_qc
+from tide_exp.humaneval.ratings import read_ratings
+from tide_exp.humaneval.survey import LIKERT_LABELS
+
+from . import fakes
+
+STEPS = [
+    "collected",
+    "duration_window",
+    "attention_check",
+    "early_exit",
+    "too_fast",
+    "straight_lining",
+]
+
+
+def _load(tmp_path, key, wide):
+    path = tmp_path / "export.csv"
+    path.write_text(fakes.qualtrics_export(wide))
+    return read_ratings(path, list(key["question_id"]), LIKERT_LABELS)
+
+
+def _gold(synthetic):
+    return synthetic[1].set_index("question_id")["gold"]
+
+
+def test_planted_raters_removed_exactly(tmp_path, key, synthetic):
+    result = run_qc(_load(tmp_path, key, synthetic[0]), key, _gold(synthetic))
+    excluded = result.raters["excluded_at"].dropna().to_dict()
+    assert excluded == {"R_fast": "duration_window", "R_flat": "straight_lining"}
+    assert [s["step"] for s in result.steps] == STEPS
+    assert [s["remaining"] for s in result.steps] == [100, 99, 99, 99, 99, 98]
+    assert set(result.ratings["rater_id"]) == set(result.kept) and len(result.kept) == 98
+    assert not result.ratings["question_id"].str.startswith("ATTN").any()
+
+
+def test_too_fast_step_when_window_is_off(tmp_path, key, synthetic):
+    rules = QCRules(duration_window=None)
+    result = run_qc(_load(tmp_path, key, synthetic[0]), key, _gold(synthetic), rules)
+    assert result.raters.loc["R_fast", "excluded_at"] == "too_fast"
+    assert any("window not applied" in n for n in result.notes)
+
+
+def test_attention_and_early_exit(tmp_path, key, synthetic):
+    wide = synthetic[0].head(6).astype(object)
+    wide.loc[2, "ATTN_1"] = 4  # wrong attention answer
+    wide.loc[3, "Finished"] = "False"  # left early
+    wide.loc[4, "I03_2"] = ""  # skipped a rating
+    result = run_qc(_load(tmp_path, key, wide), key, _gold(synthetic))
+    got = result.raters["excluded_at"].dropna().to_dict()
+    assert got == {
+        "R_fast": "duration_window",
+        "R_002": "attention_check",
+        "R_003": "early_exit",
+        "R_004": "early_exit",
+        "R_flat": "straight_lining",
+    }
+
+
+def test_straight_lining_needs_both_conditions(tmp_path, key, synthetic):
+    wide, gold = synthetic[0].head(4).copy(), _gold(synthetic)
+    qids = list(gold.index)
+    # low spread but close to gold: kept (the rule is sigma < 0.6 AND MAE > 0.9)
+    flat_gold = pd.Series(3.0, index=gold.index)
+    wide.loc[2, qids] = 3
+    result = run_qc(_load(tmp_path, key, wide), key, flat_gold)
+    assert pd.isna(result.raters.loc["R_002", "excluded_at"])
+    assert result.raters.loc["R_002", "sigma"] == 0 and result.raters.loc["R_002", "mae"] == 0
+
+
+def test_no_gold_skips_rule_with_a_note(tmp_path, key, synthetic):
+    result = run_qc(_load(tmp_path, key, synthetic[0]), key, None)
+    assert pd.isna(result.raters.loc["R_flat", "excluded_at"])
+    assert any("--gold" in n for n in result.notes)
+
+
+def test_read_gold_by_triple_and_bad_value(tmp_path, key):
+    rows = key[key["condition"] != "attention"][["example_id", "model", "condition"]].copy()
+    rows["score"] = 4.0
+    rows.to_csv(tmp_path / "g.csv", index=False)
+    gold = read_gold(tmp_path / "g.csv", key)
+    assert len(gold) == 120 and (gold == 4.0).all()
+    (tmp_path / "b.csv").write_text("question_id,gold\nI01_1,4\nI01_2,high\n")
+    with pytest.raises(Exception, match=r"b.csv:3:2: non-numeric gold score 'high'"):
+        read_gold(tmp_path / "b.csv", key)
