@@ -12,6 +12,8 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+from tide_exp.config import register_resolvers
+
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
 TEST_CONF_DIR = ROOT / "tests" / "configs"
@@ -59,6 +61,7 @@ def compose_cfg(tmp_path: Path):
     """Compose the root config like `python -m tide_exp` would, writing into ``tmp_path``."""
 
     def _compose(*overrides: str, tiny: bool = True) -> DictConfig:
+        register_resolvers()
         GlobalHydra.instance().clear()
         with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
             cfg = compose(

@@ -38,6 +38,18 @@ def _free_accelerator_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def find_user_error(err: BaseException) -> TideError | None:
+    """The :class:`TideError` behind ``err``, if any (Hydra's instantiate wraps it)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TideError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def run_job(cfg: DictConfig) -> float | None:
     """Run one job, write ``status.json`` in its folder, and return ``cfg.optimized_metric``.
 
@@ -48,15 +60,16 @@ def run_job(cfg: DictConfig) -> float | None:
     from tide_exp.run import run
 
     output_dir = Path(cfg.paths.output_dir)
-    status = {"model": cfg.model.name, "overrides": HydraConfig.get().overrides.task if HydraConfig.initialized() else []}
+    status = {"model": cfg.model.name, "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []}
     try:
         metrics, _ = run(cfg)
         atomic_write_json(output_dir / "status.json", {**status, "status": "ok", "error": None})
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
     except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed
-        expected = isinstance(err, TideError)
-        message = str(err) if expected else f"{type(err).__name__}: {err}"
+        user_error = find_user_error(err)
+        expected = user_error is not None
+        message = str(user_error) if expected else f"{type(err).__name__}: {err}"
         atomic_write_json(output_dir / "status.json", {**status, "status": "failed", "error": message})
         if expected:
             log.error(message)

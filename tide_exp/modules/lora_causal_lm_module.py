@@ -76,6 +76,8 @@ class LoraCausalLMModule(pl.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self.model(**batch).loss
         self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        # Logged here rather than by LearningRateMonitor, which refuses to run without a logger.
+        self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], batch_size=batch["input_ids"].shape[0])
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:

@@ -1,0 +1,95 @@
+"""Every option of every config group composes, resolves, and matches its target's signature."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from hydra.utils import get_object, instantiate
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF_DIR = ROOT / "conf"
+TEST_CONF_DIR = ROOT / "tests" / "configs"
+PROTOCOL = ROOT.parent / "shared" / "reference" / "protocol.yaml"
+
+HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
+SKIP_GROUPS = {"hydra", "local"}
+
+
+def _options() -> list[tuple[str, str]]:
+    pairs = []
+    for group in sorted(p for p in CONF_DIR.iterdir() if p.is_dir() and p.name not in SKIP_GROUPS):
+        for option in sorted(group.rglob("*.yaml")):
+            pairs.append((group.name, str(option.relative_to(group).with_suffix(""))))
+    return pairs
+
+
+def _targets(node, path="") -> list[tuple[str, DictConfig]]:
+    found = []
+    if isinstance(node, DictConfig):
+        if "_target_" in node:
+            found.append((path, node))
+        for key in node:
+            found += _targets(node._get_node(key), f"{path}.{key}" if path else str(key))
+    elif isinstance(node, ListConfig):
+        for i, item in enumerate(node):
+            found += _targets(item, f"{path}[{i}]")
+    return found
+
+
+def _bind(path: str, node: DictConfig) -> None:
+    target = get_object(node._target_)
+    kwargs = {k: v for k, v in node.items() if k not in HYDRA_KEYS}
+    signature = inspect.signature(target.__init__ if inspect.isclass(target) else target)
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    unknown = set(kwargs) - set(signature.parameters)
+    assert accepts_any or not unknown, f"{path}: {node._target_} takes no {sorted(unknown)}"
+    if not accepts_any:
+        signature.bind_partial(*([None] if inspect.isclass(target) else []), **kwargs)
+
+
+@pytest.mark.parametrize(("group", "option"), _options(), ids=lambda v: str(v))
+def test_option_composes_resolves_and_binds(compose_cfg, group, option):
+    cfg = compose_cfg(f"{group}={option}", tiny=False)
+    OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
+    for path, node in _targets(cfg):
+        _bind(path, node)
+
+
+def test_hydra_callbacks_bind(compose_cfg):
+    from hydra.core.hydra_config import HydraConfig
+
+    compose_cfg()
+    callbacks = HydraConfig.get().callbacks
+    assert "sweep_summary" in callbacks
+    for name, node in callbacks.items():
+        _bind(f"hydra.callbacks.{name}", node)
+
+
+def test_cheap_nodes_instantiate(compose_cfg):
+    cfg = compose_cfg("logger=csv")
+    lora = instantiate(cfg.lora)
+    assert lora.r == 8 and set(lora.target_modules) == {"q_proj", "v_proj"}
+    callbacks = [instantiate(c) for c in cfg.callbacks.values()]
+    assert {type(c).__name__ for c in callbacks} == {"GenerationMetricsCallback", "ModelCheckpoint"}
+    instantiate(cfg.trainer, logger=False, callbacks=callbacks)
+
+
+def test_models_sweep_only_real_models():
+    shipped = {p.stem for p in (CONF_DIR / "model").glob("*.yaml")}
+    assert {"smollm2_135m", "qwen2_5_0_5b", "phi3_5_mini", "granite3_1_3b", "llama3_2_1b", "llama3_2_3b",
+            "qwen2_5_1_5b", "qwen2_5_3b", "r1_distill_qwen_1_5b", "qwen1_5_1_8b_chat"} == shipped
+    assert not shipped & {p.stem for p in (TEST_CONF_DIR / "model").glob("*.yaml")}
+
+
+def test_study_models_match_the_protocol():
+    import yaml
+
+    if not PROTOCOL.is_file():
+        pytest.skip("../shared/reference is not beside this checkout")
+    protocol = yaml.safe_load(PROTOCOL.read_text())
+    hub_ids = {OmegaConf.load(p).hf_id for p in (CONF_DIR / "model").glob("*.yaml")}
+    assert set(protocol["study_a"]["models"]) <= hub_ids
+    assert protocol["study_b"]["model"] in hub_ids
