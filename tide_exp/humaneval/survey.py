@@ -33,6 +33,9 @@ SCENARIO_ORDER = (
     "substance_use",
 )
 CONDITIONS = ("zs", "ft", "reference")
+# Shown (and kept in the key) instead of an empty reply: a blank matrix row would vanish
+# on import and shift every later row's column.
+EMPTY_REPLY = "(no reply)"
 
 
 @dataclass
@@ -143,7 +146,7 @@ def _reply(frames, side, cond, run, eid, pair_no) -> dict:
         "run_dir": str(run.path),
         "phase": row["phase"],
         "epoch": None if epoch is None or pd.isna(epoch) else int(epoch),
-        "text": row["prediction"],
+        "text": row["prediction"] if row["prediction"].strip() else EMPTY_REPLY,
         **{f"score_{k}": v for k, v in scores.items()},
     }
 
@@ -174,7 +177,7 @@ def build_key(pairs: list[tuple[Run, Run]], spec: SurveySpec) -> pd.DataFrame:
                     "model_slug": "reference",
                     "display_name": "Reference",
                     "condition": "reference",
-                    "text": base["reference"],
+                    "text": base["reference"] if base["reference"].strip() else EMPTY_REPLY,
                     "epoch": None,
                     "phase": "reference",
                 }

@@ -116,3 +116,29 @@ def test_pairs_yaml(tmp_path):
     path.write_text("pairs:\n  - [a, b\n")
     with pytest.raises(SurveyInputError, match=r"pairs.yaml:\d+:\d+: invalid YAML"):
         read_pairs_file(path)
+
+
+def test_pairs_asset_and_empty_reply(tmp_path):
+    from pathlib import Path
+
+    from tide_exp.humaneval.pairs import read_pairs_file
+
+    asset = Path(__file__).parents[2] / "assets" / "humaneval" / "pairs.yaml"
+    pairs = read_pairs_file(asset)
+    sweep = fakes.write_sweep(
+        tmp_path, ["qwen2_5_3b", "qwen2_5_1_5b", "llama3_2_3b", "llama3_2_1b"], n_per_theme=1
+    )
+    gens = sweep / "0" / "generations.jsonl"
+    lines = gens.read_text().splitlines()
+    lines[0] = lines[0].replace('"prediction": "Reply', '"prediction": "  ", "x": "Reply')
+    gens.write_text("\n".join(lines) + "\n")
+    key = build_survey([sweep], tmp_path / "s", pairs=pairs)
+    assert key.loc[key["condition"] != "attention", "pair_set"].nunique() == 2
+    empty = key[
+        (key["model"] == "qwen2_5_3b")
+        & (key["condition"] == "zs")
+        & (key["example_id"] == "p0000-d00")
+    ]
+    assert empty["text"].tolist() == ["(no reply)"]
+    shown = parse_survey_txt((tmp_path / "s" / "survey_qualtrics.txt").read_text())
+    assert len(shown) == len(key)  # no blank matrix row shifts the question ids

@@ -79,3 +79,15 @@ def test_missing_columns_are_explained(tmp_path, key):
     path.write_text("rater_id,foo\nx,3\n")
     with pytest.raises(SurveyInputError, match="no rating columns"):
         read_ratings(path, list(key["question_id"]))
+
+
+def test_prolific_asset_fills_missing_demographics(tmp_path, key):
+    from pathlib import Path
+
+    asset = Path(__file__).parents[2] / "assets" / "humaneval" / "prolific_demographics.csv"
+    (tmp_path / "r.csv").write_text("PROLIFIC_PID,I01_1\nR_002,4\nR_003,3\nR_004,2\n")
+    data = read_ratings(tmp_path / "r.csv", list(key["question_id"]), demographics=asset)
+    raters = data.raters
+    assert raters.loc["R_002", "age"] == 64 and raters.loc["R_002", "duration_min"] == 30.5
+    assert raters.loc["R_003", "education"].startswith("Undergraduate")
+    assert raters.loc["R_004", "status"] == "RETURNED" and pd.isna(raters.loc["R_004", "age"])
