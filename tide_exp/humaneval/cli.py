@@ -20,6 +20,16 @@ def _example_ids(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _labels_for(key_path: str | Path) -> tuple[str, ...]:
+    """The scale labels the survey was built with (build.json beside the key), or the study's."""
+    manifest = Path(key_path).with_name("build.json")
+    if manifest.is_file():
+        labels = json.loads(manifest.read_text(encoding="utf-8")).get("spec", {}).get("labels")
+        if labels:
+            return tuple(labels)
+    return LIKERT_LABELS
+
+
 def cmd_build(args: argparse.Namespace) -> None:
     from tide_exp.humaneval.build import build_survey
     from tide_exp.humaneval.pairs import parse_pair, read_pairs_file
@@ -68,7 +78,8 @@ def cmd_qc(args: argparse.Namespace) -> None:
     from tide_exp.humaneval.ratings import read_ratings
 
     key = read_key(args.key)
-    data = read_ratings(args.ratings, list(key["question_id"]), LIKERT_LABELS, args.demographics)
+    labels = _labels_for(args.key)
+    data = read_ratings(args.ratings, list(key["question_id"]), labels, args.demographics)
     gold = read_gold(args.gold, key) if args.gold else None
     rules = QCRules(
         duration_window=None if args.no_window else (args.min_minutes, args.max_minutes),
@@ -97,7 +108,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         raise ConfigError("pass --key survey/key.csv (the key of the survey that was rated)")
     key = read_key(key_path)
     if not source.is_dir():
-        data = read_ratings(source, list(key["question_id"]), LIKERT_LABELS)
+        data = read_ratings(source, list(key["question_id"]), _labels_for(key_path))
     tables = analyze(data, key, args.out, ci=args.ci, formats=tuple(args.formats.split(",")))
     sig = tables["demographics"]
     sig = sig[sig["significant"]] if len(sig) else sig

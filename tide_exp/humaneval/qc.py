@@ -49,6 +49,10 @@ class QCResult:
     def kept(self) -> list[str]:
         return list(self.raters.index[self.raters["excluded_at"].isna()])
 
+    def kept_data(self) -> Ratings:
+        """The kept raters and their ratings, ready for :func:`analyze`."""
+        return Ratings(self.ratings, self.raters.loc[self.kept])
+
 
 def read_gold(path: str | Path, key: pd.DataFrame) -> pd.Series:
     """Gold scores per question_id, from a CSV with question_id (or example_id, model,

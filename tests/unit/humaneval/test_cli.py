@@ -95,3 +95,52 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "generations.jsonl:1:" in proc.stderr and "Fix:" in proc.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_analyze_a_ratings_file_without_qc_and_custom_labels(sweep, tmp_path):
+    labels = "none|a little|some|a lot|completely"
+    assert (
+        main(
+            [
+                "build",
+                str(sweep),
+                "--out",
+                str(tmp_path / "s"),
+                "--labels",
+                labels,
+                "--no-attention-check",
+                "--pair",
+                "qwen2_5_3b,qwen2_5_1_5b",
+            ]
+        )
+        == 0
+    )
+    key = pd.read_csv(tmp_path / "s" / "key.csv")
+    assert len(key) == 30 and "completely" in (tmp_path / "s" / "survey_qualtrics.txt").read_text()
+    long = pd.DataFrame(
+        {"rater_id": "r1", "question_id": key["question_id"], "rating": ["a lot"] * 15 + ["2"] * 15}
+    )
+    long.to_csv(tmp_path / "long.csv", index=False)
+    assert (
+        main(
+            [
+                "analyze",
+                str(tmp_path / "long.csv"),
+                "--key",
+                str(tmp_path / "s" / "key.csv"),
+                "--out",
+                str(tmp_path / "a"),
+                "--formats",
+                "png",
+            ]
+        )
+        == 0
+    )
+    means = pd.read_csv(tmp_path / "a" / "means.csv")
+    assert means["n"].sum() == 30 and set(means["mean"]) <= {2.0, 3.0, 4.0}
+
+
+def test_analyze_needs_a_key(tmp_path, capsys):
+    (tmp_path / "r.csv").write_text("rater_id,question_id,rating\nr,I01_1,3\n")
+    assert main(["analyze", str(tmp_path / "r.csv"), "--out", str(tmp_path / "a")]) == 2
+    assert "pass --key" in capsys.readouterr().err
