@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,6 @@ SCENARIO_ORDER = (
     "noise_social_anxiety",
     "substance_use",
 )
-CONDITIONS = ("zs", "ft", "reference")
 # Shown (and kept in the key) instead of an empty reply: a blank matrix row would vanish
 # on import and shift every later row's column.
 EMPTY_REPLY = "(no reply)"
@@ -61,7 +60,6 @@ class SurveySpec:
     question: str = QUESTION
     labels: tuple[str, ...] = LIKERT_LABELS
     shuffle_items: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 def scenario_order(themes) -> list[str]:
