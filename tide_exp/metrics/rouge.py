@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rouge_score import rouge_scorer
+import functools
+import importlib.metadata
+from typing import Any
+
+
+@functools.lru_cache(maxsize=2)
+def _scorer(use_stemmer: bool):
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=use_stemmer)
 
 
 def rouge_l(predictions: list[str], references: list[str], use_stemmer: bool = True) -> list[float]:
@@ -14,8 +23,21 @@ def rouge_l(predictions: list[str], references: list[str], use_stemmer: bool = T
         use_stemmer: Porter-stem tokens before matching (rouge-score's option).
 
     Returns:
-        One F1 per pair. rouge-score tokenizes by lower-casing and splitting on non-alphanumerics,
-        so text without ASCII letters or digits scores 0.
+        One F1 per pair. rouge-score tokenizes by lower-casing and splitting on non-alphanumerics
+        (ASCII a-z0-9 only), so text without ASCII letters or digits, Chinese included, scores 0.
     """
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=use_stemmer)
-    return [scorer.score(ref, pred)["rougeL"].fmeasure for pred, ref in zip(predictions, references, strict=True)]
+    scorer = _scorer(bool(use_stemmer))
+    return [
+        scorer.score(ref, pred)["rougeL"].fmeasure
+        for pred, ref in zip(predictions, references, strict=True)
+    ]
+
+
+def describe_rouge_l(use_stemmer: bool = True) -> dict[str, Any]:
+    """What scores.json records about a ROUGE-L run."""
+    return {
+        "implementation": "rouge_score.rouge_scorer.RougeScorer(['rougeL']).fmeasure",
+        "use_stemmer": bool(use_stemmer),
+        "tokenizer": "rouge-score default: lowercase, non [a-z0-9] characters are separators",
+        "versions": {"rouge-score": importlib.metadata.version("rouge-score")},
+    }

@@ -2,18 +2,145 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from tide_exp.metrics.embedding import cosine
-from tide_exp.metrics.rouge import rouge_l
+from tide_exp.metrics import bertscore as bs
+from tide_exp.metrics import distinct, embedding, generic, lexicon, meteor, rouge
 
-# name -> function(predictions, references, **options) -> per-sample scores
-METRICS: dict[str, Callable[..., list[float]]] = {
-    "rouge_l": rouge_l,
-    "cosine": cosine,
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A registered metric.
+
+    Attributes:
+        fn: ``fn(predictions, references, **options)``; a list of per-sample scores for level
+            ``sample``, one float for level ``corpus`` (a property of the whole set, e.g. corpus
+            distinct-n, with no per-sample value).
+        level: ``sample`` or ``corpus``.
+        describe: ``describe(**options)`` -> what scores.json records (model, layer, tokenizer,
+            versions).
+    """
+
+    fn: Callable[..., Any]
+    level: Literal["sample", "corpus"]
+    describe: Callable[..., dict[str, Any]]
+
+
+def _bertscore_part(part: str) -> Callable[..., list[float]]:
+    def fn(predictions: list[str], references: list[str], **options: Any) -> list[float]:
+        return getattr(bs.bertscore(predictions, references, **options), part)
+
+    fn.__name__ = f"bertscore_{part}"
+    return fn
+
+
+def _distinct(n: int, level: str) -> MetricSpec:
+    if level == "corpus":
+
+        def fn(predictions, references=None, tokenizer="treebank", lowercase=True):
+            return distinct.distinct_n_corpus(predictions, n, tokenizer, lowercase)
+    else:
+
+        def fn(predictions, references=None, tokenizer="treebank", lowercase=True):
+            return distinct.distinct_n_response(predictions, n, tokenizer, lowercase)
+
+    return MetricSpec(fn, level, functools.partial(distinct.describe_distinct, n, level))
+
+
+def _lexicon_spec(
+    fn: Callable[..., Any],
+    level: Literal["sample", "corpus"],
+    categories: tuple[str, ...],
+    definition: str,
+) -> MetricSpec:
+    return MetricSpec(
+        fn, level, functools.partial(lexicon.describe_lexicon, categories, definition)
+    )
+
+
+METRICS: dict[str, MetricSpec] = {
+    "cosine": MetricSpec(embedding.cosine, "sample", embedding.describe_cosine),
+    "bertscore_f1": MetricSpec(_bertscore_part("f1"), "sample", bs.describe_bertscore),
+    "bertscore_precision": MetricSpec(
+        _bertscore_part("precision"), "sample", bs.describe_bertscore
+    ),
+    "bertscore_recall": MetricSpec(_bertscore_part("recall"), "sample", bs.describe_bertscore),
+    "meteor": MetricSpec(meteor.meteor, "sample", meteor.describe_meteor),
+    "rouge_l": MetricSpec(rouge.rouge_l, "sample", rouge.describe_rouge_l),
+    "distinct_1": _distinct(1, "corpus"),
+    "distinct_2": _distinct(2, "corpus"),
+    "distinct_1_response": _distinct(1, "response"),
+    "distinct_2_response": _distinct(2, "response"),
+    "advice_markers": _lexicon_spec(
+        lexicon.advice_markers,
+        "sample",
+        ("advice", "prescriptive"),
+        "advice + prescriptive markers per reply",
+    ),
+    "empathy_markers": _lexicon_spec(
+        lexicon.empathy_markers, "sample", ("empathy",), "empathy markers per reply"
+    ),
+    "advice_empathy_ratio": _lexicon_spec(
+        lexicon.advice_empathy_ratio,
+        "corpus",
+        ("advice", "prescriptive", "empathy"),
+        "all advice+prescriptive markers / all empathy markers of the set",
+    ),
+    "prescriptive_rate": _lexicon_spec(
+        lexicon.prescriptive_rate,
+        "sample",
+        ("prescriptive",),
+        "share of replies with >= 1 prescriptive marker",
+    ),
+    "generic_reply_rate": MetricSpec(
+        generic.generic_reply_flags, "sample", generic.describe_generic
+    ),
 }
+
+BERTSCORE_METRICS = ("bertscore_f1", "bertscore_precision", "bertscore_recall")
+STUDY_A_METRICS = ("cosine", "bertscore_f1", "meteor", "rouge_l", "distinct_1", "distinct_2")
+
+
+def _shared_encoder_values(
+    predictions: list[str], references: list[str], metrics: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[float]]:
+    """BERTScore P/R/F1 (one pass for all three) and, when it uses the same encoder, cosine too.
+
+    Cosine shares the forward pass when its sentence-transformers model wraps the BERTScore model
+    and BERTScore uses its last layer (the default for the embedded MiniLM): the token embeddings
+    of that layer feed both, which halves the encoder cost. Values equal separate runs.
+    """
+    names = [n for n in BERTSCORE_METRICS if n in metrics]
+    if not names:
+        return {}
+    options = dict(metrics[names[0]])
+    if any(dict(metrics[n]) != options for n in names):
+        return {}  # differently configured BERTScores run separately
+    sentence_encoder = None
+    if "cosine" in metrics:
+        cos = dict(metrics["cosine"])
+        _, path, layer = bs.resolve_model(
+            options.get("model_name_or_path"), options.get("num_layers")
+        )
+        same = embedding.resolve_encoder_path(cos.get("model_name_or_path")) == path and cos.get(
+            "device"
+        ) == options.get("device")
+        if same:
+            encoder = embedding.load_sentence_encoder(
+                cos.get("model_name_or_path"), cos.get("device")
+            )
+            auto_model = getattr(encoder[0], "auto_model", None)
+            if auto_model is not None and auto_model.config.num_hidden_layers == layer:
+                sentence_encoder = encoder
+    result = bs.bertscore(predictions, references, sentence_encoder=sentence_encoder, **options)
+    values = {n: getattr(result, n.removeprefix("bertscore_")) for n in names}
+    if result.cosine is not None:
+        values["cosine"] = result.cosine
+    return values
 
 
 def score_texts(
@@ -26,27 +153,47 @@ def score_texts(
     Args:
         predictions: Generated replies.
         references: Reference replies, aligned with ``predictions``.
-        metrics: Metric name -> keyword options for its function (``None`` for defaults).
+        metrics: Metric name (a key of :data:`METRICS`) -> keyword options for it (``None`` for
+            defaults).
 
     Returns:
-        ``{"metrics": {name: {"mean", "std", "n"}}, "config": {name: options},
-        "per_sample": [{name: value, ...}, ...]}`` with ``per_sample`` in input order.
+        ``{"metrics": {name: {"mean", "std", "n", "level"}}, "config": {name: {"options", model,
+        layer, tokenizer, versions ...}}, "per_sample": [{name: value, ...}, ...]}``, ``per_sample``
+        in input order. Corpus-level metrics (``level: corpus``) have one value for the set: it is
+        the ``mean``, ``std`` is ``None``, and they are absent from ``per_sample``.
     """
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown:
         raise KeyError(f"unknown metric(s) {unknown}; available: {sorted(METRICS)}")
+    predictions, references = list(predictions), list(references)
+    options = {name: dict(opts or {}) for name, opts in metrics.items()}
+    shared = _shared_encoder_values(predictions, references, options)
     per_sample: list[dict[str, float]] = [{} for _ in predictions]
-    summary: dict[str, dict[str, float | int]] = {}
-    for name, options in metrics.items():
-        values = METRICS[name](list(predictions), list(references), **dict(options or {}))
+    summary: dict[str, dict[str, Any]] = {}
+    for name, opts in options.items():
+        spec = METRICS[name]
+        values = shared[name] if name in shared else spec.fn(predictions, references, **opts)
+        if spec.level == "corpus":
+            summary[name] = {
+                "mean": float(values),
+                "std": None,
+                "n": len(predictions),
+                "level": "corpus",
+            }
+            continue
+        values = [float(v) for v in values]
         for row, value in zip(per_sample, values, strict=True):
-            row[name] = float(value)
+            row[name] = value
         summary[name] = {
             "mean": statistics.fmean(values) if values else float("nan"),
             "std": statistics.pstdev(values) if len(values) > 1 else 0.0,
             "n": len(values),
+            "level": "sample",
         }
-    config = {name: dict(options or {}) for name, options in metrics.items()}
+    config = {
+        name: {"options": opts, "level": METRICS[name].level, **METRICS[name].describe(**opts)}
+        for name, opts in options.items()
+    }
     return {"metrics": summary, "config": config, "per_sample": per_sample}
