@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 
 from tide_exp.errors import TideError
 from tide_exp.reporting.atomic import atomic_write_json
+from tide_exp.reporting.console import format_run_summary
 
 log = logging.getLogger("tide_exp")
 
@@ -62,8 +63,9 @@ def run_job(cfg: DictConfig) -> float | None:
     output_dir = Path(cfg.paths.output_dir)
     status = {"model": cfg.model.name, "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []}
     try:
-        metrics, _ = run(cfg)
+        metrics, objects = run(cfg)
         atomic_write_json(output_dir / "status.json", {**status, "status": "ok", "error": None})
+        print(format_run_summary(objects["results"], output_dir), flush=True)
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
     except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed

@@ -1,0 +1,27 @@
+"""What a finished run prints: zero-shot vs fine-tuned means, and where the files are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
+    """A short plain-text report of one run."""
+    phases = results.get("phases", {})
+    zs = phases.get("zs", {}).get("metrics", {})
+    ft = phases.get("ft", {}).get("metrics", {})
+    lines = [f"tide_exp: {results['model']['name']} finished in {results['timings']['total_s']:.0f} s"]
+    if zs or ft:
+        lines.append(f"  {'metric':<16}{'zero-shot':>12}{'fine-tuned':>12}{'delta':>10}")
+        for name in dict.fromkeys([*zs, *ft]):
+            a, b = zs.get(name, {}).get("mean"), ft.get(name, {}).get("mean")
+            cells = [f"{v:>12.4f}" if v is not None else f"{'-':>12}" for v in (a, b)]
+            delta = f"{b - a:>+10.4f}" if a is not None and b is not None else f"{'-':>10}"
+            lines.append(f"  {name:<16}{''.join(cells)}{delta}")
+    lines.append(f"results:     {output_dir / 'results.json'}")
+    if (output_dir / "generations.jsonl").exists():
+        lines.append(f"generations: {output_dir / 'generations.jsonl'}")
+    if results.get("outputs", {}).get("adapter"):
+        lines.append(f"adapter:     {results['outputs']['adapter']}")
+    return "\n".join(lines)
