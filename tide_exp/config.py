@@ -16,7 +16,14 @@ def _run_name(model: str, overrides: str) -> str:
     return f"{model}:{rest}" if rest else str(model)
 
 
-RESOLVERS = {"tide_sweep_group": _sweep_group, "tide_run_name": _run_name}
+def _run_id(output_dir: str) -> str:
+    """A W&B run id derived from the job folder, so a resumed job continues the same W&B run."""
+    import hashlib
+
+    return hashlib.sha1(str(output_dir).encode()).hexdigest()[:16]
+
+
+RESOLVERS = {"tide_sweep_group": _sweep_group, "tide_run_name": _run_name, "tide_run_id": _run_id}
 
 
 def register_resolvers() -> None:

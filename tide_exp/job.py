@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
@@ -39,6 +40,16 @@ def _free_accelerator_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def completed_results(output_dir: Path) -> dict | None:
+    """``results.json`` of a job that finished, so re-running a sweep skips it."""
+    status_file, results_file = output_dir / "status.json", output_dir / "results.json"
+    if not (status_file.is_file() and results_file.is_file()):
+        return None
+    if json.loads(status_file.read_text(encoding="utf-8")).get("status") != "ok":
+        return None
+    return json.loads(results_file.read_text(encoding="utf-8"))
+
+
 def find_user_error(err: BaseException) -> TideError | None:
     """The :class:`TideError` behind ``err``, if any (Hydra's instantiate wraps it)."""
     seen: set[int] = set()
@@ -54,6 +65,10 @@ def find_user_error(err: BaseException) -> TideError | None:
 def run_job(cfg: DictConfig) -> float | None:
     """Run one job, write ``status.json`` in its folder, and return ``cfg.optimized_metric``.
 
+    With ``resume`` (default true) a job whose folder already holds complete results is
+    skipped, and one that left a checkpoint resumes from it: re-running a sweep with the same
+    ``hydra.sweep.dir`` finishes only what is missing.
+
     A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
     line on stderr and exit code 1 in a single run. In a multirun every failure, out-of-memory
     included, is logged with its traceback and recorded, and the sweep goes on.
@@ -61,6 +76,10 @@ def run_job(cfg: DictConfig) -> float | None:
     from tide_exp.run import run
 
     output_dir = Path(cfg.paths.output_dir)
+    done = completed_results(output_dir) if cfg.get("resume", True) else None
+    if done is not None:
+        log.info("%s already complete (%s): skipped", output_dir, output_dir / "results.json")
+        return done.get("final", {}).get(cfg.get("optimized_metric") or "", float("nan"))
     status = {"model": cfg.model.name, "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []}
     try:
         metrics, objects = run(cfg)
@@ -78,7 +97,7 @@ def run_job(cfg: DictConfig) -> float | None:
         else:
             log.error("job failed:\n%s", traceback.format_exc())
         if _is_multirun():
-            return None
+            return float("nan")  # the sweep goes on; Optuna records a failed trial
         if expected:
             print(f"error: {message}", file=sys.stderr)
             sys.exit(1)

@@ -50,6 +50,12 @@ def save_adapter(module: pl.LightningModule, target: Path) -> Path:
     return target
 
 
+def resume_checkpoint(output_dir: Path) -> str | None:
+    """The checkpoint a killed or preempted job left in its folder, if any."""
+    last = output_dir / "checkpoints" / "last.ckpt"
+    return str(last) if last.is_file() else None
+
+
 def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     """Fine-tune and evaluate one model as the config says.
 
@@ -76,8 +82,11 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
 
+    ckpt_path = resume_checkpoint(output_dir) if cfg.get("resume", True) else None
+    if ckpt_path:
+        log.info("resuming from %s", ckpt_path)
     fit_start = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
     fit_s = time.perf_counter() - fit_start
 
     adapter_dir = save_adapter(module, output_dir / "adapter") if trainer.is_global_zero else None

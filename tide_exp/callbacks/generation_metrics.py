@@ -136,6 +136,19 @@ class GenerationMetricsCallback(pl.Callback):
                 key = f"{phase}/generations" if phase != "val" else f"val/generations_epoch{summary['epoch']}"
                 logger.log_table(key=key, columns=TABLE_COLUMNS + names, data=rows, step=trainer.global_step)
 
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in checkpoints, so a resumed run neither repeats nor duplicates a phase."""
+        return {"records": self.records, "results": self.results, "last_step": self._last_eval[0] if self._last_eval else None}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.records = list(state_dict["records"])
+        self.results = dict(state_dict["results"])
+        step = state_dict.get("last_step")
+        if step is not None and self.results["val"]:
+            last = self.results["val"][-1]
+            self._last_eval = (step, [r for r in self.records if r["phase"] == "val" and r["epoch"] == last["epoch"]], last)
+        atomic_write_jsonl(self.generations_path, self.records)  # drop lines written after the checkpoint
+
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:
             self.evaluate(trainer, pl_module, "zs", None)

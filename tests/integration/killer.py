@@ -1,0 +1,22 @@
+"""A test-only callback that kills its process mid-epoch once, as a crash or preemption would."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytorch_lightning as pl
+
+
+class KillOnceAtStep(pl.Callback):
+    """SIGKILL the process after ``step`` optimizer steps, the first time only (``marker`` file)."""
+
+    def __init__(self, step: int, marker: str) -> None:
+        self.step = step
+        self.marker = Path(marker)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step >= self.step and not self.marker.exists():
+            self.marker.write_text("killed")
+            os.kill(os.getpid(), signal.SIGKILL)
