@@ -11,7 +11,6 @@ import functools
 from typing import Any
 
 from tide_exp.metrics.tokenization import get_tokenizer
-from tide_exp.metrics.wordnet import load_wordnet
 
 
 class _CachedStemmer:
@@ -41,6 +40,8 @@ class _CachedWordNet:
 
 @functools.lru_cache(maxsize=1)
 def _cached_lookups() -> tuple[_CachedStemmer, _CachedWordNet]:
+    from tide_exp.metrics.wordnet import load_wordnet
+
     return _CachedStemmer(), _CachedWordNet(load_wordnet())
 
 
@@ -92,6 +93,8 @@ def describe_meteor(
 ) -> dict[str, Any]:
     """What scores.json records about a METEOR run."""
     import nltk
+
+    from tide_exp.metrics.wordnet import load_wordnet
 
     wordnet = load_wordnet()
     return {

@@ -48,7 +48,11 @@ def _distinct(n: int, level: str) -> MetricSpec:
         def fn(predictions, references=None, tokenizer="treebank", lowercase=True):
             return distinct.distinct_n_response(predictions, n, tokenizer, lowercase)
 
-    return MetricSpec(fn, level, functools.partial(distinct.describe_distinct, n, level))
+    return MetricSpec(
+        fn,
+        "corpus" if level == "corpus" else "sample",
+        functools.partial(distinct.describe_distinct, n, level),
+    )
 
 
 def _lexicon_spec(

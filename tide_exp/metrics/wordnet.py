@@ -173,7 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "install":
-            print(f"WordNet installed in {install_wordnet(args.nltk_data, args.source)}")
+            target = install_wordnet(args.nltk_data, args.source)
+            print(f"WordNet installed in {target}")
+            import nltk
+
+            if not any(
+                Path(p).resolve() == target.parents[1].resolve()
+                for p in nltk.data.path
+                if isinstance(p, str)
+            ):
+                print(
+                    f"note: NLTK does not search {target.parents[1]}; set NLTK_DATA={target.parents[1]}"
+                )
         else:
             wn = load_wordnet()
             print(f"WordNet {wn.get_version()} found at {wn.root}")

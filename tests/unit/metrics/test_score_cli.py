@@ -1,0 +1,156 @@
+"""The standalone scorer: round trips, field overrides, CSV, and bad rows stopping with file:line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tide_exp.metrics import score_texts
+from tide_exp.score import main
+
+ROOT = Path(__file__).resolve().parents[3]
+FAST = "rouge_l,meteor,distinct_1,distinct_2_response"
+
+
+def _write_jsonl(path: Path, rows: list) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return path
+
+
+def test_jsonl_round_trip_matches_score_texts(tmp_path, english_rows, capsys):
+    src = _write_jsonl(tmp_path / "pairs.jsonl", english_rows)
+    out = tmp_path / "out" / "scores.json"
+    assert main(["--input", str(src), "--output", str(out), "--metrics", FAST]) == 0
+    scores = json.loads(out.read_text(encoding="utf-8"))
+    expected = score_texts(
+        [r["prediction"] for r in english_rows],
+        [r["reference"] for r in english_rows],
+        dict.fromkeys(FAST.split(",")),
+    )
+    assert scores["per_sample"] == expected["per_sample"]
+    assert scores["metrics"]["distinct_1"]["mean"] == expected["metrics"]["distinct_1"]["mean"]
+    assert (
+        scores["input"]["rows_scored"] == len(english_rows) and scores["input"]["rows_skipped"] == 0
+    )
+    table = capsys.readouterr().out
+    assert "meteor" in table and f"{expected['metrics']['meteor']['mean']:.4f}" in table
+    assert [p.name for p in out.parent.iterdir()] == ["scores.json"]  # no temp file left behind
+
+
+def test_field_overrides_and_csv(tmp_path):
+    src = _write_jsonl(
+        tmp_path / "p.jsonl", [{"reply": "I hear you.", "gold": "I hear you, truly."}]
+    )
+    out = tmp_path / "s.json"
+    assert (
+        main(
+            [
+                "--input",
+                str(src),
+                "--output",
+                str(out),
+                "--metrics",
+                "rouge_l",
+                "--prediction-field",
+                "reply",
+                "--reference-field",
+                "gold",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(out.read_text())["per_sample"][0]["rouge_l"] > 0.5
+    csv_src = ROOT / "tests" / "assets" / "metrics" / "pairs.csv"
+    assert main(["--input", str(csv_src), "--output", str(out), "--metrics", "rouge_l"]) == 0
+    assert json.loads(out.read_text())["metrics"]["rouge_l"]["n"] == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"reference": "x"}', "missing field 'prediction'"),
+        ('{"prediction": 3, "reference": "x"}', "field 'prediction' is int, not a string"),
+        ('{"prediction": "  ", "reference": "x"}', "field 'prediction' is empty"),
+        ('{"prediction": "a", "reference": ', "invalid JSON"),
+        ('["a", "b"]', "expected an object"),
+    ],
+)
+def test_bad_row_stops_with_file_and_line(tmp_path, capsys, line, message):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"prediction": "a", "reference": "b"}\n\n' + line + "\n", encoding="utf-8")
+    out = tmp_path / "scores.json"
+    assert main(["--input", str(src), "--output", str(out), "--metrics", "rouge_l"]) == 2
+    err = capsys.readouterr().err
+    assert f"{src}:3: {message}" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_skip_bad_rows_counts_and_reports(tmp_path, capsys):
+    src = _write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            {"prediction": "a b", "reference": "a"},
+            {"prediction": None, "reference": "x"},
+            {"prediction": "c", "reference": "c"},
+        ],
+    )
+    out = tmp_path / "s.json"
+    assert (
+        main(["--input", str(src), "--output", str(out), "--metrics", "rouge_l", "--skip-bad-rows"])
+        == 0
+    )
+    scores = json.loads(out.read_text())
+    assert scores["input"]["rows_skipped"] == 1 and scores["input"]["lines"] == [1, 3]
+    assert len(scores["per_sample"]) == 2
+    assert "1 bad row(s) skipped" in capsys.readouterr().out
+
+
+def test_unknown_metric_and_missing_file(tmp_path, capsys):
+    assert (
+        main(["--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "s.json")]) == 2
+    )
+    assert "no such file" in capsys.readouterr().err
+    src = _write_jsonl(tmp_path / "p.jsonl", [{"prediction": "a", "reference": "a"}])
+    assert (
+        main(
+            ["--input", str(src), "--output", str(tmp_path / "s.json"), "--metrics", "rouge_l,bleu"]
+        )
+        == 2
+    )
+    assert "bleu" in capsys.readouterr().err
+
+
+def test_subprocess_csv_with_bad_row(tmp_path):
+    src = tmp_path / "p.csv"
+    src.write_text(
+        'prediction,reference\n"I hear you.","That sounds hard."\n,"empty prediction"\n',
+        encoding="utf-8",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "tide_exp.score",
+        "--input",
+        str(src),
+        "--output",
+        str(tmp_path / "s.json"),
+        "--metrics",
+        "rouge_l",
+    ]
+    bad = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (
+        bad.returncode == 2
+        and f"{src}:3: field 'prediction' is empty" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
+    ok = subprocess.run(
+        [*cmd, "--skip-bad-rows"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["input"]["rows_scored"] == 1

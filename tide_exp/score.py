@@ -1,0 +1,250 @@
+"""Score any system's replies against references: ``python -m tide_exp.score``.
+
+    python -m tide_exp.score --input pairs.jsonl --output scores.json \
+        [--metrics cosine,meteor,...] [--prediction-field X --reference-field Y] [--skip-bad-rows]
+
+Input: JSON Lines (one object a line) or CSV with a header, chosen by the extension (``--format``
+overrides). Each row needs a non-empty string prediction and reference. A bad row stops the run
+with its file and line, unless ``--skip-bad-rows``: then it is left out, counted and reported.
+Output: scores.json as written by :func:`tide_exp.metrics.score_texts` plus an ``input`` block,
+written atomically; a table of the means goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
+
+DEFAULT_METRICS = ",".join(STUDY_A_METRICS)
+
+
+class BadInputError(ValueError):
+    """The input file cannot be scored; the message names the file and line."""
+
+
+@dataclass
+class Pairs:
+    """Rows read from an input file: aligned texts, their line numbers, and skipped rows."""
+
+    predictions: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
+    if not isinstance(row, dict):
+        raise ValueError(
+            f"expected an object with {fields[0]!r} and {fields[1]!r}, got {type(row).__name__}"
+        )
+    values = []
+    for name in fields:
+        if name not in row:
+            raise ValueError(
+                f"missing field {name!r} (fields: {', '.join(map(str, row)) or 'none'})"
+            )
+        value = row[name]
+        if not isinstance(value, str):
+            raise ValueError(f"field {name!r} is {type(value).__name__}, not a string")
+        if not value.strip():
+            raise ValueError(f"field {name!r} is empty")
+        values.append(value)
+    return values[0], values[1]
+
+
+def _rows(path: Path, fmt: str):
+    """(line number, row or parse error) for each data row."""
+    with path.open(encoding="utf-8", newline="") as f:
+        if fmt == "csv":
+            reader = csv.DictReader(f)
+            for row in reader:
+                yield reader.line_num, row
+        else:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as err:
+                    yield number, ValueError(f"invalid JSON: {err.msg} (column {err.colno})")
+
+
+def read_pairs(
+    path: str | Path,
+    prediction_field: str = "prediction",
+    reference_field: str = "reference",
+    fmt: str | None = None,
+    skip_bad_rows: bool = False,
+) -> Pairs:
+    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping."""
+    path = Path(path)
+    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+    if not path.is_file():
+        raise BadInputError(f"{path}: no such file")
+    pairs = Pairs()
+    try:
+        for number, row in _rows(path, fmt):
+            try:
+                if isinstance(row, Exception):
+                    raise row
+                prediction, reference = _check_row(row, (prediction_field, reference_field))
+            except ValueError as err:
+                message = f"{path}:{number}: {err}"
+                if not skip_bad_rows:
+                    raise BadInputError(message) from None
+                pairs.skipped.append(message)
+                continue
+            pairs.predictions.append(prediction)
+            pairs.references.append(reference)
+            pairs.lines.append(number)
+    except UnicodeDecodeError as err:
+        raise BadInputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    if not pairs.predictions:
+        raise BadInputError(
+            f"{path}: no scorable rows"
+            + (f" ({len(pairs.skipped)} bad rows skipped)" if pairs.skipped else "")
+        )
+    return pairs
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf become null: scores.json stays standard JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def write_json_atomic(path: str | Path, payload: Any) -> None:
+    """Write JSON to a temporary file beside ``path`` and rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(_json_safe(payload), f, ensure_ascii=False, indent=2, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def format_table(metrics: dict[str, dict[str, Any]]) -> str:
+    """The means as an aligned text table."""
+    rows = [("metric", "mean", "std", "n", "level")]
+    for name, m in metrics.items():
+        mean = "nan" if m["mean"] is None or math.isnan(m["mean"]) else f"{m['mean']:.4f}"
+        std = "-" if m["std"] is None else f"{m['std']:.4f}"
+        rows.append((name, mean, std, str(m["n"]), m["level"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tide_exp.score", description="Score replies against references."
+    )
+    parser.add_argument("--input", required=True, help="pairs file: .jsonl or .csv")
+    parser.add_argument("--output", required=True, help="scores.json to write")
+    parser.add_argument(
+        "--metrics",
+        default=DEFAULT_METRICS,
+        help=f"comma-separated, from: {', '.join(METRICS)} (default: {DEFAULT_METRICS})",
+    )
+    parser.add_argument("--prediction-field", default="prediction")
+    parser.add_argument("--reference-field", default="reference")
+    parser.add_argument(
+        "--format", choices=["jsonl", "csv"], default=None, help="default: from the extension"
+    )
+    parser.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="leave bad rows out (counted) instead of stopping",
+    )
+    parser.add_argument(
+        "--options",
+        default="{}",
+        help='JSON: metric -> options, e.g. \'{"bertscore_f1": {"model_name_or_path": "roberta-large", "num_layers": 17}}\'',
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the exit code (0 ok, 2 bad input or arguments, 1 metric failure)."""
+    args = parse_args(argv)
+    names = [n.strip() for n in args.metrics.split(",") if n.strip()]
+    unknown = [n for n in names if n not in METRICS]
+    try:
+        options = json.loads(args.options)
+    except json.JSONDecodeError as err:
+        print(f"error: --options is not JSON: {err.msg}", file=sys.stderr)
+        return 2
+    if unknown or not names:
+        print(
+            f"error: unknown metric(s) {unknown or names}; choose from {', '.join(METRICS)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        pairs = read_pairs(
+            args.input, args.prediction_field, args.reference_field, args.format, args.skip_bad_rows
+        )
+    except BadInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from transformers.utils import logging as hf_logging
+
+    from tide_exp.metrics import score_texts
+
+    hf_logging.disable_progress_bar()  # keep the terminal for the table
+    try:
+        scores = score_texts(
+            pairs.predictions, pairs.references, {n: options.get(n) for n in names}
+        )
+    except (
+        RuntimeError,
+        LookupError,
+        OSError,
+        ValueError,
+    ) as err:  # e.g. WordNet or a model missing: the message says the fix
+        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    scores["input"] = {
+        "path": str(args.input),
+        "rows_scored": len(pairs.lines),
+        "rows_skipped": len(pairs.skipped),
+        "skipped": pairs.skipped,
+        "lines": pairs.lines,
+    }
+    write_json_atomic(args.output, scores)
+    print(format_table(scores["metrics"]))
+    if pairs.skipped:
+        print(f"\n{len(pairs.skipped)} bad row(s) skipped:", *pairs.skipped, sep="\n  ")
+    print(f"\n{len(pairs.lines)} pairs scored; wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
