@@ -60,7 +60,7 @@ def tiny_model():
 def compose_cfg(tmp_path: Path):
     """Compose the root config like `python -m tide_exp` would, writing into ``tmp_path``."""
 
-    def _compose(*overrides: str, tiny: bool = True) -> DictConfig:
+    def _compose(*overrides: str, tiny: bool = True, keep_hydra: bool = False) -> DictConfig:
         register_resolvers()
         GlobalHydra.instance().clear()
         with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
@@ -73,7 +73,8 @@ def compose_cfg(tmp_path: Path):
         with open_dict(cfg):
             cfg.paths.output_dir = str(tmp_path)
             cfg.paths.cache_dir = os.environ.get("TIDE_EXP_CACHE")
-            del cfg.hydra  # a real job's config has no hydra node; HydraConfig still resolves ${hydra:...}
+            if not keep_hydra:
+                del cfg.hydra  # a real job's config has no hydra node; HydraConfig still resolves ${hydra:...}
         return cfg
 
     return _compose

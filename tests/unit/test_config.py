@@ -93,3 +93,17 @@ def test_study_models_match_the_protocol():
     hub_ids = {OmegaConf.load(p).hf_id for p in (CONF_DIR / "model").glob("*.yaml")}
     assert set(protocol["study_a"]["models"]) <= hub_ids
     assert protocol["study_b"]["model"] in hub_ids
+
+
+@pytest.mark.parametrize("launcher", sorted(p.stem for p in (CONF_DIR / "hydra" / "launcher").glob("*.yaml")))
+def test_launcher_configs_compose_and_instantiate(compose_cfg, launcher):
+    cfg = compose_cfg(f"hydra/launcher={launcher}", tiny=False, keep_hydra=True)
+    built = instantiate(cfg.hydra.launcher)
+    expected = {"slurm_gpu": "SlurmLauncher", "ray_gpu": "RayLauncher", "submitit_local_cpu": "LocalLauncher"}
+    assert type(built).__name__ == expected[launcher]
+
+
+def test_optuna_search_instantiates_its_sweeper(compose_cfg):
+    sweeper = compose_cfg("hparams_search=optuna", tiny=False, keep_hydra=True).hydra.sweeper
+    assert sweeper.params["lora.r"] == "choice(4, 8, 16)"
+    assert type(instantiate(sweeper)).__name__ == "OptunaSweeper"

@@ -16,12 +16,13 @@ import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from tide_exp.errors import ModelUnavailableError
+from tide_exp.errors import ConfigError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ def load_pretrained(
     trust_remote_code: bool = False,
     attn_implementation: str | None = None,
     gated: bool = False,
+    quantization_config: Any = None,
 ) -> LoadedModel:
     """Load a causal LM from a local folder or a hub id, failing fast when it cannot be had.
 
@@ -162,17 +164,34 @@ def load_pretrained(
         trust_remote_code: Allow code from the repo (none of the shipped models needs it).
         attn_implementation: ``sdpa``, ``eager`` or ``flash_attention_2``; ``None`` for the default.
         gated: The repo needs accepted terms and a token (named in the error message).
+        quantization_config: e.g. a ``BitsAndBytesConfig`` for a 4-bit NF4 base (CUDA only).
     """
+    if quantization_config is not None:
+        check_quantization_supported(quantization_config)
     folder = _resolve_local_folder(pretrained_model_name_or_path, revision, gated)
     model = AutoModelForCausalLM.from_pretrained(
         folder,
         dtype=resolve_dtype(dtype),
         trust_remote_code=trust_remote_code,
         attn_implementation=attn_implementation,
+        quantization_config=quantization_config,
     )
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
     ensure_pad_token(tokenizer, model)
     return LoadedModel(model, tokenizer, source=str(folder))
+
+
+def check_quantization_supported(quantization_config: Any) -> None:
+    """bitsandbytes 4/8-bit loading needs the package and a CUDA GPU: say so before any download."""
+    if type(quantization_config).__name__ != "BitsAndBytesConfig":
+        return
+    if not torch.cuda.is_available():
+        raise ConfigError(
+            "4-bit/8-bit quantization (bitsandbytes) needs a CUDA GPU: run on a GPU machine, "
+            "or drop model.loader.quantization_config (~model.loader.quantization_config) on this one."
+        )
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ConfigError("4-bit/8-bit quantization needs bitsandbytes: pip install bitsandbytes.")
 
 
 def _resolve_local_folder(name: str, revision: str | None, gated: bool) -> Path:

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from tide_exp.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +21,23 @@ def build_peft_model(model: PreTrainedModel, lora_config: LoraConfig, gradient_c
     """Wrap ``model`` with LoRA adapters; only the adapters are trainable.
 
     Raises:
-        ValueError: A ``target_modules`` name matches no layer of this architecture.
+        ConfigError: ``target_modules`` match no layer of this architecture.
     """
-    if gradient_checkpointing:
+    if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
+    elif gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
-    return get_peft_model(model, lora_config)
+    try:
+        return get_peft_model(model, lora_config)
+    except ValueError as err:
+        if "not found in the base model" not in str(err):
+            raise
+        layers = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)})
+        raise ConfigError(
+            f"LoRA target modules {sorted(lora_config.target_modules)} match no layer of {type(model).__name__}: "
+            f"set model.lora_target_modules to some of its linear layers {layers}."
+        ) from None
 
 
 def count_parameters(model: torch.nn.Module) -> tuple[int, int]:
