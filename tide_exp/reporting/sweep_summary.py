@@ -52,3 +52,8 @@ class SweepSummaryCallback(Callback):
         atomic_write_text(sweep_dir / "summary.md", table)
         failed = sum(r["status"] != "ok" for r in rows)
         log.info("sweep summary (%d jobs, %d failed) in %s\n%s", len(rows), failed, sweep_dir / "summary.md", table)
+        if failed < len(rows):
+            from tide_exp.reporting.table1 import write_report
+
+            files = write_report([sweep_dir], sweep_dir / "report")
+            log.info("Table 1 report: %s", files["markdown"])
