@@ -28,11 +28,27 @@ from transformers import AutoConfig, AutoModelForCausalLM
 
 # Qwen/Qwen2.5-0.5B-Instruct config.json (architecture only).
 QWEN2_5_0_5B = dict(
-    model_type="qwen2", hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
-    num_key_value_heads=2, vocab_size=151936, max_position_embeddings=32768, rope_theta=1000000.0,
-    rms_norm_eps=1e-6, tie_word_embeddings=True,
+    model_type="qwen2",
+    hidden_size=896,
+    intermediate_size=4864,
+    num_hidden_layers=24,
+    num_attention_heads=14,
+    num_key_value_heads=2,
+    vocab_size=151936,
+    max_position_embeddings=32768,
+    rope_theta=1000000.0,
+    rms_norm_eps=1e-6,
+    tie_word_embeddings=True,
 )
-TINY = dict(QWEN2_5_0_5B, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=1024)
+TINY = dict(
+    QWEN2_5_0_5B,
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    vocab_size=1024,
+)
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "A10": 125.0}
 
 
@@ -48,7 +64,9 @@ def sync(device: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
-    parser.add_argument("--tiny", action="store_true", help="a 2-layer model, for checking the script")
+    parser.add_argument(
+        "--tiny", action="store_true", help="a 2-layer model, for checking the script"
+    )
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seq", type=int, default=256)
     parser.add_argument("--steps", type=int, default=20)
@@ -63,9 +81,19 @@ def main() -> None:
     torch.manual_seed(0)
     dtype = torch.bfloat16
     config = AutoConfig.for_model(**(TINY if args.tiny else QWEN2_5_0_5B))
-    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa").to(args.device)
+    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="sdpa").to(
+        args.device
+    )
     n_params = sum(p.numel() for p in model.parameters())
-    model = get_peft_model(model, LoraConfig(task_type="CAUSAL_LM", r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]))
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            task_type="CAUSAL_LM",
+            r=8,
+            lora_alpha=16,
+            target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
+        ),
+    )
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     ids = torch.randint(0, config.vocab_size, (args.batch, args.seq), device=args.device)
 
@@ -92,7 +120,12 @@ def main() -> None:
         model.generate(input_ids=prompt, max_new_tokens=8, min_new_tokens=8, do_sample=False)
         sync(args.device)
         start = time.perf_counter()
-        model.generate(input_ids=prompt, max_new_tokens=args.gen_tokens, min_new_tokens=args.gen_tokens, do_sample=False)
+        model.generate(
+            input_ids=prompt,
+            max_new_tokens=args.gen_tokens,
+            min_new_tokens=args.gen_tokens,
+            do_sample=False,
+        )
         sync(args.device)
     gen_tps = args.gen_batch * args.gen_tokens / (time.perf_counter() - start)
 

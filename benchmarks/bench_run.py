@@ -40,12 +40,21 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-fresh", action="store_true", help="only time a run in this checkout")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "run_timings.json")
+    parser.add_argument(
+        "--skip-fresh", action="store_true", help="only time a run in this checkout"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "run_timings.json"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tide-bench-"))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline", "TIDE_EXP_CACHE": str(work / "cache")}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "WANDB_MODE": "offline",
+        "TIDE_EXP_CACHE": str(work / "cache"),
+    }
     figures: dict[str, float] = {}
     if args.skip_fresh:
         clone, python = ROOT, sys.executable
@@ -59,7 +68,9 @@ def main() -> None:
     record = {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
         **{k: round(v, 1) for k, v in figures.items()},
         "logs": str(work),
     }

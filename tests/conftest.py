@@ -66,7 +66,11 @@ def compose_cfg(tmp_path: Path):
         with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
             cfg = compose(
                 "config",
-                overrides=[f"hydra.searchpath=[file://{TEST_CONF_DIR}]", *(TINY_OVERRIDES if tiny else []), *overrides],
+                overrides=[
+                    f"hydra.searchpath=[file://{TEST_CONF_DIR}]",
+                    *(TINY_OVERRIDES if tiny else []),
+                    *overrides,
+                ],
                 return_hydra_config=True,
             )
         HydraConfig().set_config(cfg)
@@ -74,7 +78,9 @@ def compose_cfg(tmp_path: Path):
             cfg.paths.output_dir = str(tmp_path)
             cfg.paths.cache_dir = os.environ.get("TIDE_EXP_CACHE")
             if not keep_hydra:
-                del cfg.hydra  # a real job's config has no hydra node; HydraConfig still resolves ${hydra:...}
+                del (
+                    cfg.hydra
+                )  # a real job's config has no hydra node; HydraConfig still resolves ${hydra:...}
         return cfg
 
     return _compose

@@ -31,3 +31,23 @@ def register_resolvers() -> None:
     for name, fn in RESOLVERS.items():
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
+
+
+class _DropLitLoggerTip:
+    """Filter for Lightning's advert for its hosted logger, printed at every Trainer start."""
+
+    def filter(self, record: object) -> bool:
+        return "litlogger" not in str(getattr(record, "msg", ""))
+
+
+def quiet_third_party_logs() -> None:
+    """Silence messages that repeat every run and say nothing about it."""
+    import logging
+    import warnings
+
+    logging.getLogger("absl").setLevel(logging.WARNING)  # rouge-score: "Using default tokenizer."
+    logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(_DropLitLoggerTip())
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+    warnings.filterwarnings(
+        "ignore", message=r".*is_gradient_checkpointing.*is deprecated.*", category=FutureWarning
+    )

@@ -17,3 +17,15 @@ class DataError(TideError):
 
 class ConfigError(TideError):
     """A configuration value is invalid."""
+
+
+class BadRecordError(DataError):
+    """One row of a data file is malformed (the message names file, line or record, and what is wrong)."""
+
+
+class DataSchemaError(DataError):
+    """A data file or folder has no layout or fields the loaders recognise (the message lists what was found)."""
+
+
+class DataUnavailableError(DataError):
+    """A dataset cannot be had here (not in the local cache and the hub is unreachable, or gated)."""

@@ -80,7 +80,10 @@ def run_job(cfg: DictConfig) -> float | None:
     if done is not None:
         log.info("%s already complete (%s): skipped", output_dir, output_dir / "results.json")
         return done.get("final", {}).get(cfg.get("optimized_metric") or "", float("nan"))
-    status = {"model": cfg.model.name, "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []}
+    status = {
+        "model": cfg.model.name,
+        "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [],
+    }
     try:
         metrics, objects = run(cfg)
         atomic_write_json(output_dir / "status.json", {**status, "status": "ok", "error": None})
@@ -91,7 +94,9 @@ def run_job(cfg: DictConfig) -> float | None:
         user_error = find_user_error(err)
         expected = user_error is not None
         message = str(user_error) if expected else f"{type(err).__name__}: {err}"
-        atomic_write_json(output_dir / "status.json", {**status, "status": "failed", "error": message})
+        atomic_write_json(
+            output_dir / "status.json", {**status, "status": "failed", "error": message}
+        )
         if expected:
             log.error(message)
         else:

@@ -14,9 +14,15 @@ from tide_exp.reporting.table1 import write_report
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tide_exp.report", description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: <first path>/report)")
+    parser = argparse.ArgumentParser(
+        prog="python -m tide_exp.report", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: <first path>/report)"
+    )
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
@@ -26,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         files = write_report(args.paths, out)
     except FileNotFoundError as err:
-        print(f"error: {err}; run `python -m tide_exp` first or point at its output folder.", file=sys.stderr)
+        print(
+            f"error: {err}; run `python -m tide_exp` first or point at its output folder.",
+            file=sys.stderr,
+        )
         return 2
     print((out / "table1.md").read_text(encoding="utf-8"))
     print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))

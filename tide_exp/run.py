@@ -15,7 +15,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
-from tide_exp.config import register_resolvers
+from tide_exp.config import quiet_third_party_logs, register_resolvers
 from tide_exp.reporting.atomic import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 
 def instantiate_children(group: DictConfig | None) -> list[Any]:
     """Instantiate each child of a named dict (callbacks, loggers) that has a ``_target_``."""
-    return [instantiate(child) for child in (group or {}).values() if isinstance(child, DictConfig) and "_target_" in child]
+    return [
+        instantiate(child)
+        for child in (group or {}).values()
+        if isinstance(child, DictConfig) and "_target_" in child
+    ]
 
 
 def build(node: DictConfig, **runtime: Any) -> Any:
@@ -64,6 +68,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         and the built objects (``trainer``, ``module``, ``datamodule``, ``results``) for tests.
     """
     register_resolvers()
+    quiet_third_party_logs()
     started = time.perf_counter()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +80,12 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     log.info("loaded %s in %.1f s", loaded.source, load_s)
     chat = build(cfg.model.chat, tokenizer=loaded.tokenizer)
     datamodule = build(cfg.data, chat=chat)
-    module = build(cfg.module, model=loaded.model, tokenizer=loaded.tokenizer, lora_config=instantiate(cfg.lora))
+    module = build(
+        cfg.module,
+        model=loaded.model,
+        tokenizer=loaded.tokenizer,
+        lora_config=instantiate(cfg.lora),
+    )
     callbacks = instantiate_children(cfg.get("callbacks"))
     loggers = instantiate_children(cfg.get("logger"))
     for logger in loggers:
@@ -117,7 +127,12 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "fit_s": round(fit_s, 2),
             "total_s": round(time.perf_counter() - started, 2),
         },
-        "environment": {"python": platform.python_version(), "torch": _version("torch"), "transformers": _version("transformers"), "peft": _version("peft")},
+        "environment": {
+            "python": platform.python_version(),
+            "torch": _version("torch"),
+            "transformers": _version("transformers"),
+            "peft": _version("peft"),
+        },
         "outputs": {
             "adapter": str(adapter_dir) if adapter_dir else None,
             "generations": str(generation.generations_path) if generation else None,
@@ -125,7 +140,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     }
     if trainer.is_global_zero:
         atomic_write_json(output_dir / "results.json", results)
-    return metrics, {"trainer": trainer, "module": module, "datamodule": datamodule, "results": results, "loaded": loaded}
+    return metrics, {
+        "trainer": trainer,
+        "module": module,
+        "datamodule": datamodule,
+        "results": results,
+        "loaded": loaded,
+    }
 
 
 def _version(package: str) -> str:

@@ -12,18 +12,49 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SEARCH_PATH = f"hydra.searchpath=[file://{ROOT / 'tests' / 'configs'}]"
-TINY = ["data.max_train_examples=8", "data.max_eval_examples=4", "data.batch_size=4", "eval.num_prompts=2", "eval.max_new_tokens=4", "trainer.max_epochs=1"]
-SECRETS = {"HF_TOKEN": "hf_SENTINELsecretTOKEN123", "WANDB_API_KEY": "SENTINELwandbKEY4567890123456789012345678"}
+TINY = [
+    "data.max_train_examples=8",
+    "data.max_eval_examples=4",
+    "data.batch_size=4",
+    "eval.num_prompts=2",
+    "eval.max_new_tokens=4",
+    "trainer.max_epochs=1",
+]
+SECRETS = {
+    "HF_TOKEN": "hf_SENTINELsecretTOKEN123",
+    "WANDB_API_KEY": "SENTINELwandbKEY4567890123456789012345678",
+}
 
 
 def tide(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline", **SECRETS, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "tide_exp", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "WANDB_MODE": "offline",
+        **SECRETS,
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tide_exp", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path):
     run_dir = tmp_path / "run"
-    proc = tide(SEARCH_PATH, "model=tiny_llama", "logger=wandb", "lora.r=4", *TINY, f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    proc = tide(
+        SEARCH_PATH,
+        "model=tiny_llama",
+        "logger=wandb",
+        "lora.r=4",
+        *TINY,
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((run_dir / "status.json").read_text())["status"] == "ok"
     results = json.loads((run_dir / "results.json").read_text())
@@ -50,9 +81,19 @@ def test_model_not_available_offline_is_one_sentence(tmp_path):
 
 
 def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
-    proc = tide(SEARCH_PATH, "model=tiny_llama", "logger=none", "data.source.path=/no/such/corpus", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path)
+    proc = tide(
+        SEARCH_PATH,
+        "model=tiny_llama",
+        "logger=none",
+        "data.source.path=/no/such/corpus",
+        f"hydra.run.dir={tmp_path}/run",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "error: /no/such/corpus: no conversations/*_conversation.json files; point data.source.path" in proc.stderr
+    assert (
+        "error: /no/such/corpus: no conversations/*_conversation.json files; point data.source.path"
+        in proc.stderr
+    )
 
 
 def test_bad_override_is_refused_by_hydra(tmp_path):
@@ -64,11 +105,25 @@ def test_bad_override_is_refused_by_hydra(tmp_path):
 @pytest.mark.slow
 def test_multirun_fails_soft_and_summarises(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = tide("-m", SEARCH_PATH, "model=tiny_llama,llama3_2_1b", "logger=none", *TINY, f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    proc = tide(
+        "-m",
+        SEARCH_PATH,
+        "model=tiny_llama,llama3_2_1b",
+        "logger=none",
+        *TINY,
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads((sweep / "summary.json").read_text())
-    assert [(r["model"], r["status"]) for r in rows] == [("tiny_llama", "ok"), ("llama3_2_1b", "failed")]
+    assert [(r["model"], r["status"]) for r in rows] == [
+        ("tiny_llama", "ok"),
+        ("llama3_2_1b", "failed"),
+    ]
     assert "is not available offline" in rows[1]["error"] and "HF_TOKEN" in rows[1]["error"]
     assert "ft/gen/rouge_l" in rows[0]["metrics"]
     summary = (sweep / "summary.md").read_text()
-    assert "| 0_tiny_llama | tiny_llama | ok |" in summary and "| 1_llama3_2_1b | llama3_2_1b | failed |" in summary
+    assert (
+        "| 0_tiny_llama | tiny_llama | ok |" in summary
+        and "| 1_llama3_2_1b | llama3_2_1b | failed |" in summary
+    )

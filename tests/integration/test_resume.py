@@ -16,11 +16,21 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
     sweep = tmp_path / "sweep"
     marker = tmp_path / "killed.marker"
     args = [
-        "-m", SEARCH_PATH, "model=tiny_llama", "lora.r=4,8", "logger=csv", "trainer.max_epochs=2",
-        "data.max_train_examples=16", "data.batch_size=4", "data.max_eval_examples=4",
-        "eval.num_prompts=3", "eval.max_new_tokens=4", f"hydra.sweep.dir={sweep}",
+        "-m",
+        SEARCH_PATH,
+        "model=tiny_llama",
+        "lora.r=4,8",
+        "logger=csv",
+        "trainer.max_epochs=2",
+        "data.max_train_examples=16",
+        "data.batch_size=4",
+        "data.max_eval_examples=4",
+        "eval.num_prompts=3",
+        "eval.max_new_tokens=4",
+        f"hydra.sweep.dir={sweep}",
         "+callbacks.killer._target_=tests.integration.killer.KillOnceAtStep",
-        "+callbacks.killer.step=6", f"+callbacks.killer.marker={marker}",
+        "+callbacks.killer.step=6",
+        f"+callbacks.killer.marker={marker}",
     ]
     first = tide(*args, cwd=tmp_path)
     assert first.returncode != 0 and marker.exists()  # killed in epoch 2 of the first job
@@ -32,8 +42,15 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
     rows = json.loads((sweep / "summary.json").read_text())
     assert [r["status"] for r in rows] == ["ok", "ok"]
     for job in sorted(sweep.glob("[0-9]_*")):
-        records = [json.loads(line) for line in (job / "generations.jsonl").read_text().splitlines()]
-        assert Counter((r["phase"], r["epoch"]) for r in records) == {("zs", None): 3, ("val", 0): 3, ("val", 1): 3, ("ft", 1): 3}
+        records = [
+            json.loads(line) for line in (job / "generations.jsonl").read_text().splitlines()
+        ]
+        assert Counter((r["phase"], r["epoch"]) for r in records) == {
+            ("zs", None): 3,
+            ("val", 0): 3,
+            ("val", 1): 3,
+            ("ft", 1): 3,
+        }
         results = json.loads((job / "results.json").read_text())
         assert [v["epoch"] for v in results["phases"]["val"]] == [0, 1]
     assert "resuming from" in (job0 / "tide_exp.log").read_text()

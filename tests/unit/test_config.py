@@ -43,7 +43,9 @@ def _bind(path: str, node: DictConfig) -> None:
     target = get_object(node._target_)
     kwargs = {k: v for k, v in node.items() if k not in HYDRA_KEYS}
     signature = inspect.signature(target.__init__ if inspect.isclass(target) else target)
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+    accepts_any = any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
+    )
     unknown = set(kwargs) - set(signature.parameters)
     assert accepts_any or not unknown, f"{path}: {node._target_} takes no {sorted(unknown)}"
     if not accepts_any:
@@ -79,8 +81,18 @@ def test_cheap_nodes_instantiate(compose_cfg):
 
 def test_models_sweep_only_real_models():
     shipped = {p.stem for p in (CONF_DIR / "model").glob("*.yaml")}
-    assert {"smollm2_135m", "qwen2_5_0_5b", "phi3_5_mini", "granite3_1_3b", "llama3_2_1b", "llama3_2_3b",
-            "qwen2_5_1_5b", "qwen2_5_3b", "r1_distill_qwen_1_5b", "qwen1_5_1_8b_chat"} == shipped
+    assert {
+        "smollm2_135m",
+        "qwen2_5_0_5b",
+        "phi3_5_mini",
+        "granite3_1_3b",
+        "llama3_2_1b",
+        "llama3_2_3b",
+        "qwen2_5_1_5b",
+        "qwen2_5_3b",
+        "r1_distill_qwen_1_5b",
+        "qwen1_5_1_8b_chat",
+    } == shipped
     assert not shipped & {p.stem for p in (TEST_CONF_DIR / "model").glob("*.yaml")}
 
 
@@ -95,11 +107,17 @@ def test_study_models_match_the_protocol():
     assert protocol["study_b"]["model"] in hub_ids
 
 
-@pytest.mark.parametrize("launcher", sorted(p.stem for p in (CONF_DIR / "hydra" / "launcher").glob("*.yaml")))
+@pytest.mark.parametrize(
+    "launcher", sorted(p.stem for p in (CONF_DIR / "hydra" / "launcher").glob("*.yaml"))
+)
 def test_launcher_configs_compose_and_instantiate(compose_cfg, launcher):
     cfg = compose_cfg(f"hydra/launcher={launcher}", tiny=False, keep_hydra=True)
     built = instantiate(cfg.hydra.launcher)
-    expected = {"slurm_gpu": "SlurmLauncher", "ray_gpu": "RayLauncher", "submitit_local_cpu": "LocalLauncher"}
+    expected = {
+        "slurm_gpu": "SlurmLauncher",
+        "ray_gpu": "RayLauncher",
+        "submitit_local_cpu": "LocalLauncher",
+    }
     assert type(built).__name__ == expected[launcher]
 
 

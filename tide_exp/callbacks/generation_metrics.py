@@ -72,7 +72,9 @@ class GenerationMetricsCallback(pl.Callback):
     def generations_path(self) -> Path:
         return self.output_dir / "generations.jsonl"
 
-    def evaluate(self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str, epoch: int | None) -> dict[str, Any]:
+    def evaluate(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str, epoch: int | None
+    ) -> dict[str, Any]:
         """Generate, score, record and log one phase; returns its summary."""
         start = time.perf_counter()
         examples = trainer.datamodule.eval_subset(self.num_prompts)
@@ -102,7 +104,9 @@ class GenerationMetricsCallback(pl.Callback):
                 "prediction": prediction,
                 "scores": sample,
             }
-            for e, prediction, sample in zip(examples, predictions, scores["per_sample"], strict=True)
+            for e, prediction, sample in zip(
+                examples, predictions, scores["per_sample"], strict=True
+            )
         ]
         summary = {
             "epoch": epoch,
@@ -116,7 +120,13 @@ class GenerationMetricsCallback(pl.Callback):
         self._last_eval = (trainer.global_step, records, summary)
         return summary
 
-    def _record(self, trainer: pl.Trainer, phase: str, records: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+    def _record(
+        self,
+        trainer: pl.Trainer,
+        phase: str,
+        records: list[dict[str, Any]],
+        summary: dict[str, Any],
+    ) -> None:
         self.records.extend(records)
         atomic_write_jsonl(self.generations_path, self.records)
         if phase == "val":
@@ -124,7 +134,12 @@ class GenerationMetricsCallback(pl.Callback):
         else:
             self.results[phase] = summary
         means = {name: m["mean"] for name, m in summary["metrics"].items()}
-        log.info("%s (epoch %s): %s", phase, summary["epoch"], ", ".join(f"{k}={v:.4f}" for k, v in means.items()))
+        log.info(
+            "%s (epoch %s): %s",
+            phase,
+            summary["epoch"],
+            ", ".join(f"{k}={v:.4f}" for k, v in means.items()),
+        )
         # Zero-shot also goes on the val curve at step 0, so W&B plots start from the baseline.
         prefixes = {"zs": ["zs/gen", "val/gen"], "val": ["val/gen"], "ft": ["ft/gen"]}[phase]
         scalars = {f"{prefix}/{k}": v for prefix in prefixes for k, v in means.items()}
@@ -132,13 +147,27 @@ class GenerationMetricsCallback(pl.Callback):
             logger.log_metrics(scalars, step=trainer.global_step)
             if isinstance(logger, WandbLogger):
                 names = list(summary["metrics"])
-                rows = [[r[c] for c in ("example_id", "theme", "prompt", "reference", "prediction")] + [r["scores"].get(n) for n in names] for r in records]
-                key = f"{phase}/generations" if phase != "val" else f"val/generations_epoch{summary['epoch']}"
-                logger.log_table(key=key, columns=TABLE_COLUMNS + names, data=rows, step=trainer.global_step)
+                rows = [
+                    [r[c] for c in ("example_id", "theme", "prompt", "reference", "prediction")]
+                    + [r["scores"].get(n) for n in names]
+                    for r in records
+                ]
+                key = (
+                    f"{phase}/generations"
+                    if phase != "val"
+                    else f"val/generations_epoch{summary['epoch']}"
+                )
+                logger.log_table(
+                    key=key, columns=TABLE_COLUMNS + names, data=rows, step=trainer.global_step
+                )
 
     def state_dict(self) -> dict[str, Any]:
         """Saved in checkpoints, so a resumed run neither repeats nor duplicates a phase."""
-        return {"records": self.records, "results": self.results, "last_step": self._last_eval[0] if self._last_eval else None}
+        return {
+            "records": self.records,
+            "results": self.results,
+            "last_step": self._last_eval[0] if self._last_eval else None,
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.records = list(state_dict["records"])
@@ -146,8 +175,14 @@ class GenerationMetricsCallback(pl.Callback):
         step = state_dict.get("last_step")
         if step is not None and self.results["val"]:
             last = self.results["val"][-1]
-            self._last_eval = (step, [r for r in self.records if r["phase"] == "val" and r["epoch"] == last["epoch"]], last)
-        atomic_write_jsonl(self.generations_path, self.records)  # drop lines written after the checkpoint
+            self._last_eval = (
+                step,
+                [r for r in self.records if r["phase"] == "val" and r["epoch"] == last["epoch"]],
+                last,
+            )
+        atomic_write_jsonl(
+            self.generations_path, self.records
+        )  # drop lines written after the checkpoint
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:
@@ -161,7 +196,11 @@ class GenerationMetricsCallback(pl.Callback):
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.is_global_zero:
             return
-        if self._last_eval is not None and self._last_eval[0] == trainer.global_step and self.results["val"]:
+        if (
+            self._last_eval is not None
+            and self._last_eval[0] == trainer.global_step
+            and self.results["val"]
+        ):
             _, records, summary = self._last_eval
             self._record(trainer, "ft", [{**r, "phase": "ft"} for r in records], dict(summary))
         else:

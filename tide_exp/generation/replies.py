@@ -45,7 +45,11 @@ def generate_replies(
     padding_side = tokenizer.padding_side
     model.eval()
     tokenizer.padding_side = "left"
-    kwargs = {"do_sample": False, "max_new_tokens": max_new_tokens, "pad_token_id": tokenizer.pad_token_id}
+    kwargs = {
+        "do_sample": False,
+        "max_new_tokens": max_new_tokens,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
     kwargs.update(generation_kwargs or {})
     if not kwargs.get("do_sample"):
         # Greedy: drop sampling knobs a checkpoint's generation_config may carry, to avoid warnings.
@@ -53,8 +57,15 @@ def generate_replies(
     replies: list[str] = []
     try:
         batches = range(0, len(prompts), batch_size)
-        for start in tqdm(batches, desc="generating", unit="batch", disable=not progress, leave=False):
-            batch = tokenizer(prompts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+        for start in tqdm(
+            batches, desc="generating", unit="batch", disable=not progress, leave=False
+        ):
+            batch = tokenizer(
+                prompts[start : start + batch_size],
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=False,
+            )
             batch = batch.to(model.device)
             output = model.generate(**batch, **kwargs)
             new_tokens = output[:, batch["input_ids"].shape[1] :]

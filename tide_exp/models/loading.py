@@ -20,14 +20,27 @@ from typing import Any
 from urllib.parse import urlparse
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from tide_exp.errors import ConfigError, ModelUnavailableError
 
 log = logging.getLogger(__name__)
 
 # Files a causal LM needs; everything else in a hub repo (GGUF, ONNX, original/ folders) is skipped.
-HUB_ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.py", "*.jinja", "*.tiktoken"]
+HUB_ALLOW_PATTERNS = [
+    "*.json",
+    "*.safetensors",
+    "*.model",
+    "*.txt",
+    "*.py",
+    "*.jinja",
+    "*.tiktoken",
+]
 
 
 @dataclass
@@ -53,7 +66,9 @@ def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype | str | None:
     try:
         return getattr(torch, dtype)
     except AttributeError:
-        raise ValueError(f"unknown dtype {dtype!r}: use auto, float32, bfloat16 or float16") from None
+        raise ValueError(
+            f"unknown dtype {dtype!r}: use auto, float32, bfloat16 or float16"
+        ) from None
 
 
 def ensure_pad_token(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> None:
@@ -109,7 +124,12 @@ def load_gguf_from_package(
     """
     gguf_path = find_package_file(package, gguf_file)
     version = importlib.metadata.version(package.replace("_", "-"))
-    target = Path(cache_dir or cache_root()) / "converted" / f"{package}-{version}" / Path(gguf_file).stem
+    target = (
+        Path(cache_dir or cache_root())
+        / "converted"
+        / f"{package}-{version}"
+        / Path(gguf_file).stem
+    )
     if not (target / "config.json").is_file():
         _convert_gguf(gguf_path, target)
     model = AutoModelForCausalLM.from_pretrained(target, dtype=resolve_dtype(dtype))
@@ -199,10 +219,18 @@ def _resolve_local_folder(name: str, revision: str | None, gated: bool) -> Path:
     if Path(name).expanduser().is_dir():
         return Path(name).expanduser()
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
 
     try:
-        return Path(snapshot_download(name, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS, local_files_only=True))
+        return Path(
+            snapshot_download(
+                name, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS, local_files_only=True
+            )
+        )
     except LocalEntryNotFoundError:
         pass
     access = " after accepting its terms on the hub and setting HF_TOKEN" if gated else ""

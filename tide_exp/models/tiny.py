@@ -43,7 +43,9 @@ def _train_tokenizer(vocab_size: int) -> Tokenizer:
 def build_tiny_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer with a ChatML chat template, ``<|im_end|>`` as eos and pad."""
     return PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer.from_str(_train_tokenizer(vocab_size).to_str()),  # a copy: callers may mutate it
+        tokenizer_object=Tokenizer.from_str(
+            _train_tokenizer(vocab_size).to_str()
+        ),  # a copy: callers may mutate it
         bos_token="<|im_start|>",
         eos_token="<|im_end|>",
         pad_token="<|im_end|>",
@@ -89,4 +91,6 @@ def build_tiny_random_model(
         model = AutoModelForCausalLM.from_config(config)
     model.name_or_path = f"tiny-random-{model_type}"
     ensure_pad_token(tokenizer, model)
-    return LoadedModel(model, tokenizer, source=f"random {model_type} ({hidden_size}x{num_hidden_layers})")
+    return LoadedModel(
+        model, tokenizer, source=f"random {model_type} ({hidden_size}x{num_hidden_layers})"
+    )

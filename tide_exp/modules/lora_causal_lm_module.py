@@ -17,14 +17,18 @@ from tide_exp.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def build_peft_model(model: PreTrainedModel, lora_config: LoraConfig, gradient_checkpointing: bool = False) -> PeftModel:
+def build_peft_model(
+    model: PreTrainedModel, lora_config: LoraConfig, gradient_checkpointing: bool = False
+) -> PeftModel:
     """Wrap ``model`` with LoRA adapters; only the adapters are trainable.
 
     Raises:
         ConfigError: ``target_modules`` match no layer of this architecture.
     """
     if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=gradient_checkpointing
+        )
     elif gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
@@ -33,7 +37,13 @@ def build_peft_model(model: PreTrainedModel, lora_config: LoraConfig, gradient_c
     except ValueError as err:
         if "not found in the base model" not in str(err):
             raise
-        layers = sorted({name.rsplit(".", 1)[-1] for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)})
+        layers = sorted(
+            {
+                name.rsplit(".", 1)[-1]
+                for name, m in model.named_modules()
+                if isinstance(m, torch.nn.Linear)
+            }
+        )
         raise ConfigError(
             f"LoRA target modules {sorted(lora_config.target_modules)} match no layer of {type(model).__name__}: "
             f"set model.lora_target_modules to some of its linear layers {layers}."
@@ -79,9 +89,16 @@ class LoraCausalLMModule(pl.LightningModule):
 
     def on_fit_start(self) -> None:
         share = 100 * self.trainable_params / self.total_params
-        log.info("parameters: %s total, %s trainable (%.3f%%)", f"{self.total_params:,}", f"{self.trainable_params:,}", share)
+        log.info(
+            "parameters: %s total, %s trainable (%.3f%%)",
+            f"{self.total_params:,}",
+            f"{self.trainable_params:,}",
+            share,
+        )
         for logger in self.loggers:
-            logger.log_hyperparams({"params/total": self.total_params, "params/trainable": self.trainable_params})
+            logger.log_hyperparams(
+                {"params/total": self.total_params, "params/trainable": self.trainable_params}
+            )
 
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)
@@ -90,12 +107,18 @@ class LoraCausalLMModule(pl.LightningModule):
         loss = self.model(**batch).loss
         self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
         # Logged here rather than by LearningRateMonitor, which refuses to run without a logger.
-        self.log("train/lr", self.trainer.optimizers[0].param_groups[0]["lr"], batch_size=batch["input_ids"].shape[0])
+        self.log(
+            "train/lr",
+            self.trainer.optimizers[0].param_groups[0]["lr"],
+            batch_size=batch["input_ids"].shape[0],
+        )
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self.model(**batch).loss
-        self.log("val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0], sync_dist=True)
+        self.log(
+            "val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0], sync_dist=True
+        )
         return loss
 
     def on_validation_epoch_end(self) -> None:
@@ -104,13 +127,22 @@ class LoraCausalLMModule(pl.LightningModule):
             self.log("val/perplexity", math.exp(min(float(loss), 50.0)), sync_dist=True)
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=[p for p in self.model.parameters() if p.requires_grad])
+        optimizer = self.optimizer_factory(
+            params=[p for p in self.model.parameters() if p.requires_grad]
+        )
         if self.scheduler_factory is None:
             return optimizer
-        scheduler = self.scheduler_factory(optimizer=optimizer, num_training_steps=self.trainer.estimated_stepping_batches)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        scheduler = self.scheduler_factory(
+            optimizer=optimizer, num_training_steps=self.trainer.estimated_stepping_batches
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Keep only the trainable (adapter) weights: megabytes instead of the whole base model."""
         trainable = {name for name, p in self.named_parameters() if p.requires_grad}
-        checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k in trainable}
+        checkpoint["state_dict"] = {
+            k: v for k, v in checkpoint["state_dict"].items() if k in trainable
+        }

@@ -11,7 +11,9 @@ def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
     phases = results.get("phases", {})
     zs = phases.get("zs", {}).get("metrics", {})
     ft = phases.get("ft", {}).get("metrics", {})
-    lines = [f"tide_exp: {results['model']['name']} finished in {results['timings']['total_s']:.0f} s"]
+    lines = [
+        f"tide_exp: {results['model']['name']} finished in {results['timings']['total_s']:.0f} s"
+    ]
     if zs or ft:
         lines.append(f"  {'metric':<16}{'zero-shot':>12}{'fine-tuned':>12}{'delta':>10}")
         for name in dict.fromkeys([*zs, *ft]):

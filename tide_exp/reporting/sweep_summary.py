@@ -18,13 +18,17 @@ log = logging.getLogger(__name__)
 def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
     """One row per job folder under ``sweep_dir``: status, error, and zs/ft metric means."""
     rows = []
-    for status_file in sorted(sweep_dir.glob("*/status.json"), key=lambda p: (len(p.parent.name), p.parent.name)):
+    for status_file in sorted(
+        sweep_dir.glob("*/status.json"), key=lambda p: (len(p.parent.name), p.parent.name)
+    ):
         status = json.loads(status_file.read_text(encoding="utf-8"))
         row = {"job": status_file.parent.name, **status}
         results_file = status_file.parent / "results.json"
         if results_file.is_file():
             final = json.loads(results_file.read_text(encoding="utf-8")).get("final", {})
-            row["metrics"] = {k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))}
+            row["metrics"] = {
+                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))
+            }
         rows.append(row)
     return rows
 
@@ -37,7 +41,9 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
             detail = ", ".join(f"{k}={v:.3f}" for k, v in sorted(row.get("metrics", {}).items()))
         else:
             detail = (row.get("error") or "").replace("|", "\\|")
-        lines.append(f"| {row['job']} | {row['model']} | {row['status']} | {' '.join(row.get('overrides', []))} | {detail} |")
+        lines.append(
+            f"| {row['job']} | {row['model']} | {row['status']} | {' '.join(row.get('overrides', []))} | {detail} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -51,7 +57,13 @@ class SweepSummaryCallback(Callback):
         table = format_summary(rows)
         atomic_write_text(sweep_dir / "summary.md", table)
         failed = sum(r["status"] != "ok" for r in rows)
-        log.info("sweep summary (%d jobs, %d failed) in %s\n%s", len(rows), failed, sweep_dir / "summary.md", table)
+        log.info(
+            "sweep summary (%d jobs, %d failed) in %s\n%s",
+            len(rows),
+            failed,
+            sweep_dir / "summary.md",
+            table,
+        )
         if failed < len(rows):
             from tide_exp.reporting.table1 import write_report
 

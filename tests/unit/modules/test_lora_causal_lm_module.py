@@ -16,10 +16,22 @@ def _module(lr: float) -> tuple[LoraCausalLMModule, DialogueDataModule]:
     module = LoraCausalLMModule(
         loaded.model,
         loaded.tokenizer,
-        LoraConfig(task_type="CAUSAL_LM", r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], lora_dropout=0.0),
+        LoraConfig(
+            task_type="CAUSAL_LM",
+            r=8,
+            lora_alpha=16,
+            target_modules=["q_proj", "v_proj"],
+            lora_dropout=0.0,
+        ),
         optimizer=functools.partial(torch.optim.AdamW, lr=lr),
     )
-    dm = DialogueDataModule(load_tide_folder, ChatFormatter(loaded.tokenizer), max_length=64, batch_size=8, max_train_examples=8)
+    dm = DialogueDataModule(
+        load_tide_folder,
+        ChatFormatter(loaded.tokenizer),
+        max_length=64,
+        batch_size=8,
+        max_train_examples=8,
+    )
     return module, dm
 
 
@@ -35,7 +47,14 @@ def test_loss_goes_down_when_overfitting_eight_rows(tmp_path):
     dm.setup("fit")
     batch = next(iter(dm.train_dataloader()))
     before = module.model(**batch).loss.item()
-    trainer = pl.Trainer(max_steps=30, logger=False, enable_checkpointing=False, enable_progress_bar=False, default_root_dir=tmp_path, limit_val_batches=0)
+    trainer = pl.Trainer(
+        max_steps=30,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        default_root_dir=tmp_path,
+        limit_val_batches=0,
+    )
     trainer.fit(module, train_dataloaders=dm.train_dataloader())
     after = module.model(**batch).loss.item()
     assert after < 0.5 * before, (before, after)
@@ -43,7 +62,13 @@ def test_loss_goes_down_when_overfitting_eight_rows(tmp_path):
 
 def test_checkpoint_holds_adapter_weights_only_and_adapter_reloads(tmp_path):
     module, dm = _module(1e-2)
-    trainer = pl.Trainer(max_steps=2, logger=False, enable_progress_bar=False, default_root_dir=tmp_path, limit_val_batches=0)
+    trainer = pl.Trainer(
+        max_steps=2,
+        logger=False,
+        enable_progress_bar=False,
+        default_root_dir=tmp_path,
+        limit_val_batches=0,
+    )
     trainer.fit(module, datamodule=dm)
     trainer.save_checkpoint(tmp_path / "last.ckpt")
     state = torch.load(tmp_path / "last.ckpt", weights_only=False)["state_dict"]

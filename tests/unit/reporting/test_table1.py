@@ -8,24 +8,58 @@ from tide_exp.reporting.table1 import read_paper_table, write_report
 
 def _results(run_dir, name, hf_id, zs, ft, status="ok"):
     run_dir.mkdir(parents=True)
-    phases = {p: {"metrics": {m: {"mean": v, "std": 0.1, "n": 4, "level": "sample"} for m, v in values.items()}} for p, values in (("zs", zs), ("ft", ft))}
-    (run_dir / "results.json").write_text(json.dumps({"status": status, "model": {"name": name, "display_name": name.upper(), "hf_id": hf_id}, "phases": phases}))
+    phases = {
+        p: {
+            "metrics": {
+                m: {"mean": v, "std": 0.1, "n": 4, "level": "sample"} for m, v in values.items()
+            }
+        }
+        for p, values in (("zs", zs), ("ft", ft))
+    }
+    (run_dir / "results.json").write_text(
+        json.dumps(
+            {
+                "status": status,
+                "model": {"name": name, "display_name": name.upper(), "hf_id": hf_id},
+                "phases": phases,
+            }
+        )
+    )
 
 
 def test_table1_beside_the_paper(tmp_path):
-    _results(tmp_path / "0", "qwen2_5_0_5b", "Qwen/Qwen2.5-0.5B-Instruct", {"cosine": 0.40, "rouge_l": 0.2}, {"cosine": 0.50, "rouge_l": 0.3})
-    _results(tmp_path / "1", "qwen2_5_0_5b", "Qwen/Qwen2.5-0.5B-Instruct", {"cosine": 0.60, "rouge_l": 0.2}, {"cosine": 0.70, "rouge_l": 0.3})
+    _results(
+        tmp_path / "0",
+        "qwen2_5_0_5b",
+        "Qwen/Qwen2.5-0.5B-Instruct",
+        {"cosine": 0.40, "rouge_l": 0.2},
+        {"cosine": 0.50, "rouge_l": 0.3},
+    )
+    _results(
+        tmp_path / "1",
+        "qwen2_5_0_5b",
+        "Qwen/Qwen2.5-0.5B-Instruct",
+        {"cosine": 0.60, "rouge_l": 0.2},
+        {"cosine": 0.70, "rouge_l": 0.3},
+    )
     _results(tmp_path / "2", "mine", None, {"cosine": 0.1}, {"cosine": 0.2})
     _results(tmp_path / "3", "broken", None, {"cosine": 0.9}, {"cosine": 0.9}, status="failed")
     files = write_report([tmp_path], tmp_path / "report")
     markdown = files["markdown"].read_text()
-    assert "| QWEN2_5_0_5B | 0.500 ± 0.100 | 0.600 ± 0.100 | +0.100 |" in markdown  # mean of the two runs
-    assert "| QWEN2_5_0_5B | cosine | zs | 0.500 ± 0.100 | 0.50 |" in markdown  # paper: cosine_zs 0.50
+    assert (
+        "| QWEN2_5_0_5B | 0.500 ± 0.100 | 0.600 ± 0.100 | +0.100 |" in markdown
+    )  # mean of the two runs
+    assert (
+        "| QWEN2_5_0_5B | cosine | zs | 0.500 ± 0.100 | 0.50 |" in markdown
+    )  # paper: cosine_zs 0.50
     assert "| QWEN2_5_0_5B | rouge_l | ft | 0.300 ± 0.100 | 0.81 |" in markdown
     assert "cannot be that" in markdown and "BROKEN" not in markdown
     csv_text = files["csv"].read_text()
     assert csv_text.splitlines()[0] == "model,display_name,hf_id,metric,phase,mean,std,n,runs,paper"
-    assert "qwen2_5_0_5b,QWEN2_5_0_5B,Qwen/Qwen2.5-0.5B-Instruct,cosine,ft,0.6,0.1,8,2,0.52" in csv_text
+    assert (
+        "qwen2_5_0_5b,QWEN2_5_0_5B,Qwen/Qwen2.5-0.5B-Instruct,cosine,ft,0.6,0.1,8,2,0.52"
+        in csv_text
+    )
     assert files["latex"].read_text().count(r"\\") >= 4
     assert files["png"].stat().st_size > 10_000 and files["pdf"].stat().st_size > 1_000
 
