@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
 from tide_exp.data.chat import ChatFormatter, collate_right_padded
+from tide_exp.data.chat_corpus import render_history
 from tide_exp.data.examples import DialogueExample, split_examples
+from tide_exp.data.records import write_skip_report
+from tide_exp.data.split_manifest import (
+    apply_split_manifest,
+    build_split_manifest,
+    write_split_manifest,
+)
+
+SKIP_REPORT_NAME = "skipped_rows.jsonl"
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +42,12 @@ class DialogueDataModule(pl.LightningDataModule):
         max_train_examples: Cap on training examples after the split (``None``: all).
         max_eval_examples: Cap on validation-loss examples (``None``: all).
         num_workers: DataLoader workers.
+        train_size: Training examples by count (Study A: 6000); needs ``eval_size``.
+        eval_size: Held-out examples by count (Study A: 4000); overrides ``eval_fraction``.
+        manifest_dir: Folder (the run folder) for ``split_manifest.json`` (ids per side and
+            the settings) and, when the loader skipped rows, ``skipped_rows.jsonl``.
+        split_manifest: A saved ``split_manifest.json`` (or the run folder holding it) to
+            re-apply instead of splitting anew.
     """
 
     def __init__(
@@ -46,6 +63,10 @@ class DialogueDataModule(pl.LightningDataModule):
         max_train_examples: int | None = None,
         max_eval_examples: int | None = None,
         num_workers: int = 0,
+        train_size: int | None = None,
+        eval_size: int | None = None,
+        manifest_dir: str | None = None,
+        split_manifest: str | None = None,
     ) -> None:
         super().__init__()
         self.source = source
@@ -59,6 +80,11 @@ class DialogueDataModule(pl.LightningDataModule):
         self.max_train_examples = max_train_examples
         self.max_eval_examples = max_eval_examples
         self.num_workers = num_workers
+        self.train_size = train_size
+        self.eval_size = eval_size
+        self.manifest_dir = manifest_dir
+        self.split_manifest = split_manifest
+        self.manifest_path: Path | None = None
         self.train_examples: list[DialogueExample] = []
         self.eval_examples: list[DialogueExample] = []
         self._train_features: list[dict] = []
@@ -68,19 +94,87 @@ class DialogueDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_examples:
             return
-        train, evaluation = split_examples(self.source(), self.eval_fraction, self.split_by, self.seed)
-        self.train_examples = train[: self.max_train_examples]
-        self.eval_examples = evaluation
+        corpus = self.source()
+        if self.split_manifest:
+            train, evaluation = apply_split_manifest(corpus, self.split_manifest)
+        else:
+            train, evaluation = split_examples(
+                corpus,
+                self.eval_fraction,
+                self.split_by,
+                self.seed,
+                self.train_size,
+                self.eval_size,
+            )
+        train = train[: self.max_train_examples]
+        self._save_manifest(corpus, train, evaluation)
+        self.train_examples = [self._with_history(e) for e in train]
+        self.eval_examples = evaluation = [self._with_history(e) for e in evaluation]
         # The generation subset: a seeded shuffle, so any size is a prefix and spans personas.
         self._eval_order = sorted(evaluation, key=lambda e: e.example_id)
         random.Random(self.seed).shuffle(self._eval_order)
         self._train_features = self._encode(self.train_examples, "train")
         self._eval_features = self._encode(evaluation[: self.max_eval_examples], "eval")
 
+    def _save_manifest(
+        self,
+        corpus: list[DialogueExample],
+        train: list[DialogueExample],
+        evaluation: list[DialogueExample],
+    ) -> None:
+        skipped = getattr(corpus, "skipped", [])
+        if self.manifest_dir is None:
+            if skipped:  # the loader has logged each one; say where a report would go
+                log.warning(
+                    "%d bad rows were skipped; set data.manifest_dir to write %s",
+                    len(skipped),
+                    SKIP_REPORT_NAME,
+                )
+            return
+        settings = {
+            "by": self.split_by,
+            "seed": self.seed,
+            "eval_fraction": self.eval_fraction,
+            "train_size": self.train_size,
+            "eval_size": self.eval_size,
+            "max_train_examples": self.max_train_examples,
+            "from_manifest": self.split_manifest,
+            "source": getattr(corpus, "source", ""),
+        }
+        self.manifest_path = write_split_manifest(
+            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings)
+        )
+        log.info("split manifest: %s", self.manifest_path)
+        if skipped:
+            report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
+            log.warning("%d bad rows were skipped; each one and why: %s", len(skipped), report)
+
+    def _with_history(self, example: DialogueExample) -> DialogueExample:
+        """The example with as many of its latest earlier turns in the prompt as fit ``max_length``."""
+        if not example.history:
+            return example
+        history = list(example.history)
+        while history:
+            text = render_history(history, example.user_input)
+            prompt = self.chat.tokenizer(self.chat.prompt(text), add_special_tokens=False)[
+                "input_ids"
+            ]
+            reply = self.chat.tokenizer(
+                self.chat.completion(text, example.reference_response), add_special_tokens=False
+            )["input_ids"]
+            if len(prompt) + len(reply) <= self.max_length:
+                break
+            history = history[2:] if len(history) > 1 else []  # drop the oldest exchange
+        return dataclasses.replace(
+            example, user_input=render_history(history, example.user_input), history=tuple(history)
+        )
+
     def _encode(self, examples: list[DialogueExample], split: str) -> list[dict]:
         features, truncated = [], 0
         for example in examples:
-            feature = self.chat.encode(example.user_input, example.reference_response, self.max_length)
+            feature = self.chat.encode(
+                example.user_input, example.reference_response, self.max_length
+            )
             if feature is None:
                 continue
             truncated += len(feature["input_ids"]) == self.max_length
@@ -88,10 +182,16 @@ class DialogueDataModule(pl.LightningDataModule):
         dropped = len(examples) - len(features)
         log.info(
             "%s: %d examples, %d truncated at max_length=%d, %d dropped (prompt alone too long)",
-            split, len(features), truncated, self.max_length, dropped,
+            split,
+            len(features),
+            truncated,
+            self.max_length,
+            dropped,
         )
         if not features:
-            raise ValueError(f"no {split} example fits in max_length={self.max_length}: raise data.max_length")
+            raise ValueError(
+                f"no {split} example fits in max_length={self.max_length}: raise data.max_length"
+            )
         return features
 
     def eval_subset(self, size: int | None) -> list[DialogueExample]:
@@ -99,8 +199,16 @@ class DialogueDataModule(pl.LightningDataModule):
         return self._eval_order[:size] if size else list(self._eval_order)
 
     def _loader(self, features: list[dict], batch_size: int, shuffle: bool) -> DataLoader:
-        collate = functools.partial(collate_right_padded, pad_token_id=self.chat.tokenizer.pad_token_id)
-        return DataLoader(features, batch_size=batch_size, shuffle=shuffle, collate_fn=collate, num_workers=self.num_workers)
+        collate = functools.partial(
+            collate_right_padded, pad_token_id=self.chat.tokenizer.pad_token_id
+        )
+        return DataLoader(
+            features,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            collate_fn=collate,
+            num_workers=self.num_workers,
+        )
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self._train_features, self.batch_size, shuffle=True)

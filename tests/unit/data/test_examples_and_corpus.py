@@ -58,10 +58,11 @@ def test_malformed_json_names_file_and_line(tmp_path):
 
 def test_missing_field_names_the_keys_found(tmp_path):
     _write_folder(tmp_path, json.dumps({"persona_id": "7", "dialogues": [{"client": "hi", "chatbot": "hello"}]}))
-    with pytest.raises(DataError, match=r"dialogue 0: field 'user_input' is missing or empty \(keys found: chatbot, client\)"):
-        load_tide_folder(tmp_path)
-    examples = load_tide_folder(tmp_path, user_field="client", reply_field="chatbot")
+    with pytest.raises(DataError, match=r"dialogue 0: field 'user_input' is missing \(keys found: chatbot, client\)"):
+        load_tide_folder(tmp_path, user_field="user_input", reply_field="reference_response")
+    examples = load_tide_folder(tmp_path)  # client / chatbot are detected
     assert examples[0].user_input == "hi" and examples[0].persona_id == "7"
+    assert load_tide_folder(tmp_path, user_field="client", reply_field="chatbot") == examples
 
 
 def test_empty_folder_says_what_is_expected(tmp_path):
