@@ -6,8 +6,8 @@
 - Per-response (``distinct_1_response``, ``distinct_2_response``): the same ratio inside each reply,
   averaged over replies; a reply with no n-gram (empty, or one word for n=2) scores 0.
 
-Tokens: lower-cased words from :mod:`tide_exp.metrics.tokenization` (``treebank`` by default), so
-punctuation marks are tokens too.
+Tokens: words from :mod:`tide_exp.metrics.tokenization` (``treebank`` by default, as METEOR),
+then lower-cased; punctuation marks are tokens too.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
 
 def _tokens(texts: list[str], tokenizer: str, lowercase: bool) -> list[list[str]]:
     tokenize = get_tokenizer(tokenizer)
-    return [tokenize(t.lower() if lowercase else t) for t in texts]
+    return [[t.lower() for t in tokenize(text)] if lowercase else tokenize(text) for text in texts]
 
 
 def distinct_n_response(

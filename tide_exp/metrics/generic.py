@@ -33,7 +33,7 @@ STOCK_PHRASES = (
 
 
 def _words(text: str, tokenize) -> list[str]:
-    return [t for t in tokenize(text.lower()) if any(c.isalnum() for c in t)]
+    return [t.lower() for t in tokenize(text) if any(c.isalnum() for c in t)]
 
 
 def _contains(words: list[str], phrase: list[str]) -> bool:

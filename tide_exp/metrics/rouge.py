@@ -9,9 +9,25 @@ from typing import Any
 
 @functools.lru_cache(maxsize=2)
 def _scorer(use_stemmer: bool):
-    from rouge_score import rouge_scorer
+    """rouge-score's scorer with its default tokenizer, Porter stems memoised (same tokens, faster)."""
+    from nltk.stem import porter
+    from rouge_score import rouge_scorer, tokenize, tokenizers
 
-    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=use_stemmer)
+    class CachedStemTokenizer(tokenizers.Tokenizer):
+        """``tokenizers.DefaultTokenizer`` with ``PorterStemmer().stem`` behind an LRU cache."""
+
+        def __init__(self) -> None:
+            stemmer = porter.PorterStemmer() if use_stemmer else None
+            if stemmer is not None:
+                stemmer.stem = functools.lru_cache(maxsize=200_000)(stemmer.stem)
+            self._stemmer = stemmer
+
+        def tokenize(self, text: str) -> list[str]:
+            return tokenize.tokenize(text, self._stemmer)
+
+    return rouge_scorer.RougeScorer(
+        ["rougeL"], use_stemmer=use_stemmer, tokenizer=CachedStemTokenizer()
+    )
 
 
 def rouge_l(predictions: list[str], references: list[str], use_stemmer: bool = True) -> list[float]:

@@ -30,15 +30,21 @@ def _treebank():
     return NLTKWordTokenizer()
 
 
-def treebank_tokenize(text: str) -> list[str]:
-    """NLTK's Treebank word tokenizer applied per sentence (see the module docstring)."""
+@functools.lru_cache(maxsize=100_000)
+def _treebank_tokens(text: str) -> tuple[str, ...]:
+    # Memoised: METEOR, distinct-n and generic replies tokenize the same replies.
     tokenizer = _treebank()
-    return [
+    return tuple(
         token
         for sentence in _SENTENCE_END.split(text.strip())
         if sentence
         for token in tokenizer.tokenize(sentence)
-    ]
+    )
+
+
+def treebank_tokenize(text: str) -> list[str]:
+    """NLTK's Treebank word tokenizer applied per sentence (see the module docstring)."""
+    return list(_treebank_tokens(text))
 
 
 def word_tokenize(text: str) -> list[str]:
