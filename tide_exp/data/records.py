@@ -118,7 +118,7 @@ class RowChecker:
         if value is None:
             problem = f"field '{key}' is missing (keys found: {found})"
         elif not isinstance(value, str):
-            problem = f"field '{key}' is a {type(value).__name__}, not a string"
+            problem = f"field '{key}' is not a string (got {type(value).__name__})"
         elif not value.strip():
             problem = f"field '{key}' is empty"
         elif self.max_chars is not None and len(value) > self.max_chars:
