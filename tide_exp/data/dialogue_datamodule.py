@@ -21,6 +21,7 @@ from tide_exp.data.split_manifest import (
     build_split_manifest,
     write_split_manifest,
 )
+from tide_exp.errors import ConfigError
 
 SKIP_REPORT_NAME = "skipped_rows.jsonl"
 
@@ -98,14 +99,19 @@ class DialogueDataModule(pl.LightningDataModule):
         if self.split_manifest:
             train, evaluation = apply_split_manifest(corpus, self.split_manifest)
         else:
-            train, evaluation = split_examples(
-                corpus,
-                self.eval_fraction,
-                self.split_by,
-                self.seed,
-                self.train_size,
-                self.eval_size,
-            )
+            try:
+                train, evaluation = split_examples(
+                    corpus,
+                    self.eval_fraction,
+                    self.split_by,
+                    self.seed,
+                    self.train_size,
+                    self.eval_size,
+                )
+            except ValueError as err:
+                raise ConfigError(
+                    f"data split: {err}; adjust data.eval_fraction, data.train_size / eval_size or data.split_by."
+                ) from None
         train = train[: self.max_train_examples]
         self._save_manifest(corpus, train, evaluation)
         self.train_examples = [self._with_history(e) for e in train]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.data.examples import DialogueExample
-from tide_exp.errors import BadRecordError, ConfigError
+from tide_exp.errors import BadRecordError, ConfigError, DataError
 from tide_exp.reporting.atomic import atomic_write_jsonl
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,15 @@ class RowChecker:
         skip_report: str | Path | None = None,
     ) -> Corpus:
         """The loaded corpus; writes or logs the skipped rows so none is lost silently."""
+        if not examples:
+            first = (
+                f" (first: {location(self.skipped[0].source, self.skipped[0].where)}: {self.skipped[0].reason})"
+                if self.skipped
+                else ""
+            )
+            raise DataError(
+                f"{source}: no usable examples; {len(self.skipped)} bad rows were skipped{first}."
+            )
         corpus = Corpus(examples, self.skipped, str(source))
         if self.skipped:
             if skip_report is not None:

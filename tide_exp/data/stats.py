@@ -50,7 +50,7 @@ def _summary(values: list[int]) -> dict[str, float]:
 
 
 def compute_stats(
-    examples: list[DialogueExample], chat: ChatFormatter, max_length: int
+    examples: list[DialogueExample], chat: ChatFormatter, max_length: int, model: str | None = None
 ) -> dict[str, Any]:
     """Counts per persona and theme, token-length summaries, and the shares over ``max_length``."""
     tokenize = lambda text: len(chat.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
@@ -65,7 +65,7 @@ def compute_stats(
         "examples_per_persona": _summary(list(per_persona.values())),
         "per_persona": dict(sorted(per_persona.items())),
         "per_theme": dict(sorted(Counter(e.theme or "(none)" for e in examples).items())),
-        "tokenizer": chat.tokenizer.name_or_path or type(chat.tokenizer).__name__,
+        "tokenizer": model or chat.tokenizer.name_or_path or type(chat.tokenizer).__name__,
         "max_length": max_length,
         "tokens": {"prompt": _summary(prompt), "reply": _summary(reply), "total": _summary(total)},
         "share_over_max_length": round(sum(t > max_length for t in total) / n, 4),
@@ -83,15 +83,17 @@ def plot_lengths(stats: dict[str, Any], path: Path) -> Path:
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
     for ax, (name, values) in zip(axes, stats["_lengths"].items(), strict=True):
-        ax.hist(values, bins=min(40, max(5, len(set(values)))), color="#4c72b0", edgecolor="white")
-        ax.axvline(
-            stats["max_length"],
-            color="#c44e52",
-            linestyle="--",
-            label=f"max_length={stats['max_length']}",
-        )
+        low, high = (min(values), max(values)) if values else (0, 1)
+        step = max(1, (high - low) // 40)
+        ax.hist(values, bins=range(low, high + step + 1, step), color="#4c72b0", edgecolor="white")
         ax.set_title(f"{name} tokens (median {stats['tokens'][name].get('median', 0)})")
         ax.set_xlabel("tokens")
+    axes[2].axvline(
+        stats["max_length"],
+        color="#c44e52",
+        linestyle="--",
+        label=f"max_length={stats['max_length']}",
+    )
     axes[0].set_ylabel("examples")
     axes[2].legend(loc="upper right")
     fig.suptitle(
@@ -140,7 +142,8 @@ def load_for_stats(
             f"{target}: neither a data config (conf/data/{target}.yaml, a .yaml file) nor a data file or folder."
         )
     tokenizer = _tokenizer(cfg.model)
-    return examples, instantiate(cfg.model.chat, tokenizer=tokenizer), int(cfg.data.max_length)
+    chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
+    return examples, chat, int(cfg.data.max_length), str(cfg.model.name)
 
 
 def _tokenizer(model_cfg):
@@ -177,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("data_stats") / Path(args.target.rstrip("/")).stem
     try:
-        examples, chat, max_length = load_for_stats(args.target, args.overrides)
-        stats = compute_stats(examples, chat, max_length)
+        examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
+        stats = compute_stats(examples, chat, max_length, model)
     except TideError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -185,10 +185,14 @@ def load_tide_folder(
                 if isinstance(conversation, dict)
                 else type(conversation).__name__
             )
-            raise DataSchemaError(
-                f"{file}: no dialogues found (top-level keys: {keys}); expected a list of dialogues, an object with "
-                f"one of {', '.join(DIALOGUE_KEYS)}, or an object keyed by turn."
+            problem = (
+                f"no dialogues found (top-level keys: {keys}); expected a list of dialogues, an object with "
+                f"one of {', '.join(DIALOGUE_KEYS)}, or an object keyed by turn"
             )
+            if checker.on_error == "raise":
+                raise DataSchemaError(f"{file}: {problem}.")
+            checker.bad(file, "whole file", problem, conversation)
+            continue
         key = _persona_key(file)
         header = conversation if isinstance(conversation, dict) else {}
         persona_id = next(

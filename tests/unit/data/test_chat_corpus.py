@@ -42,24 +42,53 @@ def test_openai_and_sharegpt_records_become_pairs(tmp_path):
     ]
     assert examples[0].theme == "anxiety" and all(e.history == () for e in examples)
     assert detect_source(path) == "chat_corpus"
-    assert load_chat_corpus(path, style="sharegpt", on_error="skip").skipped[0].reason.startswith("no 'conversations' list")
+    assert (
+        load_chat_corpus(path, style="sharegpt", on_error="skip")
+        .skipped[0]
+        .reason.startswith("no 'conversations' list")
+    )
 
 
 def test_history_rides_along_and_is_rendered(tmp_path):
     examples = load_chat_corpus(_write(tmp_path, OPENAI), history_turns=None)
-    assert examples[1].history == (("user", "I can't sleep."), ("assistant", "That sounds hard. What keeps you up?"))
+    assert examples[1].history == (
+        ("user", "I can't sleep."),
+        ("assistant", "That sounds hard. What keeps you up?"),
+    )
     assert render_history(examples[1].history, examples[1].user_input) == (
         "User: I can't sleep.\nAssistant: That sounds hard. What keeps you up?\nUser: Nightmares about the fire."
     )
-    assert load_chat_corpus(_write(tmp_path, OPENAI), history_turns=1)[1].history == (("assistant", "That sounds hard. What keeps you up?"),)
+    assert load_chat_corpus(_write(tmp_path, OPENAI), history_turns=1)[1].history == (
+        ("assistant", "That sounds hard. What keeps you up?"),
+    )
 
 
 def test_datamodule_keeps_the_history_that_fits_max_length(tmp_path, tiny_chat):
-    long_turns = [{"role": r, "content": f"turn {i} " + "words " * 12} for i, r in enumerate(["user", "assistant"] * 3)]
-    records = [{"id": f"c{k}", "messages": [*long_turns, {"role": "user", "content": "Now?"}, {"role": "assistant", "content": "Yes."}]} for k in range(4)]
+    long_turns = [
+        {"role": r, "content": f"turn {i} " + "words " * 12}
+        for i, r in enumerate(["user", "assistant"] * 3)
+    ]
+    records = [
+        {
+            "id": f"c{k}",
+            "messages": [
+                *long_turns,
+                {"role": "user", "content": "Now?"},
+                {"role": "assistant", "content": "Yes."},
+            ],
+        }
+        for k in range(4)
+    ]
     source = lambda: load_chat_corpus(_write(tmp_path, *records), history_turns=None)  # noqa: E731
-    for max_length, kept in ((400, 6), (300, 4), (200, 2), (100, 0)):  # about 20, 150, 270, 395 tokens needed
-        dm = DialogueDataModule(source, tiny_chat, max_length=max_length, eval_fraction=0.5, split_by="persona")
+    for max_length, kept in (
+        (400, 6),
+        (300, 4),
+        (200, 2),
+        (100, 0),
+    ):  # about 20, 150, 270, 395 tokens needed
+        dm = DialogueDataModule(
+            source, tiny_chat, max_length=max_length, eval_fraction=0.5, split_by="persona"
+        )
         dm.setup()
         example = next(e for e in dm.eval_examples if e.reference_response == "Yes.")
         assert len(example.history) == kept
@@ -71,12 +100,18 @@ def test_datamodule_keeps_the_history_that_fits_max_length(tmp_path, tiny_chat):
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"messages": [{"role": "user", "content": "hi"}]}, "no user turn followed by an assistant turn"),
+        (
+            {"messages": [{"role": "user", "content": "hi"}]},
+            "no user turn followed by an assistant turn",
+        ),
         ({"messages": [{"role": "wizard", "content": "hi"}]}, r"messages\[0\] has role 'wizard'"),
         ({"messages": [{"role": "user", "content": 3}]}, r"messages\[0\].content is a int"),
         ({"messages": "hi"}, "'messages' is a str, not a list"),
         ({"text": "hi"}, r"no 'messages' or 'conversations' list \(keys found: text\)"),
-        ({"messages": [{"role": "user", "content": " "}, {"role": "assistant", "content": "x"}]}, "turn 0 is empty"),
+        (
+            {"messages": [{"role": "user", "content": " "}, {"role": "assistant", "content": "x"}]},
+            "turn 0 is empty",
+        ),
     ],
 )
 def test_bad_chat_records_name_line_and_problem(tmp_path, record, message):

@@ -4,7 +4,13 @@ from tide_exp.data.tide_folder import load_tide_folder
 
 
 def test_batches_and_fixed_eval_subset(tiny_model):
-    dm = DialogueDataModule(load_tide_folder, ChatFormatter(tiny_model.tokenizer), max_length=64, batch_size=4, max_train_examples=12)
+    dm = DialogueDataModule(
+        load_tide_folder,
+        ChatFormatter(tiny_model.tokenizer),
+        max_length=64,
+        batch_size=4,
+        max_train_examples=12,
+    )
     dm.setup("fit")
     batch = next(iter(dm.train_dataloader()))
     assert batch["input_ids"].shape[0] == 4 and batch["input_ids"].shape[1] <= 64

@@ -8,7 +8,14 @@ from tide_exp.data.sample_corpus import SAMPLE_DIR, generate_corpus
 from tide_exp.data.tide_folder import load_tide_folder
 from tide_exp.errors import DataError
 
-THEMES = {"panic", "grief_anger", "depression", "abuse_memory", "noise_social_anxiety", "substance_use"}
+THEMES = {
+    "panic",
+    "grief_anger",
+    "depression",
+    "abuse_memory",
+    "noise_social_anxiety",
+    "substance_use",
+}
 
 
 def test_sample_corpus_is_tide_shaped_and_covers_the_study_themes():
@@ -57,8 +64,14 @@ def test_malformed_json_names_file_and_line(tmp_path):
 
 
 def test_missing_field_names_the_keys_found(tmp_path):
-    _write_folder(tmp_path, json.dumps({"persona_id": "7", "dialogues": [{"client": "hi", "chatbot": "hello"}]}))
-    with pytest.raises(DataError, match=r"dialogue 0: field 'user_input' is missing \(keys found: chatbot, client\)"):
+    _write_folder(
+        tmp_path,
+        json.dumps({"persona_id": "7", "dialogues": [{"client": "hi", "chatbot": "hello"}]}),
+    )
+    with pytest.raises(
+        DataError,
+        match=r"dialogue 0: field 'user_input' is missing \(keys found: chatbot, client\)",
+    ):
         load_tide_folder(tmp_path, user_field="user_input", reply_field="reference_response")
     examples = load_tide_folder(tmp_path)  # client / chatbot are detected
     assert examples[0].user_input == "hi" and examples[0].persona_id == "7"

@@ -12,12 +12,19 @@ from tide_exp.errors import BadRecordError, DataError, DataSchemaError
 @pytest.mark.parametrize("shape", TIDE_SHAPES)
 def test_every_accepted_shape_loads_the_same_dialogues_with_metadata(tmp_path, shape):
     examples = load_tide_folder(write_tide_folder(tmp_path, shape))
-    assert [(e.user_input, e.reference_response) for e in examples] == [p for pairs in DIALOGUES.values() for p in pairs]
+    assert [(e.user_input, e.reference_response) for e in examples] == [
+        p for pairs in DIALOGUES.values() for p in pairs
+    ]
     by_persona = {}
     for e in examples:
         by_persona.setdefault(e.persona_id, []).append(e)
     assert len(by_persona) == 2 and all(len(v) == 2 for v in by_persona.values())
-    assert sorted(e.metadata["age"] for e in examples) == [34, 34, 61, 61]  # metadata travels with each example
+    assert sorted(e.metadata["age"] for e in examples) == [
+        34,
+        34,
+        61,
+        61,
+    ]  # metadata travels with each example
     assert len({e.example_id for e in examples}) == 4
     assert detect_source(tmp_path) == "tide_folder" and load_corpus(tmp_path) == examples
 
@@ -30,16 +37,31 @@ def test_sample_shape_keeps_persona_ids_and_ids_stable(tmp_path):
 
 def test_unknown_schema_names_the_file_and_keys_found(tmp_path):
     (tmp_path / "conversations").mkdir()
-    (tmp_path / "conversations" / "9_conversation.json").write_text(json.dumps({"persona": "9", "notes": "x"}))
-    with pytest.raises(DataSchemaError, match=r"9_conversation\.json: no dialogues found \(top-level keys: notes, persona\)"):
+    (tmp_path / "conversations" / "9_conversation.json").write_text(
+        json.dumps({"persona": "9", "notes": "x"})
+    )
+    with pytest.raises(
+        DataSchemaError,
+        match=r"9_conversation\.json: no dialogues found \(top-level keys: notes, persona\)",
+    ):
         load_tide_folder(tmp_path)
 
 
 def test_dialogue_without_known_fields_lists_its_keys(tmp_path):
-    (tmp_path / "1_conversation.json").write_text(json.dumps([{"speaker_a": "hi", "speaker_b": "hello"}]))
-    with pytest.raises(BadRecordError, match=r"1_conversation\.json: dialogue 0: no message field \(tried person, client, user_input, user; keys found: speaker_a, speaker_b\)"):
+    (tmp_path / "1_conversation.json").write_text(
+        json.dumps([{"speaker_a": "hi", "speaker_b": "hello"}])
+    )
+    with pytest.raises(
+        BadRecordError,
+        match=r"1_conversation\.json: dialogue 0: no message field \(tried person, client, user_input, user; keys found: speaker_a, speaker_b\)",
+    ):
         load_tide_folder(tmp_path)
-    assert load_tide_folder(tmp_path, user_field="speaker_a", reply_field="speaker_b")[0].reference_response == "hello"
+    assert (
+        load_tide_folder(tmp_path, user_field="speaker_a", reply_field="speaker_b")[
+            0
+        ].reference_response
+        == "hello"
+    )
 
 
 def test_missing_folder_says_so(tmp_path):
@@ -49,11 +71,20 @@ def test_missing_folder_says_so(tmp_path):
 
 def test_skip_mode_reports_every_bad_dialogue_and_file(tmp_path):
     write_tide_folder(tmp_path, "sample")
-    bad = {"persona_id": "3", "dialogues": [{"user_input": "", "reference_response": "x"}, {"user_input": 5, "reference_response": "y"}, "oops",
-                                            {"user_input": "fine", "reference_response": "fine too"}]}
+    bad = {
+        "persona_id": "3",
+        "dialogues": [
+            {"user_input": "", "reference_response": "x"},
+            {"user_input": 5, "reference_response": "y"},
+            "oops",
+            {"user_input": "fine", "reference_response": "fine too"},
+        ],
+    }
     (tmp_path / "conversations" / "3_conversation.json").write_text(json.dumps(bad))
     (tmp_path / "conversations" / "4_conversation.json").write_text('{"dialogues": [')
-    with pytest.raises(BadRecordError, match=r"3_conversation\.json: dialogue 0: field 'user_input' is empty"):
+    with pytest.raises(
+        BadRecordError, match=r"3_conversation\.json: dialogue 0: field 'user_input' is empty"
+    ):
         load_tide_folder(tmp_path)
     report = tmp_path / "skipped.jsonl"
     corpus = load_tide_folder(tmp_path, on_error="skip", skip_report=str(report))
@@ -66,24 +97,40 @@ def test_skip_mode_reports_every_bad_dialogue_and_file(tmp_path):
         ("1:16", "malformed JSON"),
     ]
     lines = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [(r["where"], r["source"].endswith(("3_conversation.json", "4_conversation.json"))) for r in lines] == [
-        ("dialogue 0", True), ("dialogue 1", True), ("dialogue 2", True), ("1:16", True)]
+    assert [
+        (r["where"], r["source"].endswith(("3_conversation.json", "4_conversation.json")))
+        for r in lines
+    ] == [("dialogue 0", True), ("dialogue 1", True), ("dialogue 2", True), ("1:16", True)]
     write_skip_report(tmp_path / "again.jsonl", corpus.skipped)
     assert (tmp_path / "again.jsonl").read_bytes() == report.read_bytes()
 
 
 def test_duplicates_and_over_long_texts_are_bad_data(tmp_path):
-    dialogues = [{"user_input": "a", "reference_response": "b"}, {"user_input": "a", "reference_response": "b"}]
+    dialogues = [
+        {"user_input": "a", "reference_response": "b"},
+        {"user_input": "a", "reference_response": "b"},
+    ]
     (tmp_path / "5_conversation.json").write_text(json.dumps(dialogues))
-    with pytest.raises(BadRecordError, match=r"dialogue 1: duplicate row: same persona, message and reply as .*dialogue 0"):
+    with pytest.raises(
+        BadRecordError,
+        match=r"dialogue 1: duplicate row: same persona, message and reply as .*dialogue 0",
+    ):
         load_tide_folder(tmp_path)
     assert len(load_tide_folder(tmp_path, duplicates="keep")) == 2
-    (tmp_path / "5_conversation.json").write_text(json.dumps([{"user_input": "a" * 50, "reference_response": "b"}]))
-    with pytest.raises(BadRecordError, match=r"field 'user_input' is over-long \(50 characters, max_chars=10\)"):
+    (tmp_path / "5_conversation.json").write_text(
+        json.dumps([{"user_input": "a" * 50, "reference_response": "b"}])
+    )
+    with pytest.raises(
+        BadRecordError, match=r"field 'user_input' is over-long \(50 characters, max_chars=10\)"
+    ):
         load_tide_folder(tmp_path, max_chars=10)
 
 
 def test_invalid_utf8_names_the_file(tmp_path):
-    (tmp_path / "6_conversation.json").write_bytes(b'[{"user_input": "caf\xe9", "reference_response": "ok"}]')
-    with pytest.raises(BadRecordError, match=r"6_conversation\.json: whole file: not valid UTF-8 at byte 20"):
+    (tmp_path / "6_conversation.json").write_bytes(
+        b'[{"user_input": "caf\xe9", "reference_response": "ok"}]'
+    )
+    with pytest.raises(
+        BadRecordError, match=r"6_conversation\.json: whole file: not valid UTF-8 at byte 20"
+    ):
         load_tide_folder(tmp_path)

@@ -36,7 +36,10 @@ def test_uncached_offline_fails_fast_in_one_sentence(tmp_path):
     with pytest.raises(DataUnavailableError) as err:
         resolve_dataset_folder("yenopoya/TIDE", cache_dir=str(tmp_path))
     message = str(err.value)
-    assert message.startswith("Dataset 'yenopoya/TIDE' is not available offline") and "HF_TOKEN" in message
+    assert (
+        message.startswith("Dataset 'yenopoya/TIDE' is not available offline")
+        and "HF_TOKEN" in message
+    )
     assert message.count(". ") == 0 and message.endswith(".")
 
 

@@ -1,0 +1,40 @@
+import json
+from pathlib import Path
+
+from data_fixtures import write_flat
+
+from tide_exp.data.stats import compute_stats, main
+from tide_exp.data.tide_folder import load_tide_folder
+
+TEST_CONF = Path(__file__).resolve().parents[2] / "configs"
+TINY = ["model=tiny_llama", f"hydra.searchpath=[file://{TEST_CONF}]"]
+
+
+def test_counts_lengths_and_share_over_max_length(tiny_chat):
+    examples = load_tide_folder()
+    stats = compute_stats(examples, tiny_chat, max_length=96)
+    assert stats["examples"] == 800 and stats["personas"] == 40
+    assert stats["examples_per_persona"]["min"] == stats["examples_per_persona"]["max"] == 20
+    assert sum(stats["per_theme"].values()) == 800 and len(stats["per_theme"]) == 6
+    lengths = stats["_lengths"]
+    assert [p + r for p, r in zip(lengths["prompt"], lengths["reply"], strict=True)] == lengths[
+        "total"
+    ]
+    assert stats["share_over_max_length"] == round(sum(t > 96 for t in lengths["total"]) / 800, 4)
+    assert compute_stats(examples, tiny_chat, max_length=10_000)["share_over_max_length"] == 0.0
+
+
+def test_cli_on_a_config_and_on_a_path(tmp_path, capsys):
+    assert main(["sample", *TINY, "data.max_length=64", "--out", str(tmp_path / "cfg")]) == 0
+    stats = json.loads((tmp_path / "cfg" / "stats.json").read_text())
+    assert stats["examples"] == 800 and stats["max_length"] == 64 and "_lengths" not in stats
+    assert (tmp_path / "cfg" / "lengths.png").read_bytes()[:4] == b"\x89PNG"
+    assert "over max_length=64" in capsys.readouterr().out
+    path = write_flat(tmp_path / "rows.csv")
+    assert main([str(path), *TINY, "--out", str(tmp_path / "flat")]) == 0
+    assert json.loads((tmp_path / "flat" / "stats.json").read_text())["examples"] == 4
+
+
+def test_cli_error_is_one_line(tmp_path, capsys):
+    assert main([str(tmp_path / "missing"), *TINY, "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith("error: ")
