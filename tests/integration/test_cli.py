@@ -57,6 +57,8 @@ def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path)
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((run_dir / "status.json").read_text())["status"] == "ok"
+    assert f"results:     {run_dir / 'results.json'}" in proc.stdout
+    assert "zero-shot  fine-tuned" in proc.stdout and "rouge_l" in proc.stdout
     results = json.loads((run_dir / "results.json").read_text())
     assert set(results["phases"]) == {"zs", "val", "ft"}
     assert (run_dir / "adapter" / "adapter_config.json").is_file()
