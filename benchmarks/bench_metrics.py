@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import re
@@ -24,6 +25,7 @@ import torch
 
 from tide_exp.metrics import score_texts
 from tide_exp.metrics.suite import STUDY_A_METRICS
+from tide_exp.metrics.tokenization import _treebank_tokens
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "assets" / "metrics" / "pairs_en.jsonl"
 
@@ -62,21 +64,27 @@ def main() -> None:
 
     tokenizer = load_sentence_encoder().tokenizer
     tokens = [len(tokenizer(t)["input_ids"]) for t in preds[:500] + refs[:500]]
-    start = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    cpu_start, start = time.process_time(), time.perf_counter()
     result = score_texts(preds, refs, metrics)
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     report = {
         "pairs": args.pairs,
         "metrics": list(metrics),
         "seconds": round(total, 1),
         "pairs_per_second": round(args.pairs / total, 1),
+        # CPU seconds of this process (all threads): unlike wall time, not inflated by other load.
+        "cpu_seconds": round(cpu, 1),
         "mean_tokens_per_text": round(statistics.fmean(tokens), 1),
         "means": {k: round(v["mean"], 4) for k, v in result["metrics"].items()},
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
+        # Other processes compete for the same cores: the 1-minute load average before and after.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     if args.breakdown:
         report["alone_seconds"] = {}
         for name in metrics:
+            _treebank_tokens.cache_clear()  # METEOR and distinct-n share memoised tokens
             start = time.perf_counter()
             score_texts(preds, refs, {name: None})
             report["alone_seconds"][name] = round(time.perf_counter() - start, 1)

@@ -15,7 +15,6 @@ depends on its neighbours. With contextual embeddings best matches are positive,
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -163,14 +162,35 @@ def _token_embeddings(
 
 
 def greedy_match(
-    hyp: torch.Tensor, hyp_w: torch.Tensor, ref: torch.Tensor, ref_w: torch.Tensor
-) -> tuple[float, float, float]:
-    """bert-score's greedy matching of one pair of unit-norm token embeddings with token weights."""
-    sim = hyp @ ref.T
-    precision = (sim.max(dim=1).values * (hyp_w / hyp_w.sum())).sum().item()
-    recall = (sim.max(dim=0).values * (ref_w / ref_w.sum())).sum().item()
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else math.nan
-    return precision, recall, (0.0 if math.isnan(f1) else f1)
+    hyps: list[torch.Tensor],
+    hyp_ws: list[torch.Tensor],
+    refs: list[torch.Tensor],
+    ref_ws: list[torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """bert-score's greedy matching for a batch of pairs of unit-norm token embeddings.
+
+    Each hypothesis token takes its best cosine over the reference's tokens (precision), each
+    reference token its best over the hypothesis (recall); both are averaged with the token weights
+    normalised to sum to 1. Padding never enters a max (it is filled with -inf) nor a sum (weight 0).
+    """
+    hyp = torch.nn.utils.rnn.pad_sequence(hyps, batch_first=True)
+    ref = torch.nn.utils.rnn.pad_sequence(refs, batch_first=True)
+    hyp_w = torch.nn.utils.rnn.pad_sequence(hyp_ws, batch_first=True)
+    ref_w = torch.nn.utils.rnn.pad_sequence(ref_ws, batch_first=True)
+    hyp_mask = torch.nn.utils.rnn.pad_sequence(
+        [torch.ones(len(h), dtype=torch.bool) for h in hyps], batch_first=True
+    )
+    ref_mask = torch.nn.utils.rnn.pad_sequence(
+        [torch.ones(len(r), dtype=torch.bool) for r in refs], batch_first=True
+    )
+    sim = torch.bmm(hyp, ref.transpose(1, 2))
+    sim = sim.masked_fill(~(hyp_mask[:, :, None] & ref_mask[:, None, :]), float("-inf"))
+    word_precision = sim.max(dim=2).values.masked_fill(~hyp_mask, 0.0)
+    word_recall = sim.max(dim=1).values.masked_fill(~ref_mask, 0.0)
+    precision = (word_precision * (hyp_w / hyp_w.sum(dim=1, keepdim=True))).sum(dim=1)
+    recall = (word_recall * (ref_w / ref_w.sum(dim=1, keepdim=True))).sum(dim=1)
+    f1 = (2 * precision * recall / (precision + recall)).nan_to_num(nan=0.0)
+    return precision, recall, f1
 
 
 def _weights(tokenizer: Any, ids: list[int]) -> torch.Tensor:
@@ -259,20 +279,29 @@ def bertscore(
     else:
         embeddings = _token_embeddings(encoder, ids, batch_size)
     weights = [_weights(encoder.tokenizer, x) for x in ids]
-    result = BertScoreResult([], [], [], [] if sentences is not None else None)
-    for pred, ref in zip(predictions, references, strict=True):
-        h, r = index[pred], index[ref]
-        if len(ids[h]) == 2 or len(ids[r]) == 2:  # empty text: bert-score sets P, R, F to 0
-            p, rc, f = 0.0, 0.0, 0.0
-        else:
-            p, rc, f = greedy_match(embeddings[h], weights[h], embeddings[r], weights[r])
-        result.precision.append(p)
-        result.recall.append(rc)
-        result.f1.append(f)
-        if sentences is not None:
-            result.cosine.append(
-                torch.nn.functional.cosine_similarity(sentences[h], sentences[r], dim=0).item()
-            )
+    h_idx = [index[p] for p in predictions]
+    r_idx = [index[r] for r in references]
+    precision, recall, f1 = [], [], []
+    for start in range(0, len(h_idx), 256):
+        hs, rs = h_idx[start : start + 256], r_idx[start : start + 256]
+        p, r, f = greedy_match(
+            [embeddings[i] for i in hs],
+            [weights[i] for i in hs],
+            [embeddings[i] for i in rs],
+            [weights[i] for i in rs],
+        )
+        empty = torch.tensor(
+            [len(ids[h]) == 2 or len(ids[r]) == 2 for h, r in zip(hs, rs, strict=True)]
+        )
+        # bert-score: an empty candidate or reference (only the two special tokens) scores 0.
+        precision += p.masked_fill(empty, 0.0).tolist()
+        recall += r.masked_fill(empty, 0.0).tolist()
+        f1 += f.masked_fill(empty, 0.0).tolist()
+    result = BertScoreResult(precision, recall, f1)
+    if sentences is not None:
+        pred_emb = torch.stack([sentences[i] for i in h_idx]) if h_idx else torch.zeros(0, 1)
+        ref_emb = torch.stack([sentences[i] for i in r_idx]) if r_idx else torch.zeros(0, 1)
+        result.cosine = torch.nn.functional.cosine_similarity(pred_emb, ref_emb, dim=1).tolist()
     return result
 
 
