@@ -36,6 +36,11 @@ DEFAULT_LAYERS = {
 }
 
 
+# Pairs scored per pass: their distinct texts' token embeddings are held at once (as bert-score
+# does for all of them), ~60 KB per 40-token text with MiniLM, ~170 KB with roberta-large.
+MAX_PAIRS_PER_PASS = 4096
+
+
 @dataclass(frozen=True)
 class BertScoreEncoder:
     """A tokenizer and a model cut to the scoring layer."""
@@ -259,6 +264,26 @@ def bertscore(
     """
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
+    if len(predictions) > MAX_PAIRS_PER_PASS:  # bound memory: token embeddings of a chunk at a time
+        parts = [
+            bertscore(
+                predictions[i : i + MAX_PAIRS_PER_PASS],
+                references[i : i + MAX_PAIRS_PER_PASS],
+                model_name_or_path,
+                num_layers,
+                batch_size,
+                device,
+                sentence_encoder,
+            )
+            for i in range(0, len(predictions), MAX_PAIRS_PER_PASS)
+        ]
+        cosines = None if sentence_encoder is None else [c for part in parts for c in part.cosine]
+        return BertScoreResult(
+            [x for part in parts for x in part.precision],
+            [x for part in parts for x in part.recall],
+            [x for part in parts for x in part.f1],
+            cosines,
+        )
     encoder = load_bertscore_encoder(model_name_or_path, num_layers, device)
     texts = list(dict.fromkeys([*predictions, *references]))  # unique, as bert-score dedups
     index = {t: i for i, t in enumerate(texts)}

@@ -119,3 +119,14 @@ def test_study_setting_is_named_and_needs_a_layer_for_unknown_models():
     config = score_texts(["a b"], ["a c"], {"bertscore_f1": {}})["config"]["bertscore_f1"]
     assert config["model"] == "sentence-transformers/all-MiniLM-L6-v2" and config["layer"] == 6
     json.dumps(config)
+
+
+def test_chunked_passes_equal_one_pass(english_pairs, monkeypatch):
+    from tide_exp.metrics import bertscore as module
+
+    preds, refs = english_pairs
+    whole = bertscore(preds, refs, sentence_encoder=load_sentence_encoder())
+    monkeypatch.setattr(module, "MAX_PAIRS_PER_PASS", 6)
+    chunked = bertscore(preds, refs, sentence_encoder=load_sentence_encoder())
+    assert chunked.f1 == pytest.approx(whole.f1, abs=1e-6)
+    assert chunked.cosine == pytest.approx(whole.cosine, abs=1e-6)
