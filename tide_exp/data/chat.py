@@ -43,7 +43,10 @@ class ChatFormatter:
     def prompt(self, user_input: str) -> str:
         """The prompt text, ending where the assistant's reply begins."""
         return self.tokenizer.apply_chat_template(
-            self._messages(user_input), tokenize=False, add_generation_prompt=True, **dict(self.chat_template_kwargs)
+            self._messages(user_input),
+            tokenize=False,
+            add_generation_prompt=True,
+            **dict(self.chat_template_kwargs),
         )
 
     def completion(self, user_input: str, reply: str) -> str:
@@ -65,7 +68,9 @@ class ChatFormatter:
         The sequence is truncated on the right to ``max_length``.
         """
         prompt_ids = self.tokenizer(self.prompt(user_input), add_special_tokens=False)["input_ids"]
-        completion_ids = self.tokenizer(self.completion(user_input, reply), add_special_tokens=False)["input_ids"]
+        completion_ids = self.tokenizer(
+            self.completion(user_input, reply), add_special_tokens=False
+        )["input_ids"]
         if len(prompt_ids) >= max_length:
             return None
         input_ids = (prompt_ids + completion_ids)[:max_length]

@@ -22,12 +22,44 @@ from tide_exp.reporting.atomic import atomic_write_text
 
 SAMPLE_DIR = Path(__file__).parent / "sample_tide"
 
-NAMES = ["Alex", "Sam", "Jordan", "Maria", "Dev", "Aisha", "Tom", "Lena", "Kofi", "Mei", "Rosa", "Ben",
-         "Priya", "Jamal", "Elena", "Noah", "Yusuf", "Hannah", "Luis", "Grace"]
+NAMES = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Maria",
+    "Dev",
+    "Aisha",
+    "Tom",
+    "Lena",
+    "Kofi",
+    "Mei",
+    "Rosa",
+    "Ben",
+    "Priya",
+    "Jamal",
+    "Elena",
+    "Noah",
+    "Yusuf",
+    "Hannah",
+    "Luis",
+    "Grace",
+]
 GENDERS = ["woman", "man", "non-binary person"]
 REGIONS = ["Northeast", "Midwest", "South", "West"]
-OCCUPATIONS = ["nurse", "teacher", "warehouse worker", "student", "retired mechanic", "paramedic",
-               "software tester", "cashier", "veteran", "social worker", "chef", "bus driver"]
+OCCUPATIONS = [
+    "nurse",
+    "teacher",
+    "warehouse worker",
+    "student",
+    "retired mechanic",
+    "paramedic",
+    "software tester",
+    "cashier",
+    "veteran",
+    "social worker",
+    "chef",
+    "bus driver",
+]
 BACKGROUNDS = {
     "panic": "recurring panic attacks since a car accident",
     "grief_anger": "the sudden loss of a sibling",
@@ -36,14 +68,36 @@ BACKGROUNDS = {
     "noise_social_anxiety": "combat-related PTSD with noise sensitivity",
     "substance_use": "using alcohol to cope with intrusive memories",
 }
-COPING = ["journaling", "long walks", "breathing exercises", "talking to a friend", "music",
-          "avoiding people", "staying busy", "sleeping a lot"]
+COPING = [
+    "journaling",
+    "long walks",
+    "breathing exercises",
+    "talking to a friend",
+    "music",
+    "avoiding people",
+    "staying busy",
+    "sleeping a lot",
+]
 
-PLACES = ["the grocery store", "a crowded bus", "work", "my cousin's wedding", "the pharmacy",
-          "a parent-teacher meeting", "the gym", "the train station"]
+PLACES = [
+    "the grocery store",
+    "a crowded bus",
+    "work",
+    "my cousin's wedding",
+    "the pharmacy",
+    "a parent-teacher meeting",
+    "the gym",
+    "the train station",
+]
 PEOPLE = ["my brother", "my mom", "my best friend", "my dad", "my partner", "my grandmother"]
-TRIGGERS = ["fireworks", "a car backfiring", "a door slamming", "people shouting", "a siren",
-            "a dropped tray in the cafeteria"]
+TRIGGERS = [
+    "fireworks",
+    "a car backfiring",
+    "a door slamming",
+    "people shouting",
+    "a siren",
+    "a dropped tray in the cafeteria",
+]
 SUBSTANCES = ["drinking", "pills", "smoking weed"]
 
 USER_TEMPLATES = {
@@ -85,18 +139,36 @@ USER_TEMPLATES = {
     ],
 }
 VALIDATIONS = {
-    "panic": ["That sounds really frightening.", "I'm so sorry you went through that; panic can feel overwhelming.",
-              "What a scary experience, and it makes sense that it shook you."],
-    "grief_anger": ["Your anger makes a lot of sense.", "Grief doesn't follow anyone's timeline, and I'm sorry you're carrying so much.",
-                    "It sounds like you're holding a lot of pain right now."],
-    "depression": ["That sounds incredibly heavy.", "I'm really glad you told me how hard things are.",
-                   "It makes sense that you feel worn down."],
-    "abuse_memory": ["That sounds so painful, and freezing is a very human response.", "Thank you for trusting me with something this hard.",
-                     "What you went through was not your fault."],
-    "noise_social_anxiety": ["That sounds really distressing.", "Your body was trying to protect you, and that reaction makes sense.",
-                             "I'm sorry that happened; being on guard like that is exhausting."],
-    "substance_use": ["Thank you for being honest about this.", "It makes sense that you wanted relief from the nightmares.",
-                      "That took courage to say, and there's no judgment here."],
+    "panic": [
+        "That sounds really frightening.",
+        "I'm so sorry you went through that; panic can feel overwhelming.",
+        "What a scary experience, and it makes sense that it shook you.",
+    ],
+    "grief_anger": [
+        "Your anger makes a lot of sense.",
+        "Grief doesn't follow anyone's timeline, and I'm sorry you're carrying so much.",
+        "It sounds like you're holding a lot of pain right now.",
+    ],
+    "depression": [
+        "That sounds incredibly heavy.",
+        "I'm really glad you told me how hard things are.",
+        "It makes sense that you feel worn down.",
+    ],
+    "abuse_memory": [
+        "That sounds so painful, and freezing is a very human response.",
+        "Thank you for trusting me with something this hard.",
+        "What you went through was not your fault.",
+    ],
+    "noise_social_anxiety": [
+        "That sounds really distressing.",
+        "Your body was trying to protect you, and that reaction makes sense.",
+        "I'm sorry that happened; being on guard like that is exhausting.",
+    ],
+    "substance_use": [
+        "Thank you for being honest about this.",
+        "It makes sense that you wanted relief from the nightmares.",
+        "That took courage to say, and there's no judgment here.",
+    ],
 }
 REFLECTIONS = {
     "panic": "Panic can make your body feel like it's in danger even when you're safe, and it's not a sign of weakness.",
@@ -167,16 +239,23 @@ def make_dialogue(rng: random.Random, persona: dict, turn: int) -> dict:
     }
 
 
-def generate_corpus(out_dir: Path, num_personas: int = 40, dialogues_per_persona: int = 20, seed: int = 7) -> None:
+def generate_corpus(
+    out_dir: Path, num_personas: int = 40, dialogues_per_persona: int = 20, seed: int = 7
+) -> None:
     """Write ``metadata/{id}_metadata.json`` and ``conversations/{id}_conversation.json`` per persona."""
     rng = random.Random(seed)
     for index in range(num_personas):
         persona = make_persona(rng, index)
         dialogues = [make_dialogue(rng, persona, turn) for turn in range(dialogues_per_persona)]
         pid = persona["persona_id"]
-        atomic_write_text(out_dir / "metadata" / f"{pid}_metadata.json", json.dumps(persona, indent=1) + "\n")
+        atomic_write_text(
+            out_dir / "metadata" / f"{pid}_metadata.json", json.dumps(persona, indent=1) + "\n"
+        )
         conversation = {"persona_id": pid, "dialogues": dialogues}
-        atomic_write_text(out_dir / "conversations" / f"{pid}_conversation.json", json.dumps(conversation, indent=1) + "\n")
+        atomic_write_text(
+            out_dir / "conversations" / f"{pid}_conversation.json",
+            json.dumps(conversation, indent=1) + "\n",
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
