@@ -9,7 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tide_exp.reporting.atomic import atomic_write_text
+from tide_exp.reporting.atomic import atomic_write_text, save_figure
 
 PAPER_TABLE = Path(__file__).with_name("paper_table1.csv")  # Study A, Table 1 (arXiv 2505.15065)
 STUDY_A_METRICS = ["cosine", "bertscore_f1", "meteor", "rouge_l", "distinct_1", "distinct_2"]
@@ -241,13 +241,7 @@ def plot_bars(rows: list[dict[str, Any]], metrics: list[str], stem: Path) -> lis
         ax.axis("off")
     axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
-    written = []
-    for suffix in (".png", ".pdf"):
-        target = stem.with_suffix(suffix)
-        tmp = target.with_name(f".{target.name}.tmp{suffix}")
-        fig.savefig(tmp, dpi=150)
-        tmp.replace(target)
-        written.append(target)
+    written = [save_figure(fig, stem.with_suffix(suffix)) for suffix in (".png", ".pdf")]
     plt.close(fig)
     return written
 
