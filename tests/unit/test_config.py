@@ -125,3 +125,18 @@ def test_optuna_search_instantiates_its_sweeper(compose_cfg):
     sweeper = compose_cfg("hparams_search=optuna", tiny=False, keep_hydra=True).hydra.sweeper
     assert sweeper.params["lora.r"] == "choice(4, 8, 16)"
     assert type(instantiate(sweeper)).__name__ == "OptunaSweeper"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "train", "val", "gen"),
+    [
+        (["model=smollm2_135m"], 8, 16, 8),  # no per-model sizes: the CPU defaults
+        (["model=qwen2_5_3b"], 8, 16, 16),
+        (["model=llama3_2_1b"], 16, 32, 32),
+        (["model=llama3_2_1b", "data.batch_size=4", "eval.batch_size=2"], 4, 32, 2),
+        (["model=phi3_5_mini", "experiment=tide_paper"], 2, 16, 16),  # the study's recipe wins
+    ],
+)
+def test_batch_sizes_come_from_the_model_unless_overridden(compose_cfg, overrides, train, val, gen):
+    cfg = compose_cfg(*overrides, tiny=False)
+    assert (cfg.data.batch_size, cfg.data.eval_batch_size, cfg.eval.batch_size) == (train, val, gen)
