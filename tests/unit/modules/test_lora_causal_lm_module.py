@@ -1,5 +1,6 @@
 import functools
 
+import pytest
 import pytorch_lightning as pl
 import torch
 from peft import LoraConfig, PeftModel
@@ -42,12 +43,19 @@ def test_only_adapters_train_and_counts_are_logged():
     assert names and all("lora_" in n for n in names)
 
 
-def test_loss_goes_down_when_overfitting_eight_rows(tmp_path):
+@pytest.mark.parametrize(
+    ("accelerator", "precision"),
+    [("cpu", "32-true"), pytest.param("gpu", "bf16-mixed", marks=[pytest.mark.gpu])],
+)
+def test_loss_goes_down_when_overfitting_eight_rows(tmp_path, accelerator, precision):
     module, dm = _module(2e-2)
     dm.setup("fit")
     batch = next(iter(dm.train_dataloader()))
     before = module.model(**batch).loss.item()
     trainer = pl.Trainer(
+        accelerator=accelerator,
+        devices=1,
+        precision=precision,
         max_steps=30,
         logger=False,
         enable_checkpointing=False,
@@ -56,7 +64,8 @@ def test_loss_goes_down_when_overfitting_eight_rows(tmp_path):
         limit_val_batches=0,
     )
     trainer.fit(module, train_dataloaders=dm.train_dataloader())
-    after = module.model(**batch).loss.item()
+    assert trainer.strategy.root_device.type == ("cuda" if accelerator == "gpu" else "cpu")
+    after = module.model(**batch).loss.item()  # fit moved the module back to the CPU
     assert after < 0.5 * before, (before, after)
 
 
