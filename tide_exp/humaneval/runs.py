@@ -10,6 +10,7 @@ import pandas as pd
 import yaml
 
 from tide_exp.humaneval.errors import SurveyInputError
+from tide_exp.reporting.sweep_summary import natural_key
 
 GENERATIONS = "generations.jsonl"
 REQUIRED_KEYS = ("phase", "example_id", "theme", "prompt", "reference", "prediction")
@@ -50,11 +51,7 @@ def find_run_dirs(paths: list[str | Path]) -> list[Path]:
         found.extend(hits)
     # Numbered job dirs sort numerically (multirun/.../10 after 9).
     unique = {p.resolve(): p for p in found}
-    return sorted(unique.values(), key=_natural_key)
-
-
-def _natural_key(path: Path) -> list:
-    return [int(part) if part.isdigit() else part for part in path.parts]
+    return sorted(unique.values(), key=natural_key)
 
 
 def read_generations(path: str | Path) -> pd.DataFrame:

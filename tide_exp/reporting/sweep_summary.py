@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,22 @@ from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
 log = logging.getLogger(__name__)
 
 
+def natural_key(path: Path) -> list[list[tuple[int, int | str]]]:
+    """Sort key that orders numbered job folders by number: ``2_x`` before ``10_x``."""
+    return [
+        [
+            (0, int(piece)) if piece.isdigit() else (1, piece)
+            for piece in re.split(r"(\d+)", part)
+            if piece
+        ]
+        for part in path.parts
+    ]
+
+
 def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
     """One row per job folder under ``sweep_dir``: status, error, and zs/ft metric means."""
     rows = []
-    for status_file in sorted(
-        sweep_dir.glob("*/status.json"), key=lambda p: (len(p.parent.name), p.parent.name)
-    ):
+    for status_file in sorted(sweep_dir.glob("*/status.json"), key=natural_key):
         status = json.loads(status_file.read_text(encoding="utf-8"))
         row = {"job": status_file.parent.name, **status}
         results_file = status_file.parent / "results.json"
