@@ -90,12 +90,14 @@ def _objects(
             )
 
 
-def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
+def _lines(path: Path, raw: bytes, checker: RowChecker) -> Iterator[tuple[int, str | None]]:
+    """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported) where
+    the line is not UTF-8."""
     for number, line in enumerate(raw.split(b"\n"), start=1):
         if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]  # a UTF-8 byte-order mark
+            line = line[3:]
         try:
-            text = line.decode("utf-8")
+            yield number, line.decode("utf-8")
         except UnicodeDecodeError as err:
             checker.bad(
                 path,
@@ -103,8 +105,12 @@ def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tu
                 f"not valid UTF-8 at byte {err.start} of the line; re-save the file as UTF-8",
                 line[:80],
             )
-            continue
-        if not text.strip():
+            yield number, None
+
+
+def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
+    for number, text in _lines(path, raw, checker):
+        if text is None or not text.strip():
             continue
         try:
             record = json.loads(text)
@@ -165,18 +171,8 @@ def _json(
 def _csv(
     path: Path, raw: bytes, checker: RowChecker, delimiter: str = ",", **_: Any
 ) -> Iterator[tuple[int, dict]]:
-    lines = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        try:
-            lines.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
-        except UnicodeDecodeError as err:
-            checker.bad(
-                path,
-                number,
-                f"not valid UTF-8 at byte {err.start} of the line; re-save the file as UTF-8",
-                line[:80],
-            )
-            lines.append("")  # keep the line numbers of the rows below
+    # An undecodable line stays as an empty one, to keep the line numbers of the rows below.
+    lines = [text or "" for _, text in _lines(path, raw, checker)]
     reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     while True:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
-from tide_exp.humaneval.runs import Run
+from tide_exp.humaneval.runs import Run, read_yaml
 
 # Study A's four pair sets (protocol.yaml human_eval.pair_sets) as conf/model slugs.
 STUDY_PAIRS: list[tuple[str, str]] = [
@@ -35,19 +33,7 @@ def read_pairs_file(path: str | Path) -> list[tuple[str, str]]:
     Run dirs given relative are taken relative to the YAML file.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SurveyInputError(path, "no such file", "pass an existing YAML file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SurveyInputError(
-            path,
-            "invalid YAML",
-            "write `pairs: [[model_a, model_b], ...]`",
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+    data = read_yaml(path, "write `pairs: [[model_a, model_b], ...]`")
     entries = data.get("pairs") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise SurveyInputError(path, "no `pairs` list", "write `pairs: [[model_a, model_b], ...]`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -52,6 +53,23 @@ def find_run_dirs(paths: list[str | Path]) -> list[Path]:
     # Numbered job dirs sort numerically (multirun/.../10 after 9).
     unique = {p.resolve(): p for p in found}
     return sorted(unique.values(), key=natural_key)
+
+
+def read_yaml(path: Path, fix: str) -> Any:
+    """Parse a YAML file; a missing file or bad YAML is a SurveyInputError with its line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SurveyInputError(path, "no such file", "pass an existing YAML file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SurveyInputError(
+            path,
+            "invalid YAML",
+            fix,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
 
 
 def read_generations(path: str | Path) -> pd.DataFrame:
@@ -108,17 +126,7 @@ def read_run(path: str | Path) -> Run:
     slug, display = None, None
     cfg_path = path / ".hydra" / "config.yaml"
     if cfg_path.exists():
-        try:
-            cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise SurveyInputError(
-                cfg_path,
-                "invalid YAML",
-                "restore the file Hydra wrote for this run",
-                line=mark.line + 1 if mark else None,
-                column=mark.column + 1 if mark else None,
-            ) from None
+        cfg = read_yaml(cfg_path, "restore the file Hydra wrote for this run") or {}
         model = cfg.get("model") or {}
         slug, display = model.get("name"), model.get("display_name")
     if not slug and "model" in gens:

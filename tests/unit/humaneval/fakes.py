@@ -10,15 +10,9 @@ import numpy as np
 import pandas as pd
 
 from tide_exp.humaneval.pairs import STUDY_PAIRS
+from tide_exp.humaneval.survey import SCENARIO_ORDER
 
-THEMES = [
-    "panic",
-    "grief_anger",
-    "depression",
-    "abuse_memory",
-    "noise_social_anxiety",
-    "substance_use",
-]
+THEMES = list(SCENARIO_ORDER)
 STUDY_SLUGS = [slug for pair in STUDY_PAIRS for slug in pair]
 
 
