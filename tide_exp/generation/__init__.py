@@ -1,5 +1,17 @@
 """Batched reply generation for evaluation."""
 
-from tide_exp.generation.replies import generate_replies, strip_reasoning
+from tide_exp.generation.replies import (
+    Reply,
+    evaluation_model,
+    generate_replies,
+    generate_reply_records,
+    strip_reasoning,
+)
 
-__all__ = ["generate_replies", "strip_reasoning"]
+__all__ = [
+    "Reply",
+    "evaluation_model",
+    "generate_replies",
+    "generate_reply_records",
+    "strip_reasoning",
+]

@@ -1,14 +1,27 @@
-"""Generate replies in batches: left padding, no grad, eval mode restored, prompt tokens stripped."""
+"""Generate replies in batches: left padding, no grad, eval mode restored, prompt tokens stripped.
+
+Three engines give the same greedy replies (tests/unit/generation): ``plain`` (``generate`` on
+length-sorted, left-padded batches), ``static`` (the same with a static KV cache, which
+transformers compiles into CUDA graphs on a GPU) and ``continuous`` (transformers' continuous
+batching, ``generate_batch``, paged attention). ``auto`` picks one per device
+(:func:`tide_exp.generation.planning.resolve_engine`).
+"""
 
 from __future__ import annotations
 
+import copy
+import gc
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
+
+from tide_exp.generation import planning
 
 _THINK_CLOSE = re.compile(r"^.*?</think>", flags=re.DOTALL)
 
@@ -18,60 +31,224 @@ def strip_reasoning(text: str) -> str:
     return _THINK_CLOSE.sub("", text, count=1).strip()
 
 
-@torch.no_grad()
-def generate_replies(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    prompts: list[str],
-    batch_size: int = 8,
-    max_new_tokens: int = 64,
-    generation_kwargs: Mapping[str, Any] | None = None,
-    strip_think: bool = False,
-    progress: bool = True,
-) -> list[str]:
-    """Replies to already chat-formatted prompts, in input order.
+@dataclass(frozen=True)
+class Reply:
+    """One generated reply.
 
-    Args:
-        model: The causal LM (a peft model works as is).
-        tokenizer: Its tokenizer; padding is switched to the left for the call and restored.
-        prompts: Prompt texts ending where the reply begins.
-        batch_size: Prompts per ``generate`` call.
-        max_new_tokens: Cap on reply length.
-        generation_kwargs: Extra ``generate`` arguments; greedy decoding unless they say otherwise.
-        strip_think: Remove a ``...</think>`` reasoning block from each reply.
-        progress: Show a progress bar.
+    Attributes:
+        text: The decoded reply (special tokens dropped, stripped; reasoning block removed when
+            asked).
+        ended: Whether the model produced an end token (eos / end of turn) within the cap; false
+            means the reply was cut at ``max_new_tokens``.
+        new_tokens: Tokens generated, the end token included.
     """
-    was_training = model.training
-    padding_side = tokenizer.padding_side
-    model.eval()
-    tokenizer.padding_side = "left"
+
+    text: str
+    ended: bool
+    new_tokens: int
+
+
+def stop_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> set[int]:
+    """Token ids that end a reply: the generation config's eos ids and the tokenizer's eos."""
+    config_eos = getattr(model.generation_config, "eos_token_id", None)
+    ids = config_eos if isinstance(config_eos, list) else [config_eos]
+    return {int(i) for i in [*ids, tokenizer.eos_token_id] if i is not None}
+
+
+def trim_reply(ids: Sequence[int], stop: set[int]) -> tuple[list[int], bool]:
+    """The generated ids up to and including the first end token, and whether there was one."""
+    ids = [int(i) for i in ids]
+    for k, token in enumerate(ids):
+        if token in stop:
+            return ids[: k + 1], True
+    return ids, False
+
+
+@contextmanager
+def evaluation_model(model: PreTrainedModel, merge: bool | str = "auto") -> Iterator[Any]:
+    """The model to decode with: ``model`` itself, or a merged copy freed on exit.
+
+    The copy is a deep copy of the adapter model with the adapter merged into the copy's base
+    weights, so LoRA's extra matrix products are gone while the training weights stay untouched
+    (merging and unmerging in place would round the frozen base each time in bf16).
+    """
+    from peft import PeftModel
+
+    is_adapter = isinstance(model, PeftModel)
+    device = next(model.parameters()).device
+    if not planning.should_merge(
+        merge, is_adapter, planning.model_bytes(model), planning.free_memory_bytes(device)
+    ):
+        yield model
+        return
+    merged = copy.deepcopy(model).merge_and_unload()
+    merged.eval()
+    try:
+        yield merged
+    finally:
+        del merged
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+
+
+def _generation_kwargs(
+    tokenizer: PreTrainedTokenizerBase, max_new_tokens: int, extra: Mapping[str, Any] | None
+) -> dict[str, Any]:
     kwargs = {
         "do_sample": False,
         "max_new_tokens": max_new_tokens,
         "pad_token_id": tokenizer.pad_token_id,
     }
-    kwargs.update(generation_kwargs or {})
+    kwargs.update(extra or {})
     if not kwargs.get("do_sample"):
         # Greedy: drop sampling knobs a checkpoint's generation_config may carry, to avoid warnings.
         kwargs.update(temperature=None, top_p=None, top_k=None)
-    replies: list[str] = []
-    try:
-        batches = range(0, len(prompts), batch_size)
-        for start in tqdm(
-            batches, desc="generating", unit="batch", disable=not progress, leave=False
-        ):
-            batch = tokenizer(
-                prompts[start : start + batch_size],
-                return_tensors="pt",
-                padding=True,
-                add_special_tokens=False,
+    return kwargs
+
+
+def _batched_ids(
+    model: Any,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    batch_size: int,
+    kwargs: dict[str, Any],
+    progress: bool,
+) -> list[list[int]]:
+    """New token ids per prompt from ``generate`` on left-padded batches (plain and static)."""
+    out: list[list[int]] = []
+    device = next(model.parameters()).device
+    for start in tqdm(
+        range(0, len(prompts), batch_size),
+        desc="generating",
+        unit="batch",
+        disable=not progress,
+        leave=False,
+    ):
+        batch = tokenizer(
+            prompts[start : start + batch_size],
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=False,
+        ).to(device)
+        output = model.generate(**batch, **kwargs)
+        out.extend(output[:, batch["input_ids"].shape[1] :].tolist())
+    return out
+
+
+def _continuous_ids(
+    model: Any,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    kwargs: dict[str, Any],
+    progress: bool,
+) -> list[list[int]]:
+    """New token ids per prompt from transformers' continuous batching (``generate_batch``)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    inputs = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    config = copy.deepcopy(base.generation_config) or GenerationConfig()
+    max_new_tokens = kwargs.pop("max_new_tokens")
+    config.update(**kwargs)
+    results = base.generate_batch(
+        inputs, generation_config=config, max_new_tokens=max_new_tokens, progress_bar=progress
+    )
+    # generate_batch returns the results in input order.
+    return [list(r.generated_tokens) for r in results.values()]
+
+
+@torch.no_grad()
+def generate_reply_records(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    batch_size: int | str = 8,
+    max_new_tokens: int = 64,
+    generation_kwargs: Mapping[str, Any] | None = None,
+    strip_think: bool = False,
+    progress: bool = True,
+    engine: str = "plain",
+    merge: bool | str = False,
+    sort_by_length: bool = True,
+) -> list[Reply]:
+    """Replies to already chat-formatted prompts, in input order, with their end state.
+
+    Args:
+        model: The causal LM (a peft model works as is).
+        tokenizer: Its tokenizer; padding is switched to the left for the call and restored.
+        prompts: Prompt texts ending where the reply begins.
+        batch_size: Prompts per ``generate`` call, or ``auto``: from free memory on CUDA
+            (:func:`~tide_exp.generation.planning.auto_batch_size`), 8 on the CPU.
+        max_new_tokens: Cap on reply length.
+        generation_kwargs: Extra ``generate`` arguments; greedy decoding unless they say otherwise.
+        strip_think: Remove a ``...</think>`` reasoning block from each reply.
+        progress: Show a progress bar.
+        engine: ``plain``, ``static``, ``continuous`` or ``auto`` (see module docstring).
+        merge: Decode with a merged copy of an adapter model: ``True``, ``False`` or ``auto``
+            (when a second copy of the weights fits in memory).
+        sort_by_length: Batch prompts of similar length together (less padding); the order of
+            the returned replies is the input order either way.
+    """
+    was_training = model.training
+    padding_side = tokenizer.padding_side
+    device = next(model.parameters()).device
+    engine = planning.resolve_engine(engine, device)
+    kwargs = _generation_kwargs(tokenizer, max_new_tokens, generation_kwargs)
+    if engine == "static":
+        kwargs["cache_implementation"] = "static"
+    lengths = [len(ids) for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+    order = planning.length_order(lengths) if sort_by_length else list(range(len(prompts)))
+    ordered = [prompts[i] for i in order]
+    if batch_size == "auto":
+        batch_size = 8
+        if device.type == "cuda" and prompts:
+            batch_size = planning.auto_batch_size(
+                model.config,
+                next(model.parameters()).dtype,
+                max(lengths) + max_new_tokens,
+                len(tokenizer),
+                planning.free_memory_bytes(device),
             )
-            batch = batch.to(model.device)
-            output = model.generate(**batch, **kwargs)
-            new_tokens = output[:, batch["input_ids"].shape[1] :]
-            for text in tokenizer.batch_decode(new_tokens, skip_special_tokens=True):
-                replies.append(strip_reasoning(text) if strip_think else text.strip())
+    model.eval()
+    tokenizer.padding_side = "left"
+    try:
+        with evaluation_model(model, merge) as decoder:
+            if engine == "continuous":
+                new_ids = _continuous_ids(decoder, tokenizer, ordered, kwargs, progress)
+            else:
+                new_ids = _batched_ids(decoder, tokenizer, ordered, int(batch_size), kwargs, progress)
     finally:
         tokenizer.padding_side = padding_side
         model.train(was_training)
-    return replies
+    stop = stop_token_ids(model, tokenizer)
+    replies = []
+    for ids in new_ids:
+        kept, ended = trim_reply(ids, stop)
+        text = tokenizer.decode(kept, skip_special_tokens=True)
+        replies.append(Reply(strip_reasoning(text) if strip_think else text.strip(), ended, len(kept)))
+    return planning.restore_order(replies, order)
+
+
+def generate_replies(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    batch_size: int | str = 8,
+    max_new_tokens: int = 64,
+    generation_kwargs: Mapping[str, Any] | None = None,
+    strip_think: bool = False,
+    progress: bool = True,
+    **options: Any,
+) -> list[str]:
+    """Reply texts only; see :func:`generate_reply_records` for the arguments."""
+    records = generate_reply_records(
+        model,
+        tokenizer,
+        prompts,
+        batch_size=batch_size,
+        max_new_tokens=max_new_tokens,
+        generation_kwargs=generation_kwargs,
+        strip_think=strip_think,
+        progress=progress,
+        **options,
+    )
+    return [r.text for r in records]
