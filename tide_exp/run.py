@@ -120,7 +120,8 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "data": {
             "train_examples": len(datamodule.train_examples),
             "eval_examples": len(datamodule.eval_examples),
-            "eval_prompts": generation.num_prompts if generation else 0,
+            # Prompts behind the final numbers (each phase's are in phases.<phase>.prompts).
+            "eval_prompts": phases.get("ft", {}).get("prompts", {}).get("count", 0),
         },
         "timings": {
             "load_s": round(load_s, 2),

@@ -134,7 +134,7 @@ def test_optuna_search_instantiates_its_sweeper(compose_cfg):
         (["model=qwen2_5_3b"], 8, 16, 16),
         (["model=llama3_2_1b"], 16, 32, 32),
         (["model=llama3_2_1b", "data.batch_size=4", "eval.batch_size=2"], 4, 32, 2),
-        (["model=phi3_5_mini", "experiment=tide_paper"], 2, 16, 16),  # the study's recipe wins
+        (["model=phi3_5_mini", "experiment=tide_paper"], 2, 16, "auto"),  # the study's recipe wins
     ],
 )
 def test_batch_sizes_come_from_the_model_unless_overridden(compose_cfg, overrides, train, val, gen):

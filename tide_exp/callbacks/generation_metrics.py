@@ -1,47 +1,49 @@
-"""Generate replies for a fixed prompt subset and score them: zero-shot, every epoch, fine-tuned."""
+"""Generate replies for fixed prompt subsets and score them: zero-shot, every epoch, fine-tuned."""
 
 from __future__ import annotations
 
-import json
 import logging
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.loggers import WandbLogger
 
-from tide_exp.generation import generate_replies
-from tide_exp.metrics import score_texts
-from tide_exp.reporting.atomic import atomic_write_jsonl
+from tide_exp.callbacks import generation_steps as steps
 
 log = logging.getLogger(__name__)
 
-TABLE_COLUMNS = ["example_id", "theme", "prompt", "reference", "prediction"]
+TABLE_COLUMNS = steps.TABLE_COLUMNS
 
 
 class GenerationMetricsCallback(pl.Callback):
-    """Evaluates generation quality at three moments of one run.
+    """Evaluates generation quality at three moments of one run, on a configured schedule.
 
-    * ``zs``: before training (zero-shot), logged at step 0;
-    * ``val``: after every validation epoch, logged as ``val/gen/<metric>``;
-    * ``ft``: after training; when the last epoch's evaluation already saw the final weights it
-      is reused rather than generated again (greedy decoding would give the same replies).
+    * ``zs``: before training (zero-shot) on ``final_num_prompts`` prompts, logged at step 0;
+    * ``val``: after every validation epoch on ``num_prompts`` prompts (the W&B curve), logged as
+      ``val/gen/<metric>``;
+    * ``ft``: after training on ``final_num_prompts`` prompts (the Table 1 numbers). When the
+      last epoch's evaluation saw the final weights and the same prompts it is reused (greedy
+      decoding would give the same replies); otherwise ``ft`` generates.
 
-    Every phase appends its records to ``generations.jsonl`` (rewritten atomically) and logs a
-    W&B table of prompt, reference, prediction and per-sample scores.
+    Every subset is a prefix of one seeded order of the held-out split, so the per-epoch subset
+    is part of the final one. Each phase appends its records to ``generations.jsonl``
+    (rewritten atomically), records which prompts it saw in its summary and logs a W&B table.
 
     Args:
         output_dir: Run directory for ``generations.jsonl``.
         model_name: Model slug written into every record.
-        num_prompts: Size of the fixed held-out prompt subset (``None``: all held-out examples).
+        num_prompts: Prompts evaluated after each epoch (``None``: all held-out examples).
+        final_num_prompts: Prompts evaluated zero-shot and after training (``None``: all).
         metrics: Metric name -> options, passed to :func:`tide_exp.metrics.score_texts`.
-        batch_size: Prompts per ``generate`` call.
+        batch_size: Prompts per ``generate`` call, or ``auto`` (from free memory on CUDA).
         max_new_tokens: Cap on reply length.
         generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
         strip_think: Remove a ``...</think>`` reasoning block from replies.
         zero_shot: Evaluate before training.
+        engine: ``auto``, ``plain``, ``static`` or ``continuous`` (docs/generation.md).
+        merge: Decode with a merged copy of the adapter model: ``auto``, ``true`` or ``false``.
+        sort_by_length: Batch prompts of similar length together.
     """
 
     def __init__(
@@ -49,78 +51,59 @@ class GenerationMetricsCallback(pl.Callback):
         output_dir: str,
         model_name: str,
         num_prompts: int | None = 16,
+        final_num_prompts: int | None = None,
         metrics: Mapping[str, Mapping[str, Any] | None] | None = None,
-        batch_size: int = 8,
+        batch_size: int | str = 8,
         max_new_tokens: int = 64,
         generation_kwargs: Mapping[str, Any] | None = None,
         strip_think: bool = False,
         zero_shot: bool = True,
+        engine: str = "auto",
+        merge: bool | str = "auto",
+        sort_by_length: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.model_name = model_name
         self.num_prompts = num_prompts
+        self.final_num_prompts = final_num_prompts
         self.metrics = dict(metrics or {"rouge_l": {}, "cosine": {}})
-        self.batch_size = batch_size
-        self.max_new_tokens = max_new_tokens
-        self.generation_kwargs = dict(generation_kwargs or {})
-        self.strip_think = strip_think
+        self.settings = steps.GenerationSettings(
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            generation_kwargs=dict(generation_kwargs or {}),
+            strip_think=strip_think,
+            engine=engine,
+            merge=merge,
+            sort_by_length=sort_by_length,
+        )
         self.zero_shot = zero_shot
         self.records: list[dict[str, Any]] = []
         self.results: dict[str, Any] = {"val": []}
-        self._last_eval: tuple[int, list[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def generations_path(self) -> Path:
         return self.output_dir / "generations.jsonl"
 
+    def prompt_count(self, phase: str) -> int | None:
+        """How many prompts ``phase`` evaluates (``None``: all held-out examples)."""
+        return self.num_prompts if phase == "val" else self.final_num_prompts
+
     def evaluate(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str, epoch: int | None
     ) -> dict[str, Any]:
-        """Generate, score, record and log one phase; returns its summary."""
-        start = time.perf_counter()
-        examples = trainer.datamodule.eval_subset(self.num_prompts)
-        chat = trainer.datamodule.chat
-        predictions = generate_replies(
-            pl_module.model,
-            pl_module.tokenizer,
-            [chat.prompt(e.user_input) for e in examples],
-            batch_size=self.batch_size,
-            max_new_tokens=self.max_new_tokens,
-            generation_kwargs=self.generation_kwargs,
-            strip_think=self.strip_think,
+        """Generate, score, save and log one phase; returns its summary."""
+        examples = trainer.datamodule.eval_subset(self.prompt_count(phase))
+        prompts = steps.build_prompts(trainer.datamodule.chat, examples)
+        replies, generation = steps.generate_phase(
+            pl_module.model, pl_module.tokenizer, prompts, self.settings
         )
-        generation_s = time.perf_counter() - start
-        scores = score_texts(predictions, [e.reference_response for e in examples], self.metrics)
-        records = [
-            {
-                "phase": phase,
-                "epoch": epoch,
-                "step": trainer.global_step,
-                "model": self.model_name,
-                "example_id": e.example_id,
-                "persona_id": e.persona_id,
-                "theme": e.theme,
-                "prompt": e.user_input,
-                "reference": e.reference_response,
-                "prediction": prediction,
-                "scores": sample,
-            }
-            for e, prediction, sample in zip(
-                examples, predictions, scores["per_sample"], strict=True
-            )
-        ]
-        summary = {
-            "epoch": epoch,
-            "step": trainer.global_step,
-            "metrics": scores["metrics"],
-            # Plain JSON types only: the summary travels in checkpoints, which torch loads with
-            # weights_only=True (a TorchVersion in the versions would refuse to load).
-            "metric_config": json.loads(json.dumps(scores["config"], default=str)),
-            "generation_s": round(generation_s, 2),
-            "scoring_s": round(time.perf_counter() - start - generation_s, 2),
-        }
+        scores, scoring_s = steps.score_phase(replies, examples, self.metrics)
+        step = trainer.global_step
+        records = steps.phase_records(
+            phase, epoch, step, self.model_name, examples, replies, scores["per_sample"]
+        )
+        summary = steps.phase_summary(epoch, step, examples, scores, generation, scoring_s)
         self._record(trainer, phase, records, summary)
-        self._last_eval = (trainer.global_step, records, summary)
         return summary
 
     def _record(
@@ -131,64 +114,39 @@ class GenerationMetricsCallback(pl.Callback):
         summary: dict[str, Any],
     ) -> None:
         self.records.extend(records)
-        atomic_write_jsonl(self.generations_path, self.records)
+        steps.save_records(self.generations_path, self.records)
         if phase == "val":
             self.results["val"].append(summary)
         else:
             self.results[phase] = summary
-        means = {name: m["mean"] for name, m in summary["metrics"].items()}
         log.info(
-            "%s (epoch %s): %s",
+            "%s (epoch %s, %d prompts, %.0f%% cut at the cap): %s",
             phase,
             summary["epoch"],
-            ", ".join(f"{k}={v:.4f}" for k, v in means.items()),
+            summary["prompts"]["count"],
+            100 * summary.get("cut_rate", 0.0),
+            ", ".join(f"{k}={m['mean']:.4f}" for k, m in summary["metrics"].items()),
         )
-        # Zero-shot also goes on the val curve at step 0, so W&B plots start from the baseline.
-        prefixes = {"zs": ["zs/gen", "val/gen"], "val": ["val/gen"], "ft": ["ft/gen"]}[phase]
-        scalars = {f"{prefix}/{k}": v for prefix in prefixes for k, v in means.items()}
-        for logger in trainer.loggers:
-            logger.log_metrics(scalars, step=trainer.global_step)
-            if isinstance(logger, WandbLogger):
-                # Corpus-level metrics (distinct-n) have no per-reply value: scalars only.
-                names = [
-                    n for n, m in summary["metrics"].items() if m.get("level", "sample") == "sample"
-                ]
-                rows = [
-                    [r[c] for c in ("example_id", "theme", "prompt", "reference", "prediction")]
-                    + [r["scores"].get(n) for n in names]
-                    for r in records
-                ]
-                key = (
-                    f"{phase}/generations"
-                    if phase != "val"
-                    else f"val/generations_epoch{summary['epoch']}"
-                )
-                logger.log_table(
-                    key=key, columns=TABLE_COLUMNS + names, data=rows, step=trainer.global_step
-                )
+        steps.log_phase(trainer.loggers, phase, summary, records, trainer.global_step)
+
+    def reusable_val(self, step: int, example_ids: list[str]) -> dict[str, Any] | None:
+        """The last epoch's summary when it saw these weights (``step``) and these prompts."""
+        if not self.results["val"]:
+            return None
+        last = self.results["val"][-1]
+        # Summaries from before the schedule existed name no prompts: never reused.
+        if last["step"] != step or last.get("prompts", {}).get("example_ids") != example_ids:
+            return None
+        return last
 
     def state_dict(self) -> dict[str, Any]:
         """Saved in checkpoints, so a resumed run neither repeats nor duplicates a phase."""
-        return {
-            "records": self.records,
-            "results": self.results,
-            "last_step": self._last_eval[0] if self._last_eval else None,
-        }
+        return {"records": self.records, "results": self.results}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.records = list(state_dict["records"])
         self.results = dict(state_dict["results"])
-        step = state_dict.get("last_step")
-        if step is not None and self.results["val"]:
-            last = self.results["val"][-1]
-            self._last_eval = (
-                step,
-                [r for r in self.records if r["phase"] == "val" and r["epoch"] == last["epoch"]],
-                last,
-            )
-        atomic_write_jsonl(
-            self.generations_path, self.records
-        )  # drop lines written after the checkpoint
+        steps.save_records(self.generations_path, self.records)  # drop lines written after it
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:
@@ -202,12 +160,14 @@ class GenerationMetricsCallback(pl.Callback):
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.is_global_zero:
             return
-        if (
-            self._last_eval is not None
-            and self._last_eval[0] == trainer.global_step
-            and self.results["val"]
-        ):
-            _, records, summary = self._last_eval
-            self._record(trainer, "ft", [{**r, "phase": "ft"} for r in records], dict(summary))
-        else:
+        final = trainer.datamodule.eval_subset(self.prompt_count("ft"))
+        last = self.reusable_val(trainer.global_step, [e.example_id for e in final])
+        if last is None:
             self.evaluate(trainer, pl_module, "ft", trainer.current_epoch)
+            return
+        records = [
+            {**r, "phase": "ft"}
+            for r in self.records
+            if r["phase"] == "val" and r["epoch"] == last["epoch"]
+        ]
+        self._record(trainer, "ft", records, {**last, "reused_from": f"val epoch {last['epoch']}"})

@@ -215,7 +215,9 @@ def generate_reply_records(
             if engine == "continuous":
                 new_ids = _continuous_ids(decoder, tokenizer, ordered, kwargs, progress)
             else:
-                new_ids = _batched_ids(decoder, tokenizer, ordered, int(batch_size), kwargs, progress)
+                new_ids = _batched_ids(
+                    decoder, tokenizer, ordered, int(batch_size), kwargs, progress
+                )
     finally:
         tokenizer.padding_side = padding_side
         model.train(was_training)
@@ -224,7 +226,9 @@ def generate_reply_records(
     for ids in new_ids:
         kept, ended = trim_reply(ids, stop)
         text = tokenizer.decode(kept, skip_special_tokens=True)
-        replies.append(Reply(strip_reasoning(text) if strip_think else text.strip(), ended, len(kept)))
+        replies.append(
+            Reply(strip_reasoning(text) if strip_think else text.strip(), ended, len(kept))
+        )
     return planning.restore_order(replies, order)
 
 

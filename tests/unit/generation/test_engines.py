@@ -49,7 +49,13 @@ def test_engines_match_per_prompt_generate(lora_model, prompts, engine, merge):
     model, tok = lora_model
     reference = _plain(model, tok, prompts, 12)
     fast = generate_reply_records(
-        model, tok, prompts, batch_size=5, max_new_tokens=12, progress=False, engine=engine,
+        model,
+        tok,
+        prompts,
+        batch_size=5,
+        max_new_tokens=12,
+        progress=False,
+        engine=engine,
         merge=merge,
     )
     assert fast == reference
@@ -61,13 +67,21 @@ def test_reply_reports_end_and_token_count(lora_model, prompts):
     eos = tok.eos_token_id
     # Ban the end token: every reply runs to the cap.
     cut = generate_reply_records(
-        model, tok, prompts[:3], max_new_tokens=7, progress=False,
+        model,
+        tok,
+        prompts[:3],
+        max_new_tokens=7,
+        progress=False,
         generation_kwargs={"suppress_tokens": [eos]},
     )
     assert all(not r.ended and r.new_tokens == 7 for r in cut)
     # Force the end token first: every reply ends at once, with no text.
     ended = generate_reply_records(
-        model, tok, prompts[:3], max_new_tokens=7, progress=False,
+        model,
+        tok,
+        prompts[:3],
+        max_new_tokens=7,
+        progress=False,
         generation_kwargs={"begin_suppress_tokens": [i for i in range(len(tok)) if i != eos]},
     )
     assert all(r.ended and r.new_tokens == 1 and r.text == "" for r in ended)

@@ -1,0 +1,150 @@
+"""The generation callback alone: schedule, reuse vs regenerate, records, tables, resume."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+from pytorch_lightning.loggers import WandbLogger
+
+from tide_exp.callbacks import GenerationMetricsCallback
+from tide_exp.callbacks import generation_steps as steps
+from tide_exp.data.chat import ChatFormatter
+from tide_exp.data.tide_folder import load_tide_folder
+
+METRICS = {"rouge_l": {}, "distinct_1": {}}  # one per-reply and one corpus-level metric
+
+
+class RecordingWandb(WandbLogger):
+    """A WandbLogger that records calls instead of starting a W&B run."""
+
+    def __init__(self) -> None:
+        self.scalars: list[tuple[dict, int]] = []
+        self.tables: list[dict] = []
+
+    def log_metrics(self, metrics, step=None):
+        self.scalars.append((dict(metrics), step))
+
+    def log_table(self, key, columns=None, data=None, dataframe=None, step=None):
+        self.tables.append({"key": key, "columns": columns, "data": data, "step": step})
+
+
+class FakeDataModule:
+    def __init__(self, tokenizer):
+        self.chat = ChatFormatter(tokenizer)
+        self.examples = load_tide_folder()[:10]
+
+    def eval_subset(self, size):
+        return self.examples[:size] if size else list(self.examples)
+
+
+@pytest.fixture
+def harness(tiny_model, tmp_path):
+    def make(**options):
+        callback = GenerationMetricsCallback(
+            output_dir=str(tmp_path),
+            model_name="tiny",
+            metrics=METRICS,
+            max_new_tokens=4,
+            batch_size=4,
+            **options,
+        )
+        logger = RecordingWandb()
+        trainer = SimpleNamespace(
+            datamodule=FakeDataModule(tiny_model.tokenizer),
+            loggers=[logger],
+            global_step=0,
+            current_epoch=0,
+            is_global_zero=True,
+            sanity_checking=False,
+        )
+        module = SimpleNamespace(model=tiny_model.model, tokenizer=tiny_model.tokenizer)
+        return callback, trainer, module, logger
+
+    return make
+
+
+def _run(callback, trainer, module, epochs=2):
+    callback.on_fit_start(trainer, module)
+    for epoch in range(epochs):
+        trainer.global_step += 5
+        trainer.current_epoch = epoch
+        callback.on_validation_epoch_end(trainer, module)
+    callback.on_fit_end(trainer, module)
+
+
+def test_schedule_subset_per_epoch_full_split_at_ends(harness):
+    callback, trainer, module, _ = harness(num_prompts=3, final_num_prompts=None)
+    _run(callback, trainer, module)
+    results = callback.results
+    assert results["zs"]["prompts"]["count"] == 10
+    assert [v["prompts"]["count"] for v in results["val"]] == [3, 3]
+    assert results["ft"]["prompts"]["count"] == 10
+    assert "reused_from" not in results["ft"]  # different prompts: generated again
+    ids = [e.example_id for e in trainer.datamodule.examples]
+    assert results["ft"]["prompts"]["example_ids"] == ids
+    assert results["val"][0]["prompts"]["example_ids"] == ids[:3]
+    phases = [r["phase"] for r in callback.records]
+    assert phases.count("zs") == 10 and phases.count("val") == 6 and phases.count("ft") == 10
+    on_disk = [json.loads(line) for line in callback.generations_path.read_text().splitlines()]
+    assert on_disk == json.loads(json.dumps(callback.records))
+
+
+def test_final_phase_reuses_last_epoch_only_with_same_prompts_and_weights(harness):
+    callback, trainer, module, _ = harness(num_prompts=3, final_num_prompts=3)
+    _run(callback, trainer, module)
+    assert callback.results["ft"]["reused_from"] == "val epoch 1"
+    ft = [r for r in callback.records if r["phase"] == "ft"]
+    last_val = [r for r in callback.records if r["phase"] == "val" and r["epoch"] == 1]
+    assert [r["prediction"] for r in ft] == [r["prediction"] for r in last_val]
+
+    # Weights moved after the last evaluation (a step without validation): generate again.
+    callback, trainer, module, _ = harness(num_prompts=3, final_num_prompts=3)
+    callback.on_validation_epoch_end(trainer, module)
+    trainer.global_step += 1
+    callback.on_fit_end(trainer, module)
+    assert "reused_from" not in callback.results["ft"]
+
+
+def test_tables_and_scalars(harness):
+    callback, trainer, module, logger = harness(num_prompts=2, final_num_prompts=2)
+    _run(callback, trainer, module, epochs=1)
+    keys = [t["key"] for t in logger.tables]
+    assert keys == ["zs/generations", "val/generations_epoch0", "ft/generations"]
+    for t in logger.tables:
+        # distinct-1 is corpus-level: a scalar, never a table column.
+        assert t["columns"] == [*steps.TABLE_COLUMNS, "rouge_l"]
+        assert all(len(row) == len(t["columns"]) for row in t["data"])
+    zs_scalars, step = logger.scalars[0]
+    assert step == 0
+    assert {"zs/gen/rouge_l", "val/gen/rouge_l", "zs/gen/distinct_1", "zs/gen/cut_rate"} <= set(
+        zs_scalars
+    )
+    assert 0.0 <= zs_scalars["zs/gen/cut_rate"] <= 1.0
+
+
+def test_records_carry_end_state_and_summary_counts_cuts(harness):
+    callback, trainer, module, _ = harness(
+        num_prompts=4,
+        final_num_prompts=4,
+        generation_kwargs={"suppress_tokens": [0, 1, 2]},  # the tiny tokenizer's special tokens
+    )
+    summary = callback.evaluate(trainer, module, "zs", None)
+    records = callback.records
+    assert all(r["ended"] is False and r["new_tokens"] == 4 for r in records)
+    assert summary["cut_rate"] == 1.0
+    assert summary["new_tokens"] == 16 and summary["generation_tokens_per_s"] > 0
+
+
+def test_resume_keeps_phases_and_rewrites_file(harness):
+    callback, trainer, module, _ = harness(num_prompts=2, final_num_prompts=2)
+    callback.on_fit_start(trainer, module)
+    state = json.loads(json.dumps(callback.state_dict()))
+    callback.on_validation_epoch_end(trainer, module)  # written after the "checkpoint"
+    resumed, trainer2, _, _ = harness(num_prompts=2, final_num_prompts=2)
+    resumed.load_state_dict(state)
+    assert [r["phase"] for r in resumed.records] == ["zs", "zs"]
+    assert len(resumed.generations_path.read_text().splitlines()) == 2
+    resumed.on_fit_start(trainer2, module)  # zero-shot is not repeated
+    assert len(resumed.records) == 2

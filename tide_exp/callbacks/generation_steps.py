@@ -1,0 +1,189 @@
+"""The steps of one generation-evaluation phase, one verb each: generate, score, save, log.
+
+:class:`~tide_exp.callbacks.GenerationMetricsCallback` only decides when a phase runs and calls
+these in order; each is testable without a Trainer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytorch_lightning.loggers import Logger, WandbLogger
+
+from tide_exp.generation import Reply, generate_reply_records
+from tide_exp.metrics import score_texts
+from tide_exp.reporting.atomic import atomic_write_jsonl
+
+TABLE_COLUMNS = ["example_id", "theme", "prompt", "reference", "prediction"]
+# Phase -> scalar prefixes; zero-shot also goes on the val curve at step 0, so W&B plots start
+# from the baseline.
+SCALAR_PREFIXES = {"zs": ["zs/gen", "val/gen"], "val": ["val/gen"], "ft": ["ft/gen"]}
+
+
+@dataclass
+class GenerationSettings:
+    """How replies are generated (the ``eval`` config group; docs/generation.md)."""
+
+    batch_size: int | str = 8
+    max_new_tokens: int = 64
+    generation_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    strip_think: bool = False
+    engine: str = "auto"
+    merge: bool | str = "auto"
+    sort_by_length: bool = True
+
+
+def build_prompts(chat: Any, examples: Sequence[Any]) -> list[str]:
+    """The chat-formatted prompt of each example (the one place prompts are built)."""
+    return [chat.prompt(e.user_input) for e in examples]
+
+
+def generate_phase(
+    model: Any, tokenizer: Any, prompts: list[str], settings: GenerationSettings
+) -> tuple[list[Reply], dict[str, Any]]:
+    """Replies to ``prompts`` and the phase's generation figures.
+
+    Returns:
+        ``(replies, stats)``; ``stats`` has ``generation_s``, ``new_tokens``,
+        ``generation_tokens_per_s`` and ``cut_rate`` (share of replies stopped at the cap).
+    """
+    start = time.perf_counter()
+    replies = generate_reply_records(
+        model,
+        tokenizer,
+        prompts,
+        batch_size=settings.batch_size,
+        max_new_tokens=settings.max_new_tokens,
+        generation_kwargs=settings.generation_kwargs,
+        strip_think=settings.strip_think,
+        engine=settings.engine,
+        merge=settings.merge,
+        sort_by_length=settings.sort_by_length,
+    )
+    seconds = time.perf_counter() - start
+    new_tokens = sum(r.new_tokens for r in replies)
+    return replies, {
+        "generation_s": round(seconds, 2),
+        "new_tokens": new_tokens,
+        "generation_tokens_per_s": round(new_tokens / seconds, 1) if seconds > 0 else None,
+        "cut_rate": sum(not r.ended for r in replies) / len(replies) if replies else 0.0,
+    }
+
+
+def score_phase(
+    replies: Sequence[Reply], examples: Sequence[Any], metrics: Mapping[str, Any]
+) -> tuple[dict[str, Any], float]:
+    """``score_texts`` of the replies against the references, and the seconds it took."""
+    start = time.perf_counter()
+    scores = score_texts(
+        [r.text for r in replies], [e.reference_response for e in examples], metrics
+    )
+    return scores, time.perf_counter() - start
+
+
+def phase_records(
+    phase: str,
+    epoch: int | None,
+    step: int,
+    model_name: str,
+    examples: Sequence[Any],
+    replies: Sequence[Reply],
+    per_sample: Sequence[Mapping[str, float]],
+) -> list[dict[str, Any]]:
+    """One ``generations.jsonl`` record per example (reply end state kept for later counts)."""
+    return [
+        {
+            "phase": phase,
+            "epoch": epoch,
+            "step": step,
+            "model": model_name,
+            "example_id": e.example_id,
+            "persona_id": e.persona_id,
+            "theme": e.theme,
+            "prompt": e.user_input,
+            "reference": e.reference_response,
+            "prediction": reply.text,
+            "ended": reply.ended,
+            "new_tokens": reply.new_tokens,
+            "scores": dict(sample),
+        }
+        for e, reply, sample in zip(examples, replies, per_sample, strict=True)
+    ]
+
+
+def phase_summary(
+    epoch: int | None,
+    step: int,
+    examples: Sequence[Any],
+    scores: Mapping[str, Any],
+    generation: Mapping[str, Any],
+    scoring_s: float,
+) -> dict[str, Any]:
+    """What results.json keeps of a phase: metric means, which prompts, timings."""
+    return {
+        "epoch": epoch,
+        "step": step,
+        "metrics": scores["metrics"],
+        # Plain JSON types only: the summary travels in checkpoints, which torch loads with
+        # weights_only=True (a TorchVersion in the versions would refuse to load).
+        "metric_config": json.loads(json.dumps(scores["config"], default=str)),
+        "prompts": {"count": len(examples), "example_ids": [e.example_id for e in examples]},
+        **generation,
+        "scoring_s": round(scoring_s, 2),
+    }
+
+
+def save_records(path: Path, records: list[dict[str, Any]]) -> None:
+    """Rewrite ``generations.jsonl`` with every record so far (atomically)."""
+    atomic_write_jsonl(path, records)
+
+
+def phase_scalars(phase: str, summary: Mapping[str, Any]) -> dict[str, float]:
+    """Scalars to log: metric means, cut rate and generation speed under the phase's prefixes."""
+    values = {name: m["mean"] for name, m in summary["metrics"].items()}
+    values["cut_rate"] = summary.get("cut_rate")
+    values["tokens_per_s"] = summary.get("generation_tokens_per_s")
+    return {
+        f"{prefix}/{k}": v
+        for prefix in SCALAR_PREFIXES[phase]
+        for k, v in values.items()
+        if v is not None
+    }
+
+
+def table_key(phase: str, epoch: int | None) -> str:
+    """W&B table key: one table per phase, one per epoch on the val curve."""
+    return f"val/generations_epoch{epoch}" if phase == "val" else f"{phase}/generations"
+
+
+def table(
+    summary: Mapping[str, Any], records: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[list[Any]]]:
+    """Columns and rows of a phase's table; corpus-level metrics (distinct-n) have no per-reply
+    value, so they stay out (they are logged as scalars)."""
+    names = [n for n, m in summary["metrics"].items() if m.get("level", "sample") == "sample"]
+    rows = [[r[c] for c in TABLE_COLUMNS] + [r["scores"].get(n) for n in names] for r in records]
+    return TABLE_COLUMNS + names, rows
+
+
+def log_phase(
+    loggers: Sequence[Logger],
+    phase: str,
+    summary: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    step: int,
+) -> None:
+    """Log a phase's scalars to every logger and its table to W&B."""
+    scalars = phase_scalars(phase, summary)
+    for logger in loggers:
+        logger.log_metrics(scalars, step=step)
+        if isinstance(logger, WandbLogger):
+            columns, rows = table(summary, records)
+            logger.log_table(
+                key=table_key(phase, summary["epoch"]), columns=columns, data=rows, step=step
+            )
