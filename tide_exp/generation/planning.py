@@ -59,12 +59,15 @@ def model_bytes(model: torch.nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
-def should_merge(merge: bool | str, is_adapter_model: bool, weights_bytes: int, free: int) -> bool:
+def should_merge(
+    merge: bool | str, is_adapter_model: bool, weights_bytes: int, free: int, on_cuda: bool
+) -> bool:
     """Whether to decode with a merged copy of the model.
 
-    ``auto`` merges when the model carries adapters and a second copy of its weights fits in
-    :data:`MEMORY_SHARE` of the free memory (the training weights stay as they are; the copy is
-    freed after the phase).
+    ``auto`` merges on CUDA when the model carries adapters and a second copy of its weights fits
+    in :data:`MEMORY_SHARE` of the free memory (the training weights stay as they are; the copy
+    is freed after the phase). On the CPU ``auto`` does not merge: copying the weights cost more
+    than the adapter's rank-8 products saved in benchmarks/bench_generation.py here.
 
     Raises:
         ConfigError: ``merge`` is neither a boolean nor ``auto``.
@@ -73,7 +76,7 @@ def should_merge(merge: bool | str, is_adapter_model: bool, weights_bytes: int, 
         raise ConfigError(f"eval.merge is {merge!r}: set it to auto, true or false.")
     if not is_adapter_model or merge is False:
         return False
-    return merge is True or weights_bytes <= MEMORY_SHARE * free
+    return merge is True or (on_cuda and weights_bytes <= MEMORY_SHARE * free)
 
 
 def kv_bytes_per_token(config: object, dtype: torch.dtype) -> int:

@@ -77,7 +77,11 @@ def evaluation_model(model: PreTrainedModel, merge: bool | str = "auto") -> Iter
     is_adapter = isinstance(model, PeftModel)
     device = next(model.parameters()).device
     if not planning.should_merge(
-        merge, is_adapter, planning.model_bytes(model), planning.free_memory_bytes(device)
+        merge,
+        is_adapter,
+        planning.model_bytes(model),
+        planning.free_memory_bytes(device),
+        device.type == "cuda",
     ):
         yield model
         return

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from tide_exp.metrics.embedding import EMBEDDED_MINILM_NAME, embedded_minilm_path
+from tide_exp.metrics.embedding import EMBEDDED_MINILM_NAME, embedded_minilm_path, resolve_device
 
 # bert-score's tuned layers (bert_score.utils.model2layers) for the models this project names; any
 # other model needs an explicit num_layers. The embedded MiniLM uses its last layer, the one its
@@ -107,7 +107,7 @@ def load_bertscore_encoder(
     model = AutoModel.from_pretrained(path)
     if hasattr(model, "decoder") and hasattr(model, "encoder"):
         model = model.encoder
-    model = _truncate_layers(model, layers).eval().to(device or "cpu")
+    model = _truncate_layers(model, layers).eval().to(resolve_device(device))
     return BertScoreEncoder(
         name=name, path=path, num_layers=layers, tokenizer=tokenizer, model=model
     )
@@ -254,7 +254,7 @@ def bertscore(
             studies' setting is ``roberta-large`` with ``num_layers=17``.
         num_layers: Layer whose output is used; default from :data:`DEFAULT_LAYERS`.
         batch_size: Texts per forward pass.
-        device: Torch device; default CPU.
+        device: Torch device; default CUDA when available, else CPU.
         sentence_encoder: A loaded sentence-transformers model over the same weights, with
             ``num_layers`` its last layer: cosine similarity of its sentence embeddings is computed
             in the same forward pass and returned as ``cosine``.

@@ -28,12 +28,26 @@ def resolve_encoder_path(model_name_or_path: str | None) -> str:
     return str(model_name_or_path or embedded_minilm_path())
 
 
+def resolve_device(device: str | None) -> str:
+    """The device a scoring encoder runs on: as configured, else CUDA when there is one.
+
+    Scores stay float32 on either device (lower precision moves them by more than 1e-4).
+    """
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 @functools.lru_cache(maxsize=4)
 def load_sentence_encoder(model_name_or_path: str | None = None, device: str | None = None):
     """Load a sentence-transformers encoder once per process."""
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(resolve_encoder_path(model_name_or_path), device=device or "cpu")
+    return SentenceTransformer(
+        resolve_encoder_path(model_name_or_path), device=resolve_device(device)
+    )
 
 
 def cosine(
@@ -51,7 +65,7 @@ def cosine(
         model_name_or_path: sentence-transformers model (hub id or folder); ``None`` is the
             embedded all-MiniLM-L6-v2 (mean pooling, normalised, 256-token inputs).
         batch_size: Texts per forward pass.
-        device: Torch device; default CPU.
+        device: Torch device; default CUDA when available, else CPU.
 
     Returns:
         One similarity in [-1, 1] per pair.

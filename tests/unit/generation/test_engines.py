@@ -99,3 +99,27 @@ def test_merged_copy_leaves_training_weights_untouched(lora_model):
     assert all(torch.equal(before[k], after[k]) for k in before)
     with evaluation_model(model, merge=False) as same:
         assert same is model
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("engine", ["plain", "static", "continuous"])
+@pytest.mark.parametrize("merge", [False, True])
+def test_cuda_engines_match_per_prompt_generate(lora_model, prompts, engine, merge):
+    """On CUDA in float32 (static: compiled decoding) the replies are the plain path's."""
+    model, tok = lora_model
+    model.to("cuda")
+    try:
+        reference = _plain(model, tok, prompts, 12)
+        fast = generate_reply_records(
+            model,
+            tok,
+            prompts,
+            batch_size="auto",
+            max_new_tokens=12,
+            progress=False,
+            engine=engine,
+            merge=merge,
+        )
+        assert fast == reference
+    finally:
+        model.to("cpu")

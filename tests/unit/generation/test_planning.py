@@ -22,13 +22,14 @@ def test_auto_engine_per_device_and_unknown_engine():
 
 def test_merge_rule():
     gib = 2**30
-    assert planning.should_merge("auto", True, 1 * gib, 4 * gib)
-    assert not planning.should_merge("auto", True, 3 * gib, 4 * gib)  # no room for a copy
-    assert not planning.should_merge(True, False, 1, 4 * gib)  # nothing to merge
-    assert planning.should_merge(True, True, 3 * gib, 4 * gib)
-    assert not planning.should_merge(False, True, 1, 4 * gib)
+    assert planning.should_merge("auto", True, 1 * gib, 4 * gib, on_cuda=True)
+    assert not planning.should_merge("auto", True, 1 * gib, 4 * gib, on_cuda=False)
+    assert not planning.should_merge("auto", True, 3 * gib, 4 * gib, on_cuda=True)  # no room
+    assert not planning.should_merge(True, False, 1, 4 * gib, on_cuda=True)  # nothing to merge
+    assert planning.should_merge(True, True, 3 * gib, 4 * gib, on_cuda=False)
+    assert not planning.should_merge(False, True, 1, 4 * gib, on_cuda=True)
     with pytest.raises(ConfigError, match="eval.merge"):
-        planning.should_merge("yes", True, 1, 4 * gib)
+        planning.should_merge("yes", True, 1, 4 * gib, on_cuda=True)
 
 
 def test_auto_batch_size_from_kv_cache():
