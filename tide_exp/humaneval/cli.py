@@ -57,15 +57,15 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
-    from tide_exp.humaneval import atomic
+    from tide_exp.files import write_csv, write_json
     from tide_exp.humaneval.build import read_key
     from tide_exp.humaneval.judge import judge_replies, load_generate
 
     gold, consistency = judge_replies(
         read_key(args.key), load_generate(args.generate), n_calls=args.calls
     )
-    atomic.write_csv(args.out, gold)
-    atomic.write_json(Path(args.out).with_suffix(".consistency.json"), consistency)
+    write_csv(args.out, gold)
+    write_json(Path(args.out).with_suffix(".consistency.json"), consistency)
     print(
         f"wrote {args.out}: {len(gold)} replies; judge consistency (mean Spearman between "
         f"calls) {consistency['spearman_mean']:.3f}, unparsed answers {consistency['unparsed']}"
