@@ -223,9 +223,7 @@ def prepare(
         "per_category": {f.stem: sum(r["theme"] == f.stem for r in rows) for f in files},
     }
     out = Path(out)
-    write_text(
-        out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    )
+    write_text(out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     write_json(out / "prepare_report.json", report)
     if checker.skipped:
         write_skip_report(out / "skipped_rows.jsonl", checker.skipped)
