@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from tide_exp.files import write_csv, write_text
+from tide_exp.files import read_json, write_csv, write_text
 from tide_exp.humaneval.agreement import metric_agreement
 from tide_exp.humaneval.demographics import demographic_tests, multiple_comparison_note
 from tide_exp.humaneval.errors import SurveyInputError
@@ -28,7 +27,7 @@ def load_qc_dir(path: str | Path) -> tuple[Ratings, str | None]:
     raters = pd.read_csv(path / RATERS, dtype={"rater_id": str}).set_index("rater_id")
     raters = raters[raters["excluded_at"].isna()] if "excluded_at" in raters else raters
     report = path / "qc_report.json"
-    key = json.loads(report.read_text()).get("key") if report.is_file() else None
+    key = read_json(report).get("key") if report.is_file() else None
     return Ratings(ratings, raters), key
 
 

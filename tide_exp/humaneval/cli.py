@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tide_exp.errors import TideError
+from tide_exp.files import read_json
 from tide_exp.humaneval.survey import LIKERT_LABELS, QUESTION, SurveySpec
 
 
@@ -24,7 +25,7 @@ def _labels_for(key_path: str | Path) -> tuple[str, ...]:
     """The scale labels the survey was built with (build.json beside the key), or the study's."""
     manifest = Path(key_path).with_name("build.json")
     if manifest.is_file():
-        labels = json.loads(manifest.read_text(encoding="utf-8")).get("spec", {}).get("labels")
+        labels = read_json(manifest).get("spec", {}).get("labels")
         if labels:
             return tuple(labels)
     return LIKERT_LABELS
