@@ -30,8 +30,8 @@ from peft import LoraConfig, get_peft_model  # noqa: E402
 
 from tide_exp.data.chat import ChatFormatter  # noqa: E402
 from tide_exp.data.tide_folder import load_tide_folder  # noqa: E402
+from tide_exp.files import write_json  # noqa: E402
 from tide_exp.generation import generate_reply_records  # noqa: E402
-from tide_exp.reporting.atomic import atomic_write_json  # noqa: E402
 
 
 def load(model: str, device: str):
@@ -136,7 +136,7 @@ def main() -> None:
         "variants": rows,
     }
     out = args.out or ROOT / "benchmarks" / "results" / f"generation_{args.device}.json"
-    atomic_write_json(out, record)
+    write_json(out, record)
     print(json.dumps({k: v for k, v in record.items() if k != "variants"}, indent=1))
 
 

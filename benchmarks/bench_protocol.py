@@ -47,10 +47,10 @@ from tide_exp.callbacks import generation_steps as steps  # noqa: E402
 from tide_exp.data.chat import ChatFormatter, collate_right_padded  # noqa: E402
 from tide_exp.data.sample_corpus import generate_corpus  # noqa: E402
 from tide_exp.data.tide_folder import load_tide_folder  # noqa: E402
+from tide_exp.files import write_json  # noqa: E402
 from tide_exp.metrics.suite import STUDY_A_METRICS  # noqa: E402
 from tide_exp.models import load_gguf_from_package  # noqa: E402
 from tide_exp.modules.lora_causal_lm_module import build_peft_model  # noqa: E402
-from tide_exp.reporting.atomic import atomic_write_json  # noqa: E402
 
 # experiment=tide_paper's sweep: every configured model but the two outside the study.
 STUDY_MODELS = [m for m in ARCHITECTURES if m not in ("smollm2_135m", "qwen1_5_1_8b_chat")]
@@ -217,7 +217,7 @@ def main() -> None:
         else None,
     }
     out = args.out or ROOT / "benchmarks" / "results" / f"protocol_{args.device}.json"
-    atomic_write_json(out, record)
+    write_json(out, record)
     print(f"protocol_total_min: {record['protocol_total_min']} -> {out}")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from tide_exp.callbacks import generation_steps as steps
+from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class GenerationMetricsCallback(pl.Callback):
 
     @property
     def generations_path(self) -> Path:
-        return self.output_dir / "generations.jsonl"
+        return RunFolder(self.output_dir).generations_path
 
     def prompt_count(self, phase: str) -> int | None:
         """How many prompts ``phase`` evaluates (``None``: all held-out examples)."""
@@ -114,7 +115,7 @@ class GenerationMetricsCallback(pl.Callback):
         summary: dict[str, Any],
     ) -> None:
         self.records.extend(records)
-        steps.save_records(self.generations_path, self.records)
+        steps.save_records(self.output_dir, self.records)
         if phase == "val":
             self.results["val"].append(summary)
         else:
@@ -146,7 +147,7 @@ class GenerationMetricsCallback(pl.Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.records = list(state_dict["records"])
         self.results = dict(state_dict["results"])
-        steps.save_records(self.generations_path, self.records)  # drop lines written after it
+        steps.save_records(self.output_dir, self.records)  # drop lines written after it
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:

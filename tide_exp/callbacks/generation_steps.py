@@ -17,7 +17,7 @@ from pytorch_lightning.loggers import Logger, WandbLogger
 
 from tide_exp.generation import Reply, generate_reply_records
 from tide_exp.metrics import score_texts
-from tide_exp.reporting.atomic import atomic_write_jsonl
+from tide_exp.rundir import RunFolder
 
 TABLE_COLUMNS = ["example_id", "theme", "prompt", "reference", "prediction"]
 # Phase -> scalar prefixes; zero-shot also goes on the val curve at step 0, so W&B plots start
@@ -138,9 +138,9 @@ def phase_summary(
     }
 
 
-def save_records(path: Path, records: list[dict[str, Any]]) -> None:
-    """Rewrite ``generations.jsonl`` with every record so far (atomically)."""
-    atomic_write_jsonl(path, records)
+def save_records(output_dir: Path, records: list[dict[str, Any]]) -> None:
+    """Rewrite the run folder's ``generations.jsonl`` with every record so far (atomically)."""
+    RunFolder(output_dir).write_generations(records)
 
 
 def phase_scalars(phase: str, summary: Mapping[str, Any]) -> dict[str, float]:
