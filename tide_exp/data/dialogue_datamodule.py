@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytorch_lightning as pl
+import torch
 from torch.utils.data import DataLoader
 
 from tide_exp.data.chat import ChatFormatter, collate_right_padded
@@ -214,6 +215,8 @@ class DialogueDataModule(pl.LightningDataModule):
             shuffle=shuffle,
             collate_fn=collate,
             num_workers=self.num_workers,
+            # Page-locked batches copy to the GPU asynchronously; the batches are unchanged.
+            pin_memory=torch.cuda.is_available(),
         )
 
     def train_dataloader(self) -> DataLoader:
