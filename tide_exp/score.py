@@ -13,7 +13,6 @@ written atomically; a table of the means goes to stdout.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -23,12 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tide_exp.data.readers import read_records
+from tide_exp.data.records import RowChecker, location
+from tide_exp.errors import DataError
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
 
 DEFAULT_METRICS = ",".join(STUDY_A_METRICS)
 
 
-class BadInputError(ValueError):
+class BadInputError(DataError, ValueError):
     """The input file cannot be scored; the message names the file and line."""
 
 
@@ -62,23 +64,6 @@ def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
     return values[0], values[1]
 
 
-def _rows(path: Path, fmt: str):
-    """(line number, row or parse error) for each data row."""
-    with path.open(encoding="utf-8", newline="") as f:
-        if fmt == "csv":
-            reader = csv.DictReader(f)
-            for row in reader:
-                yield reader.line_num, row
-        else:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as err:
-                    yield number, ValueError(f"invalid JSON: {err.msg} (column {err.colno})")
-
-
 def read_pairs(
     path: str | Path,
     prediction_field: str = "prediction",
@@ -86,29 +71,45 @@ def read_pairs(
     fmt: str | None = None,
     skip_bad_rows: bool = False,
 ) -> Pairs:
-    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping."""
+    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping.
+
+    Rows come from the data loaders' reader (:func:`~tide_exp.data.readers.read_records`), so the
+    scorer survives the same bad input as they do and reports it the same way: every row of the
+    file is scored or listed in ``skipped``.
+    """
     path = Path(path)
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     if not path.is_file():
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs()
-    try:
-        for number, row in _rows(path, fmt):
-            try:
-                if isinstance(row, Exception):
-                    raise row
-                prediction, reference = _check_row(row, (prediction_field, reference_field))
-            except ValueError as err:
-                message = f"{path}:{number}: {err}"
-                if not skip_bad_rows:
-                    raise BadInputError(message) from None
-                pairs.skipped.append(message)
-                continue
-            pairs.predictions.append(prediction)
-            pairs.references.append(reference)
-            pairs.lines.append(number)
-    except UnicodeDecodeError as err:
-        raise BadInputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    # The reader reports unreadable rows to the checker; they are taken over in file order.
+    checker = RowChecker("skip", duplicates="keep", max_chars=None)
+
+    def take_reported() -> None:
+        for row in checker.skipped:
+            where = row.where.removeprefix("line ")
+            message = (
+                f"{location(row.source, int(where) if where.isdigit() else where)}: {row.reason}"
+            )
+            if not skip_bad_rows:
+                raise BadInputError(message)
+            pairs.skipped.append(message)
+        checker.skipped.clear()
+
+    for number, row in read_records(path, checker, fmt):
+        take_reported()
+        try:
+            prediction, reference = _check_row(row, (prediction_field, reference_field))
+        except ValueError as err:
+            message = f"{location(path, number)}: {err}"
+            if not skip_bad_rows:
+                raise BadInputError(message) from None
+            pairs.skipped.append(message)
+            continue
+        pairs.predictions.append(prediction)
+        pairs.references.append(reference)
+        pairs.lines.append(number)
+    take_reported()
     if not pairs.predictions:
         raise BadInputError(
             f"{path}: no scorable rows"

@@ -9,13 +9,13 @@ that cannot be read at all is one bad row named ``whole file``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tide_exp.data.parsing import BOM, ParseProblem, csv_rows, decode_utf8, loads_json
 from tide_exp.data.records import RowChecker
 from tide_exp.errors import DataError, DataSchemaError
 
@@ -56,7 +56,8 @@ def data_files(path: str | Path | None) -> list[Path]:
     if root.is_file():
         return [root]
     if root.is_dir():
-        files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
+        # Folders and broken links named like data files are kept: read_records reports them.
+        files = sorted(p for p in root.iterdir() if p.suffix.lower() in FORMATS)
         if files:
             return files
         raise DataError(f"{root}: no .jsonl, .json, .csv, .tsv or .parquet files in this folder.")
@@ -71,9 +72,15 @@ def read_records(
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise DataError(
-            f"{path}: cannot be read ({err.strerror}); check the path and permissions."
-        ) from None
+        what = (
+            "is a folder, not a data file"
+            if path.is_dir()
+            else "is a broken symbolic link"
+            if path.is_symlink() and not path.exists()
+            else f"cannot be read ({err.strerror})"
+        )
+        checker.bad(path, "whole file", f"{what}; remove or rename it, or check its permissions")
+        return
     reader = {"jsonl": _jsonl, "json": _json, "csv": _csv, "tsv": _csv, "parquet": _parquet}[kind]
     yield from reader(path, raw, checker, delimiter="\t" if kind == "tsv" else ",")
 
@@ -93,19 +100,17 @@ def _objects(
 def _lines(path: Path, raw: bytes, checker: RowChecker) -> Iterator[tuple[int, str | None]]:
     """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported) where
     the line is not UTF-8."""
+    offset = 0
     for number, line in enumerate(raw.split(b"\n"), start=1):
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
         try:
-            yield number, line.decode("utf-8")
-        except UnicodeDecodeError as err:
-            checker.bad(
-                path,
+            yield (
                 number,
-                f"not valid UTF-8 at byte {err.start} of the line; re-save the file as UTF-8",
-                line[:80],
+                decode_utf8(line if number == 1 else line.removeprefix(BOM), offset, number),
             )
+        except ParseProblem as err:
+            checker.bad(path, number, str(err), line[:80])
             yield number, None
+        offset += len(line) + 1
 
 
 def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
@@ -113,9 +118,12 @@ def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tu
         if text is None or not text.strip():
             continue
         try:
-            record = json.loads(text)
+            record = loads_json(text)
         except json.JSONDecodeError as err:
             checker.bad(path, number, f"malformed JSON at column {err.colno} ({err.msg})", text)
+            continue
+        except ParseProblem as err:
+            checker.bad(path, number, str(err), text)
             continue
         if isinstance(record, dict):
             yield number, record
@@ -125,14 +133,9 @@ def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tu
 
 def _decode(path: Path, raw: bytes, checker: RowChecker) -> str | None:
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        checker.bad(
-            path,
-            "whole file",
-            f"not valid UTF-8 at line {line} (byte {err.start}); re-save the file as UTF-8",
-        )
+        return decode_utf8(raw)
+    except ParseProblem as err:
+        checker.bad(path, "whole file", str(err))
         return None
 
 
@@ -143,7 +146,10 @@ def _json(
     if text is None:
         return
     try:
-        data = json.loads(text)
+        data = loads_json(text)
+    except ParseProblem as err:
+        checker.bad(path, "whole file", f"{err}; fix the file")
+        return
     except json.JSONDecodeError as err:
         if err.msg == "Extra data" and text.lstrip().startswith("{"):
             yield from _jsonl(path, raw, checker)  # JSON Lines saved as .json
@@ -171,35 +177,12 @@ def _json(
 def _csv(
     path: Path, raw: bytes, checker: RowChecker, delimiter: str = ",", **_: Any
 ) -> Iterator[tuple[int, dict]]:
-    # An undecodable line stays as an empty one, to keep the line numbers of the rows below.
-    lines = [text or "" for _, text in _lines(path, raw, checker)]
-    reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            checker.bad(path, start, f"malformed CSV ({err})")
-            continue
-        if header is None:
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            header = [cell.strip() for cell in row]
-            continue
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            checker.bad(
-                path,
-                start,
-                f"has {len(row)} fields, the header has {len(header)} (an unquoted delimiter?)",
-                delimiter.join(row),
-            )
-            continue
-        yield start, dict(zip(header, row, strict=True))
+    lines = [text for _, text in _lines(path, raw, checker)]
+    for number, row, reason in csv_rows(lines, delimiter):
+        if row is None:
+            checker.bad(path, number, reason, lines[number - 1] or "")
+        else:
+            yield number, row
 
 
 def _parquet(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[str, dict]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.data.examples import DialogueExample
+from tide_exp.data.parsing import ParseProblem, decode_utf8, loads_json
 from tide_exp.data.records import Corpus, RowChecker
 from tide_exp.errors import DataError, DataSchemaError
 
@@ -45,8 +46,8 @@ _SUFFIX = re.compile(r"_?(conversations?|metadata)[^/]*$", re.IGNORECASE)
 def _natural(key: str) -> tuple:
     """Sort ``turn_2`` before ``turn_10``."""
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.split(r"(\d+)", str(key))
+        (0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
+        for part in re.split(r"([0-9]+)", str(key))
         if part
     )
 
@@ -59,15 +60,19 @@ def _persona_key(path: Path) -> str:
 
 def _read_json(path: Path, checker: RowChecker) -> Any:
     try:
-        return json.loads(path.read_bytes().decode("utf-8-sig"))
+        raw = path.read_bytes()
+    except OSError as err:  # a folder or a broken link named like a conversation file
+        what = "is a folder" if path.is_dir() else f"cannot be read ({err.strerror})"
+        checker.bad(path, "whole file", f"{what}; remove or rename it")
+        return None
+    try:
+        return loads_json(decode_utf8(raw))
     except json.JSONDecodeError as err:
         checker.bad(
             path, f"{err.lineno}:{err.colno}", f"malformed JSON ({err.msg}); fix or remove the file"
         )
-    except UnicodeDecodeError as err:
-        checker.bad(
-            path, "whole file", f"not valid UTF-8 at byte {err.start}; re-save the file as UTF-8"
-        )
+    except ParseProblem as err:
+        checker.bad(path, "whole file", str(err))
     return None
 
 
@@ -261,7 +266,9 @@ def _examples(
             own_id = str(own_id).strip()
             example_id = own_id if own_id.startswith(persona_id) else f"{persona_id}-{own_id}"
         else:
-            example_id = f"{persona_id}-d{int(key):02d}" if key.isdigit() else f"{persona_id}-{key}"
+            # str.isdigit() is true for "²", which int() rejects: only ASCII digits are a number.
+            numeric = key.isascii() and key.isdecimal()
+            example_id = f"{persona_id}-d{int(key):02d}" if numeric else f"{persona_id}-{key}"
         theme = next((str(fields[k]) for k in THEME_KEYS if isinstance(fields.get(k), str)), "")
         example = DialogueExample(example_id, persona_id, user, reply, theme, metadata)
         if checker.accept(example, file, where, dialogue):
