@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
 from tide_exp.reporting.atomic import atomic_write_json
+from tide_exp.validation import validate_config
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         and the built objects (``trainer``, ``module``, ``datamodule``, ``results``) for tests.
     """
     register_resolvers()
+    validate_config(cfg)  # before the model loads and W&B starts: a typo costs a second
     quiet_third_party_logs()
     started = time.perf_counter()
     output_dir = Path(cfg.paths.output_dir)
@@ -117,10 +119,11 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "phases": phases,
         "final": metrics,
         "params": {"total": module.total_params, "trainable": module.trainable_params},
-        "data": {
-            "train_examples": len(datamodule.train_examples),
-            "eval_examples": len(datamodule.eval_examples),
-            "eval_prompts": generation.num_prompts if generation else 0,
+        "data": {  # real counts: after skipped rows, caps and examples too long to train on
+            **datamodule.counts,
+            "eval_prompts": len(datamodule.eval_subset(generation.num_prompts))
+            if generation
+            else 0,
         },
         "timings": {
             "load_s": round(load_s, 2),

@@ -91,6 +91,9 @@ class DialogueDataModule(pl.LightningDataModule):
         self._train_features: list[dict] = []
         self._eval_features: list[dict] = []
         self._eval_order: list[DialogueExample] = []
+        # What the run really used (results.json "data"): after skipped rows, caps and examples
+        # whose prompt alone fills max_length; filled by setup().
+        self.counts: dict[str, int] = {}
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_examples:
@@ -112,21 +115,36 @@ class DialogueDataModule(pl.LightningDataModule):
                 raise ConfigError(
                     f"data split: {err}; adjust data.eval_fraction, data.train_size / eval_size or data.split_by."
                 ) from None
-        train = train[: self.max_train_examples]
-        self._save_manifest(corpus, train, evaluation)
-        self.train_examples = [self._with_history(e) for e in train]
-        self.eval_examples = evaluation = [self._with_history(e) for e in evaluation]
+        if self.max_train_examples is not None:
+            train = train[: self.max_train_examples]
+        train = [self._with_history(e) for e in train]
+        evaluation = [self._with_history(e) for e in evaluation]
+        self._train_features, self.train_examples, too_long_train = self._encode(train, "train")
+        self._eval_features, loss_examples, too_long_eval = self._encode(
+            evaluation[: self.max_eval_examples], "eval"
+        )
+        self.eval_examples = evaluation
         # The generation subset: a seeded shuffle, so any size is a prefix and spans personas.
         self._eval_order = sorted(evaluation, key=lambda e: e.example_id)
         random.Random(self.seed).shuffle(self._eval_order)
-        self._train_features = self._encode(self.train_examples, "train")
-        self._eval_features = self._encode(evaluation[: self.max_eval_examples], "eval")
+        self.counts = {
+            "corpus_examples": len(corpus),
+            "skipped_rows": len(getattr(corpus, "skipped", [])),
+            "train_examples": len(self.train_examples),
+            "eval_examples": len(evaluation),
+            "val_loss_examples": len(loss_examples),
+            "too_long_train": len(too_long_train),
+            "too_long_eval_loss": len(too_long_eval),
+        }
+        too_long = {"train": too_long_train, "eval_loss": too_long_eval}
+        self._save_manifest(corpus, self.train_examples, evaluation, too_long)
 
     def _save_manifest(
         self,
         corpus: list[DialogueExample],
         train: list[DialogueExample],
         evaluation: list[DialogueExample],
+        too_long: dict[str, list[str]],
     ) -> None:
         skipped = getattr(corpus, "skipped", [])
         if self.manifest_dir is None:
@@ -148,11 +166,12 @@ class DialogueDataModule(pl.LightningDataModule):
             "source": getattr(corpus, "source", ""),
         }
         self.manifest_path = write_split_manifest(
-            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings)
+            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings, too_long)
         )
         log.info("split manifest: %s", self.manifest_path)
+        # Written every run, removed when nothing was skipped: never a stale list beside new results.
+        report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
         if skipped:
-            report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
             log.warning("%d bad rows were skipped; each one and why: %s", len(skipped), report)
 
     def _with_history(self, example: DialogueExample) -> DialogueExample:
@@ -175,17 +194,22 @@ class DialogueDataModule(pl.LightningDataModule):
             example, user_input=render_history(history, example.user_input), history=tuple(history)
         )
 
-    def _encode(self, examples: list[DialogueExample], split: str) -> list[dict]:
-        features, truncated = [], 0
+    def _encode(
+        self, examples: list[DialogueExample], split: str
+    ) -> tuple[list[dict], list[DialogueExample], list[str]]:
+        """Features, the examples they came from, and the ids left out as too long."""
+        features, kept, too_long, truncated = [], [], [], 0
         for example in examples:
             feature = self.chat.encode(
                 example.user_input, example.reference_response, self.max_length
             )
             if feature is None:
+                too_long.append(example.example_id)
                 continue
             truncated += len(feature["input_ids"]) == self.max_length
             features.append(feature)
-        dropped = len(examples) - len(features)
+            kept.append(example)
+        dropped = len(too_long)
         log.info(
             "%s: %d examples, %d truncated at max_length=%d, %d dropped (prompt alone too long)",
             split,
@@ -195,14 +219,15 @@ class DialogueDataModule(pl.LightningDataModule):
             dropped,
         )
         if not features:
-            raise ValueError(
-                f"no {split} example fits in max_length={self.max_length}: raise data.max_length"
+            raise ConfigError(
+                f"data.max_length={self.max_length}: no {split} example fits (the prompts alone "
+                "are that long); raise data.max_length."
             )
-        return features
+        return features, kept, too_long
 
     def eval_subset(self, size: int | None) -> list[DialogueExample]:
         """The fixed prompts the generation callback evaluates (seeded; ``None``: all held-out)."""
-        return self._eval_order[:size] if size else list(self._eval_order)
+        return list(self._eval_order) if size is None else self._eval_order[:size]
 
     def _loader(self, features: list[dict], batch_size: int, shuffle: bool) -> DataLoader:
         collate = functools.partial(

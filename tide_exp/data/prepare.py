@@ -227,8 +227,7 @@ def prepare(
         out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     )
     atomic_write_json(out / "prepare_report.json", report)
-    if checker.skipped:
-        write_skip_report(out / "skipped_rows.jsonl", checker.skipped)
+    write_skip_report(out / "skipped_rows.jsonl", checker.skipped)  # none: a stale one goes
     return report
 
 
