@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.data.readers import read_records
-from tide_exp.data.records import RowChecker, location
 from tide_exp.errors import DataError
+from tide_exp.files import csv_rows, jsonl_rows, write_json
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
 
 DEFAULT_METRICS = ",".join(STUDY_A_METRICS)
@@ -73,75 +70,39 @@ def read_pairs(
 ) -> Pairs:
     """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping.
 
-    Rows come from the data loaders' reader (:func:`~tide_exp.data.readers.read_records`), so the
-    scorer survives the same bad input as they do and reports it the same way: every row of the
-    file is scored or listed in ``skipped``.
+    Rows come from the data loaders' line reader (:mod:`tide_exp.files`), so the scorer survives
+    the same bad input as they do and reports it the same way: every row of the file is scored
+    or listed in ``skipped``.
     """
     path = Path(path)
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     if not path.is_file():
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs()
-    # The reader reports unreadable rows to the checker; they are taken over in file order.
-    checker = RowChecker("skip", duplicates="keep", max_chars=None)
 
-    def take_reported() -> None:
-        for row in checker.skipped:
-            where = row.where.removeprefix("line ")
-            message = (
-                f"{location(row.source, int(where) if where.isdigit() else where)}: {row.reason}"
-            )
-            if not skip_bad_rows:
-                raise BadInputError(message)
-            pairs.skipped.append(message)
-        checker.skipped.clear()
+    def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
+        message = f"{source}:{where}: {reason}"
+        if not skip_bad_rows:
+            raise BadInputError(message)
+        pairs.skipped.append(message)
 
-    for number, row in read_records(path, checker, fmt):
-        take_reported()
+    raw = path.read_bytes()
+    rows = csv_rows(path, raw, bad) if fmt == "csv" else jsonl_rows(path, raw, bad)
+    for number, row in rows:
         try:
             prediction, reference = _check_row(row, (prediction_field, reference_field))
         except ValueError as err:
-            message = f"{location(path, number)}: {err}"
-            if not skip_bad_rows:
-                raise BadInputError(message) from None
-            pairs.skipped.append(message)
+            bad(path, number, str(err))
             continue
         pairs.predictions.append(prediction)
         pairs.references.append(reference)
         pairs.lines.append(number)
-    take_reported()
     if not pairs.predictions:
         raise BadInputError(
             f"{path}: no scorable rows"
             + (f" ({len(pairs.skipped)} bad rows skipped)" if pairs.skipped else "")
         )
     return pairs
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN/inf become null: scores.json stays standard JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def write_json_atomic(path: str | Path, payload: Any) -> None:
-    """Write JSON to a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_json_safe(payload), f, ensure_ascii=False, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def format_table(metrics: dict[str, dict[str, Any]]) -> str:
@@ -239,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "skipped": pairs.skipped,
         "lines": pairs.lines,
     }
-    write_json_atomic(args.output, scores)
+    write_json(args.output, scores)
     print(format_table(scores["metrics"]))
     if pairs.skipped:
         print(f"\n{len(pairs.skipped)} bad row(s) skipped:", *pairs.skipped, sep="\n  ")

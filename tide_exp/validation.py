@@ -138,7 +138,7 @@ def check_environment(cfg: DictConfig) -> None:
             f"data.split_manifest={manifest!r}: no such file or folder; "
             "point it at a run folder or its split_manifest.json."
         )
-    for key in ("paths.output_dir", "paths.cache_dir"):
+    for key in ("paths.output_dir", "paths.checkpoint_dir", "paths.cache_dir"):
         value = _select(cfg, key)
         if isinstance(value, str):
             _check_writable_folder(key, Path(value).expanduser())

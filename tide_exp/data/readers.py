@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tide_exp.data.parsing import BOM, ParseProblem, csv_rows, decode_utf8, loads_json
 from tide_exp.data.records import RowChecker
 from tide_exp.errors import DataError, DataSchemaError
+from tide_exp.files import csv_rows, jsonl_rows
+from tide_exp.parsing import ParseProblem, decode_utf8, loads_json
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -97,38 +98,8 @@ def _objects(
             )
 
 
-def _lines(path: Path, raw: bytes, checker: RowChecker) -> Iterator[tuple[int, str | None]]:
-    """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported) where
-    the line is not UTF-8."""
-    offset = 0
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        try:
-            yield (
-                number,
-                decode_utf8(line if number == 1 else line.removeprefix(BOM), offset, number),
-            )
-        except ParseProblem as err:
-            checker.bad(path, number, str(err), line[:80])
-            yield number, None
-        offset += len(line) + 1
-
-
 def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
-    for number, text in _lines(path, raw, checker):
-        if text is None or not text.strip():
-            continue
-        try:
-            record = loads_json(text)
-        except json.JSONDecodeError as err:
-            checker.bad(path, number, f"malformed JSON at column {err.colno} ({err.msg})", text)
-            continue
-        except ParseProblem as err:
-            checker.bad(path, number, str(err), text)
-            continue
-        if isinstance(record, dict):
-            yield number, record
-        else:
-            checker.bad(path, number, f"expected a JSON object, got {type(record).__name__}", text)
+    return jsonl_rows(path, raw, checker.bad)
 
 
 def _decode(path: Path, raw: bytes, checker: RowChecker) -> str | None:
@@ -177,12 +148,7 @@ def _json(
 def _csv(
     path: Path, raw: bytes, checker: RowChecker, delimiter: str = ",", **_: Any
 ) -> Iterator[tuple[int, dict]]:
-    lines = [text for _, text in _lines(path, raw, checker)]
-    for number, row, reason in csv_rows(lines, delimiter):
-        if row is None:
-            checker.bad(path, number, reason, lines[number - 1] or "")
-        else:
-            yield number, row
+    return csv_rows(path, raw, checker.bad, delimiter=delimiter)
 
 
 def _parquet(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[str, dict]]:

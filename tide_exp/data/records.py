@@ -18,7 +18,7 @@ from typing import Any
 
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import BadRecordError, ConfigError, DataError
-from tide_exp.reporting.atomic import atomic_write_jsonl
+from tide_exp.files import write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def write_skip_report(path: str | Path, skipped: list[SkippedRow]) -> Path:
     if not skipped:
         Path(path).unlink(missing_ok=True)
         return Path(path)
-    return atomic_write_jsonl(path, [asdict(row) for row in skipped])
+    return write_jsonl(path, [asdict(row) for row in skipped])
 
 
 class RowChecker:

@@ -77,7 +77,7 @@ def test_field_overrides_and_csv(tmp_path):
         ('{"reference": "x"}', "missing field 'prediction'"),
         ('{"prediction": 3, "reference": "x"}', "field 'prediction' is int, not a string"),
         ('{"prediction": "  ", "reference": "x"}', "field 'prediction' is empty"),
-        ('{"prediction": "a", "reference": ', "malformed JSON"),
+        ('{"prediction": "a", "reference": ', "malformed JSON at column"),
         ('["a", "b"]', "expected a JSON object"),
     ],
 )

@@ -8,7 +8,7 @@ must become a reported bad row, never a crash deep in a tokenizer or a lost row:
   and ``repr``, pyarrow and the tokenizer recurse too), integers over Python's 4,300-digit
   conversion limit, and lone UTF-16 surrogate escapes (``"\\ud800"``), which decode to a Python
   string that cannot be encoded as UTF-8, so the tokenizer and the sentence encoder fail on it.
-- :func:`csv_rows` splits CSV text into records itself before handing each one to :mod:`csv`, so
+- :func:`csv_records` splits CSV text into records itself before handing each one to :mod:`csv`, so
   an unterminated quote costs one reported row (the line where the quote opened), not every row
   after it, and any multi-line record that does not parse is re-read line by line from the line
   after its start: every line ends up in a loaded row or a reported one.
@@ -128,7 +128,7 @@ def _scan(line: str, state: int, delimiter: str) -> int:
     return _QUOTED if state == _QUOTED else _START
 
 
-def csv_rows(
+def csv_records(
     lines: list[str | None], delimiter: str = ","
 ) -> Iterator[tuple[int, dict[str, str] | None, str]]:
     """Rows of a CSV file as ``(line, row, "")``, bad ones as ``(line, None, reason)``.
