@@ -235,13 +235,22 @@ def csv_rows(
     Records are split by :func:`tide_exp.parsing.csv_records`: an unterminated quote is one bad
     row at the line where it opened, and the lines after it are still read.
     """
-    # An undecodable line stays as a blank one, to keep the line numbers of the rows below.
-    lines = [text for _, text in decode_lines(path, raw, bad)]
+    # An undecodable line stays as a blank one, to keep the line numbers of the rows below; it
+    # is reported when the rows reach it, so the first error raised is the first bad line.
+    undecodable: list[tuple[int, str, Any]] = []
+    lines = [
+        text
+        for _, text in decode_lines(path, raw, lambda _p, n, r, x="": undecodable.append((n, r, x)))
+    ]
     for number, row, reason in csv_records(lines, delimiter):
+        while undecodable and undecodable[0][0] < number:
+            bad(path, *undecodable.pop(0))
         if row is None:
             bad(path, number, reason, lines[number - 1] or "")
         else:
             yield number, row
+    for problem in undecodable:
+        bad(path, *problem)
 
 
 def raise_bad(fix: str) -> BadLine:

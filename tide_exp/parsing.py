@@ -48,12 +48,18 @@ def loads_json(text: str) -> Any:
         raise ParseProblem(
             f"a number has more than {sys.get_int_max_str_digits():,} digits"
         ) from None
-    _check_value(value)
+    check_value(value)
     return value
 
 
-def _check_value(value: Any) -> None:
-    """Depth and surrogates, walked with an explicit stack (the value may be ~1,000 deep)."""
+def check_value(value: Any) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` and lone surrogates in strings and keys.
+
+    Walked with an explicit stack: the value may be nested about 1,000 deep.
+
+    Raises:
+        ParseProblem: Saying which.
+    """
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()

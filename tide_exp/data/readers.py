@@ -9,7 +9,6 @@ that cannot be read at all is one bad row named ``whole file``.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from tide_exp.data.records import RowChecker
 from tide_exp.errors import DataError, DataSchemaError
 from tide_exp.files import csv_rows, jsonl_rows
-from tide_exp.parsing import ParseProblem, decode_utf8, loads_json
+from tide_exp.parsing import ParseProblem, check_value, decode_utf8, loads_json
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -153,16 +152,29 @@ def _csv(
 
 def _parquet(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[str, dict]]:
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise DataError(
             f"{path}: reading Parquet needs pyarrow; run `pip install pyarrow`."
         ) from None
     try:
-        rows = pq.read_table(io.BytesIO(raw)).to_pylist()
+        # Read in this thread only. pq.read_table goes through the dataset scanner, which starts
+        # Arrow's CPU and IO thread pools (std::threads); at interpreter exit they can still be
+        # joinable while static destructors run, and the process dies with "terminate called
+        # without an active exception" (rc 134, apache/arrow#34314). ParquetFile.read with
+        # use_threads=False and pre_buffer=False starts no pool thread; the files are small.
+        reader = pq.ParquetFile(pa.BufferReader(raw), pre_buffer=False)
+        rows = reader.read(use_threads=False).to_pylist()
     except Exception as err:  # pyarrow raises ArrowInvalid, OSError and others for corrupt files
         checker.bad(
             path, "whole file", f"not a readable Parquet file ({type(err).__name__}: {err})"
         )
         return
-    yield from _objects(path, rows, checker, "row")
+    for index, row in enumerate(rows):  # each row is a dict: one per record of the table
+        try:
+            check_value(row)  # nested columns can be as deep as any JSON
+        except ParseProblem as err:
+            checker.bad(path, f"row {index}", str(err), "")
+            continue
+        yield f"row {index}", row
