@@ -79,7 +79,13 @@ def input_files(paths: list[str | Path]) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(path.glob("*.jsonl"))
+            found = sorted(path.glob("*.jsonl"))
+            odd = next((f for f in found if not f.is_file()), None)  # a folder or broken link
+            if odd is not None:
+                raise DataError(
+                    f"{odd}: not a readable file (a folder or a broken link); move or rename it."
+                )
+            files += found
         elif path.is_file():
             files.append(path)
         else:

@@ -124,3 +124,13 @@ def test_normalisation_and_patterns():
     )
     assert not URL.search("3.14 是 pi") and not URL.search("我很好.谢谢")
     assert EMOJI.search("好❤️") and EMOJI.search("🙂") and not EMOJI.search("你好，。！？")
+
+
+def test_a_folder_named_like_an_input_file_is_named_not_a_crash(tmp_path):
+    from tide_exp.errors import DataError
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text("")
+    (tmp_path / "in" / "b.jsonl").mkdir()
+    with pytest.raises(DataError, match=r"b\.jsonl: not a readable file"):
+        prepare([tmp_path / "in"], tmp_path / "out")
