@@ -38,7 +38,7 @@ def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
         if results_file.is_file():
             final = json.loads(results_file.read_text(encoding="utf-8")).get("final", {})
             row["metrics"] = {
-                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))
+                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/", "zs/safety/", "ft/safety/"))
             }
         rows.append(row)
     return rows
