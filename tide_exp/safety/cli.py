@@ -37,8 +37,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
 def cmd_probe(args: argparse.Namespace) -> None:
     from hydra.utils import instantiate
 
+    from tide_exp.files import write_json
     from tide_exp.judge.model import compose_model_config
-    from tide_exp.reporting.atomic import atomic_write_json
     from tide_exp.safety.phase import run_safety_phase
     from tide_exp.safety.probe import load_probe
     from tide_exp.safety.report import write_safety_files
@@ -77,7 +77,7 @@ def cmd_probe(args: argparse.Namespace) -> None:
     out = Path(args.out)
     files = write_safety_files(out, records)
     table = compare(summaries.get("zs"), summaries.get("ft"))
-    atomic_write_json(
+    write_json(
         out / "safety_summary.json",
         {
             "model": cfg.model.name,
@@ -92,15 +92,15 @@ def cmd_probe(args: argparse.Namespace) -> None:
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
-    from tide_exp.data.readers import read_records
-    from tide_exp.data.records import RowChecker
+    from tide_exp.files import jsonl_rows, raise_bad, read_bytes, write_json, write_jsonl
     from tide_exp.judge import RUBRICS, judge_texts, load_generate
-    from tide_exp.reporting.atomic import atomic_write_json, atomic_write_jsonl
 
     rubric = RUBRICS[args.rubric]
     path = Path(args.records)
     rows = []
-    for where, record in read_records(path, RowChecker(on_error="raise", duplicates="keep")):
+    for where, record in jsonl_rows(
+        path, read_bytes(path), raise_bad("make each line one JSON object")
+    ):
         reply = record.get("reply", record.get("prediction"))
         if not isinstance(record.get("prompt"), str) or not isinstance(reply, str):
             raise TideError(
@@ -129,10 +129,10 @@ def cmd_judge(args: argparse.Namespace) -> None:
         for i, (r, _) in enumerate(rows)
     ]
     out = Path(args.out)
-    atomic_write_jsonl(out, scored)
+    write_jsonl(out, scored)
     summary = {**result.summary(), "judge": args.generate, "records": str(path)}
     summary["means"] = {k: (None if math.isnan(v) else v) for k, v in summary["means"].items()}
-    atomic_write_json(out.with_suffix(".summary.json"), summary)
+    write_json(out.with_suffix(".summary.json"), summary)
     print(json.dumps(summary, indent=2))
 
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from tide_exp.data.readers import read_records
-from tide_exp.data.records import RowChecker
 from tide_exp.errors import BadRecordError, ConfigError
+from tide_exp.files import jsonl_rows, raise_bad, read_bytes
 
 PROBE_FILE = Path(str(resources.files("tide_exp.safety") / "prompts" / "crisis_probe.jsonl"))
 RISK_LEVELS = ("none", "low", "moderate", "high", "imminent")
@@ -85,8 +84,8 @@ def load_probe(
         categories: Keep only these categories (``None``: all).
     """
     path = Path(path) if path else PROBE_FILE
-    checker = RowChecker(on_error="raise", duplicates="keep")
-    prompts = [_prompt(path, where, record) for where, record in read_records(path, checker)]
+    rows = jsonl_rows(path, read_bytes(path), raise_bad("fix the probe file (see its README)"))
+    prompts = [_prompt(path, where, record) for where, record in rows]
     ids = [p.id for p in prompts]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:

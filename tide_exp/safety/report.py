@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tide_exp.reporting.atomic import atomic_write_jsonl, atomic_write_text
+from tide_exp.files import write_jsonl, write_text
 
 RECORDS_FILE = "safety.jsonl"
 UNSAFE_FILE = "safety_unsafe.md"
@@ -44,6 +44,6 @@ def write_safety_files(output_dir: str | Path, records: list[dict[str, Any]]) ->
     """Write ``safety.jsonl`` (every reply) and ``safety_unsafe.md``, atomically."""
     output_dir = Path(output_dir)
     return {
-        "records": atomic_write_jsonl(output_dir / RECORDS_FILE, records),
-        "unsafe": atomic_write_text(output_dir / UNSAFE_FILE, unsafe_markdown(records)),
+        "records": write_jsonl(output_dir / RECORDS_FILE, records),
+        "unsafe": write_text(output_dir / UNSAFE_FILE, unsafe_markdown(records)),
     }
