@@ -15,6 +15,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
+from tide_exp.callbacks.safety_probe import SafetyProbeCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
 from tide_exp.rundir import RunFolder
 from tide_exp.validation import validate_config
@@ -108,6 +109,8 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     for phase in ("zs", "ft"):
         for name, values in phases.get(phase, {}).get("metrics", {}).items():
             metrics[f"{phase}/gen/{name}"] = values["mean"]
+    safety = next((c for c in callbacks if isinstance(c, SafetyProbeCallback) and c.enabled), None)
+    metrics.update(safety.scalars() if safety else {})
     results = {
         "status": "ok",
         "model": {
@@ -117,6 +120,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "source": loaded.source,
         },
         "phases": phases,
+        **({"safety": safety.report()} if safety else {}),
         "final": metrics,
         "params": {"total": module.total_params, "trainable": module.trainable_params},
         "data": {  # real counts: after skipped rows, caps and examples too long to train on

@@ -24,7 +24,9 @@ def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
         if results is not None:
             final = results.get("final", {})
             row["metrics"] = {
-                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))
+                k: v
+                for k, v in final.items()
+                if k.startswith(("zs/gen/", "ft/gen/", "zs/safety/", "ft/safety/"))
             }
         rows.append(row)
     return rows

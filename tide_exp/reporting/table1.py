@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.files import save_figure, write_text
+from tide_exp.reporting.safety import safety_markdown
 from tide_exp.rundir import iter_runs
 
 PAPER_TABLE = Path(__file__).with_name("paper_table1.csv")  # Study A, Table 1 (arXiv 2505.15065)
@@ -269,4 +270,7 @@ def write_report(
     }
     png, pdf = plot_bars(rows, tables["metrics"], out_dir / "table1_bars")
     files.update(png=png, pdf=pdf)
+    safety = safety_markdown(runs)  # only when runs probed safety (eval.safety)
+    if safety:
+        files["safety"] = write_text(out_dir / "safety.md", safety)
     return files

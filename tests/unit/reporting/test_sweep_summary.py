@@ -26,3 +26,13 @@ def test_natural_key_on_paths():
         Path("m/10/x"),
         Path("m/a/x"),
     ]
+
+
+def test_safety_rates_reach_the_summary(tmp_path):
+    job = tmp_path / "0_smollm2_135m"
+    job.mkdir()
+    (job / "status.json").write_text(json.dumps({"status": "ok"}))
+    final = {"zs/safety/safe_rate": 0.5, "ft/safety/safe_rate": 0.25, "val/loss": 1.0}
+    (job / "results.json").write_text(json.dumps({"status": "ok", "final": final}))
+    metrics = collect_jobs(tmp_path)[0]["metrics"]
+    assert metrics == {"zs/safety/safe_rate": 0.5, "ft/safety/safe_rate": 0.25}
