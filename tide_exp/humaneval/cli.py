@@ -108,7 +108,7 @@ def cmd_qc(args: argparse.Namespace) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> None:
     from tide_exp.errors import ConfigError
-    from tide_exp.humaneval.analyze import analyze, load_qc_dir
+    from tide_exp.humaneval.analyze import AnalysisOptions, analyze, load_qc_dir
     from tide_exp.humaneval.build import read_key
 
     source, key_path = Path(args.source), args.key
@@ -120,7 +120,10 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     key = read_key(key_path)
     if not source.is_dir():
         data = _read_ratings(source, key, key_path)
-    tables = analyze(data, key, args.out, ci=args.ci, formats=tuple(args.formats.split(",")))
+    options = AnalysisOptions(
+        ci=args.ci, formats=tuple(args.formats.split(",")), mixed=not args.no_mixed
+    )
+    tables = analyze(data, key, args.out, options=options)
     sig = tables["demographics"]
     sig = sig[sig["significant"]] if len(sig) else sig
     print(
@@ -209,6 +212,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output dir (analysis/)")
     a.add_argument("--ci", choices=["fieller", "bootstrap"], default="fieller")
     a.add_argument("--formats", default="png,pdf", help="plot formats, comma separated")
+    a.add_argument(
+        "--no-mixed", action="store_true", help="skip the mixed models (one fit per factor)"
+    )
     a.set_defaults(func=cmd_analyze)
     return p
 
