@@ -113,8 +113,6 @@ def compute_analysis(
         )
     joined, raters = primary(every), data.raters
     t4 = table4(joined, key)
-    models = joined[joined["condition"].isin(["zs", "ft"])]
-    units = {"all models": models} | {m: models[models["model"] == m] for m in model_order(key)}
     tables = {
         "means": mean_ratings(every),
         "table4": t4,

@@ -110,6 +110,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     from tide_exp.errors import ConfigError
     from tide_exp.humaneval.analyze import AnalysisOptions, analyze, load_qc_dir
     from tide_exp.humaneval.build import read_key
+    from tide_exp.humaneval.tables import headline
 
     source, key_path = Path(args.source), args.key
     if source.is_dir():
@@ -124,11 +125,14 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         ci=args.ci, formats=tuple(args.formats.split(",")), mixed=not args.no_mixed
     )
     tables = analyze(data, key, args.out, options=options)
-    sig = tables["demographics"]
-    sig = sig[sig["significant"]] if len(sig) else sig
+    demo = tables["demographics"]
+    counts = {lv: 0 for lv in ("rater", "rating")}
+    if len(demo):
+        counts |= demo[demo["significant"]].groupby("level").size().to_dict()
     print(
-        f"wrote {args.out}/summary.md and tables/plots; significant demographic effects "
-        f"after Holm: {len(sig)}"
+        f"wrote {args.out}/summary.md and tables/plots. {headline(tables['table4'])} "
+        f"Significant demographic effects after Holm: {counts['rater']} at the rater level, "
+        f"{counts['rating']} at the rating level (see summary.md for the mixed model)"
     )
 
 

@@ -168,3 +168,17 @@ def test_table3_describes_the_kept_raters():
     assert t3.loc[("age", "range"), "stat"] == "24-64"
     assert t3.loc[("gender", "Woman"), "n"] == 2 and t3.loc[("gender", "Woman"), "share"] == 50
     assert t3.loc[("gender", "not reported"), "n"] == 1
+
+
+def test_icc_equals_pingouin():
+    pingouin = pytest.importorskip("pingouin")
+    joined, _ = design(n_raters=6, n_items=8, seed=5)
+    ours = icc_table(joined).set_index("type")
+    long = joined[["question_id", "rater_id", "rating"]]
+    ref = pingouin.intraclass_corr(long, "question_id", "rater_id", "rating").set_index("Type")
+    assert ours["icc"].to_numpy() == pytest.approx(ref.loc[ours.index, "ICC"].to_numpy())
+    assert ours["p"].to_numpy() == pytest.approx(ref.loc[ours.index, "pval"].to_numpy())
+    low = [c[0] for c in ref.loc[ours.index, "CI95%"]]
+    high = [c[1] for c in ref.loc[ours.index, "CI95%"]]
+    assert ours["ci_low"].to_numpy() == pytest.approx(low, abs=0.006)  # pingouin rounds to .01
+    assert ours["ci_high"].to_numpy() == pytest.approx(high, abs=0.006)
