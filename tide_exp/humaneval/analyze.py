@@ -7,13 +7,12 @@ Three steps, each its own function: :func:`compute_analysis` (ratings + key -> t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from tide_exp.humaneval import atomic
+from tide_exp.files import read_json, write_csv, write_text
 from tide_exp.humaneval.agreement import metric_agreement
 from tide_exp.humaneval.demographics import (
     demographic_tests,
@@ -90,7 +89,7 @@ def load_qc_dir(path: str | Path) -> tuple[Ratings, str | None]:
     raters = pd.read_csv(path / RATERS, dtype={"rater_id": str}).set_index("rater_id")
     raters = raters[raters["excluded_at"].isna()] if "excluded_at" in raters else raters
     report = path / "qc_report.json"
-    key = json.loads(report.read_text(encoding="utf-8")).get("key") if report.is_file() else None
+    key = read_json(report).get("key") if report.is_file() else None
     return Ratings(ratings, raters), key
 
 
@@ -140,12 +139,12 @@ def write_analysis(
         for kind in kinds:
             path = out / f"{name}.{kind}"
             if kind == "csv":
-                atomic.write_csv(path, frame)
+                write_csv(path, frame)
             elif kind == "md":
                 body = to_markdown(frame, digits=3) if len(frame) else "(nothing to report)\n"
-                atomic.write_text(path, f"{caption}\n\n{body}")
+                write_text(path, f"{caption}\n\n{body}")
             else:
-                atomic.write_text(path, to_latex(frame, caption, f"tab:human-eval-{name}"))
+                write_text(path, to_latex(frame, caption, f"tab:human-eval-{name}"))
             written.append(path)
     return written
 
@@ -196,5 +195,5 @@ def analyze(
     tables, joined = compute_analysis(data, key, options)
     write_analysis(tables, out)
     plots = plot_all(joined, key, Path(out) / "plots", options.formats)
-    atomic.write_text(Path(out) / "summary.md", render_summary(tables, joined, plots))
+    write_text(Path(out) / "summary.md", render_summary(tables, joined, plots))
     return tables
