@@ -9,9 +9,14 @@ import numpy as np
 import pandas as pd
 
 from tide_exp.files import write_csv, write_json, write_text
-from tide_exp.humaneval.errors import SurveyInputError
+from tide_exp.humaneval.csvtable import read_csv_table
+from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
 from tide_exp.humaneval.ratings import Ratings
 
+SIGMA_BASES = {
+    "all": "all rated replies of the rater (model and reference replies)",
+    "models": "the rater's ratings of model replies only (zero-shot and fine-tuned)",
+}
 EARLY_STATUSES = {"RETURNED", "TIMED-OUT", "TIMED_OUT", "REJECTED"}
 
 
@@ -26,6 +31,11 @@ class QCRules:
             of the raters still in (a common speeder rule; the window usually catches them
             first, this step catches them when the window is off or the survey is short).
         sigma_max, mae_min: straight-lining is sigma < sigma_max AND MAE vs gold > mae_min.
+        sigma_basis: which of a rater's ratings sigma and MAE are computed over. The study
+            says "over their 24 Likert scores" while each of its 24 items shows five replies,
+            so its basis is ambiguous: ``all`` takes every rated reply (reference included),
+            ``models`` only the model replies (zero-shot and fine-tuned). Printed in the report.
+        dimension: the rating dimension QC uses (default: the first one rated).
     """
 
     duration_window: tuple[float, float] | None = (10.0, 75.0)
@@ -33,6 +43,14 @@ class QCRules:
     fast_fraction: float | None = 1 / 3
     sigma_max: float | None = 0.6
     mae_min: float = 0.9
+    sigma_basis: str = "all"
+    dimension: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.sigma_basis not in SIGMA_BASES:
+            raise SurveyConfigError(
+                f"sigma_basis must be one of {list(SIGMA_BASES)}, got {self.sigma_basis!r}"
+            )
 
 
 @dataclass
@@ -54,36 +72,51 @@ class QCResult:
         return Ratings(self.ratings, self.raters.loc[self.kept])
 
 
+GOLD_FIX = "write gold scores 1..5 per question_id of this survey's key (see `judge`)"
+
+
 def read_gold(path: str | Path, key: pd.DataFrame) -> pd.Series:
     """Gold scores per question_id, from a CSV with question_id (or example_id, model,
-    condition) and a gold/score/mean column (``judge`` writes such a file)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SurveyInputError(path, "no such file", "pass the gold scores CSV (see `judge`)")
-    frame = pd.read_csv(path, dtype={"example_id": str})
-    value = next((c for c in ("gold", "mean", "score", "judge") if c in frame), None)
+    condition) and a gold/score/mean column (``judge`` writes such a file).
+
+    Raises:
+        SurveyInputError: naming the line of a score that is not a number in 1..5, or of a
+            row that names no reply of this key.
+    """
+    table = read_csv_table(path, GOLD_FIX)
+    value = next((c for c in ("gold", "mean", "score", "judge") if c in table.header), None)
     if value is None:
         raise SurveyInputError(path, "no gold/mean/score column", "name the score column gold", 1)
-    if "question_id" not in frame:
-        triple = ["example_id", "model", "condition"]
-        if not set(triple) <= set(frame.columns):
-            raise SurveyInputError(
-                path,
-                "rows need question_id, or example_id + model + condition",
-                "add a question_id column from key.csv",
-                1,
-            )
-        frame = frame.merge(key[["question_id", *triple]], on=triple, how="inner")
-    bad = frame[~pd.to_numeric(frame[value], errors="coerce").notna()]
-    if len(bad):
+    triple = ("example_id", "model", "condition")
+    if "question_id" not in table.header and not set(triple) <= set(table.header):
         raise SurveyInputError(
             path,
-            f"non-numeric gold score {bad[value].iloc[0]!r}",
-            "use numbers 1..5",
-            line=int(bad.index[0]) + 2,
-            column=list(frame.columns).index(value) + 1,
+            "rows need question_id, or example_id + model + condition",
+            "add a question_id column from key.csv",
+            1,
         )
-    return frame.set_index("question_id")[value].astype(float).groupby(level=0).mean()
+    # One reply (the reference, shared prompts) may be shown in several items.
+    lookup: dict[tuple, list[str]] = {}
+    for qid, *row in key[["question_id", *triple]].fillna("").itertuples(index=False):
+        lookup.setdefault(tuple(str(v) for v in row), []).append(qid)
+    known, col = set(key["question_id"]), table.header.index(value) + 1
+    scores: dict[str, list[float]] = {}
+    for line, rec in table.records():
+        if "question_id" in rec:
+            qids = [rec["question_id"].strip()]
+        else:
+            qids = lookup.get(tuple(rec[c].strip() for c in triple), [""])
+        if qids[0] not in known:
+            shown = qids[0] or "/".join(rec[c] for c in triple)
+            raise SurveyInputError(path, f"{shown!r} is no reply of this key", GOLD_FIX, line)
+        number = pd.to_numeric(rec[value].strip(), errors="coerce")
+        if not (pd.notna(number) and 1 <= number <= 5):
+            raise SurveyInputError(
+                path, f"gold score {rec[value]!r} is not a number in 1..5", GOLD_FIX, line, col
+            )
+        for qid in qids:
+            scores.setdefault(qid, []).append(float(number))
+    return pd.Series({q: sum(v) / len(v) for q, v in scores.items()}, dtype=float)
 
 
 def _attention_failed(data: Ratings, key: pd.DataFrame) -> pd.Series | None:
@@ -114,6 +147,15 @@ def _early_exit(data: Ratings, rated_ids: pd.Index) -> pd.Series:
     return early | counts.lt(len(rated_ids))
 
 
+def _one_dimension(data: Ratings, dimension: str | None) -> Ratings:
+    """The ratings of one dimension (QC judges a rater on one scale, empathy by default)."""
+    ratings = data.ratings
+    if "dimension" not in ratings or ratings.empty:
+        return data
+    dimension = dimension or str(ratings["dimension"].iloc[0])
+    return Ratings(ratings[ratings["dimension"] == dimension], data.raters, data.notes)
+
+
 def straightlining_stats(ratings: pd.DataFrame, gold: pd.Series | None) -> pd.DataFrame:
     """Per rater: sigma (sample SD) of their ratings and MAE against gold scores."""
     frame = ratings.dropna(subset=["rating"])
@@ -136,13 +178,18 @@ def run_qc(
     step that drops them. A step whose input is missing is skipped and noted.
     """
     rules = rules or QCRules()
+    all_ratings = data.ratings
+    data = _one_dimension(data, rules.dimension)
     raters = data.raters.copy()
     raters["excluded_at"] = pd.Series(np.nan, index=raters.index, dtype=object)
     rated_ids = pd.Index(key.loc[key["condition"] != "attention", "question_id"])
-    stats = straightlining_stats(data.ratings[data.ratings["question_id"].isin(rated_ids)], gold)
+    basis = key["condition"].isin(["zs", "ft"]) if rules.sigma_basis == "models" else None
+    basis_ids = rated_ids if basis is None else pd.Index(key.loc[basis, "question_id"])
+    stats = straightlining_stats(data.ratings[data.ratings["question_id"].isin(basis_ids)], gold)
     raters = raters.join(stats[["sigma", "mae"]])
     steps = [{"step": "collected", "removed": 0, "remaining": len(raters), "raters": []}]
-    notes: list[str] = []
+    notes: list[str] = list(data.notes)
+    notes.append(f"sigma and MAE basis ({rules.sigma_basis}): {SIGMA_BASES[rules.sigma_basis]}")
     duration = raters.get("duration_min")
 
     def drop(name: str, rule: str, mask: pd.Series | None) -> None:
@@ -193,8 +240,8 @@ def run_qc(
         drop("straight_lining", "skipped", None)
         notes.append("straight-lining rule not applied (no gold scores: pass --gold)")
     kept_ids = raters.index[raters["excluded_at"].isna()]
-    kept = data.ratings[
-        data.ratings["rater_id"].isin(kept_ids) & data.ratings["question_id"].isin(rated_ids)
+    kept = all_ratings[
+        all_ratings["rater_id"].isin(kept_ids) & all_ratings["question_id"].isin(rated_ids)
     ]
     return QCResult(kept.reset_index(drop=True), raters, steps, notes, rules)
 
