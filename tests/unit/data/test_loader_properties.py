@@ -321,3 +321,27 @@ def test_a_clean_load_removes_a_stale_skip_report(tmp_path):
     report.write_text('{"where": "line 9", "reason": "from an earlier run"}\n')
     load_flat_file(path, on_error="skip", skip_report=str(report))
     assert not report.exists()
+
+
+@SETTINGS
+@given(
+    kinds=st.lists(st.sampled_from(["deep_but_parsable", "lone_surrogate", "surrogate_key"])),
+    n_good=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+)
+def test_flat_json_array_reports_each_bad_record(tmp_path_factory, kinds, n_good, seed):
+    """In a .json array one deep or surrogate-bearing record is one bad record, not the file."""
+    rows = _mix(kinds, n_good, seed)
+    deep = {"user_input": "u", "reference_response": "r", "x": json.loads("[" * 100 + "]" * 100)}
+    hostile = {
+        "deep_but_parsable": json.dumps(deep),
+        "lone_surrogate": '{"user_input": "a\\ud800b", "reference_response": "r"}',
+        "surrogate_key": '{"user_input": "a", "reference_response": "r", "\\udfff": 1}',
+    }
+    items = [hostile[kind] if kind else _good_jsonl(i).decode() for kind, i in rows]
+    path = tmp_path_factory.mktemp("array") / "rows.json"
+    path.write_text("[" + ",\n".join(items) + "]", encoding="utf-8")
+    corpus = load_flat_file(path, on_error="skip", theme_field=None)
+    assert {e.example_id for e in corpus} == {f"e{i}" for kind, i in rows if kind is None}
+    bad = [f"record {n}" for n, (kind, _) in enumerate(rows) if kind is not None]
+    assert [s.where for s in corpus.skipped] == bad
