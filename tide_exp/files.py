@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tide_exp.errors import FileError
-from tide_exp.parsing import BOM, ParseProblem, csv_records, decode_utf8, loads_json
+from tide_exp.parsing import ParseProblem, csv_records, decode_utf8, loads_json
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -193,14 +193,15 @@ def read_bytes(path: str | Path) -> bytes:
 
 
 def decode_lines(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, str | None]]:
-    """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported with
-    the file's line and byte offset) where the line is not UTF-8."""
+    """``(number, text)`` per line, a leading byte-order mark dropped (also on a later line, where
+    files were concatenated); ``None`` (reported with the file's line and byte offset) where the
+    line is not UTF-8."""
     offset = 0
     for number, line in enumerate(raw.split(b"\n"), start=1):
         try:
             yield (
                 number,
-                decode_utf8(line if number == 1 else line.removeprefix(BOM), offset, number),
+                decode_utf8(line, offset, number),
             )
         except ParseProblem as err:
             bad(path, number, str(err), line[:80])

@@ -30,8 +30,13 @@ class ParseProblem(ValueError):
     """Text that parses but cannot be used; the message says what is wrong, for a bad-row report."""
 
 
-def loads_json(text: str) -> Any:
+def loads_json(text: str, check: bool = True) -> Any:
     """``json.loads(text)``, refusing values the rest of the pipeline cannot handle.
+
+    Args:
+        text: The JSON text.
+        check: Apply :func:`check_value` to the result; ``False`` for a file of many records,
+            whose caller checks each record so that one bad record is one bad row.
 
     Raises:
         json.JSONDecodeError: The text is not JSON (callers format its line and column).
@@ -48,7 +53,8 @@ def loads_json(text: str) -> Any:
         raise ParseProblem(
             f"a number has more than {sys.get_int_max_str_digits():,} digits"
         ) from None
-    check_value(value)
+    if check:
+        check_value(value)
     return value
 
 

@@ -253,7 +253,7 @@ def _check_metrics(cfg: DictConfig) -> None:
     unknown = [str(n) for n in names if n not in METRICS]
     if unknown or not names:
         raise ConfigError(
-            f"eval.metrics names {', '.join(unknown) or 'no metric'}; "
+            f"eval.metrics: {'unknown metric ' + ', '.join(unknown) if unknown else 'no metric'}; "
             f"choose from {', '.join(METRICS)} (docs/metrics.md)."
         )
 

@@ -210,8 +210,9 @@ class DialogueDataModule(pl.LightningDataModule):
             features.append(feature)
             kept.append(example)
         dropped = len(too_long)
-        log.info(
-            "%s: %d examples, %d truncated at max_length=%d, %d dropped (prompt alone too long)",
+        # A warning when any was left out: the counts in results.json and the manifest say so too.
+        (log.warning if dropped else log.info)(
+            "%s: %d examples, %d truncated at max_length=%d, %d left out (prompt alone too long)",
             split,
             len(features),
             truncated,

@@ -89,12 +89,17 @@ def _objects(
     path: Path, items: list, checker: RowChecker, label: str
 ) -> Iterator[tuple[str, dict]]:
     for index, item in enumerate(items):
-        if isinstance(item, dict):
-            yield f"{label} {index}", item
-        else:
+        if not isinstance(item, dict):
             checker.bad(
                 path, f"{label} {index}", f"expected an object, got {type(item).__name__}", item
             )
+            continue
+        try:
+            check_value(item)  # too deep, or a lone surrogate: this record only
+        except ParseProblem as err:
+            checker.bad(path, f"{label} {index}", str(err))
+            continue
+        yield f"{label} {index}", item
 
 
 def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
@@ -116,7 +121,7 @@ def _json(
     if text is None:
         return
     try:
-        data = loads_json(text)
+        data = loads_json(text, check=False)  # records are checked one by one below
     except ParseProblem as err:
         checker.bad(path, "whole file", f"{err}; fix the file")
         return
@@ -132,8 +137,8 @@ def _json(
         return
     if isinstance(data, dict):
         lists = [k for k in JSON_LIST_KEYS if isinstance(data.get(k), list)]
-        if not lists:
-            yield "record 0", data  # one object: a single record
+        if not lists:  # one object: a single record
+            yield from _objects(path, [data], checker, "record")
             return
         data = data[lists[0]]
     if not isinstance(data, list):

@@ -139,6 +139,13 @@ HOSTILE_CSV = {
 }
 
 
+def _with_ids(record: bytes, n: int) -> bytes:
+    """A hostile object with a unique id and a persona, so only its hostile part makes it bad."""
+    if not record.startswith(b"{"):
+        return record
+    return b'{"example_id": "bad%d", "persona_id": "px", ' % n + record[1:]
+
+
 def _good_jsonl(i: int) -> bytes:
     row = {
         "example_id": f"e{i}",
@@ -187,7 +194,10 @@ def _assert_loads_or_reports(path, rows, lines_of, load, good_ids):
 )
 def test_flat_jsonl_every_row_loaded_or_reported(tmp_path_factory, kinds, n_good, seed, bom):
     rows = _mix(kinds, n_good, seed)
-    raw = [HOSTILE_JSONL[kind] if kind else _good_jsonl(i) for kind, i in rows]
+    raw = [
+        _with_ids(HOSTILE_JSONL[kind], n) if kind else _good_jsonl(i)
+        for n, (kind, i) in enumerate(rows)
+    ]
     path = tmp_path_factory.mktemp("hostile") / "rows.jsonl"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"\n".join(raw) + b"\n")
     load = functools.partial(load_flat_file, theme_field=None)
@@ -321,3 +331,43 @@ def test_a_clean_load_removes_a_stale_skip_report(tmp_path):
     report.write_text('{"where": "line 9", "reason": "from an earlier run"}\n')
     load_flat_file(path, on_error="skip", skip_report=str(report))
     assert not report.exists()
+
+
+@SETTINGS
+@given(
+    kinds=st.lists(st.sampled_from(["deep_but_parsable", "lone_surrogate", "surrogate_key"])),
+    n_good=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+)
+def test_flat_json_array_reports_each_bad_record(tmp_path_factory, kinds, n_good, seed):
+    """In a .json array one deep or surrogate-bearing record is one bad record, not the file."""
+    rows = _mix(kinds, n_good, seed)
+    deep = {"user_input": "u", "reference_response": "r", "x": json.loads("[" * 100 + "]" * 100)}
+    hostile = {
+        "deep_but_parsable": json.dumps(deep),
+        "lone_surrogate": '{"user_input": "a\\ud800b", "reference_response": "r"}',
+        "surrogate_key": '{"user_input": "a", "reference_response": "r", "\\udfff": 1}',
+    }
+    items = [
+        _with_ids(hostile[kind].encode(), n).decode() if kind else _good_jsonl(i).decode()
+        for n, (kind, i) in enumerate(rows)
+    ]
+    path = tmp_path_factory.mktemp("array") / "rows.json"
+    path.write_text("[" + ",\n".join(items) + "]", encoding="utf-8")
+    corpus = load_flat_file(path, on_error="skip", theme_field=None)
+    assert {e.example_id for e in corpus} == {f"e{i}" for kind, i in rows if kind is None}
+    bad = [f"record {n}" for n, (kind, _) in enumerate(rows) if kind is not None]
+    assert [s.where for s in corpus.skipped] == bad
+
+
+def test_scorer_csv_unterminated_quote_costs_one_row(tmp_path):
+    """Before: skip mode reported one bad row and scored the rows above it only."""
+    from tide_exp.score import read_pairs
+
+    lines = ["prediction,reference", *(f"p{i},r{i}" for i in range(30))]
+    lines[5] = 'p4,"r4 never closed'
+    path = tmp_path / "pairs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pairs = read_pairs(path, skip_bad_rows=True)
+    assert len(pairs.lines) == 29 and pairs.lines[4] == 7
+    assert [s.split(": ")[0] for s in pairs.skipped] == [f"{path}:6"]
