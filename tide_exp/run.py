@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.modules.validation import validate_phase
 from tide_exp.reporting.atomic import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -95,9 +96,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     ckpt_path = resume_checkpoint(output_dir) if cfg.get("resume", True) else None
     if ckpt_path:
         log.info("resuming from %s", ckpt_path)
+    validate_base = cfg.eval.get("validate_base", False)
+    validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
     fit_start = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
     fit_s = time.perf_counter() - fit_start
+    if validate_base:
+        validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
 
     adapter_dir = save_adapter(module, output_dir / "adapter") if trainer.is_global_zero else None
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
@@ -106,6 +111,9 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     for phase in ("zs", "ft"):
         for name, values in phases.get(phase, {}).get("metrics", {}).items():
             metrics[f"{phase}/gen/{name}"] = values["mean"]
+    for phase, values in validation.items():
+        if values:
+            metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}
     results = {
         "status": "ok",
         "model": {
@@ -115,6 +123,8 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "source": loaded.source,
         },
         "phases": phases,
+        "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
+        "not_computed": OmegaConf.to_container(cfg.eval.get("not_computed") or {}),
         "final": metrics,
         "params": {"total": module.total_params, "trainable": module.trainable_params},
         "data": {

@@ -195,7 +195,8 @@ class GenerationMetricsCallback(pl.Callback):
             self.evaluate(trainer, pl_module, "zs", None)
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or not trainer.is_global_zero:
+        # trainer.validate() outside fit (the base/fine-tuned validation phases) generates nothing.
+        if trainer.sanity_checking or not trainer.is_global_zero or trainer.state.fn != "fit":
             return
         self.evaluate(trainer, pl_module, "val", trainer.current_epoch)
 
