@@ -79,11 +79,10 @@ class GenerationMetricsCallback(pl.Callback):
         """Generate, score, record and log one phase; returns its summary."""
         start = time.perf_counter()
         examples = trainer.datamodule.eval_subset(self.num_prompts)
-        chat = trainer.datamodule.chat
         predictions = generate_replies(
             pl_module.model,
             pl_module.tokenizer,
-            [chat.prompt(e.user_input) for e in examples],
+            [trainer.datamodule.prompt(e) for e in examples],  # with history, if any
             batch_size=self.batch_size,
             max_new_tokens=self.max_new_tokens,
             generation_kwargs=self.generation_kwargs,
