@@ -124,7 +124,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         },
         "phases": phases,
         "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
-        "not_computed": OmegaConf.to_container(cfg.eval.get("not_computed") or {}),
+        "not_computed": OmegaConf.to_container(cfg.eval.get("not_computed", OmegaConf.create())),
         "final": metrics,
         "params": {"total": module.total_params, "trainable": module.trainable_params},
         "data": {

@@ -30,4 +30,5 @@ def validate_phase(
     scalars = {f"{phase}/val/loss": result["loss"], f"{phase}/val/perplexity": result["perplexity"]}
     for logger in trainer.loggers:
         logger.log_metrics(scalars, step=trainer.global_step)
+        logger.save()  # outside fit nothing flushes a buffering logger (CSV) afterwards
     return dict(result)
