@@ -51,7 +51,7 @@ from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError, TideError
-from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
+from tide_exp.files import read_bytes, write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
@@ -134,7 +134,7 @@ def read_step(
     counts = dict.fromkeys(("lines", "blank", "unreadable", "records"), 0)
     records = []
     for file in files:
-        lines = file.read_bytes().removesuffix(b"\n").split(b"\n")
+        lines = read_bytes(file).removesuffix(b"\n").split(b"\n")
         before = len(checker.skipped)
         found = [(file, line, record) for line, record in read_records(file, checker, "jsonl")]
         counts["lines"] += len(lines)
@@ -304,7 +304,7 @@ def prepare(
             "dedup_pairs": dedup_pairs,
         },
         "inputs": [
-            {"file": f.name, "sha256": hashlib.sha256(f.read_bytes()).hexdigest()} for f in files
+            {"file": f.name, "sha256": hashlib.sha256(read_bytes(f)).hexdigest()} for f in files
         ],
         "steps": steps,
         "duplicate_share": round(steps["dedup"]["duplicates"] / conversations, 4)
@@ -320,10 +320,8 @@ def write_outputs(
     out: Path, rows: list[dict[str, Any]], report: dict[str, Any], checker: RowChecker
 ) -> None:
     """``pairs.jsonl``, ``prepare_report.json`` and, for skipped lines, ``skipped_rows.jsonl``."""
-    atomic_write_text(
-        out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    )
-    atomic_write_json(out / "prepare_report.json", report)
+    write_jsonl(out / "pairs.jsonl", rows)
+    write_json(out / "prepare_report.json", report)
     if checker.skipped:
         write_skip_report(out / "skipped_rows.jsonl", checker.skipped)
 
