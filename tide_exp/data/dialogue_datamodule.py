@@ -95,6 +95,7 @@ class DialogueDataModule(pl.LightningDataModule):
         self.eval_examples: list[DialogueExample] = []
         self._train_features: list[dict] = []
         self._eval_features: list[dict] = []
+        self._multiturn_features: dict[str, dict | None] = {}
         self._eval_order: list[DialogueExample] = []
 
     def setup(self, stage: str | None = None) -> None:
@@ -126,6 +127,7 @@ class DialogueDataModule(pl.LightningDataModule):
         random.Random(self.seed).shuffle(self._eval_order)
         self._train_features = self._encode(self.train_examples, "train")
         self._eval_features = self._encode(evaluation[: self.max_eval_examples], "eval")
+        self._multiturn_features.clear()  # eval examples past max_eval_examples
 
     def _save_manifest(
         self,
@@ -164,9 +166,13 @@ class DialogueDataModule(pl.LightningDataModule):
         """The example with as many of its latest earlier turns as fit ``max_length``."""
         if not example.history:
             return example
-        return encode_example(self.chat, example, self.max_length, self.loss_on)[0]
+        fitted, feature = encode_example(self.chat, example, self.max_length, self.loss_on)
+        self._multiturn_features[fitted.example_id] = feature  # encoded once, reused below
+        return fitted
 
     def _feature(self, example: DialogueExample) -> dict | None:
+        if example.example_id in self._multiturn_features:
+            return self._multiturn_features.pop(example.example_id)
         if is_multiturn(example):
             return encode_example(self.chat, example, self.max_length, self.loss_on)[1]
         return self.chat.encode(example.user_input, example.reference_response, self.max_length)

@@ -148,3 +148,23 @@ def test_any_conversation_learns_exactly_its_assistant_turns(chat, exchanges, sy
     )
     example = _example(history, system, *exchanges[-1])
     _check(chat, example_messages(chat, example), loss_on)
+
+
+def test_datamodule_serves_the_loss_on_choice(tiny_model):
+    from tide_exp.data.dialogue_datamodule import DialogueDataModule
+
+    chat = ChatFormatter(tiny_model.tokenizer)
+    corpus = [
+        DialogueExample(f"c{k}-t03", f"c{k}", "Nightmares again.", "You are safe.", history=HISTORY)
+        for k in range(4)
+    ]
+    learned = {}
+    for loss_on in ("final", "all_assistant"):
+        dm = DialogueDataModule(lambda: corpus, chat, max_length=256, loss_on=loss_on)
+        dm.setup()
+        labels = dm._train_features[0]["labels"]
+        learned[loss_on] = chat.tokenizer.decode([t for t in labels if t != IGNORE_INDEX])
+    assert learned["final"] == "You are safe." + END
+    assert learned["all_assistant"] == HISTORY[1][1] + END + "You are safe." + END
+    with pytest.raises(ConfigError, match="data.loss_on"):
+        DialogueDataModule(lambda: corpus, chat, loss_on="everything")
