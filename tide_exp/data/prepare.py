@@ -24,8 +24,9 @@ One function per step, in this order; each step's counts go into the report unde
 7. ``dedup_after_cleaning``: dialogues that became identical removed;
 8. ``pairs``: every assistant turn after a non-empty user turn whose reply has at least
    ``--min-reply-tokens`` tokens (:mod:`tide_exp.data.zh_text`) becomes one row, with all earlier
-   turns as its context (a short reply stays in later rows' context); ``--dedup-pairs``: a
-   (message, reply) pair seen before, in any context, is dropped too.
+   turns as its context (a short reply stays in later rows' context); a row identical to an
+   earlier one (two dialogues that open alike) is kept once; ``--dedup-pairs``: a (message,
+   reply) pair seen before, in any context, is dropped too.
 
 Output: ``pairs.jsonl``, one row per target reply in the ``messages`` shape (system prompt,
 earlier turns, message, reply; id = first 16 hex of the row's SHA-256, persona_id = the source
@@ -232,8 +233,10 @@ def pairs_step(
     dialogues: list[Dialogue], min_reply_tokens: int, dedup_pairs: bool
 ) -> tuple[list[dict[str, Any]], Counts]:
     """Step 8: one row per learnable reply, with every earlier turn as its context."""
-    counts = dict.fromkeys(("pairs", "empty", "short_reply", "duplicate_pairs", "output"), 0)
-    rows, seen = [], set()
+    counts = dict.fromkeys(
+        ("pairs", "empty", "short_reply", "duplicate_pairs", "duplicate_rows", "output"), 0
+    )
+    rows, seen, row_ids = [], set(), set()
     for dialogue in dialogues:
         turns = dialogue.turns
         for index in range(1, len(turns)):
@@ -249,7 +252,12 @@ def pairs_step(
                 counts["duplicate_pairs"] += 1
             else:
                 seen.add(pair_hash(user, reply))
-                rows.append(_row(dialogue, index))
+                row = _row(dialogue, index)
+                if row["id"] in row_ids:  # two dialogues open alike: the same row, kept once
+                    counts["duplicate_rows"] += 1
+                    continue
+                row_ids.add(row["id"])
+                rows.append(row)
     counts["output"] = len(rows)
     return rows, counts
 

@@ -2,6 +2,8 @@ import json
 
 import pytest
 from data_fixtures import ASSETS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tide_exp.data.prepare import main, prepare
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise, to_half_width
@@ -23,7 +25,14 @@ EXPECTED_STEPS = {
         },
     },
     "dedup_after_cleaning": {"duplicates": 1, "dialogues": 4},  # full- and half-width OK rows
-    "pairs": {"pairs": 5, "empty": 0, "short_reply": 1, "duplicate_pairs": 0, "output": 4},
+    "pairs": {
+        "pairs": 5,
+        "empty": 0,
+        "short_reply": 1,
+        "duplicate_pairs": 0,
+        "duplicate_rows": 0,
+        "output": 4,
+    },
 }
 SYSTEM = {"role": "system", "content": "你是心理咨询师"}
 U1 = {"role": "user", "content": "我最近总是失眠,很焦虑。"}
@@ -170,3 +179,44 @@ def test_normalisation_and_patterns():
     )
     assert not URL.search("3.14 是 pi") and not URL.search("我很好.谢谢")
     assert EMOJI.search("好❤️") and EMOJI.search("🙂") and not EMOJI.search("你好，。！？")
+
+
+ZH = st.text(alphabet="我你他很好累怕想说睡工作压力家人朋友,。?", min_size=1, max_size=12)
+DIALOGUE = st.lists(st.tuples(ZH, ZH), min_size=1, max_size=3).map(
+    lambda pairs: {
+        "messages": [
+            {"role": role, "content": text}
+            for user, reply in pairs
+            for role, text in (("user", user), ("assistant", reply))
+        ]
+    }
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(DIALOGUE, min_size=1, max_size=6), st.tuples(ZH, ZH))
+def test_repeated_dialogues_change_nothing_but_the_duplicate_count(records, extra):
+    """Any corpus, and the same corpus twice over: the same rows, and every copy counted once."""
+    import tempfile
+    from pathlib import Path
+
+    # A dialogue that continues another one opens alike: their shared rows must come out once.
+    turns = [{"role": "user", "content": extra[0]}, {"role": "assistant", "content": extra[1]}]
+    records = [*records, {"messages": records[0]["messages"] + turns}]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        once, twice = Path(tmp) / "once" / "情绪.jsonl", Path(tmp) / "twice" / "情绪.jsonl"
+        for path, rows in ((once, records), (twice, records + records)):
+            path.parent.mkdir()
+            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        first = prepare([once], Path(tmp) / "a", min_reply_tokens=1)
+        second = prepare([twice], Path(tmp) / "b", min_reply_tokens=1)
+        a, b = _rows(Path(tmp) / "a"), _rows(Path(tmp) / "b")
+    assert [r["messages"] for r in a] == [r["messages"] for r in b]
+    distinct = first["steps"]["dedup"]["dialogues"]
+    assert second["steps"]["dedup"] == {
+        "duplicates": len(records) + first["steps"]["dedup"]["duplicates"],
+        "dialogues": distinct,
+    }
+    # Dialogues sharing an opening give that opening's row once: ids stay unique for the loader.
+    assert len({r["id"] for r in b}) == len(b)
