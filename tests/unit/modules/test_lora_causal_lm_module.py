@@ -142,6 +142,7 @@ def test_validate_phase_before_and_after_training(tmp_path):
     from tide_exp.modules.validation import validate_phase
 
     module, dm = _module(2e-2)
+    dm.max_eval_examples = 16
     trainer = pl.Trainer(
         max_steps=15,
         logger=False,
@@ -149,6 +150,7 @@ def test_validate_phase_before_and_after_training(tmp_path):
         enable_progress_bar=False,
         default_root_dir=tmp_path,
         num_sanity_val_steps=0,
+        check_val_every_n_epoch=1000,  # one training batch per epoch: no validation inside fit
     )
     before = validate_phase(trainer, module, dm, "zs")
     trainer.fit(module, datamodule=dm)
