@@ -28,7 +28,10 @@ transliterated foreign names); a name whose surname is a common word in context 
 purpose (向, 于 and 和 are left out of the surname list: 向老师请教 would lose a verb); places
 below the listed cities (counties, districts, streets, schools, hospitals) and any English place
 not in the list pass through; an English first name that is also a word (Will, May, Hope, Grace)
-is only caught after a cue. Replies are meant to be read by a person before release.
+is only caught after a cue. A name a cue introduces (我叫王小明, my name is Sarah Jones) is
+also replaced, with its parts (小明; Sarah, Jones), everywhere else in the same dialogue
+(``name_introduced``); a given name that is also a word (李明白 -> 明白) is then replaced as a
+word too, erring on the side of privacy. Replies are meant to be read by a person before release.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "name_zh",
         "[NAME]",
         re.compile(
-            rf"(?P<pre>{_alternation(ZH_NAME_CUES)})[{ZH_SURNAMES}][{_HAN}]{{1,2}}"
+            rf"(?P<pre>{_alternation(ZH_NAME_CUES)})(?P<name>[{ZH_SURNAMES}][{_HAN}]{{1,2}})"
             # Not after 历/主/对/地 (历史老师, 班主任老师, 对方医生, 地方老师): word, not surname.
             rf"|(?<![历主对地])[{ZH_SURNAMES}](?=(?:{_alternation(ZH_TITLES)}))"
         ),
@@ -107,7 +110,7 @@ RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "name_en",
         "[NAME]",
         re.compile(
-            rf"(?P<pre>\b{EN_NAME_CUES} |\b{EN_TITLES} )[A-Z][a-z]+(?: [A-Z][a-z]+)?"
+            rf"(?P<pre>\b{EN_NAME_CUES} |\b{EN_TITLES} )(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)"
             rf"|\b(?:{_alternation(EN_FIRST_NAMES)})\b"
         ),
     ),
@@ -116,8 +119,41 @@ RULES: list[tuple[str, str, re.Pattern[str]]] = [
 ]
 
 
-def anonymise(text: str, counts: Counter[str] | None = None) -> str:
-    """``text`` with every rule's hits replaced by its placeholder; hits added to ``counts``."""
+def introduced_names(texts: list[str]) -> list[str]:
+    """Names a cue introduces anywhere in ``texts`` (我叫王小明, my name is Sarah Jones), with
+    their parts (小明; Sarah, Jones), longest first: :func:`anonymise` replaces them wherever
+    else they appear in the same dialogue ("小明你好" in a reply)."""
+    names: set[str] = set()
+    for text in texts:
+        for rule, _, pattern in RULES:
+            for match in pattern.finditer(text) if "name" in pattern.groupindex else ():
+                name = match.group("name")
+                if name is None:
+                    continue
+                names.add(name)
+                if rule == "name_zh" and len(name) == 3:
+                    names.add(name[1:])  # the given name, as friends and counsellors use it
+                names.update(name.split() if rule == "name_en" else ())
+    return sorted(names, key=lambda n: (-len(n), n))
+
+
+def anonymise(
+    text: str, counts: Counter[str] | None = None, names: list[str] | tuple[str, ...] = ()
+) -> str:
+    """``text`` with every rule's hits, then every name in ``names``, replaced by placeholders.
+
+    Hits are added to ``counts`` per rule (``name_introduced`` for ``names``).
+    """
+    text = _apply_rules(text, counts)
+    for name in names:
+        pattern = rf"\b{re.escape(name)}\b" if name.isascii() else re.escape(name)
+        text, hits = re.subn(pattern, "[NAME]", text)
+        if counts is not None and hits:
+            counts["name_introduced"] += hits
+    return text
+
+
+def _apply_rules(text: str, counts: Counter[str] | None) -> str:
     for rule, placeholder, pattern in RULES:
         if "pre" in pattern.groupindex:
             text, hits = pattern.subn(lambda m, p=placeholder: (m.group("pre") or "") + p, text)

@@ -20,7 +20,8 @@ One function per step, in this order; each step's counts go into the report unde
    dialogue left without a user turn followed by a reply is dropped;
 5. ``normalise``: full-width to half-width, punctuation and spacing (:func:`zh_text.normalise`);
 6. ``anonymise``: names, places, phone numbers, e-mails and ID numbers replaced by placeholders
-   (:mod:`tide_exp.data.anonymise`, hits per rule);
+   (:mod:`tide_exp.data.anonymise`, hits per rule); a name introduced in the dialogue (我叫王小明)
+   is replaced in every turn of it, given name included (小明);
 7. ``dedup_after_cleaning``: dialogues that became identical removed;
 8. ``pairs``: every assistant turn after a non-empty user turn whose reply has at least
    ``--min-reply-tokens`` tokens (:mod:`tide_exp.data.zh_text`) becomes one row, with all earlier
@@ -46,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tide_exp.data.anonymise import RULES, anonymise
+from tide_exp.data.anonymise import RULES, anonymise, introduced_names
 from tide_exp.data.chat_corpus import parse_turns, split_system
 from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
@@ -220,13 +221,17 @@ def normalise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
 def anonymise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
     """Step 6: :func:`anonymise.anonymise` on the system prompt and every turn; hits per rule."""
     hits: Counter[str] = Counter()
-    anonymised = [d.map_text(lambda text: anonymise(text, hits)) for d in dialogues]
+    anonymised = []
+    for dialogue in dialogues:
+        names = introduced_names([dialogue.system, *(text for _, text in dialogue.turns)])
+        anonymised.append(dialogue.map_text(lambda text, n=names: anonymise(text, hits, n)))
     changed = sum(
         a != b
         for old, new in zip(dialogues, anonymised, strict=True)
         for a, b in zip(old.turns, new.turns, strict=True)
     )
-    return anonymised, {"turns_changed": changed, **{rule: hits[rule] for rule, _, _ in RULES}}
+    rules = [rule for rule, _, _ in RULES] + ["name_introduced"]
+    return anonymised, {"turns_changed": changed, **{rule: hits[rule] for rule in rules}}
 
 
 def pairs_step(

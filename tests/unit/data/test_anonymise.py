@@ -65,3 +65,23 @@ def test_anonymised_text_has_nothing_left_to_find(parts, tail):
     again: Counter[str] = Counter()
     assert anonymise(once, again) == once and not again
     assert not any(pattern.search(once) for _, _, pattern in RULES)
+
+
+def test_a_name_introduced_once_is_replaced_wherever_the_dialogue_uses_it():
+    from tide_exp.data.anonymise import introduced_names
+
+    turns = [
+        "我叫王小明,最近很累。",
+        "小明,听起来你很辛苦。王小明这个名字很好听。",
+        "Call me Sarah Jones.",
+    ]
+    names = introduced_names(turns)
+    assert names == ["Sarah Jones", "Jones", "Sarah", "王小明", "小明"]  # longest first
+    counts: Counter[str] = Counter()
+    assert [anonymise(t, counts, names) for t in turns] == [
+        "我叫[NAME],最近很累。",
+        "[NAME],听起来你很辛苦。[NAME]这个名字很好听。",
+        "Call me [NAME].",
+    ]
+    assert counts == {"name_zh": 1, "name_en": 1, "name_introduced": 2}
+    assert anonymise("Sarahville is far.", None, ["Sarah"]) == "Sarahville is far."  # whole words

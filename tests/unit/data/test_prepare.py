@@ -22,6 +22,7 @@ EXPECTED_STEPS = {
         **{
             k: 0
             for k in ("email", "id_number", "phone", "name_zh", "name_en", "place_zh", "place_en")
+            + ("name_introduced",)
         },
     },
     "dedup_after_cleaning": {"duplicates": 1, "dialogues": 4},  # full- and half-width OK rows
@@ -106,9 +107,10 @@ def test_names_and_places_are_anonymised_and_counted(tmp_path):
         "name_en": 2,
         "place_zh": 2,
         "place_en": 2,
+        "name_introduced": 1,  # 小明 in the reply: introduced as 王小明 in the same dialogue
     }
     text = (tmp_path / "pairs.jsonl").read_text(encoding="utf-8")
-    for secret in ("王小明", "北京", "13812345678", "张老师", "Sarah", "London"):
+    for secret in ("王小明", "小明", "北京", "13812345678", "张老师", "Sarah", "London"):
         assert secret not in text
     assert "我叫[NAME],住在[PLACE],电话[PHONE]。" in text and "[NAME]老师" in text
 
