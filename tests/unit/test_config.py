@@ -145,3 +145,15 @@ def test_optuna_search_instantiates_its_sweeper(compose_cfg):
 def test_batch_sizes_come_from_the_model_unless_overridden(compose_cfg, overrides, train, val, gen):
     cfg = compose_cfg(*overrides, tiny=False)
     assert (cfg.data.batch_size, cfg.data.eval_batch_size, cfg.eval.batch_size) == (train, val, gen)
+
+
+def test_relational_qwen15_trains_on_full_context_and_validates_the_base(compose_cfg):
+    cfg = compose_cfg("experiment=relational_qwen15", tiny=False)
+    source = cfg.data.source
+    assert source._target_ == "tide_exp.data.chat_corpus.load_chat_corpus"
+    assert source.history_turns is None and source.targets == "last"  # the whole conversation
+    assert cfg.data.max_length == 1024 and cfg.data.loss_on == "final"
+    assert cfg.eval.validate_base is True  # Table 2's base column: zs/val/* before training
+    assert "no public definition" in cfg.eval.not_computed.dialogbert_continuity
+    _bind("data", cfg.data)
+    _bind("data.source", source)

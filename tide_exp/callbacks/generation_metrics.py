@@ -79,11 +79,10 @@ class GenerationMetricsCallback(pl.Callback):
         """Generate, score, record and log one phase; returns its summary."""
         start = time.perf_counter()
         examples = trainer.datamodule.eval_subset(self.num_prompts)
-        chat = trainer.datamodule.chat
         predictions = generate_replies(
             pl_module.model,
             pl_module.tokenizer,
-            [chat.prompt(e.user_input) for e in examples],
+            [trainer.datamodule.prompt(e) for e in examples],  # with history, if any
             batch_size=self.batch_size,
             max_new_tokens=self.max_new_tokens,
             generation_kwargs=self.generation_kwargs,
@@ -194,7 +193,8 @@ class GenerationMetricsCallback(pl.Callback):
             self.evaluate(trainer, pl_module, "zs", None)
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or not trainer.is_global_zero:
+        # trainer.validate() outside fit (the base/fine-tuned validation phases) generates nothing.
+        if trainer.sanity_checking or not trainer.is_global_zero or trainer.state.fn != "fit":
             return
         self.evaluate(trainer, pl_module, "val", trainer.current_epoch)
 

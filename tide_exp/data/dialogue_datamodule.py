@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import random
@@ -13,8 +12,8 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
 from tide_exp.data.chat import ChatFormatter, collate_right_padded
-from tide_exp.data.chat_corpus import render_history
 from tide_exp.data.examples import DialogueExample, split_examples
+from tide_exp.data.multiturn import LOSS_ON, encode_example, is_multiturn, prompt_text
 from tide_exp.data.records import write_skip_report
 from tide_exp.data.split_manifest import (
     apply_split_manifest,
@@ -49,6 +48,8 @@ class DialogueDataModule(pl.LightningDataModule):
             the settings) and, when the loader skipped rows, ``skipped_rows.jsonl``.
         split_manifest: A saved ``split_manifest.json`` (or the run folder holding it) to
             re-apply instead of splitting anew.
+        loss_on: Multi-turn examples (with history): learn the ``final`` reply only, or
+            ``all_assistant`` turns kept in the context too (:mod:`tide_exp.data.multiturn`).
     """
 
     def __init__(
@@ -68,8 +69,12 @@ class DialogueDataModule(pl.LightningDataModule):
         eval_size: int | None = None,
         manifest_dir: str | None = None,
         split_manifest: str | None = None,
+        loss_on: str = "final",
     ) -> None:
         super().__init__()
+        if loss_on not in LOSS_ON:
+            raise ConfigError(f"data.loss_on must be one of {', '.join(LOSS_ON)}, got {loss_on!r}.")
+        self.loss_on = loss_on
         self.source = source
         self.chat = chat
         self.max_length = max_length
@@ -90,6 +95,7 @@ class DialogueDataModule(pl.LightningDataModule):
         self.eval_examples: list[DialogueExample] = []
         self._train_features: list[dict] = []
         self._eval_features: list[dict] = []
+        self._multiturn_features: dict[str, dict | None] = {}
         self._eval_order: list[DialogueExample] = []
         # What the run really used (results.json "data"): after skipped rows, caps and examples
         # whose prompt alone fills max_length; filled by setup().
@@ -138,6 +144,7 @@ class DialogueDataModule(pl.LightningDataModule):
         }
         too_long = {"train": too_long_train, "eval_loss": too_long_eval}
         self._save_manifest(corpus, self.train_examples, evaluation, too_long)
+        self._multiturn_features.clear()  # eval examples past max_eval_examples
 
     def _save_manifest(
         self,
@@ -175,24 +182,23 @@ class DialogueDataModule(pl.LightningDataModule):
             log.warning("%d bad rows were skipped; each one and why: %s", len(skipped), report)
 
     def _with_history(self, example: DialogueExample) -> DialogueExample:
-        """The example with as many of its latest earlier turns in the prompt as fit ``max_length``."""
+        """The example with as many of its latest earlier turns as fit ``max_length``."""
         if not example.history:
             return example
-        history = list(example.history)
-        while history:
-            text = render_history(history, example.user_input)
-            prompt = self.chat.tokenizer(self.chat.prompt(text), add_special_tokens=False)[
-                "input_ids"
-            ]
-            reply = self.chat.tokenizer(
-                self.chat.completion(text, example.reference_response), add_special_tokens=False
-            )["input_ids"]
-            if len(prompt) + len(reply) <= self.max_length:
-                break
-            history = history[2:] if len(history) > 1 else []  # drop the oldest exchange
-        return dataclasses.replace(
-            example, user_input=render_history(history, example.user_input), history=tuple(history)
-        )
+        fitted, feature = encode_example(self.chat, example, self.max_length, self.loss_on)
+        self._multiturn_features[fitted.example_id] = feature  # encoded once, reused below
+        return fitted
+
+    def _feature(self, example: DialogueExample) -> dict | None:
+        if example.example_id in self._multiturn_features:
+            return self._multiturn_features.pop(example.example_id)
+        if is_multiturn(example):
+            return encode_example(self.chat, example, self.max_length, self.loss_on)[1]
+        return self.chat.encode(example.user_input, example.reference_response, self.max_length)
+
+    def prompt(self, example: DialogueExample) -> str:
+        """The generation prompt of ``example``, laid out exactly as in training."""
+        return prompt_text(self.chat, example)
 
     def _encode(
         self, examples: list[DialogueExample], split: str
@@ -200,9 +206,7 @@ class DialogueDataModule(pl.LightningDataModule):
         """Features, the examples they came from, and the ids left out as too long."""
         features, kept, too_long, truncated = [], [], [], 0
         for example in examples:
-            feature = self.chat.encode(
-                example.user_input, example.reference_response, self.max_length
-            )
+            feature = self._feature(example)
             if feature is None:
                 too_long.append(example.example_id)
                 continue

@@ -27,6 +27,7 @@ from typing import Any
 
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
+from tide_exp.data.multiturn import prompt_text
 from tide_exp.errors import TideError
 from tide_exp.files import write_json
 
@@ -54,7 +55,7 @@ def compute_stats(
 ) -> dict[str, Any]:
     """Counts per persona and theme, token-length summaries, and the shares over ``max_length``."""
     tokenize = lambda text: len(chat.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-    prompt = [tokenize(chat.prompt(e.user_input)) for e in examples]
+    prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # with all earlier turns, if any
     reply = [tokenize(chat.completion(e.user_input, e.reference_response)) for e in examples]
     total = [p + r for p, r in zip(prompt, reply, strict=True)]
     per_persona = Counter(e.persona_id for e in examples)
