@@ -269,7 +269,7 @@ def test_chat_and_prepare_report_every_hostile_line(tmp_path_factory, kinds):
         range(2, 2 + len(kinds))
     )
     report = prepare([path], folder / "out", skip_bad=True)
-    counts = report["counts"]
+    counts = report["steps"]["read"]
     assert counts["records"] + counts["unreadable"] + counts["blank"] == counts["lines"]
 
 
