@@ -67,7 +67,8 @@ class AnalysisOptions:
         ci: metric-agreement CI, "fieller" (analytic) or "bootstrap".
         formats: plot formats.
         mixed: fit the mixed models, one per factor over all model replies (each REML fit
-            takes seconds to a minute; ``mixed_effects(units=...)`` fits per model).
+            takes seconds to a minute).
+        mixed_per_model: also fit each model's replies alone (one fit per model and factor).
         alpha_boot: bootstrap draws for alpha's CI (more: steadier CI, slower).
         scenario_groups: scenario group -> scenarios, for the region test.
     """
@@ -75,6 +76,7 @@ class AnalysisOptions:
     ci: str = "fieller"
     formats: tuple[str, ...] = ("png", "pdf")
     mixed: bool = True
+    mixed_per_model: bool = False
     alpha_boot: int = 500
     scenario_groups: dict[str, tuple[str, ...]] | None = None
 
@@ -120,13 +122,23 @@ def compute_analysis(
         "demographics": demographic_tests(joined, raters, units=model_order(key)),
         "region_groups": region_by_scenario_group(joined, raters, options.scenario_groups),
         "per_item": per_item_tests(joined, raters),
-        "mixed": mixed_effects(joined, raters) if options.mixed else pd.DataFrame(),
+        "mixed": _mixed(joined, raters, key, options),
         "alpha": krippendorff_table(joined, n_boot=options.alpha_boot),
         "icc": icc_table(joined),
         "paired": paired_tests(every),
         "agreement": metric_agreement(joined, key, method=options.ci),
     }
     return tables, joined
+
+
+def _mixed(joined, raters, key, options: AnalysisOptions) -> pd.DataFrame:
+    if not options.mixed:
+        return pd.DataFrame()
+    models = joined[joined["condition"].isin(["zs", "ft"])]
+    units = {"all models": models}
+    if options.mixed_per_model:
+        units |= {m: models[models["model"] == m] for m in model_order(key)}
+    return mixed_effects(joined, raters, units)
 
 
 def write_analysis(

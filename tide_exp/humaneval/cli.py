@@ -123,7 +123,10 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     if not source.is_dir():
         data = _read_ratings(source, key, key_path)
     options = AnalysisOptions(
-        ci=args.ci, formats=tuple(args.formats.split(",")), mixed=not args.no_mixed
+        ci=args.ci,
+        formats=tuple(args.formats.split(",")),
+        mixed=not args.no_mixed,
+        mixed_per_model=args.mixed_per_model,
     )
     tables = analyze(data, key, args.out, options=options)
     demo = tables["demographics"]
@@ -231,6 +234,11 @@ def _add_analyze(sub) -> None:
     a.add_argument("--formats", default="png,pdf", help="plot formats, comma separated")
     a.add_argument(
         "--no-mixed", action="store_true", help="skip the mixed models (one fit per factor)"
+    )
+    a.add_argument(
+        "--mixed-per-model",
+        action="store_true",
+        help="also fit the mixed model per model (slower: one fit per model and factor)",
     )
     a.set_defaults(func=cmd_analyze)
 
