@@ -127,6 +127,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         formats=tuple(args.formats.split(",")),
         mixed=not args.no_mixed,
         mixed_per_model=args.mixed_per_model,
+        ordinal=args.ordinal,
     )
     tables = analyze(data, key, args.out, options=options)
     demo = tables["demographics"]
@@ -239,6 +240,11 @@ def _add_analyze(sub) -> None:
         "--mixed-per-model",
         action="store_true",
         help="also fit the mixed model per model (slower: one fit per model and factor)",
+    )
+    a.add_argument(
+        "--ordinal",
+        action="store_true",
+        help="also fit a proportional-odds model per factor (rater-clustered errors)",
     )
     a.set_defaults(func=cmd_analyze)
 

@@ -38,7 +38,9 @@ def test_build_qc_analyze_end_to_end(sweep, tmp_path, capsys):
     report = json.loads((qc / "qc_report.json").read_text())
     assert (report["collected"], report["kept"]) == (100, 98)
     args = ["analyze", str(qc), "--out", str(analysis), "--formats", "png", "--no-mixed"]
-    assert main(args) == 0
+    assert main([*args, "--ordinal"]) == 0
+    ordinal = pd.read_csv(analysis / "ordinal_effects.csv")
+    assert set(ordinal["factor"]) == {"age", "education", "gender", "region", "race"}
     for name in (
         "table3.tex",
         "reliability_alpha.csv",
