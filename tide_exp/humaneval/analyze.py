@@ -23,7 +23,7 @@ from tide_exp.humaneval.demographics import (
 from tide_exp.humaneval.demotable import table3
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.formats import to_latex, to_markdown
-from tide_exp.humaneval.mixed import mixed_effects
+from tide_exp.humaneval.mixed import mixed_effects, ordinal_effects
 from tide_exp.humaneval.paired import paired_tests
 from tide_exp.humaneval.plots import plot_all
 from tide_exp.humaneval.qc import RATERS, RATINGS_CLEAN
@@ -52,6 +52,7 @@ FILES = {
     "region_groups": ("region_groups", ("csv", "md"), "Region ANOVA per scenario group"),
     "per_item": ("per_item", ("csv",), "Demographic tests per item"),
     "mixed_effects": ("mixed", ("csv", "md"), "Mixed model: factor effect with CI"),
+    "ordinal_effects": ("ordinal", ("csv", "md"), "Ordinal model (rater-clustered SEs)"),
     "reliability_alpha": ("alpha", ("csv", "md"), "Krippendorff's alpha (ordinal)"),
     "reliability_icc": ("icc", ("csv", "md"), "Intraclass correlations (pingouin)"),
     "paired_wilcoxon": ("paired", ("csv", "md"), "Base vs fine-tuned, Wilcoxon signed-rank"),
@@ -67,7 +68,9 @@ class AnalysisOptions:
         ci: metric-agreement CI, "fieller" (analytic) or "bootstrap".
         formats: plot formats.
         mixed: fit the mixed models, one per factor over all model replies (each REML fit
-            takes seconds to a minute; ``mixed_effects(units=...)`` fits per model).
+            takes seconds to a minute).
+        mixed_per_model: also fit each model's replies alone (one fit per model and factor).
+        ordinal: also fit a proportional-odds model per factor (rater-clustered errors).
         alpha_boot: bootstrap draws for alpha's CI (more: steadier CI, slower).
         scenario_groups: scenario group -> scenarios, for the region test.
     """
@@ -75,6 +78,8 @@ class AnalysisOptions:
     ci: str = "fieller"
     formats: tuple[str, ...] = ("png", "pdf")
     mixed: bool = True
+    mixed_per_model: bool = False
+    ordinal: bool = False
     alpha_boot: int = 500
     scenario_groups: dict[str, tuple[str, ...]] | None = None
 
@@ -120,13 +125,24 @@ def compute_analysis(
         "demographics": demographic_tests(joined, raters, units=model_order(key)),
         "region_groups": region_by_scenario_group(joined, raters, options.scenario_groups),
         "per_item": per_item_tests(joined, raters),
-        "mixed": mixed_effects(joined, raters) if options.mixed else pd.DataFrame(),
+        "mixed": _mixed(joined, raters, key, options),
+        "ordinal": ordinal_effects(joined, raters) if options.ordinal else pd.DataFrame(),
         "alpha": krippendorff_table(joined, n_boot=options.alpha_boot),
         "icc": icc_table(joined),
         "paired": paired_tests(every),
         "agreement": metric_agreement(joined, key, method=options.ci),
     }
     return tables, joined
+
+
+def _mixed(joined, raters, key, options: AnalysisOptions) -> pd.DataFrame:
+    if not options.mixed:
+        return pd.DataFrame()
+    models = joined[joined["condition"].isin(["zs", "ft"])]
+    units = {"all models": models}
+    if options.mixed_per_model:
+        units |= {m: models[models["model"] == m] for m in model_order(key)}
+    return mixed_effects(joined, raters, units)
 
 
 def write_analysis(
@@ -172,6 +188,7 @@ def render_summary(tables: dict[str, pd.DataFrame], joined: pd.DataFrame, plots)
         *_section("Reliability: ICC", tables["icc"]),
         *_section("Demographics", demo, note),
         *_section("Demographics: mixed model (rater and reply random)", tables["mixed"]),
+        *_section("Demographics: ordinal model (rater-clustered errors)", tables["ordinal"]),
         *_section("Region per scenario group", tables["region_groups"]),
         *_section("Base vs fine-tuned (Wilcoxon signed-rank)", tables["paired"]),
         *_section("Metric vs human agreement (Spearman)", tables["agreement"]),

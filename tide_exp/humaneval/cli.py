@@ -123,7 +123,11 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     if not source.is_dir():
         data = _read_ratings(source, key, key_path)
     options = AnalysisOptions(
-        ci=args.ci, formats=tuple(args.formats.split(",")), mixed=not args.no_mixed
+        ci=args.ci,
+        formats=tuple(args.formats.split(",")),
+        mixed=not args.no_mixed,
+        mixed_per_model=args.mixed_per_model,
+        ordinal=args.ordinal,
     )
     tables = analyze(data, key, args.out, options=options)
     demo = tables["demographics"]
@@ -141,7 +145,13 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per step)."""
     p = argparse.ArgumentParser(prog="python -m tide_exp.humaneval", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    _add_build(sub)
+    _add_judge_qc(sub)
+    _add_analyze(sub)
+    return p
 
+
+def _add_build(sub) -> None:
     b = sub.add_parser("build", help="run/sweep outputs -> survey + key")
     b.add_argument("runs", nargs="+", help="run dirs, sweep dirs (multirun/DATE/TIME) or above")
     b.add_argument("--out", required=True, help="output dir (survey/)")
@@ -178,6 +188,9 @@ def parser() -> argparse.ArgumentParser:
     )
     b.set_defaults(func=cmd_build)
 
+
+def _add_judge_qc(sub) -> None:
+
     j = sub.add_parser("judge", help="gold scores from an LLM judge (3 calls averaged)")
     j.add_argument("key", help="key.csv from build")
     j.add_argument("--generate", required=True, help="module:callable, generate(prompts)->list")
@@ -211,6 +224,9 @@ def parser() -> argparse.ArgumentParser:
     )
     q.set_defaults(func=cmd_qc)
 
+
+def _add_analyze(sub) -> None:
+
     a = sub.add_parser("analyze", help="Table 4, demographics, plots, metric agreement")
     a.add_argument("source", help="qc output dir (or a ratings CSV to analyse without QC)")
     a.add_argument("--key", help="key.csv (default: the one qc recorded)")
@@ -220,8 +236,17 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--no-mixed", action="store_true", help="skip the mixed models (one fit per factor)"
     )
+    a.add_argument(
+        "--mixed-per-model",
+        action="store_true",
+        help="also fit the mixed model per model (slower: one fit per model and factor)",
+    )
+    a.add_argument(
+        "--ordinal",
+        action="store_true",
+        help="also fit a proportional-odds model per factor (rater-clustered errors)",
+    )
     a.set_defaults(func=cmd_analyze)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

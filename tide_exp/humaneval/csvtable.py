@@ -1,5 +1,9 @@
 """One strict CSV reader for the human-evaluation inputs (ratings, key, gold, demographics).
 
+Bytes and line decoding come from :mod:`tide_exp.files`; the table parse is stricter than
+``files.csv_rows`` where ratings need it (repeated column names, an empty file, a stop at
+the first malformed row rather than a skipped one).
+
 Every cell stays a string and every data row keeps the line it started on, so the callers'
 errors can name the line. A file that cannot be read as a table (missing, a folder, empty,
 invalid UTF-8, an unterminated quote, a row with more or fewer fields than the header,
@@ -13,6 +17,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from tide_exp.errors import FileError
+from tide_exp.files import decode_lines, read_bytes
 from tide_exp.humaneval.errors import SurveyInputError
 
 # Replies and free-text answers may be long; the csv module's default cap (128 KB) would
@@ -38,20 +44,14 @@ class CsvTable:
         return [(line, dict(zip(self.header, row, strict=True))) for line, row in self.rows]
 
 
-def _decode(path: Path, raw: bytes, fix: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        offset = err.start - (raw.rfind(b"\n", 0, err.start) + 1)
-        raise SurveyInputError(
-            path,
-            f"not valid UTF-8 (byte {err.start} of the file, byte {offset + 1} of the line)",
-            "re-save the file as UTF-8 (" + fix + ")",
-            line=line,
-        ) from None
+def _raise(fix: str):
+    """A ``tide_exp.files`` bad-line callback that stops with a SurveyInputError."""
+
+    def bad(path: Path, where: int | str, reason: str, record: object = "") -> None:
+        line = where if isinstance(where, int) else None
+        raise SurveyInputError(path, reason, fix, line=line)
+
+    return bad
 
 
 def read_csv_table(path: str | Path, fix: str) -> CsvTable:
@@ -69,10 +69,11 @@ def read_csv_table(path: str | Path, fix: str) -> CsvTable:
         what = "is a folder, not a file" if path.is_dir() else "no such file"
         raise SurveyInputError(path, what, fix)
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise SurveyInputError(path, f"cannot be read ({err.strerror})", fix) from None
-    text = _decode(path, raw, fix)
+        raw = read_bytes(path)
+    except FileError as err:
+        raise SurveyInputError(path, f"cannot be read ({err})", fix) from None
+    # The project's line decoder: drops a BOM, names the line of invalid UTF-8.
+    text = "\n".join(t or "" for _, t in decode_lines(path, raw, _raise(fix)))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []

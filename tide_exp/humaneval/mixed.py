@@ -92,3 +92,51 @@ def _rows(result, data: pd.DataFrame, unit: str, factor: str, level: float) -> l
             }
         )
     return out
+
+
+def ordinal_effects(
+    joined: pd.DataFrame, raters: pd.DataFrame, factors: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """Proportional-odds (ordinal logit) model of the rating: ``factor + condition``.
+
+    statsmodels' OrderedModel has no random effects, so the rater enters through
+    cluster-robust standard errors (clustered by rater): a lenient rater's many ratings then
+    count as one cluster, not as independent evidence. Estimates are log-odds of a higher
+    rating for each factor level against the reference level.
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    frame = joined[joined["condition"].isin(["zs", "ft"])]
+    rows = []
+    for factor, group in rater_groups(raters).items():
+        if factors is not None and factor not in factors:
+            continue
+        data = frame.assign(g=frame["rater_id"].map(group)).dropna(subset=["g", "rating"])
+        levels = sorted(data["g"].unique())
+        if len(levels) < 2 or data["rater_id"].nunique() < 4 or data["rating"].nunique() < 3:
+            continue
+        exog = pd.get_dummies(data["g"], dtype=float)[levels[1:]]
+        exog["ft"] = (data["condition"] == "ft").astype(float)
+        model = OrderedModel(data["rating"].astype(int), exog, distr="logit")
+        clusters = pd.factorize(data["rater_id"])[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = model.fit(
+                method="bfgs", disp=False, cov_type="cluster", cov_kwds={"groups": clusters}
+            )
+        ci = result.conf_int()
+        for level in levels[1:]:
+            rows.append(
+                {
+                    "factor": factor,
+                    "contrast": f"{level} - {levels[0]}",
+                    "log_odds": float(result.params[level]),
+                    "ci_low": float(ci.loc[level, 0]),
+                    "ci_high": float(ci.loc[level, 1]),
+                    "odds_ratio": float(np.exp(result.params[level])),
+                    "p": float(result.pvalues[level]),
+                    "n_ratings": len(data),
+                    "n_raters": int(data["rater_id"].nunique()),
+                }
+            )
+    return pd.DataFrame(rows)

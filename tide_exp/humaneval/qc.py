@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from tide_exp.files import write_csv, write_json, write_text
-from tide_exp.humaneval.csvtable import read_csv_table
-from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
+from tide_exp.humaneval.errors import SurveyConfigError
+from tide_exp.humaneval.gold import read_gold  # noqa: F401  (re-exported: qc reads gold)
 from tide_exp.humaneval.ratings import Ratings
 
 SIGMA_BASES = {
@@ -72,53 +72,6 @@ class QCResult:
         return Ratings(self.ratings, self.raters.loc[self.kept])
 
 
-GOLD_FIX = "write gold scores 1..5 per question_id of this survey's key (see `judge`)"
-
-
-def read_gold(path: str | Path, key: pd.DataFrame) -> pd.Series:
-    """Gold scores per question_id, from a CSV with question_id (or example_id, model,
-    condition) and a gold/score/mean column (``judge`` writes such a file).
-
-    Raises:
-        SurveyInputError: naming the line of a score that is not a number in 1..5, or of a
-            row that names no reply of this key.
-    """
-    table = read_csv_table(path, GOLD_FIX)
-    value = next((c for c in ("gold", "mean", "score", "judge") if c in table.header), None)
-    if value is None:
-        raise SurveyInputError(path, "no gold/mean/score column", "name the score column gold", 1)
-    triple = ("example_id", "model", "condition")
-    if "question_id" not in table.header and not set(triple) <= set(table.header):
-        raise SurveyInputError(
-            path,
-            "rows need question_id, or example_id + model + condition",
-            "add a question_id column from key.csv",
-            1,
-        )
-    # One reply (the reference, shared prompts) may be shown in several items.
-    lookup: dict[tuple, list[str]] = {}
-    for qid, *row in key[["question_id", *triple]].fillna("").itertuples(index=False):
-        lookup.setdefault(tuple(str(v) for v in row), []).append(qid)
-    known, col = set(key["question_id"]), table.header.index(value) + 1
-    scores: dict[str, list[float]] = {}
-    for line, rec in table.records():
-        if "question_id" in rec:
-            qids = [rec["question_id"].strip()]
-        else:
-            qids = lookup.get(tuple(rec[c].strip() for c in triple), [""])
-        if qids[0] not in known:
-            shown = qids[0] or "/".join(rec[c] for c in triple)
-            raise SurveyInputError(path, f"{shown!r} is no reply of this key", GOLD_FIX, line)
-        number = pd.to_numeric(rec[value].strip(), errors="coerce")
-        if not (pd.notna(number) and 1 <= number <= 5):
-            raise SurveyInputError(
-                path, f"gold score {rec[value]!r} is not a number in 1..5", GOLD_FIX, line, col
-            )
-        for qid in qids:
-            scores.setdefault(qid, []).append(float(number))
-    return pd.Series({q: sum(v) / len(v) for q, v in scores.items()}, dtype=float)
-
-
 def _attention_failed(data: Ratings, key: pd.DataFrame) -> pd.Series | None:
     raters = data.raters
     if "attention_ok" in raters and raters["attention_ok"].notna().any():
@@ -168,6 +121,64 @@ def straightlining_stats(ratings: pd.DataFrame, gold: pd.Series | None) -> pd.Da
     return stats
 
 
+class _Funnel:
+    """The raters still in, and each step's count; a step marks whom it drops."""
+
+    def __init__(self, raters: pd.DataFrame) -> None:
+        self.raters = raters
+        self.raters["excluded_at"] = pd.Series(np.nan, index=raters.index, dtype=object)
+        self.steps = [{"step": "collected", "removed": 0, "remaining": len(raters), "raters": []}]
+
+    def inside(self) -> pd.Series:
+        return self.raters["excluded_at"].isna()
+
+    def drop(self, name: str, rule: str, mask: pd.Series | None) -> None:
+        inside, raters = self.inside(), self.raters
+        hit = inside & (
+            mask.reindex(raters.index).fillna(False).astype(bool) if mask is not None else False
+        )
+        raters.loc[hit, "excluded_at"] = name
+        self.steps.append(
+            {
+                "step": name,
+                "rule": rule,
+                "removed": int(hit.sum()),
+                "remaining": int((inside & ~hit).sum()),
+                "raters": sorted(raters.index[hit]),
+            }
+        )
+
+
+def _timing_steps(funnel: _Funnel, rules: QCRules, notes: list[str], late: bool) -> None:
+    """The window (``late`` False) or the too-fast rule (``late`` True)."""
+    duration = funnel.raters.get("duration_min")
+    if not late and rules.duration_window and duration is not None:
+        lo, hi = rules.duration_window
+        mask = ~duration.between(lo, hi) & duration.notna()
+        funnel.drop("duration_window", f"{lo:g} <= minutes <= {hi:g}", mask)
+    elif not late:
+        funnel.drop("duration_window", "skipped", None)
+        notes.append("completion-time window not applied (off, or no duration column)")
+    elif rules.fast_fraction and duration is not None:
+        median = duration[funnel.inside()].median()
+        rule = f"minutes >= {rules.fast_fraction:.2f} x median ({median:.1f})"
+        funnel.drop("too_fast", rule, duration < rules.fast_fraction * median)
+    else:
+        funnel.drop("too_fast", "skipped", None)
+        notes.append("too-fast rule not applied (off, or no duration column)")
+
+
+def _straight_lining(funnel: _Funnel, rules: QCRules, gold, notes: list[str]) -> None:
+    if rules.sigma_max is not None and gold is not None:
+        raters = funnel.raters
+        flat = (raters["sigma"] < rules.sigma_max) & (raters["mae"] > rules.mae_min)
+        rule = f"not (sigma < {rules.sigma_max} and MAE > {rules.mae_min})"
+        funnel.drop("straight_lining", rule, flat)
+    else:
+        funnel.drop("straight_lining", "skipped", None)
+        notes.append("straight-lining rule not applied (no gold scores: pass --gold)")
+
+
 def run_qc(
     data: Ratings, key: pd.DataFrame, gold: pd.Series | None = None, rules: QCRules | None = None
 ) -> QCResult:
@@ -180,70 +191,27 @@ def run_qc(
     rules = rules or QCRules()
     all_ratings = data.ratings
     data = _one_dimension(data, rules.dimension)
-    raters = data.raters.copy()
-    raters["excluded_at"] = pd.Series(np.nan, index=raters.index, dtype=object)
     rated_ids = pd.Index(key.loc[key["condition"] != "attention", "question_id"])
     basis = key["condition"].isin(["zs", "ft"]) if rules.sigma_basis == "models" else None
     basis_ids = rated_ids if basis is None else pd.Index(key.loc[basis, "question_id"])
     stats = straightlining_stats(data.ratings[data.ratings["question_id"].isin(basis_ids)], gold)
-    raters = raters.join(stats[["sigma", "mae"]])
-    steps = [{"step": "collected", "removed": 0, "remaining": len(raters), "raters": []}]
+    funnel = _Funnel(data.raters.join(stats[["sigma", "mae"]]))
     notes: list[str] = list(data.notes)
     notes.append(f"sigma and MAE basis ({rules.sigma_basis}): {SIGMA_BASES[rules.sigma_basis]}")
-    duration = raters.get("duration_min")
-
-    def drop(name: str, rule: str, mask: pd.Series | None) -> None:
-        inside = raters["excluded_at"].isna()
-        hit = inside & (
-            mask.reindex(raters.index).fillna(False).astype(bool) if mask is not None else False
-        )
-        raters.loc[hit, "excluded_at"] = name
-        steps.append(
-            {
-                "step": name,
-                "rule": rule,
-                "removed": int(hit.sum()),
-                "remaining": int((inside & ~hit).sum()),
-                "raters": sorted(raters.index[hit]),
-            }
-        )
-
-    if rules.duration_window and duration is not None:
-        lo, hi = rules.duration_window
-        drop(
-            "duration_window",
-            f"{lo:g} <= minutes <= {hi:g}",
-            ~duration.between(lo, hi) & duration.notna(),
-        )
-    else:
-        drop("duration_window", "skipped", None)
-        notes.append("completion-time window not applied (off, or no duration column)")
+    _timing_steps(funnel, rules, notes, late=False)
     attention = _attention_failed(data, key) if rules.require_attention else None
     if attention is None:
         notes.append("attention check not applied (off, or no attention item/column)")
-    drop("attention_check", "attention item answered as asked", attention)
-    drop("early_exit", "finished, progress 100, every item rated", _early_exit(data, rated_ids))
-    if rules.fast_fraction and duration is not None:
-        median = duration[raters["excluded_at"].isna()].median()
-        drop(
-            "too_fast",
-            f"minutes >= {rules.fast_fraction:.2f} x median ({median:.1f})",
-            duration < rules.fast_fraction * median,
-        )
-    else:
-        drop("too_fast", "skipped", None)
-        notes.append("too-fast rule not applied (off, or no duration column)")
-    if rules.sigma_max is not None and gold is not None:
-        flat = (raters["sigma"] < rules.sigma_max) & (raters["mae"] > rules.mae_min)
-        drop("straight_lining", f"not (sigma < {rules.sigma_max} and MAE > {rules.mae_min})", flat)
-    else:
-        drop("straight_lining", "skipped", None)
-        notes.append("straight-lining rule not applied (no gold scores: pass --gold)")
-    kept_ids = raters.index[raters["excluded_at"].isna()]
+    funnel.drop("attention_check", "attention item answered as asked", attention)
+    early = _early_exit(data, rated_ids)
+    funnel.drop("early_exit", "finished, progress 100, every item rated", early)
+    _timing_steps(funnel, rules, notes, late=True)
+    _straight_lining(funnel, rules, gold, notes)
+    kept_ids = funnel.raters.index[funnel.inside()]
     kept = all_ratings[
         all_ratings["rater_id"].isin(kept_ids) & all_ratings["question_id"].isin(rated_ids)
     ]
-    return QCResult(kept.reset_index(drop=True), raters, steps, notes, rules)
+    return QCResult(kept.reset_index(drop=True), funnel.raters, funnel.steps, notes, rules)
 
 
 def qc_report_markdown(result: QCResult) -> str:

@@ -18,35 +18,21 @@ import pandas as pd
 
 from tide_exp.humaneval.csvtable import CsvTable, read_csv_table
 from tide_exp.humaneval.errors import SurveyInputError
+from tide_exp.humaneval.raters import (
+    ID_COLUMNS,
+    MISSING,
+    check_ids,
+    first_column,
+    merge_demographics,
+    qualtrics_rows,
+    raters_table,
+    typed_raters,
+)
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, rating_column
 
-ID_COLUMNS = (
-    "rater_id",
-    "PROLIFIC_PID",
-    "participant_id",
-    "Participant id",
-    "ResponseId",
-    "worker_id",
-    "WorkerId",
-)
 LONG_QUESTION = ("question_id", "qid")
 LONG_RATING = ("rating", "score", "value", "response")
 SURVEY_ID = "survey_id"
-# Demographic and bookkeeping columns, first alias found wins (Prolific names included).
-ALIASES = {
-    "duration_min": ("duration_min",),
-    "duration_s": ("duration_s", "Duration (in seconds)", "Time taken", "duration"),
-    "finished": ("finished", "Finished"),
-    "progress": ("progress", "Progress"),
-    "status": ("status", "Status"),
-    "attention_ok": ("attention_ok", "attention_check", "attention_passed"),
-    "age": ("age", "Age", "D_age"),
-    "gender": ("gender", "Gender", "Sex", "sex"),
-    "education": ("education", "Education", "Highest education level completed"),
-    "region": ("region", "Region", "us_region", "US region"),
-    "race": ("race", "Race", "Ethnicity simplified", "ethnicity", "Ethnicity"),
-}
-MISSING = {"", "DATA_EXPIRED", "CONSENT_REVOKED", "nan", "NaN", "None"}
 # A column named like a survey question (I07_3, I07d2_3, ATTN_1): if the key lacks it, the
 # file belongs to another survey and its ratings would be lost or misattributed.
 QUESTION_LIKE = re.compile(r"^(I\d+(d\d+)?|ATTN)_\d+$")
@@ -66,19 +52,6 @@ class Ratings:
     ratings: pd.DataFrame
     raters: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-
-
-def _qualtrics_rows(table: CsvTable) -> int:
-    """How many of the first rows are Qualtrics' question-text and ImportId header rows."""
-    skipped = 0
-    for i, (_, row) in enumerate(table.rows[:2]):
-        if any(cell.startswith('{"ImportId"') for cell in row):
-            skipped = i + 1
-    return skipped
-
-
-def _first(columns, names) -> str | None:
-    return next((c for c in names if c in columns), None)
 
 
 def _parse_rating(value: str, labels: dict[str, int]) -> float:
@@ -102,31 +75,6 @@ def _rating(path, value: str, column: str, line: int, col_no: int, labels, scale
             column=col_no,
         )
     return parsed
-
-
-def _check_ids(table: CsvTable, rows, id_col: str, wide: bool) -> None:
-    """Blank rater ids are errors; in a wide file (one row per rater) so are repeated ones."""
-    col = table.header.index(id_col) + 1
-    seen: dict[str, int] = {}
-    for line, row in rows:
-        rid = row[col - 1].strip()
-        if not rid:
-            raise SurveyInputError(
-                table.path,
-                f"blank rater id in column {id_col!r}",
-                "fill in the rater's id or delete the row",
-                line=line,
-                column=col,
-            )
-        if wide and rid in seen:
-            raise SurveyInputError(
-                table.path,
-                f"rater id {rid!r} also on line {seen[rid]} (two submissions of one rater)",
-                "keep one submission per rater (or give them distinct ids)",
-                line=line,
-                column=col,
-            )
-        seen.setdefault(rid, line)
 
 
 def _check_survey_id(table: CsvTable, rows, survey_id: str | None, notes: list[str]) -> None:
@@ -214,18 +162,6 @@ def _wide(table, rows, id_col, question_ids, dims, labels, scale) -> pd.DataFram
     return pd.DataFrame(out, columns=["rater_id", "question_id", "dimension", "rating"])
 
 
-def _raters_table(table: CsvTable, rows, id_col: str) -> pd.DataFrame:
-    cols = {}
-    for name, names in ALIASES.items():
-        src = _first(table.header, names)
-        if src:
-            i = table.header.index(src)
-            cols[name] = [np.nan if r[i].strip() in MISSING else r[i].strip() for _, r in rows]
-    ids = [r[table.header.index(id_col)].strip() for _, r in rows]
-    raters = pd.DataFrame(cols, index=pd.Index(ids, name="rater_id"))
-    return raters[~raters.index.duplicated(keep="first")]
-
-
 def read_ratings(
     path: str | Path,
     question_ids: list[str],
@@ -250,8 +186,8 @@ def read_ratings(
         SurveyInputError: with file, line, column and the fix for a bad cell or layout.
     """
     table = read_csv_table(path, FIX)
-    rows = table.rows[_qualtrics_rows(table) :]
-    id_col = _first(table.header, ID_COLUMNS)
+    rows = table.rows[qualtrics_rows(table) :]
+    id_col = first_column(table.header, ID_COLUMNS)
     if id_col is None:
         raise SurveyInputError(
             table.path, f"no rater id column (one of {list(ID_COLUMNS)})", FIX, 1, 1
@@ -260,58 +196,18 @@ def read_ratings(
     _check_survey_id(table, rows, survey_id, notes)
     label_map = {lab.lower(): i for i, lab in enumerate(labels, start=1) if lab.strip()}
     scale = max(len(labels), 5)
-    q_col, r_col = _first(table.header, LONG_QUESTION), _first(table.header, LONG_RATING)
+    q_col, r_col = (
+        first_column(table.header, LONG_QUESTION),
+        first_column(table.header, LONG_RATING),
+    )
     is_long = bool(q_col and r_col)
-    _check_ids(table, rows, id_col, wide=not is_long)
+    check_ids(table, rows, id_col, wide=not is_long)
     if is_long:
         known = set(question_ids)
         long = _long(table, rows, id_col, q_col, r_col, known, dimensions, label_map, scale)
     else:
         long = _wide(table, rows, id_col, question_ids, dimensions, label_map, scale)
-    raters = _raters_table(table, rows, id_col)
+    raters = raters_table(table, rows, id_col)
     if demographics is not None:
-        raters = _merge_demographics(raters, Path(demographics))
-    return Ratings(ratings=long, raters=_typed(raters), notes=notes)
-
-
-def _merge_demographics(raters: pd.DataFrame, path: Path) -> pd.DataFrame:
-    table = read_csv_table(path, "pass a per-rater CSV such as the Prolific demographics export")
-    rows = table.rows[_qualtrics_rows(table) :]
-    id_col = _first(table.header, ID_COLUMNS)
-    if id_col is None:
-        raise SurveyInputError(path, "no participant id column", "keep 'Participant id'", 1, 1)
-    _check_ids(table, rows, id_col, wide=True)
-    extra = _raters_table(table, rows, id_col)
-    # Survey-side values win; the demographics file fills what the survey lacks.
-    return raters.combine_first(extra.reindex(raters.index))
-
-
-def _bool(series: pd.Series) -> pd.Series:
-    mapping = {
-        "true": True,
-        "1": True,
-        "yes": True,
-        "pass": True,
-        "passed": True,
-        "false": False,
-        "0": False,
-        "no": False,
-        "fail": False,
-        "failed": False,
-    }
-    return series.map(lambda v: mapping.get(str(v).strip().lower()) if pd.notna(v) else None)
-
-
-def _typed(raters: pd.DataFrame) -> pd.DataFrame:
-    raters = raters.copy()
-    if "duration_min" in raters:
-        raters["duration_min"] = pd.to_numeric(raters["duration_min"], errors="coerce")
-    elif "duration_s" in raters:
-        raters["duration_min"] = pd.to_numeric(raters["duration_s"], errors="coerce") / 60
-    for col in ("progress", "age"):
-        if col in raters:
-            raters[col] = pd.to_numeric(raters[col], errors="coerce")
-    for col in ("finished", "attention_ok"):
-        if col in raters:
-            raters[col] = _bool(raters[col])
-    return raters.drop(columns=["duration_s"], errors="ignore")
+        raters = merge_demographics(raters, Path(demographics))
+    return Ratings(ratings=long, raters=typed_raters(raters), notes=notes)

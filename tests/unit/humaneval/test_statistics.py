@@ -17,7 +17,7 @@ from tide_exp.humaneval.demographics import (
     region_by_scenario_group,
 )
 from tide_exp.humaneval.demotable import table3
-from tide_exp.humaneval.mixed import mixed_effects
+from tide_exp.humaneval.mixed import mixed_effects, ordinal_effects
 from tide_exp.humaneval.paired import paired_tests, rank_biserial
 from tide_exp.humaneval.reliability import icc_table, krippendorff_table
 from tide_exp.humaneval.survey import SCENARIO_ORDER
@@ -182,3 +182,12 @@ def test_icc_equals_pingouin():
     high = [c[1] for c in ref.loc[ours.index, "CI95%"]]
     assert ours["ci_low"].to_numpy() == pytest.approx(low, abs=0.006)  # pingouin rounds to .01
     assert ours["ci_high"].to_numpy() == pytest.approx(high, abs=0.006)
+
+
+def test_ordinal_model_with_rater_clusters_finds_effects_not_leniency():
+    joined, raters = design(n_raters=24, n_items=12, effect=old_plus(0.6), seed=3)
+    age = ordinal_effects(joined, raters, factors=("age",)).iloc[0]
+    assert age["contrast"] == ">=60 - <60" and age["ci_low"] > 0 and age["odds_ratio"] > 2
+    joined, raters = design(n_raters=24, n_items=12, lenient=LENIENT, seed=3)
+    age = ordinal_effects(joined, raters, factors=("age",)).iloc[0]
+    assert age["ci_low"] < 0 < age["ci_high"]
