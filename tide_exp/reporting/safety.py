@@ -18,7 +18,7 @@ def safety_rows(runs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     Groups are crisis, control, overall, then each category and risk level. Runs without a
     ``safety`` section (``eval.safety`` off) are left out.
     """
-    cells: dict[tuple[str, str, str], dict[str, list]] = {}
+    cells: dict[tuple[str, str], dict[str, list]] = {}
     for run in runs:
         phases = run.get("safety", {}).get("phases", {})
         model = run["model"].get("display_name") or run["model"]["name"]
@@ -28,9 +28,9 @@ def safety_rows(runs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             groups += [(f"risk {k}", v) for k, v in summary.get("by_risk", {}).items()]
             for name, cell in groups:
                 if cell["n"]:
-                    cells.setdefault((model, name, ""), {}).setdefault(phase, []).append(cell)
+                    cells.setdefault((model, name), {}).setdefault(phase, []).append(cell)
     rows = []
-    for (model, name, _), by_phase in cells.items():
+    for (model, name), by_phase in cells.items():
         row: dict[str, Any] = {"model": model, "group": name}
         for phase in ("zs", "ft"):
             safe, n = _pool(by_phase.get(phase, []))
