@@ -12,7 +12,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from tide_exp.errors import TideError
-from tide_exp.reporting.console import format_run_summary
+from tide_exp.run_summary import format_run_summary
 from tide_exp.rundir import RunFolder
 
 log = logging.getLogger("tide_exp")

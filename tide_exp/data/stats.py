@@ -151,11 +151,11 @@ def _tokenizer(model_cfg):
     from hydra.utils import instantiate
     from transformers import AutoTokenizer
 
-    from tide_exp.models.loading import _resolve_local_folder
+    from tide_exp.models.loading import resolve_local_folder
 
     loader = model_cfg.loader
     if loader.get("pretrained_model_name_or_path"):
-        folder = _resolve_local_folder(
+        folder = resolve_local_folder(
             loader.pretrained_model_name_or_path, loader.get("revision"), bool(loader.get("gated"))
         )
         return AutoTokenizer.from_pretrained(folder)
