@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "tide_exp.safety": 1,
     "tide_exp.modules": 2,
     "tide_exp.callbacks": 2,
+    "tide_exp.loggers": 2,
     "tide_exp.validation": 2,
     "tide_exp.run": 3,
     "tide_exp.job": 3,
