@@ -1,12 +1,14 @@
-"""Loggers that keep a resumed run's history."""
+"""Loggers that keep a resumed run's history (CSV rows, W&B steps)."""
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Mapping
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
-from pytorch_lightning.loggers import CSVLogger
+from lightning_fabric.utilities.logger import _add_prefix
+from pytorch_lightning.loggers import CSVLogger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
 
@@ -38,3 +40,21 @@ class ResumableCSVLogger(CSVLogger):
             os.makedirs(self.root_dir, exist_ok=True)
             self._experiment = _AppendingWriter(log_dir=self.log_dir)
         return self._experiment
+
+
+class StepWandbLogger(WandbLogger):
+    """``WandbLogger`` that gives W&B the trainer's global step as the row's ``_step``.
+
+    Lightning's logger lets W&B count ``_step`` itself, from 0 in every process. A job resumed
+    from a checkpoint continues the same W&B run (same id), so its rows reuse steps the first
+    process already wrote; W&B ignores rows logged below a run's current step ("Steps must be
+    monotonically increasing"), so syncing the resumed offline run can drop its epochs.
+    The trainer's global step is restored from the checkpoint, so it only goes up.
+    """
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        if step is None or self._wandb_init.get("sync_tensorboard"):
+            super().log_metrics(metrics, step)
+            return
+        metrics = _add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
+        self.experiment.log({**metrics, "trainer/global_step": step}, step=step)

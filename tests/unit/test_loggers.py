@@ -34,3 +34,26 @@ def test_lightning_csv_logger_drops_them(tmp_path):
     _log(CSVLogger(tmp_path, name="csv", version=""), 0, 3)
     _log(CSVLogger(tmp_path, name="csv", version=""), 3, 5)
     assert [int(r["step"]) for r in _rows(tmp_path / "csv" / "metrics.csv")] == [3, 4]
+
+
+class _Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def log(self, data, step=None):
+        self.calls.append((step, dict(data)))
+
+
+def test_wandb_rows_carry_the_trainer_step_so_a_resume_continues_it(tmp_path):
+    from tide_exp.loggers import StepWandbLogger
+
+    logger = StepWandbLogger(save_dir=str(tmp_path), offline=True, id="abc", prefix="")
+    logger._experiment = _Recorder()  # the logged rows, not a W&B process
+    logger.log_metrics({"train/loss": 0.5}, step=120)  # a resumed job's first step
+    logger.log_metrics({"val/loss": 0.4}, step=120)
+    logger.log_metrics({"lr": 0.1})
+    assert logger._experiment.calls == [
+        (120, {"train/loss": 0.5, "trainer/global_step": 120}),
+        (120, {"val/loss": 0.4, "trainer/global_step": 120}),
+        (None, {"lr": 0.1}),
+    ]
