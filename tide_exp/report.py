@@ -37,12 +37,6 @@ def main(argv: list[str] | None = None) -> int:
     except TideError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except FileNotFoundError as err:
-        print(
-            f"error: {err}; run `python -m tide_exp` first or point at its output folder.",
-            file=sys.stderr,
-        )
-        return 2
     print((out / "table1.md").read_text(encoding="utf-8"))
     print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))
     return 0
