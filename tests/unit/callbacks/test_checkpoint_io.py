@@ -48,3 +48,14 @@ def test_every_trainer_config_saves_checkpoints_atomically(compose_cfg):
     cfg = compose_cfg()
     trainer = instantiate(cfg.trainer, _partial_=True)(logger=False, callbacks=[])
     assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+def test_resuming_from_a_half_written_checkpoint_names_it(compose_cfg, tmp_path):
+    from tide_exp.run import run
+
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    last.parent.mkdir()
+    last.write_bytes(b"PK\x03\x04 half a checkpoint")  # what a full /tmp used to leave
+    with pytest.raises(FileError) as err:
+        run(compose_cfg("callbacks=none", "logger=none"))
+    assert str(err.value).startswith(f"{last}: is not a readable checkpoint")
