@@ -236,7 +236,11 @@ class RunFolder:
         Raises:
             ConfigMismatchError: One sentence naming the differing keys and the two ways on.
         """
-        saved = self.read_saved_config()
+        try:
+            saved = self.read_saved_config()
+        except FileError as err:  # damaged: nothing to compare with, the run goes on
+            log.warning("%s; settings not compared", err)
+            return
         if saved is None:
             return
         changed = config_differences(saved, config)

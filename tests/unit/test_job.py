@@ -161,3 +161,10 @@ def test_a_second_process_on_a_locked_folder_stops_with_one_sentence(
     time.sleep(0.1)
     assert (tmp_path / ".lock").exists()  # the stale file of a killed holder locks nothing
     assert job.run_job(compose_cfg()) == pytest.approx(0.8)
+
+
+def test_a_damaged_saved_config_is_a_warning_not_a_crash(compose_cfg, fake_run, tmp_path, caplog):
+    job.run_job(compose_cfg())
+    (tmp_path / ".tide" / "config.yaml").write_text("lora: [unclosed\n")
+    assert job.run_job(compose_cfg()) == pytest.approx(0.8)  # complete: skipped
+    assert "settings not compared" in caplog.text and len(fake_run.calls) == 1
