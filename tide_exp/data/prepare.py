@@ -43,7 +43,7 @@ from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError, TideError
-from tide_exp.files import write_json, write_text
+from tide_exp.files import check_output, write_json, write_text
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        check_output(args.out, folder=True)  # before reading every input
         report = prepare(args.inputs, args.out, args.min_reply_tokens, args.strip, args.skip_bad)
     except TideError as err:
         print(f"error: {err}", file=sys.stderr)

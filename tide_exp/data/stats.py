@@ -28,7 +28,7 @@ from typing import Any
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import TideError
-from tide_exp.files import write_json
+from tide_exp.files import check_output, write_json
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("data_stats") / Path(args.target.rstrip("/")).stem
     try:
+        check_output(out, folder=True)  # before loading data and a tokenizer
         examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
         stats = compute_stats(examples, chat, max_length, model)
     except TideError as err:
