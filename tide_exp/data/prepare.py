@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError, TideError
-from tide_exp.files import check_output, write_json, write_text
+from tide_exp.files import check_output, write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
@@ -223,7 +222,7 @@ def prepare(
         "per_category": {f.stem: sum(r["theme"] == f.stem for r in rows) for f in files},
     }
     out = Path(out)
-    write_text(out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_jsonl(out / "pairs.jsonl", rows)
     write_json(out / "prepare_report.json", report)
     if checker.skipped:
         write_skip_report(out / "skipped_rows.jsonl", checker.skipped)
