@@ -9,6 +9,7 @@ be read names itself and the fix.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     ) -> None:
         if storage_options is not None:
             raise TypeError(f"{type(self).__name__} takes no storage_options")
-        files.write_atomic(Path(path), lambda tmp: torch.save(checkpoint, tmp))
+        # Serialised in memory first (as Lightning does): torch's zip writer reports a full disk
+        # as a RuntimeError ("iostream error"), a plain file write as ENOSPC.
+        buffer = io.BytesIO()
+        torch.save(checkpoint, buffer)
+        files.write_atomic(Path(path), lambda tmp: tmp.write_bytes(buffer.getbuffer()))
 
     def load_checkpoint(self, path: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
