@@ -57,6 +57,11 @@ def _check_target(path: Path) -> None:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
+    except NotADirectoryError:
+        parent = next(p for p in path.parents if p.exists() and not p.is_dir())
+        raise FileError(
+            parent, "is a file, not a folder", "choose an output path in a folder"
+        ) from None
     if stat.S_ISREG(mode):
         return
     kind = (
@@ -67,6 +72,47 @@ def _check_target(path: Path) -> None:
         else "a device or special file"
     )
     raise FileError(path, f"is {kind}, not a regular file", "choose another output path")
+
+
+def check_output(path: str | Path, inputs: Iterable[str | Path] = (), folder: bool = False) -> Path:
+    """Check an output path before any work is done; every command that writes calls this first.
+
+    Refuses a device node (``/dev/full``), a symbolic link, a folder where a file is meant (or a
+    file where a folder is), an output that is one of the ``inputs``, and a place that cannot be
+    written; the atomic writers would otherwise replace the node or link, overwrite the input,
+    or fail after all the work.
+
+    Args:
+        path: The file (or, with ``folder``, the folder) the command will write.
+        inputs: Files the command reads.
+        folder: ``path`` is a folder to write files into.
+
+    Raises:
+        FileError: One sentence naming the path and the fix.
+    """
+    path = Path(path)
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise FileError(path, "is not a folder", "choose a folder for the output")
+    else:
+        _check_target(path)
+        for source in inputs:
+            source = Path(source)
+            same = path.exists() and source.exists() and os.path.samefile(path, source)
+            if same or path.resolve() == source.resolve():
+                raise FileError(
+                    path,
+                    "is also an input; writing it would destroy the input",
+                    "choose another output path",
+                )
+    existing = path if folder and path.is_dir() else path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise FileError(existing, "is a file, not a folder", "choose an output path in a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise FileError(existing, "is not writable", "check the folder's permissions")
+    return path
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:

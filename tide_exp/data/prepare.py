@@ -53,7 +53,7 @@ from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError, TideError
-from tide_exp.files import read_bytes, write_json, write_jsonl
+from tide_exp.files import check_output, read_bytes, write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
@@ -376,6 +376,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        check_output(args.out, folder=True)  # before reading every input
         report = prepare(
             args.inputs,
             args.out,

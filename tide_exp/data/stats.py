@@ -29,7 +29,7 @@ from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.multiturn import prompt_text
 from tide_exp.errors import TideError
-from tide_exp.files import write_json
+from tide_exp.files import check_output, write_json
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
@@ -152,11 +152,11 @@ def _tokenizer(model_cfg):
     from hydra.utils import instantiate
     from transformers import AutoTokenizer
 
-    from tide_exp.models.loading import _resolve_local_folder
+    from tide_exp.models.loading import resolve_local_folder
 
     loader = model_cfg.loader
     if loader.get("pretrained_model_name_or_path"):
-        folder = _resolve_local_folder(
+        folder = resolve_local_folder(
             loader.pretrained_model_name_or_path, loader.get("revision"), bool(loader.get("gated"))
         )
         return AutoTokenizer.from_pretrained(folder)
@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("data_stats") / Path(args.target.rstrip("/")).stem
     try:
+        check_output(out, folder=True)  # before loading data and a tokenizer
         examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
         stats = compute_stats(examples, chat, max_length, model)
     except TideError as err:

@@ -76,7 +76,7 @@ def _read_json(path: Path, checker: RowChecker) -> Any:
     return None
 
 
-def _files(root: Path, word: str) -> list[Path]:
+def files_named(root: Path, word: str) -> list[Path]:
     """JSON files named like ``word`` or inside a folder named ``word``/``word``s, hidden folders skipped."""
     return sorted(
         p
@@ -161,7 +161,7 @@ def load_tide_folder(
     """
     root = Path(path).expanduser() if path is not None else SAMPLE_DIR
     checker = RowChecker(on_error, duplicates or ("keep" if path is None else "error"), max_chars)
-    files = _files(root, "conversation") if root.is_dir() else []
+    files = files_named(root, "conversation") if root.is_dir() else []
     if not files:
         found = (
             sorted({p.suffix or p.name for p in root.rglob("*") if p.is_file()})[:10]
@@ -177,7 +177,7 @@ def load_tide_folder(
             f"{root}: no conversations/*_conversation.json files; point data.source.path at a TIDE-shaped folder, "
             f"or use data=flat_file for JSONL/CSV/Parquet ({what})."
         )
-    metadata_files = {_persona_key(p): p for p in _files(root, "metadata")}
+    metadata_files = {_persona_key(p): p for p in files_named(root, "metadata")}
     examples: list[DialogueExample] = []
     for file in files:
         conversation = _read_json(file, checker)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tide_exp.errors import TideError
-from tide_exp.files import read_json
+from tide_exp.files import check_output, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
 
 
@@ -253,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; a user-facing error prints one line and exits 2 (no traceback)."""
     args = parser().parse_args(argv)
     try:
+        # Outputs checked before the work: judge writes a file, the others a folder.
+        check_output(args.out, folder=args.command != "judge")
         args.func(args)
     except TideError as exc:
         print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from tide_exp.errors import NoRunsError
 from tide_exp.files import save_figure, write_text
 from tide_exp.reporting.safety import safety_markdown
 from tide_exp.rundir import iter_runs
@@ -253,12 +254,13 @@ def write_report(
     """Collect runs under ``paths`` and write table1.{md,csv,tex} and table1_bars.{png,pdf}.
 
     Raises:
-        FileNotFoundError: No finished run (results.json with status ok) under ``paths``.
+        NoRunsError: No finished run (results.json with status ok) under ``paths``.
     """
     runs = collect_runs(paths)
     if not runs:
-        raise FileNotFoundError(
-            f"no finished run (results.json with status ok) under {', '.join(map(str, paths))}"
+        raise NoRunsError(
+            f"no finished run (results.json with status ok) under {', '.join(map(str, paths))}; "
+            "run `python -m tide_exp` first or point at its output folder"
         )
     rows = summarise(runs)
     tables = build_tables(rows, read_paper_table(paper_table))

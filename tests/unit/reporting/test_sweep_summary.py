@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tide_exp.files import natural_key
 from tide_exp.reporting.sweep_summary import collect_jobs
 
@@ -36,3 +38,29 @@ def test_safety_rates_reach_the_summary(tmp_path):
     (job / "results.json").write_text(json.dumps({"status": "ok", "final": final}))
     metrics = collect_jobs(tmp_path)[0]["metrics"]
     assert metrics == {"zs/safety/safe_rate": 0.5, "ft/safety/safe_rate": 0.25}
+
+
+def _status(folder, status, error=None):
+    folder.mkdir(parents=True)
+    (folder / "status.json").write_text(
+        json.dumps({"model": "m", "overrides": [], "status": status, "error": error})
+    )
+
+
+def test_failed_killed_and_unreadable_jobs_end_the_sweep_with_status_1(tmp_path):
+    from omegaconf import OmegaConf
+
+    from tide_exp.reporting.sweep_summary import SweepSummaryCallback
+
+    _status(tmp_path / "0_a", "failed", "RuntimeError: boom")
+    _status(tmp_path / "1_b", "running")  # killed: it never wrote its end
+    (tmp_path / "2_c").mkdir()
+    (tmp_path / "2_c" / "status.json").write_text("{half")
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
+    with pytest.raises(SystemExit) as ended:
+        SweepSummaryCallback().on_multirun_end(config)
+    assert ended.value.code == 1
+    rows = json.loads((tmp_path / "summary.json").read_text())
+    assert [r["status"] for r in rows] == ["failed", "running", "unreadable"]
+    assert "2_c/status.json:1" in rows[2]["error"]
+    SweepSummaryCallback(exit_on_failure=False).on_multirun_end(config)  # no exit
