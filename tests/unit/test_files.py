@@ -113,7 +113,9 @@ def test_jsonl_reader_names_file_and_line(tmp_path):
 def test_invalid_utf8_is_named_with_its_line(tmp_path):
     path = tmp_path / "g.jsonl"
     path.write_bytes(b'{"a": 1}\n{"a": "\xff"}\n')
-    with pytest.raises(FileError, match=rf"{path}:2: not valid UTF-8 at line 2 \(byte 16 of the file\)"):
+    with pytest.raises(
+        FileError, match=rf"{path}:2: not valid UTF-8 at line 2 \(byte 16 of the file\)"
+    ):
         files.read_jsonl(path)
     skipped = []
     rows = list(
