@@ -22,11 +22,13 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from tide_exp.errors import DataError
+
 # Deeper than any real record; well below the interpreter's recursion limit (1,000 by default).
 MAX_DEPTH = 64
 
 
-class ParseProblem(ValueError):
+class ParseProblem(DataError, ValueError):
     """Text that parses but cannot be used; the message says what is wrong, for a bad-row report."""
 
 
