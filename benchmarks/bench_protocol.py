@@ -117,9 +117,8 @@ def train_epoch(model, optimizer, features, pad_id, args) -> dict:
 
 def evaluate(model, tokenizer, chat, examples, settings) -> dict:
     start = time.perf_counter()
-    replies, generation = steps.generate_phase(
-        model, tokenizer, steps.build_prompts(chat, examples), settings
-    )
+    prompts = [chat.prompt(e.user_input) for e in examples]  # two-turn synthetic dialogues
+    replies, generation = steps.generate_phase(model, tokenizer, prompts, settings)
     _, scoring_s = steps.score_phase(replies, examples, {m: {} for m in STUDY_A_METRICS})
     return {
         "prompts": len(examples),

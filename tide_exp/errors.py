@@ -21,6 +21,17 @@ class ConfigError(TideError):
     """A configuration value is invalid."""
 
 
+class ResourceMissingError(TideError, LookupError):
+    """Data a metric needs (NLTK data, an embedded model) is not installed; the message says how.
+
+    Also a ``LookupError``, as NLTK's own missing-data error is.
+    """
+
+
+class NoRunsError(TideError, FileNotFoundError):
+    """No finished run where a report looks (the message names the folders)."""
+
+
 class FileError(DataError):
     """A file is missing, malformed or cannot be written; the message names it (line, column).
 

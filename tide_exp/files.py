@@ -1,6 +1,7 @@
 """Reading and writing files: atomic writers and the one line-level reader for JSONL and CSV.
 
-Bottom layer: imports nothing of tide_exp but :mod:`tide_exp.errors`. Every writer creates a
+Bottom layer: imports nothing of tide_exp but :mod:`tide_exp.errors` and
+:mod:`tide_exp.parsing` (which parses untrusted JSON and CSV text). Every writer creates a
 temp file in the target's own folder (a move across file systems is not atomic), flushes and
 fsyncs it, then ``os.replace``s it onto the target: a reader sees the old file or the whole new
 one, never half a file. Every reader names the file, and the line when there is one, in its
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tide_exp.errors import FileError
+from tide_exp.parsing import ParseProblem, csv_records, decode_utf8, loads_json
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -55,6 +57,11 @@ def _check_target(path: Path) -> None:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
+    except NotADirectoryError:
+        parent = next(p for p in path.parents if p.exists() and not p.is_dir())
+        raise FileError(
+            parent, "is a file, not a folder", "choose an output path in a folder"
+        ) from None
     if stat.S_ISREG(mode):
         return
     kind = (
@@ -65,6 +72,47 @@ def _check_target(path: Path) -> None:
         else "a device or special file"
     )
     raise FileError(path, f"is {kind}, not a regular file", "choose another output path")
+
+
+def check_output(path: str | Path, inputs: Iterable[str | Path] = (), folder: bool = False) -> Path:
+    """Check an output path before any work is done; every command that writes calls this first.
+
+    Refuses a device node (``/dev/full``), a symbolic link, a folder where a file is meant (or a
+    file where a folder is), an output that is one of the ``inputs``, and a place that cannot be
+    written; the atomic writers would otherwise replace the node or link, overwrite the input,
+    or fail after all the work.
+
+    Args:
+        path: The file (or, with ``folder``, the folder) the command will write.
+        inputs: Files the command reads.
+        folder: ``path`` is a folder to write files into.
+
+    Raises:
+        FileError: One sentence naming the path and the fix.
+    """
+    path = Path(path)
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise FileError(path, "is not a folder", "choose a folder for the output")
+    else:
+        _check_target(path)
+        for source in inputs:
+            source = Path(source)
+            same = path.exists() and source.exists() and os.path.samefile(path, source)
+            if same or path.resolve() == source.resolve():
+                raise FileError(
+                    path,
+                    "is also an input; writing it would destroy the input",
+                    "choose another output path",
+                )
+    existing = path if folder and path.is_dir() else path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise FileError(existing, "is a file, not a folder", "choose an output path in a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise FileError(existing, "is not writable", "check the folder's permissions")
+    return path
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -191,21 +239,20 @@ def read_bytes(path: str | Path) -> bytes:
 
 
 def decode_lines(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, str | None]]:
-    """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported) where
-    the line is not UTF-8."""
+    """``(number, text)`` per line, a leading byte-order mark dropped (also on a later line, where
+    files were concatenated); ``None`` (reported with the file's line and byte offset) where the
+    line is not UTF-8."""
+    offset = 0
     for number, line in enumerate(raw.split(b"\n"), start=1):
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
         try:
-            yield number, line.decode("utf-8")
-        except UnicodeDecodeError as err:
-            bad(
-                path,
+            yield (
                 number,
-                f"not valid UTF-8 at byte {err.start} of the line; re-save the file as UTF-8",
-                line[:80],
+                decode_utf8(line, offset, number),
             )
+        except ParseProblem as err:
+            bad(path, number, str(err), line[:80])
             yield number, None
+        offset += len(line) + 1
 
 
 def jsonl_rows(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, dict]]:
@@ -214,9 +261,12 @@ def jsonl_rows(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, dict
         if text is None or not text.strip():
             continue
         try:
-            record = json.loads(text)
+            record = loads_json(text)
         except json.JSONDecodeError as err:
             bad(path, number, f"malformed JSON at column {err.colno} ({err.msg})", text)
+            continue
+        except ParseProblem as err:  # too deep, an over-long integer, a lone surrogate
+            bad(path, number, str(err), text)
             continue
         if isinstance(record, dict):
             yield number, record
@@ -227,36 +277,27 @@ def jsonl_rows(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, dict
 def csv_rows(
     path: Path, raw: bytes, bad: BadLine, delimiter: str = ","
 ) -> Iterator[tuple[int, dict]]:
-    """``(first line number, {header: cell})`` per data row; ``bad`` hears of malformed rows."""
-    # An undecodable line stays as an empty one, to keep the line numbers of the rows below.
-    lines = [text or "" for _, text in decode_lines(path, raw, bad)]
-    reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            bad(path, start, f"malformed CSV ({err})")
-            continue
-        if header is None:
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            header = [cell.strip() for cell in row]
-            continue
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            bad(
-                path,
-                start,
-                f"has {len(row)} fields, the header has {len(header)} (an unquoted delimiter?)",
-                delimiter.join(row),
-            )
-            continue
-        yield start, dict(zip(header, row, strict=True))
+    """``(first line number, {header: cell})`` per data row; ``bad`` hears of malformed rows.
+
+    Records are split by :func:`tide_exp.parsing.csv_records`: an unterminated quote is one bad
+    row at the line where it opened, and the lines after it are still read.
+    """
+    # An undecodable line stays as a blank one, to keep the line numbers of the rows below; it
+    # is reported when the rows reach it, so the first error raised is the first bad line.
+    undecodable: list[tuple[int, str, Any]] = []
+    lines = [
+        text
+        for _, text in decode_lines(path, raw, lambda _p, n, r, x="": undecodable.append((n, r, x)))
+    ]
+    for number, row, reason in csv_records(lines, delimiter):
+        while undecodable and undecodable[0][0] < number:
+            bad(path, *undecodable.pop(0))
+        if row is None:
+            bad(path, number, reason, lines[number - 1] or "")
+        else:
+            yield number, row
+    for problem in undecodable:
+        bad(path, *problem)
 
 
 def raise_bad(fix: str) -> BadLine:
@@ -280,12 +321,10 @@ def read_json(path: str | Path, fix: str = "repair or re-create the file") -> An
     path = Path(path)
     raw = read_bytes(path)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        raise FileError(path, "not valid UTF-8", "re-save the file as UTF-8", line=line) from None
-    try:
-        return json.loads(text)
+        return loads_json(decode_utf8(raw))
+    except ParseProblem as err:
+        problem, _, own_fix = str(err).partition("; ")
+        raise FileError(path, problem, own_fix or fix) from None
     except json.JSONDecodeError as err:
         raise FileError(
             path, f"invalid JSON ({err.msg})", fix, line=err.lineno, column=err.colno

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.errors import TideError
-from tide_exp.reporting.console import format_run_summary
-from tide_exp.rundir import RunFolder
+from tide_exp.run_summary import format_run_summary
+from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
 
 log = logging.getLogger("tide_exp")
 
@@ -51,29 +51,64 @@ def find_user_error(err: BaseException) -> TideError | None:
     return None
 
 
+def _stop(message: str) -> None:
+    """End the process with one line on stderr (a user error, single run or sweep alike)."""
+    log.error(message)
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def _task_config(cfg: DictConfig) -> dict:
+    """The job's config as Hydra saves it (interpolations kept, so paths compare as written)."""
+    return OmegaConf.to_container(cfg, resolve=False)  # type: ignore[return-value]
+
+
 def run_job(cfg: DictConfig) -> float | None:
     """Run one job, write ``status.json`` in its folder, and return ``cfg.optimized_metric``.
 
+    The folder is locked while the job runs (a second run into it stops with one sentence).
     With ``resume`` (default true) a job whose folder already holds complete results is
     skipped, and one that left a checkpoint resumes from it: re-running a sweep with the same
-    ``hydra.sweep.dir`` finishes only what is missing.
+    ``hydra.sweep.dir`` finishes only what is missing. Either way the settings must match the
+    ones the folder was first run with (:data:`tide_exp.rundir.IGNORED_KEYS` aside), and the
+    folder's ``.hydra/`` keeps the first run's files. ``resume=false`` starts the job over.
 
     A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
     line on stderr and exit code 1 in a single run. In a multirun every failure, out-of-memory
     included, is logged with its traceback and recorded, and the sweep goes on.
     """
+    folder = RunFolder(Path(cfg.paths.output_dir))
+    try:
+        with folder.lock():
+            return _run_locked(cfg, folder)
+    except (RunFolderBusyError, ConfigMismatchError) as err:  # raised before the job started
+        _stop(str(err))  # a sweep stops too: every later job would meet the same folder
+
+
+def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
     from tide_exp.run import run
 
-    folder = RunFolder(Path(cfg.paths.output_dir))
-    done = folder.completed_results() if cfg.get("resume", True) else None
-    if done is not None:
-        log.info("%s already complete (%s): skipped", folder.path, folder.results_path)
-        value = done.get("final", {}).get(cfg.get("optimized_metric") or "")
-        return float("nan") if value is None else value  # NaN is stored as null
+    resume = cfg.get("resume", True)
+    config = _task_config(cfg)
+    if resume:
+        try:
+            folder.check_same_config(config)
+        finally:
+            folder.restore_hydra_files()  # Hydra rewrote .hydra/ before this job started
+        done = folder.completed_results()
+        if done is not None:
+            log.info("%s already complete (%s): skipped", folder.path, folder.results_path)
+            value = done.get("final", {}).get(cfg.get("optimized_metric") or "")
+            return float("nan") if value is None else value  # NaN is stored as null
+    if not resume or folder.read_saved_config() is None:
+        folder.save_config(config)
+    folder.remove_stale_temp()
     status = {
         "model": cfg.model.name,
         "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [],
     }
+    # A job killed from here on leaves "running": the summary tells it from one never started.
+    folder.write_status({**status, "status": "running", "error": None})
     try:
         metrics, objects = run(cfg)
         folder.write_status({**status, "status": "ok", "error": None})

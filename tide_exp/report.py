@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tide_exp.errors import TideError
+from tide_exp.files import check_output
 from tide_exp.reporting.table1 import write_report
 
 
@@ -30,12 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out or (args.paths[0] if args.paths[0].is_dir() else args.paths[0].parent) / "report"
     try:
+        check_output(out, folder=True)  # before reading every run
         files = write_report(args.paths, out)
-    except FileNotFoundError as err:
-        print(
-            f"error: {err}; run `python -m tide_exp` first or point at its output folder.",
-            file=sys.stderr,
-        )
+    except TideError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     print((out / "table1.md").read_text(encoding="utf-8"))
     print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))

@@ -15,8 +15,11 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
+from tide_exp.callbacks.safety_probe import SafetyProbeCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.modules.validation import validate_phase
 from tide_exp.rundir import RunFolder
+from tide_exp.validation import validate_config
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         and the built objects (``trainer``, ``module``, ``datamodule``, ``results``) for tests.
     """
     register_resolvers()
+    validate_config(cfg)  # before the model loads and W&B starts: a typo costs a second
     quiet_third_party_logs()
     started = time.perf_counter()
     folder = run_folder(cfg)
@@ -95,9 +99,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     ckpt_path = str(last) if last else None
     if ckpt_path:
         log.info("resuming from %s", ckpt_path)
+    validate_base = cfg.eval.get("validate_base", False)
+    validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
     fit_start = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
     fit_s = time.perf_counter() - fit_start
+    if validate_base:
+        validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
 
     adapter_dir = save_adapter(module, folder.adapter_dir) if trainer.is_global_zero else None
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
@@ -106,6 +114,11 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     for phase in ("zs", "ft"):
         for name, values in phases.get(phase, {}).get("metrics", {}).items():
             metrics[f"{phase}/gen/{name}"] = values["mean"]
+    safety = next((c for c in callbacks if isinstance(c, SafetyProbeCallback) and c.enabled), None)
+    metrics.update(safety.scalars() if safety else {})
+    for phase, values in validation.items():
+        if values:
+            metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}
     results = {
         "status": "ok",
         "model": {
@@ -115,11 +128,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "source": loaded.source,
         },
         "phases": phases,
+        **({"safety": safety.report()} if safety else {}),
+        "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
+        "not_computed": OmegaConf.to_container(cfg.eval.get("not_computed", OmegaConf.create())),
         "final": metrics,
         "params": {"total": module.total_params, "trainable": module.trainable_params},
-        "data": {
-            "train_examples": len(datamodule.train_examples),
-            "eval_examples": len(datamodule.eval_examples),
+        "data": {  # real counts: after skipped rows, caps and examples too long to train on
+            **datamodule.counts,
             # Prompts behind the final numbers (each phase's are in phases.<phase>.prompts).
             "eval_prompts": phases.get("ft", {}).get("prompts", {}).get("count", 0),
         },

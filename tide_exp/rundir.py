@@ -9,6 +9,9 @@ A run folder (Hydra's ``paths.output_dir``; one job folder of a sweep) holds:
 ``checkpoints/last.ckpt``  adapter weights and optimizer state, for resuming
 ``adapter/``               the LoRA adapter and tokenizer (``save_pretrained``)
 ``.hydra/config.yaml``     the composed config Hydra saved
+``.tide/config.yaml``      the config the run started with (compared on every re-run)
+``.tide/hydra/``           Hydra's first ``.hydra/`` files, restored when a re-run rewrote them
+``.lock``                  held (``flock``) while a job runs in the folder
 ``tide_exp.log``           the job's log
 =========================  ====================================================================
 
@@ -18,12 +21,20 @@ and line of a problem. Imports only :mod:`tide_exp.files` and :mod:`tide_exp.err
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from tide_exp import files
+from tide_exp.errors import ConfigError, FileError, TideError
+
+log = logging.getLogger(__name__)
 
 RESULTS = "results.json"
 STATUS = "status.json"
@@ -32,7 +43,24 @@ CHECKPOINT_DIR = "checkpoints"  # conf/paths/default.yaml's checkpoint_dir must 
 LAST_CHECKPOINT = "last.ckpt"  # ModelCheckpoint(filename="last") writes this
 ADAPTER_DIR = "adapter"
 HYDRA_CONFIG = ".hydra/config.yaml"
+HYDRA_DIR = ".hydra"
+SAVED_CONFIG = ".tide/config.yaml"
+SAVED_HYDRA = ".tide/hydra"
+LOCK = ".lock"
+ADAPTER_TEMP = ".adapter-*"  # save_adapter's temp folders; a kill mid-save leaves one
 LOG = "tide_exp.log"
+
+# Config keys that do not change a run's results: where files go, logging, resuming, threads.
+# A re-run into a finished folder may differ in these and still counts as the same run.
+IGNORED_KEYS = ("paths", "logger", "resume", "threads", "output_dir", "hydra")
+
+
+class RunFolderBusyError(TideError):
+    """Another process holds the run folder's lock."""
+
+
+class ConfigMismatchError(ConfigError):
+    """A re-run into a folder whose run had other settings."""
 
 
 class Status(TypedDict):
@@ -40,7 +68,7 @@ class Status(TypedDict):
 
     model: str
     overrides: list[str]
-    status: Literal["ok", "failed"]
+    status: Literal["running", "ok", "failed"]  # running: started, not ended (killed if stale)
     error: str | None
 
 
@@ -161,15 +189,120 @@ class RunFolder:
         return files.read_yaml(self.config_path, "restore the file Hydra wrote for this run")
 
     def completed_results(self) -> Results | None:
-        """``results.json`` of a job whose status is ok (re-running a sweep skips it), else None."""
-        status = self.read_status()
-        if status is None or status.get("status") != "ok":
+        """``results.json`` of a job whose status is ok (re-running a sweep skips it), else None.
+
+        A corrupt ``status.json`` or ``results.json`` counts as not complete (with a warning), so
+        one damaged job folder is re-run instead of stopping a whole sweep.
+        """
+        try:
+            status = self.read_status()
+            if not isinstance(status, dict) or status.get("status") != "ok":
+                return None
+            results = self.read_results()
+        except FileError as err:
+            log.warning("%s; the job runs again", err)
             return None
-        return self.read_results()
+        return results if isinstance(results, dict) else None
+
+    # --- re-runs into the same folder ------------------------------------------------------
+
+    @property
+    def saved_config_path(self) -> Path:
+        return self.path / SAVED_CONFIG
+
+    def read_saved_config(self) -> dict[str, Any] | None:
+        """The config the run started with (``.tide/config.yaml``), or ``None``."""
+        if not self.saved_config_path.is_file():
+            return None
+        return files.read_yaml(self.saved_config_path, "delete the folder or pass resume=false")
+
+    def save_config(self, config: dict[str, Any]) -> None:
+        """Keep ``config`` and Hydra's ``.hydra/`` files as this run's own (first start)."""
+        import yaml
+
+        files.write_text(self.saved_config_path, yaml.safe_dump(config, sort_keys=False))
+        hydra_dir, saved = self.path / HYDRA_DIR, self.path / SAVED_HYDRA
+        if hydra_dir.is_dir():
+            for item in hydra_dir.glob("*.yaml"):
+                files.write_text(saved / item.name, item.read_text(encoding="utf-8"))
+
+    def restore_hydra_files(self) -> None:
+        """Put back the ``.hydra/`` files of the run's first start (Hydra rewrites them first)."""
+        saved = self.path / SAVED_HYDRA
+        for item in saved.glob("*.yaml") if saved.is_dir() else []:
+            files.write_text(self.path / HYDRA_DIR / item.name, item.read_text(encoding="utf-8"))
+
+    def check_same_config(self, config: dict[str, Any]) -> None:
+        """Stop when ``config`` differs from the saved one in a key that changes results.
+
+        Raises:
+            ConfigMismatchError: One sentence naming the differing keys and the two ways on.
+        """
+        try:
+            saved = self.read_saved_config()
+        except FileError as err:  # damaged: nothing to compare with, the run goes on
+            log.warning("%s; settings not compared", err)
+            return
+        if saved is None:
+            return
+        changed = config_differences(saved, config)
+        if changed:
+            shown = ", ".join(changed[:5]) + (
+                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            )
+            raise ConfigMismatchError(
+                f"{self.path} holds a run with other settings ({shown}); choose a new output "
+                "folder (hydra.run.dir / hydra.sweep.dir) or pass resume=false to start it over"
+            )
+
+    def remove_stale_temp(self) -> None:
+        """Remove temp folders a killed run left (an adapter save cut short)."""
+        for tmp in self.path.glob(ADAPTER_TEMP):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder's ``.lock`` (an OS lock, gone with the process) while the job runs.
+
+        Raises:
+            RunFolderBusyError: Another live process holds it.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                raise RunFolderBusyError(
+                    f"{self.path} is in use by another run (process {holder}); wait for it to "
+                    "end or choose another output folder"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock; a stale .lock file locks nothing
 
     def resume_checkpoint(self) -> Path | None:
         """The checkpoint a killed or preempted job left behind, if any."""
         return self.last_checkpoint if self.last_checkpoint.is_file() else None
+
+
+def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two configs, :data:`IGNORED_KEYS` left out."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed = []
+        for key in dict.fromkeys([*old, *new]):
+            if not prefix and key in IGNORED_KEYS:
+                continue
+            name = f"{prefix}{key}"
+            if key not in old or key not in new:
+                changed.append(name)
+            else:
+                changed += config_differences(old[key], new[key], f"{name}.")
+        return changed
+    return [] if old == new else [prefix.rstrip(".")]
 
 
 def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[RunFolder]:

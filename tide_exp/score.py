@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.files import csv_rows, jsonl_rows, write_json
+from tide_exp.errors import DataError, TideError
+from tide_exp.files import check_output, csv_rows, jsonl_rows, write_json
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
 
 DEFAULT_METRICS = ",".join(STUDY_A_METRICS)
 
 
-class BadInputError(ValueError):
+class BadInputError(DataError, ValueError):
     """The input file cannot be scored; the message names the file and line."""
 
 
@@ -67,7 +68,12 @@ def read_pairs(
     fmt: str | None = None,
     skip_bad_rows: bool = False,
 ) -> Pairs:
-    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping."""
+    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping.
+
+    Rows come from the data loaders' line reader (:mod:`tide_exp.files`), so the scorer survives
+    the same bad input as they do and reports it the same way: every row of the file is scored
+    or listed in ``skipped``.
+    """
     path = Path(path)
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     if not path.is_file():
@@ -147,58 +153,79 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point; returns the exit code (0 ok, 2 bad input or arguments, 1 metric failure)."""
-    args = parse_args(argv)
-    names = [n.strip() for n in args.metrics.split(",") if n.strip()]
-    unknown = [n for n in names if n not in METRICS]
+def parse_metrics(names: str, options: str) -> dict[str, dict | None]:
+    """``{metric: options}`` from ``--metrics`` and ``--options``.
+
+    Raises:
+        TideError: An unknown metric name or options that are not JSON.
+    """
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in METRICS]
+    if unknown or not chosen:
+        raise TideError(
+            f"unknown metric(s) {unknown or chosen}; choose --metrics from {', '.join(METRICS)}"
+        )
     try:
-        options = json.loads(args.options)
+        parsed = json.loads(options)
     except json.JSONDecodeError as err:
-        print(f"error: --options is not JSON: {err.msg}", file=sys.stderr)
-        return 2
-    if unknown or not names:
-        print(
-            f"error: unknown metric(s) {unknown or names}; choose from {', '.join(METRICS)}",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        pairs = read_pairs(
-            args.input, args.prediction_field, args.reference_field, args.format, args.skip_bad_rows
-        )
-    except BadInputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise TideError(f"--options is not JSON: {err.msg}") from None
+    return {n: parsed.get(n) for n in chosen}
+
+
+def score_pairs(pairs: Pairs, metrics: dict[str, dict | None]) -> dict[str, Any]:
+    """Score the pairs with :func:`tide_exp.metrics.score_texts` (progress bars off)."""
     from transformers.utils import logging as hf_logging
 
     from tide_exp.metrics import score_texts
 
     hf_logging.disable_progress_bar()  # keep the terminal for the table
-    try:
-        scores = score_texts(
-            pairs.predictions, pairs.references, {n: options.get(n) for n in names}
-        )
-    except (
-        RuntimeError,
-        LookupError,
-        OSError,
-        ValueError,
-    ) as err:  # e.g. WordNet or a model missing: the message says the fix
-        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
-    scores["input"] = {
-        "path": str(args.input),
+    return score_texts(pairs.predictions, pairs.references, metrics)
+
+
+def input_block(path: str | Path, pairs: Pairs) -> dict[str, Any]:
+    """What was read: the file, rows scored and skipped (with reasons), their lines."""
+    return {
+        "path": str(path),
         "rows_scored": len(pairs.lines),
         "rows_skipped": len(pairs.skipped),
         "skipped": pairs.skipped,
         "lines": pairs.lines,
     }
-    write_json(args.output, scores)
+
+
+def print_outcome(scores: dict[str, Any], pairs: Pairs, output: str | Path) -> None:
+    """The table of means, the skipped rows, and where the scores went."""
     print(format_table(scores["metrics"]))
     if pairs.skipped:
         print(f"\n{len(pairs.skipped)} bad row(s) skipped:", *pairs.skipped, sep="\n  ")
-    print(f"\n{len(pairs.lines)} pairs scored; wrote {args.output}")
+    print(f"\n{len(pairs.lines)} pairs scored; wrote {output}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the exit code (0 ok, 2 bad input or arguments, 1 metric failure)."""
+    args = parse_args(argv)
+    try:
+        metrics = parse_metrics(args.metrics, args.options)
+        check_output(args.output, inputs=[args.input])  # before the (slow) scoring
+        pairs = read_pairs(
+            args.input, args.prediction_field, args.reference_field, args.format, args.skip_bad_rows
+        )
+    except TideError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        scores = score_pairs(pairs, metrics)
+    except (RuntimeError, LookupError, OSError, ValueError) as err:
+        # e.g. WordNet or a model missing: the message says the fix
+        print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    scores["input"] = input_block(args.input, pairs)
+    try:
+        write_json(args.output, scores)
+    except TideError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print_outcome(scores, pairs, args.output)
     return 0
 
 

@@ -20,3 +20,14 @@ class KillOnceAtStep(pl.Callback):
         if trainer.global_step >= self.step and not self.marker.exists():
             self.marker.write_text("killed")
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+class FailForRank(pl.Callback):
+    """Raise a plain RuntimeError (not a TideError) at the first step when ``lora.r`` is ``rank``."""
+
+    def __init__(self, rank: int, lora_r: int) -> None:
+        self.fail = rank == lora_r
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.fail:
+            raise RuntimeError("simulated crash inside training")

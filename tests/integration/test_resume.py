@@ -60,3 +60,15 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
     assert third.returncode == 0
     assert (job0 / "results.json").stat().st_mtime_ns == stamp
     assert third.stdout.count("already complete") + third.stderr.count("already complete") == 2
+
+    # The same sweep folder with new values: stopped before any job ran, old runs untouched.
+    hydra_config = (job0 / ".hydra" / "config.yaml").read_text()
+    changed = [a if a != "lora.r=4,8" else "lora.r=4,16" for a in args]
+    changed = [a if a != "trainer.max_epochs=2" else "trainer.max_epochs=3" for a in changed]
+    fourth = tide(*changed, cwd=tmp_path)
+    assert fourth.returncode == 1
+    error = fourth.stderr.strip().splitlines()[-1]
+    assert error.startswith(f"error: {job0} holds a run with other settings (trainer.max_epochs)")
+    assert error.endswith("or pass resume=false to start it over")
+    assert (job0 / "results.json").stat().st_mtime_ns == stamp
+    assert (job0 / ".hydra" / "config.yaml").read_text() == hydra_config

@@ -21,6 +21,9 @@ def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_
     assert [v["epoch"] for v in results["phases"]["val"]] == [0, 1]
     assert results["phases"]["zs"]["metrics"]["rouge_l"]["n"] == 4
     assert 0 < results["params"]["trainable"] < results["params"]["total"]
+    datamodule = objects["datamodule"]
+    assert results["data"] == {**datamodule.counts, "eval_prompts": 4}  # real counts
+    assert results["data"]["train_examples"] == len(datamodule._train_features)
     assert {"zs/gen/rouge_l", "ft/gen/cosine", "val/loss", "train/loss"} <= set(metrics)
 
     rows = [json.loads(line) for line in (tmp_path / "generations.jsonl").read_text().splitlines()]

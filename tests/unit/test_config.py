@@ -75,7 +75,12 @@ def test_cheap_nodes_instantiate(compose_cfg):
     lora = instantiate(cfg.lora)
     assert lora.r == 8 and set(lora.target_modules) == {"q_proj", "v_proj"}
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]
-    assert {type(c).__name__ for c in callbacks} == {"GenerationMetricsCallback", "ModelCheckpoint"}
+    assert {type(c).__name__ for c in callbacks} == {
+        "GenerationMetricsCallback",
+        "ModelCheckpoint",
+        "SafetyProbeCallback",  # inert unless eval.safety=true
+    }
+    assert not next(c for c in callbacks if type(c).__name__ == "SafetyProbeCallback").enabled
     instantiate(cfg.trainer, logger=False, callbacks=callbacks)
 
 
@@ -134,9 +139,21 @@ def test_optuna_search_instantiates_its_sweeper(compose_cfg):
         (["model=qwen2_5_3b"], 8, 16, 16),
         (["model=llama3_2_1b"], 16, 32, 32),
         (["model=llama3_2_1b", "data.batch_size=4", "eval.batch_size=2"], 4, 32, 2),
-        (["model=phi3_5_mini", "experiment=tide_paper"], 2, 16, "auto"),  # the study's recipe wins
+        (["model=phi3_5_mini", "experiment=tide_paper"], 2, 16, 16),  # the study's recipe wins
     ],
 )
 def test_batch_sizes_come_from_the_model_unless_overridden(compose_cfg, overrides, train, val, gen):
     cfg = compose_cfg(*overrides, tiny=False)
     assert (cfg.data.batch_size, cfg.data.eval_batch_size, cfg.eval.batch_size) == (train, val, gen)
+
+
+def test_relational_qwen15_trains_on_full_context_and_validates_the_base(compose_cfg):
+    cfg = compose_cfg("experiment=relational_qwen15", tiny=False)
+    source = cfg.data.source
+    assert source._target_ == "tide_exp.data.chat_corpus.load_chat_corpus"
+    assert source.history_turns is None and source.targets == "last"  # the whole conversation
+    assert cfg.data.max_length == 1024 and cfg.data.loss_on == "final"
+    assert cfg.eval.validate_base is True  # Table 2's base column: zs/val/* before training
+    assert "no public definition" in cfg.eval.not_computed.dialogbert_continuity
+    _bind("data", cfg.data)
+    _bind("data.source", source)

@@ -113,7 +113,9 @@ def test_jsonl_reader_names_file_and_line(tmp_path):
 def test_invalid_utf8_is_named_with_its_line(tmp_path):
     path = tmp_path / "g.jsonl"
     path.write_bytes(b'{"a": 1}\n{"a": "\xff"}\n')
-    with pytest.raises(FileError, match=rf"{path}:2: not valid UTF-8 at byte 7"):
+    with pytest.raises(
+        FileError, match=rf"{path}:2: not valid UTF-8 at line 2 \(byte 16 of the file\)"
+    ):
         files.read_jsonl(path)
     skipped = []
     rows = list(
@@ -158,3 +160,46 @@ def test_natural_key_orders_job_numbers():
         Path("m/10/x"),
         Path("m/a/x"),
     ]
+
+
+# --- check_output: every command checks its output before working ------------------------
+
+
+def test_check_output_refuses_device_link_folder_input_and_file_parent(tmp_path):
+    source = tmp_path / "pairs.jsonl"
+    source.write_text("{}\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    (tmp_path / "adir").mkdir()
+    cases = {
+        "/dev/full": "is a device or special file",
+        str(link): "is a symbolic link",
+        str(tmp_path / "adir"): "is a folder",
+        str(source): "is also an input",
+        str(tmp_path / "." / "pairs.jsonl"): "is also an input",
+        str(source / "out.json"): "is a file, not a folder",
+    }
+    for path, problem in cases.items():
+        with pytest.raises(FileError, match=problem):
+            files.check_output(path, inputs=[source])
+    assert Path("/dev/full").is_char_device() and not link.exists()  # nothing replaced
+    assert files.check_output(tmp_path / "new" / "deeper" / "out.json", [source]).name == "out.json"
+
+
+def test_check_output_folder(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileError, match="is not a folder"):
+        files.check_output(tmp_path / "file", folder=True)
+    assert files.check_output(tmp_path / "report", folder=True) == tmp_path / "report"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_check_output_refuses_a_read_only_folder(tmp_path):
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(FileError, match="is not writable"):
+            files.check_output(locked / "out.json")
+    finally:
+        locked.chmod(0o700)

@@ -7,9 +7,18 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tide_exp.errors import FileError
-from tide_exp.rundir import GENERATIONS, STATUS, RunFolder, iter_runs
+from tide_exp.rundir import (
+    GENERATIONS,
+    IGNORED_KEYS,
+    STATUS,
+    RunFolder,
+    config_differences,
+    iter_runs,
+)
 
 CONFIG_DIR = Path(__file__).parents[2] / "conf"
 
@@ -98,3 +107,29 @@ def test_iter_runs_single_run_marker_file_duplicates_and_missing(tmp_path):
     (tmp_path / "job" / STATUS).write_text(json.dumps({"status": "failed"}))
     assert [r.name for r in iter_runs([tmp_path], marker=STATUS)] == ["job", "run"]
     assert [r.name for r in iter_runs([tmp_path])] == ["run"]
+
+
+# --- re-runs: settings compared key by key ---------------------------------------------------
+
+_leaf = st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=5), st.none())
+_configs = st.recursive(
+    _leaf, lambda c: st.dictionaries(st.text("abcxyz", min_size=1, max_size=3), c, max_size=4)
+)
+
+
+@given(st.dictionaries(st.text("abcxyz", min_size=1, max_size=3), _configs, min_size=1), st.data())
+def test_every_changed_leaf_is_named_and_ignored_keys_never(config, data):
+    assert config_differences(config, config) == []
+    path, node = [], config
+    while isinstance(node, dict) and node:
+        key = data.draw(st.sampled_from(sorted(node)))
+        path.append(key)
+        node = node[key]
+    changed = json.loads(json.dumps(config))
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = ["a new value"]
+    assert config_differences(config, changed) == [".".join(path)]
+    moved = {**config, **{k: "other" for k in IGNORED_KEYS}}
+    assert config_differences(config, moved) == []

@@ -94,7 +94,7 @@ class GenerationMetricsCallback(pl.Callback):
     ) -> dict[str, Any]:
         """Generate, score, save and log one phase; returns its summary."""
         examples = trainer.datamodule.eval_subset(self.prompt_count(phase))
-        prompts = steps.build_prompts(trainer.datamodule.chat, examples)
+        prompts = steps.build_prompts(trainer.datamodule, examples)
         replies, generation = steps.generate_phase(
             pl_module.model, pl_module.tokenizer, prompts, self.settings
         )
@@ -154,7 +154,8 @@ class GenerationMetricsCallback(pl.Callback):
             self.evaluate(trainer, pl_module, "zs", None)
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or not trainer.is_global_zero:
+        # trainer.validate() outside fit (the base/fine-tuned validation phases) generates nothing.
+        if trainer.sanity_checking or not trainer.is_global_zero or trainer.state.fn != "fit":
             return
         self.evaluate(trainer, pl_module, "val", trainer.current_epoch)
 

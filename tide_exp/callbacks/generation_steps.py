@@ -38,9 +38,10 @@ class GenerationSettings:
     sort_by_length: bool = True
 
 
-def build_prompts(chat: Any, examples: Sequence[Any]) -> list[str]:
-    """The chat-formatted prompt of each example (the one place prompts are built)."""
-    return [chat.prompt(e.user_input) for e in examples]
+def build_prompts(datamodule: Any, examples: Sequence[Any]) -> list[str]:
+    """The chat-formatted prompt of each example, with its history if any (the one place
+    prompts are built)."""
+    return [datamodule.prompt(e) for e in examples]
 
 
 def generate_phase(

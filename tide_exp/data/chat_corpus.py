@@ -1,9 +1,11 @@
 """Generic chat corpora (OpenAI ``messages``, ShareGPT ``conversations``) as (context, reply) pairs.
 
-Every assistant turn that follows a user turn becomes one example: the user turn is the
-message, the assistant turn the reply, and up to ``history_turns`` earlier turns travel along
-as ``history``. The DataModule renders the history in front of the message as plain text
-(``User: ...`` / ``Assistant: ...`` lines), keeping as many of the latest turns as fit in
+Every assistant turn that follows a user turn becomes one example (``targets="all"``; with
+``targets="last"`` only a record's final one: files with one row per target reply, such as
+Study B's prepared corpus). The user turn is the message, the assistant turn the reply, up to
+``history_turns`` earlier turns travel along as ``history`` and a ``system`` turn as the
+example's ``system_prompt``. The DataModule renders them as real turns of the model's chat
+template (:mod:`tide_exp.data.multiturn`), keeping as many of the latest turns as fit in
 ``max_length`` tokens, so training and generation see the same prompt.
 """
 
@@ -40,13 +42,13 @@ STYLES = {
     "sharegpt": ("conversations", "from", "value"),
 }
 STYLES_KEYS = {s[0] for s in STYLES.values()}
-ROLE_LABELS = {"user": "User", "assistant": "Assistant"}
+TARGETS = ("all", "last")
 
 
 def parse_turns(record: dict, style: str | None = None) -> tuple[list[tuple[str, str]] | None, str]:
     """``(turns, problem)``: the record's ``(role, text)`` turns, or ``None`` and what is wrong.
 
-    System turns are dropped (the model config sets the system prompt). ``style`` is
+    System turns are kept with role ``system`` (see :func:`split_system`). ``style`` is
     ``messages``, ``sharegpt`` or ``None`` to take whichever list key the record has.
     """
     styles = [STYLES[style]] if style else list(STYLES.values())
@@ -73,19 +75,14 @@ def parse_turns(record: dict, style: str | None = None) -> tuple[list[tuple[str,
             )
         if not isinstance(text, str):
             return None, f"{key}[{index}].{text_key} is a {type(text).__name__}, not a string"
-        if ROLES[role.strip().lower()] != "system":
-            turns.append((ROLES[role.strip().lower()], text.strip()))
+        turns.append((ROLES[role.strip().lower()], text.strip()))
     return turns, ""
 
 
-def render_history(
-    history: tuple[tuple[str, str], ...] | list[tuple[str, str]], message: str
-) -> str:
-    """The prompt text for a message with earlier turns: one ``Role: text`` line per turn."""
-    if not history:
-        return message
-    lines = [f"{ROLE_LABELS[role]}: {text}" for role, text in history]
-    return "\n".join([*lines, f"{ROLE_LABELS['user']}: {message}"])
+def split_system(turns: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """``(system prompt, user and assistant turns)``: system turns joined by a blank line."""
+    system = "\n\n".join(text for role, text in turns if role == "system" and text)
+    return system, [(role, text) for role, text in turns if role != "system"]
 
 
 def load_chat_corpus(
@@ -93,6 +90,7 @@ def load_chat_corpus(
     style: str | None = None,
     format: str | None = None,
     history_turns: int | None = 0,
+    targets: str = "all",
     id_field: str = "id",
     persona_field: str | None = None,
     theme_field: str | None = "category",
@@ -110,6 +108,8 @@ def load_chat_corpus(
         format: File format (``jsonl``, ``json``, ``parquet``); ``None``: from the suffix.
         history_turns: Earlier turns kept as context (``0``: none, ``None``: all); the
             DataModule then drops the oldest until the example fits ``max_length``.
+        targets: ``all``: every assistant turn after a user turn is an example; ``last``: only
+            each record's final one (files holding one row per target reply).
         id_field: Record key of the conversation id (absent: ``{file stem}-{line or record}``).
         persona_field: Record key grouping conversations for the persona-aware split
             (``None``: each conversation is its own group, so no conversation straddles the split).
@@ -126,6 +126,8 @@ def load_chat_corpus(
     """
     if history_turns is not None and history_turns < 0:
         raise ValueError(f"history_turns must be >= 0 or None, got {history_turns}")
+    if targets not in TARGETS:
+        raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {targets!r}")
     checker = RowChecker(on_error, duplicates, max_chars)
     examples: list[DialogueExample] = []
     for file in data_files(path):
@@ -136,6 +138,7 @@ def load_chat_corpus(
                 record,
                 style,
                 history_turns,
+                targets,
                 id_field,
                 persona_field,
                 theme_field,
@@ -150,15 +153,17 @@ def _pairs(
     record: dict,
     style: str | None,
     history_turns: int | None,
+    targets: str,
     id_field: str,
     persona_field: str | None,
     theme_field: str | None,
     checker: RowChecker,
 ) -> list[DialogueExample]:
-    turns, problem = parse_turns(record, style)
-    if turns is None:
+    parsed, problem = parse_turns(record, style)
+    if parsed is None:
         checker.bad(file, where, problem, record)
         return []
+    system, turns = split_system(parsed)
     label = where if isinstance(where, int) else where.split()[-1]
     conversation = (
         str(record[id_field]) if record.get(id_field) not in (None, "") else f"{file.stem}-{label}"
@@ -170,7 +175,8 @@ def _pairs(
     )
     theme = str(record.get(theme_field) or "") if theme_field else ""
     examples, reported = [], len(checker.skipped)
-    for index in range(1, len(turns)):
+    indices = range(1, len(turns)) if targets == "all" else range(len(turns) - 1, 0, -1)[:1]
+    for index in indices:
         (prev_role, message), (role, reply) = turns[index - 1], turns[index]
         if role != "assistant" or prev_role != "user":
             continue
@@ -195,6 +201,7 @@ def _pairs(
                 if k not in STYLES_KEYS and isinstance(v, (str, int, float, bool))
             },
             history=tuple(turns[start : index - 1]),
+            system_prompt=system,
         )
         if checker.accept(example, file, where, record):
             examples.append(example)

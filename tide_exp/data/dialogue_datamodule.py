@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import random
@@ -14,8 +13,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from tide_exp.data.chat import ChatFormatter, collate_right_padded
-from tide_exp.data.chat_corpus import render_history
 from tide_exp.data.examples import DialogueExample, split_examples
+from tide_exp.data.multiturn import LOSS_ON, encode_example, is_multiturn, prompt_text
 from tide_exp.data.records import write_skip_report
 from tide_exp.data.split_manifest import (
     apply_split_manifest,
@@ -50,6 +49,8 @@ class DialogueDataModule(pl.LightningDataModule):
             the settings) and, when the loader skipped rows, ``skipped_rows.jsonl``.
         split_manifest: A saved ``split_manifest.json`` (or the run folder holding it) to
             re-apply instead of splitting anew.
+        loss_on: Multi-turn examples (with history): learn the ``final`` reply only, or
+            ``all_assistant`` turns kept in the context too (:mod:`tide_exp.data.multiturn`).
     """
 
     def __init__(
@@ -69,8 +70,12 @@ class DialogueDataModule(pl.LightningDataModule):
         eval_size: int | None = None,
         manifest_dir: str | None = None,
         split_manifest: str | None = None,
+        loss_on: str = "final",
     ) -> None:
         super().__init__()
+        if loss_on not in LOSS_ON:
+            raise ConfigError(f"data.loss_on must be one of {', '.join(LOSS_ON)}, got {loss_on!r}.")
+        self.loss_on = loss_on
         self.source = source
         self.chat = chat
         self.max_length = max_length
@@ -91,7 +96,11 @@ class DialogueDataModule(pl.LightningDataModule):
         self.eval_examples: list[DialogueExample] = []
         self._train_features: list[dict] = []
         self._eval_features: list[dict] = []
+        self._multiturn_features: dict[str, dict | None] = {}
         self._eval_order: list[DialogueExample] = []
+        # What the run really used (results.json "data"): after skipped rows, caps and examples
+        # whose prompt alone fills max_length; filled by setup().
+        self.counts: dict[str, int] = {}
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_examples:
@@ -113,21 +122,37 @@ class DialogueDataModule(pl.LightningDataModule):
                 raise ConfigError(
                     f"data split: {err}; adjust data.eval_fraction, data.train_size / eval_size or data.split_by."
                 ) from None
-        train = train[: self.max_train_examples]
-        self._save_manifest(corpus, train, evaluation)
-        self.train_examples = [self._with_history(e) for e in train]
-        self.eval_examples = evaluation = [self._with_history(e) for e in evaluation]
+        if self.max_train_examples is not None:
+            train = train[: self.max_train_examples]
+        train = [self._with_history(e) for e in train]
+        evaluation = [self._with_history(e) for e in evaluation]
+        self._train_features, self.train_examples, too_long_train = self._encode(train, "train")
+        self._eval_features, loss_examples, too_long_eval = self._encode(
+            evaluation[: self.max_eval_examples], "eval"
+        )
+        self.eval_examples = evaluation
         # The generation subset: a seeded shuffle, so any size is a prefix and spans personas.
         self._eval_order = sorted(evaluation, key=lambda e: e.example_id)
         random.Random(self.seed).shuffle(self._eval_order)
-        self._train_features = self._encode(self.train_examples, "train")
-        self._eval_features = self._encode(evaluation[: self.max_eval_examples], "eval")
+        self.counts = {
+            "corpus_examples": len(corpus),
+            "skipped_rows": len(getattr(corpus, "skipped", [])),
+            "train_examples": len(self.train_examples),
+            "eval_examples": len(evaluation),
+            "val_loss_examples": len(loss_examples),
+            "too_long_train": len(too_long_train),
+            "too_long_eval_loss": len(too_long_eval),
+        }
+        too_long = {"train": too_long_train, "eval_loss": too_long_eval}
+        self._save_manifest(corpus, self.train_examples, evaluation, too_long)
+        self._multiturn_features.clear()  # eval examples past max_eval_examples
 
     def _save_manifest(
         self,
         corpus: list[DialogueExample],
         train: list[DialogueExample],
         evaluation: list[DialogueExample],
+        too_long: dict[str, list[str]],
     ) -> None:
         skipped = getattr(corpus, "skipped", [])
         if self.manifest_dir is None:
@@ -149,46 +174,50 @@ class DialogueDataModule(pl.LightningDataModule):
             "source": getattr(corpus, "source", ""),
         }
         self.manifest_path = write_split_manifest(
-            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings)
+            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings, too_long)
         )
         log.info("split manifest: %s", self.manifest_path)
+        # Written every run, removed when nothing was skipped: never a stale list beside new results.
+        report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
         if skipped:
-            report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
             log.warning("%d bad rows were skipped; each one and why: %s", len(skipped), report)
 
     def _with_history(self, example: DialogueExample) -> DialogueExample:
-        """The example with as many of its latest earlier turns in the prompt as fit ``max_length``."""
+        """The example with as many of its latest earlier turns as fit ``max_length``."""
         if not example.history:
             return example
-        history = list(example.history)
-        while history:
-            text = render_history(history, example.user_input)
-            prompt = self.chat.tokenizer(self.chat.prompt(text), add_special_tokens=False)[
-                "input_ids"
-            ]
-            reply = self.chat.tokenizer(
-                self.chat.completion(text, example.reference_response), add_special_tokens=False
-            )["input_ids"]
-            if len(prompt) + len(reply) <= self.max_length:
-                break
-            history = history[2:] if len(history) > 1 else []  # drop the oldest exchange
-        return dataclasses.replace(
-            example, user_input=render_history(history, example.user_input), history=tuple(history)
-        )
+        fitted, feature = encode_example(self.chat, example, self.max_length, self.loss_on)
+        self._multiturn_features[fitted.example_id] = feature  # encoded once, reused below
+        return fitted
 
-    def _encode(self, examples: list[DialogueExample], split: str) -> list[dict]:
-        features, truncated = [], 0
+    def _feature(self, example: DialogueExample) -> dict | None:
+        if example.example_id in self._multiturn_features:
+            return self._multiturn_features.pop(example.example_id)
+        if is_multiturn(example):
+            return encode_example(self.chat, example, self.max_length, self.loss_on)[1]
+        return self.chat.encode(example.user_input, example.reference_response, self.max_length)
+
+    def prompt(self, example: DialogueExample) -> str:
+        """The generation prompt of ``example``, laid out exactly as in training."""
+        return prompt_text(self.chat, example)
+
+    def _encode(
+        self, examples: list[DialogueExample], split: str
+    ) -> tuple[list[dict], list[DialogueExample], list[str]]:
+        """Features, the examples they came from, and the ids left out as too long."""
+        features, kept, too_long, truncated = [], [], [], 0
         for example in examples:
-            feature = self.chat.encode(
-                example.user_input, example.reference_response, self.max_length
-            )
+            feature = self._feature(example)
             if feature is None:
+                too_long.append(example.example_id)
                 continue
             truncated += len(feature["input_ids"]) == self.max_length
             features.append(feature)
-        dropped = len(examples) - len(features)
-        log.info(
-            "%s: %d examples, %d truncated at max_length=%d, %d dropped (prompt alone too long)",
+            kept.append(example)
+        dropped = len(too_long)
+        # A warning when any was left out: the counts in results.json and the manifest say so too.
+        (log.warning if dropped else log.info)(
+            "%s: %d examples, %d truncated at max_length=%d, %d left out (prompt alone too long)",
             split,
             len(features),
             truncated,
@@ -196,14 +225,15 @@ class DialogueDataModule(pl.LightningDataModule):
             dropped,
         )
         if not features:
-            raise ValueError(
-                f"no {split} example fits in max_length={self.max_length}: raise data.max_length"
+            raise ConfigError(
+                f"data.max_length={self.max_length}: no {split} example fits (the prompts alone "
+                "are that long); raise data.max_length."
             )
-        return features
+        return features, kept, too_long
 
     def eval_subset(self, size: int | None) -> list[DialogueExample]:
         """The fixed prompts the generation callback evaluates (seeded; ``None``: all held-out)."""
-        return self._eval_order[:size] if size else list(self._eval_order)
+        return list(self._eval_order) if size is None else self._eval_order[:size]
 
     def _loader(self, features: list[dict], batch_size: int, shuffle: bool) -> DataLoader:
         collate = functools.partial(

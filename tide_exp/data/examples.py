@@ -20,7 +20,10 @@ class DialogueExample:
         metadata: Persona metadata, carried along for later analyses.
         history: Earlier turns of a multi-turn dialogue as ``(role, text)`` pairs, oldest first
             (``role`` is ``user`` or ``assistant``); the DataModule renders as many of the latest
-            as fit in ``max_length`` in front of ``user_input``. Empty for two-turn corpora.
+            as fit in ``max_length`` as real turns of the chat template before ``user_input``
+            (:mod:`tide_exp.data.multiturn`). Empty for two-turn corpora.
+        system_prompt: The conversation's own system prompt (chat corpora with a ``system``
+            turn); it replaces the model config's ``system_prompt`` for this example.
     """
 
     example_id: str
@@ -30,6 +33,7 @@ class DialogueExample:
     theme: str = ""
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     history: tuple[tuple[str, str], ...] = ()
+    system_prompt: str = ""
 
 
 def split_examples(

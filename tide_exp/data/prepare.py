@@ -4,49 +4,82 @@
 python -m tide_exp.data.prepare data/raw/情绪.jsonl [more.jsonl | folder ...] --out data/study_b
 ```
 
-Steps, in the protocol's order, each with its count in the report:
+One function per step, in this order; each step's counts go into the report under its name:
 
-1. ``lines`` / ``blank`` / ``unreadable`` / ``records``: JSONL lines per category file (the
-   category is the file name, e.g. 情绪); blank lines are dropped; a malformed line stops the
-   run (``--skip-bad``: skipped, counted as ``unreadable`` and listed in ``skipped_rows.jsonl``);
-2. ``not_conversational`` / ``conversations``: records without a user turn followed by an assistant turn are dropped
-   (accepted shapes: ``messages`` [{role, content}], ``conversations`` [{from, value}],
-   ``conversation`` [{human, assistant}], or one ``question``/``input``/``prompt`` with one
-   ``answer``/``output``/``response``);
-3. ``pairs`` / ``empty_pairs``: each (user, assistant) turn pair becomes a row; pairs with an
-   empty side dropped;
-4. ``duplicates``: exact duplicate pairs removed by SHA-256 of user + U+001F + assistant (first kept);
-5. ``url`` / ``emoji`` / ``short_reply``: pairs with a URL or emoji in either side, then pairs
-   whose reply has fewer than ``--min-reply-tokens`` tokens (see :mod:`tide_exp.data.zh_text`),
-   removed (``--strip`` removes the URL or emoji instead, and keeps the pair; a side left
-   empty then counts as ``short_reply``);
-6. ``normalised_changed``: full-width to half-width, punctuation and spacing
-   (:func:`zh_text.normalise`); pairs that became identical are removed
-   (``duplicates_after_normalise``); ``output`` rows remain.
+1. ``read``: JSONL lines per category file (the category is the file name, e.g. 情绪); blank
+   lines dropped; a malformed line stops the run (``--skip-bad``: skipped, counted as
+   ``unreadable`` and listed in ``skipped_rows.jsonl``);
+2. ``conversations``: records without a user turn followed by an assistant turn are dropped
+   (shapes: ``messages`` [{role, content}] (``system`` turns kept as the dialogue's system
+   prompt), ``conversations`` [{from, value}], ``conversation`` [{human, assistant}], or one
+   ``question``/``input``/``prompt`` with one ``answer``/``output``/``response``);
+3. ``dedup``: whole dialogues hashed with SHA-256 (system prompt and every turn; the study's
+   "dialogues were hashed using SHA-256"), repeats removed, first kept;
+4. ``clean``: turns with a URL or emoji: the exchange (the user turn and its reply) is removed
+   from the dialogue (``--strip``: the URL or emoji is removed from the turn instead); a
+   dialogue left without a user turn followed by a reply is dropped;
+5. ``normalise``: full-width to half-width, punctuation and spacing (:func:`zh_text.normalise`);
+6. ``anonymise``: names, places, phone numbers, e-mails and ID numbers replaced by placeholders
+   (:mod:`tide_exp.data.anonymise`, hits per rule); a name introduced in the dialogue (我叫王小明)
+   is replaced in every turn of it, given name included (小明);
+7. ``dedup_after_cleaning``: dialogues that became identical removed;
+8. ``pairs``: every assistant turn after a non-empty user turn whose reply has at least
+   ``--min-reply-tokens`` tokens (:mod:`tide_exp.data.zh_text`) becomes one row, with all earlier
+   turns as its context (a short reply stays in later rows' context); a row identical to an
+   earlier one (two dialogues that open alike) is kept once; ``--dedup-pairs``: a (message,
+   reply) pair seen before, in any context, is dropped too.
 
-Output: ``pairs.jsonl`` (example_id = first 16 hex of the output pair's SHA-256, persona_id = the
-source conversation, theme = category, user_input, reference_response) that
-``conf/data/study_b_prepared.yaml`` reads, and ``prepare_report.json``. Same input, same bytes.
+Output: ``pairs.jsonl``, one row per target reply in the ``messages`` shape (system prompt,
+earlier turns, message, reply; id = first 16 hex of the row's SHA-256, persona_id = the source
+dialogue, category) that ``conf/data/study_b_prepared.yaml`` reads with the chat-corpus loader
+(``targets: last``), and ``prepare_report.json``. Same input, same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tide_exp.data.chat_corpus import parse_turns
+from tide_exp.data.anonymise import RULES, anonymise, introduced_names
+from tide_exp.data.chat_corpus import parse_turns, split_system
 from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError, TideError
-from tide_exp.files import write_json, write_text
+from tide_exp.files import check_output, read_bytes, write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
+
+Turns = tuple[tuple[str, str], ...]
+Counts = dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class Dialogue:
+    """One source conversation: ``source`` (``{category}-{line:06d}``), category, system prompt, turns."""
+
+    source: str
+    theme: str
+    system: str
+    turns: Turns
+
+    def digest(self) -> str:
+        """SHA-256 of the whole dialogue (system prompt and every turn, roles included)."""
+        text = json.dumps([self.system, self.turns], ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def map_text(self, change: Callable[[str], str]) -> Dialogue:
+        """The dialogue with ``change`` applied to its system prompt and every turn."""
+        turns = tuple((role, change(text)) for role, text in self.turns)
+        return dataclasses.replace(self, system=change(self.system), turns=turns)
 
 
 def record_turns(record: dict) -> list[tuple[str, str]]:
@@ -79,7 +112,13 @@ def input_files(paths: list[str | Path]) -> list[Path]:
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files += sorted(path.glob("*.jsonl"))
+            found = sorted(path.glob("*.jsonl"))
+            odd = next((f for f in found if not f.is_file()), None)  # a folder or broken link
+            if odd is not None:
+                raise DataError(
+                    f"{odd}: not a readable file (a folder or a broken link); move or rename it."
+                )
+            files += found
         elif path.is_file():
             files.append(path)
         else:
@@ -89,148 +128,223 @@ def input_files(paths: list[str | Path]) -> list[Path]:
     return files
 
 
+def _has_pair(turns: Turns | list[tuple[str, str]]) -> bool:
+    """Whether some user turn is directly followed by an assistant turn."""
+    return any(
+        (a[0], b[0]) == ("user", "assistant") for a, b in zip(turns, turns[1:], strict=False)
+    )
+
+
+def read_step(
+    files: list[Path], checker: RowChecker
+) -> tuple[list[tuple[Path, int, dict]], Counts]:
+    """Step 1: the records of every file, with file and line."""
+    counts = dict.fromkeys(("lines", "blank", "unreadable", "records"), 0)
+    records = []
+    for file in files:
+        lines = read_bytes(file).removesuffix(b"\n").split(b"\n")
+        before = len(checker.skipped)
+        found = [(file, line, record) for line, record in read_records(file, checker, "jsonl")]
+        counts["lines"] += len(lines)
+        counts["blank"] += sum(1 for line in lines if not line.strip())
+        counts["unreadable"] += len(checker.skipped) - before
+        counts["records"] += len(found)
+        records += found
+    return records, counts
+
+
+def conversation_step(records: list[tuple[Path, int, dict]]) -> tuple[list[Dialogue], Counts]:
+    """Step 2: records with at least one user turn followed by an assistant turn, as dialogues."""
+    dialogues = []
+    for file, line, record in records:
+        system, turns = split_system(record_turns(record))
+        if _has_pair(turns):
+            dialogues.append(Dialogue(f"{file.stem}-{line:06d}", file.stem, system, tuple(turns)))
+    return dialogues, {
+        "not_conversational": len(records) - len(dialogues),
+        "conversations": len(dialogues),
+    }
+
+
+def dedup_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
+    """Steps 3 and 7: whole dialogues seen before (same SHA-256) removed, the first kept."""
+    seen: set[str] = set()
+    unique = []
+    for dialogue in dialogues:
+        digest = dialogue.digest()
+        if digest not in seen:
+            seen.add(digest)
+            unique.append(dialogue)
+    return unique, {"duplicates": len(dialogues) - len(unique), "dialogues": len(unique)}
+
+
+def _exchange(turns: Turns, index: int) -> set[int]:
+    """Indices of the exchange holding turn ``index``: a user turn and the reply after it."""
+    if turns[index][0] == "user":
+        partner = index + 1
+        return {index} | (
+            {partner} if partner < len(turns) and turns[partner][0] != "user" else set()
+        )
+    return {index} | ({index - 1} if index > 0 and turns[index - 1][0] == "user" else set())
+
+
+def clean_step(dialogues: list[Dialogue], strip: bool) -> tuple[list[Dialogue], Counts]:
+    """Step 4: URLs and emoji: the exchange removed, or (``strip``) the match removed from the turn."""
+    counts = dict.fromkeys(("url", "emoji", "exchanges_removed", "left_without_pairs"), 0)
+    kept = []
+    for dialogue in dialogues:
+        drop: set[int] = set()
+        turns = list(dialogue.turns)
+        for index, (role, text) in enumerate(turns):
+            for name, pattern in (("url", URL), ("emoji", EMOJI)):
+                if pattern.search(text):
+                    counts[name] += 1
+                    if strip:
+                        text = pattern.sub("", text).strip()
+                    else:
+                        drop |= _exchange(dialogue.turns, index)
+            turns[index] = (role, text)
+        counts["exchanges_removed"] += sum(1 for i in drop if dialogue.turns[i][0] == "user")
+        left = tuple(t for i, t in enumerate(turns) if i not in drop)
+        if _has_pair(left):
+            kept.append(dataclasses.replace(dialogue, turns=left))
+        else:
+            counts["left_without_pairs"] += 1
+    return kept, counts
+
+
+def normalise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
+    """Step 5: :func:`zh_text.normalise` on every turn; counts the turns it changed."""
+    normalised = [d.map_text(normalise) for d in dialogues]
+    changed = sum(
+        a != b
+        for old, new in zip(dialogues, normalised, strict=True)
+        for a, b in zip(old.turns, new.turns, strict=True)
+    )
+    return normalised, {"turns_changed": changed}
+
+
+def anonymise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
+    """Step 6: :func:`anonymise.anonymise` on the system prompt and every turn; hits per rule."""
+    hits: Counter[str] = Counter()
+    anonymised = []
+    for dialogue in dialogues:
+        names = introduced_names([dialogue.system, *(text for _, text in dialogue.turns)])
+        anonymised.append(dialogue.map_text(lambda text, n=names: anonymise(text, hits, n)))
+    changed = sum(
+        a != b
+        for old, new in zip(dialogues, anonymised, strict=True)
+        for a, b in zip(old.turns, new.turns, strict=True)
+    )
+    rules = [rule for rule, _, _ in RULES] + ["name_introduced"]
+    return anonymised, {"turns_changed": changed, **{rule: hits[rule] for rule in rules}}
+
+
+def pairs_step(
+    dialogues: list[Dialogue], min_reply_tokens: int, dedup_pairs: bool
+) -> tuple[list[dict[str, Any]], Counts]:
+    """Step 8: one row per learnable reply, with every earlier turn as its context."""
+    counts = dict.fromkeys(
+        ("pairs", "empty", "short_reply", "duplicate_pairs", "duplicate_rows", "output"), 0
+    )
+    rows, seen, row_ids = [], set(), set()
+    for dialogue in dialogues:
+        turns = dialogue.turns
+        for index in range(1, len(turns)):
+            (prev_role, user), (role, reply) = turns[index - 1], turns[index]
+            if (prev_role, role) != ("user", "assistant"):
+                continue
+            counts["pairs"] += 1
+            if not user or not reply:
+                counts["empty"] += 1
+            elif count_tokens(reply) < min_reply_tokens:
+                counts["short_reply"] += 1
+            elif dedup_pairs and pair_hash(user, reply) in seen:
+                counts["duplicate_pairs"] += 1
+            else:
+                seen.add(pair_hash(user, reply))
+                row = _row(dialogue, index)
+                if row["id"] in row_ids:  # two dialogues open alike: the same row, kept once
+                    counts["duplicate_rows"] += 1
+                    continue
+                row_ids.add(row["id"])
+                rows.append(row)
+    counts["output"] = len(rows)
+    return rows, counts
+
+
+def _row(dialogue: Dialogue, index: int) -> dict[str, Any]:
+    """The row of the reply at ``turns[index]``: the conversation up to it, in ``messages`` shape."""
+    system = [{"role": "system", "content": dialogue.system}] if dialogue.system else []
+    turns = [{"role": r, "content": t} for r, t in dialogue.turns[: index + 1] if t]
+    messages = system + turns
+    digest = hashlib.sha256(json.dumps(messages, ensure_ascii=False).encode()).hexdigest()
+    return {
+        "id": digest[:16],
+        "persona_id": dialogue.source,
+        "category": dialogue.theme,
+        "messages": messages,
+    }
+
+
 def prepare(
     paths: list[str | Path],
     out: str | Path,
     min_reply_tokens: int = 5,
     strip: bool = False,
     skip_bad: bool = False,
+    dedup_pairs: bool = False,
 ) -> dict[str, Any]:
-    """Run the pipeline over ``paths`` and write ``pairs.jsonl`` and ``prepare_report.json`` into ``out``.
+    """Run the steps over ``paths`` and write ``pairs.jsonl`` and ``prepare_report.json`` into ``out``.
 
     Returns:
-        The report: settings, input files with their SHA-256, and counts after every step.
+        The report: settings, input files with their SHA-256, and each step's counts.
 
     Raises:
         BadRecordError: A malformed line (unless ``skip_bad``), naming file and line.
     """
     checker = RowChecker("skip" if skip_bad else "raise", duplicates="keep", max_chars=None)
-    counts: dict[str, int] = dict.fromkeys(
-        [
-            "lines",
-            "blank",
-            "unreadable",
-            "records",
-            "not_conversational",
-            "conversations",
-            "pairs",
-            "empty_pairs",
-            "duplicates",
-            "url",
-            "emoji",
-            "short_reply",
-            "normalised_changed",
-            "duplicates_after_normalise",
-            "output",
-        ],
-        0,
-    )
     files = input_files(paths)
-    pairs: list[dict[str, str]] = []
-    for file in files:
-        lines = file.read_bytes().removesuffix(b"\n").split(b"\n")
-        before = len(checker.skipped)
-        records = list(read_records(file, checker, "jsonl"))
-        counts["lines"] += len(lines)
-        counts["blank"] += sum(1 for line in lines if not line.strip())
-        counts["unreadable"] += len(checker.skipped) - before
-        counts["records"] += len(records)
-        for line, record in records:
-            turns = record_turns(record)
-            found = [
-                (turns[i - 1][1], turns[i][1])
-                for i in range(1, len(turns))
-                if (turns[i - 1][0], turns[i][0]) == ("user", "assistant")
-            ]
-            if not found:
-                counts["not_conversational"] += 1
-                continue
-            counts["conversations"] += 1
-            for user, reply in found:
-                counts["pairs"] += 1
-                if not user or not reply:
-                    counts["empty_pairs"] += 1
-                    continue
-                pairs.append(
-                    {
-                        "persona_id": f"{file.stem}-{line:06d}",
-                        "theme": file.stem,
-                        "user_input": user,
-                        "reference_response": reply,
-                    }
-                )
-    after_pairs = len(pairs)
-    seen: set[str] = set()
-    unique = []
-    for pair in pairs:
-        digest = pair_hash(pair["user_input"], pair["reference_response"])
-        if digest not in seen:
-            seen.add(digest)
-            unique.append(pair)
-    counts["duplicates"] = after_pairs - len(unique)
-    kept = unique
-    for step, pattern in (("url", URL), ("emoji", EMOJI)):
-        next_kept = []
-        for pair in kept:
-            hit = any(pattern.search(pair[k]) for k in ("user_input", "reference_response"))
-            if hit:
-                counts[step] += 1
-                if not strip:
-                    continue
-                pair = {
-                    **pair,
-                    **{
-                        k: pattern.sub("", pair[k]).strip()
-                        for k in ("user_input", "reference_response")
-                    },
-                }
-            next_kept.append(pair)
-        kept = next_kept
-    short = [
-        p
-        for p in kept
-        if count_tokens(p["reference_response"]) < min_reply_tokens or not p["user_input"]
-    ]
-    counts["short_reply"] = len(short)
-    kept = [
-        p
-        for p in kept
-        if count_tokens(p["reference_response"]) >= min_reply_tokens and p["user_input"]
-    ]
-    rows, seen = [], set()
-    for pair in kept:
-        user, reply = normalise(pair["user_input"]), normalise(pair["reference_response"])
-        counts["normalised_changed"] += (user, reply) != (
-            pair["user_input"],
-            pair["reference_response"],
-        )
-        digest = pair_hash(user, reply)
-        if digest in seen:  # pairs that differed only in width, spacing or repeated marks
-            counts["duplicates_after_normalise"] += 1
-            continue
-        seen.add(digest)
-        rows.append(
-            {"example_id": digest[:16], **pair, "user_input": user, "reference_response": reply}
-        )
-    counts["output"] = len(rows)
+    steps: dict[str, Counts] = {}
+    records, steps["read"] = read_step(files, checker)
+    dialogues, steps["conversations"] = conversation_step(records)
+    dialogues, steps["dedup"] = dedup_step(dialogues)
+    dialogues, steps["clean"] = clean_step(dialogues, strip)
+    dialogues, steps["normalise"] = normalise_step(dialogues)
+    dialogues, steps["anonymise"] = anonymise_step(dialogues)
+    dialogues, steps["dedup_after_cleaning"] = dedup_step(dialogues)
+    rows, steps["pairs"] = pairs_step(dialogues, min_reply_tokens, dedup_pairs)
+    conversations = steps["conversations"]["conversations"]
     report = {
-        "settings": {"min_reply_tokens": min_reply_tokens, "strip": strip, "skip_bad": skip_bad},
+        "settings": {
+            "min_reply_tokens": min_reply_tokens,
+            "strip": strip,
+            "skip_bad": skip_bad,
+            "dedup_pairs": dedup_pairs,
+        },
         "inputs": [
-            {"file": f.name, "sha256": hashlib.sha256(f.read_bytes()).hexdigest()} for f in files
+            {"file": f.name, "sha256": hashlib.sha256(read_bytes(f)).hexdigest()} for f in files
         ],
-        "counts": counts,
-        "duplicate_share": round(counts["duplicates"] / after_pairs, 4) if after_pairs else 0.0,
-        "per_category": {f.stem: sum(r["theme"] == f.stem for r in rows) for f in files},
+        "steps": steps,
+        "duplicate_share": round(steps["dedup"]["duplicates"] / conversations, 4)
+        if conversations
+        else 0.0,
+        "per_category": {f.stem: sum(r["category"] == f.stem for r in rows) for f in files},
     }
-    out = Path(out)
-    write_text(out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    write_json(out / "prepare_report.json", report)
-    if checker.skipped:
-        write_skip_report(out / "skipped_rows.jsonl", checker.skipped)
+    write_outputs(Path(out), rows, report, checker)
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+def write_outputs(
+    out: Path, rows: list[dict[str, Any]], report: dict[str, Any], checker: RowChecker
+) -> None:
+    """``pairs.jsonl``, ``prepare_report.json`` and, for skipped lines, ``skipped_rows.jsonl``."""
+    write_jsonl(out / "pairs.jsonl", rows)
+    write_json(out / "prepare_report.json", report)
+    write_skip_report(out / "skipped_rows.jsonl", checker.skipped)  # none: a stale one goes
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tide_exp.data.prepare", description=__doc__.split("\n\n")[0]
     )
@@ -240,33 +354,44 @@ def main(argv: list[str] | None = None) -> int:
         help="JSONL files (one per category, e.g. 情绪.jsonl) or folders of them",
     )
     parser.add_argument(
-        "--out",
-        required=True,
-        type=Path,
-        help="output folder for pairs.jsonl and prepare_report.json",
+        "--out", required=True, type=Path, help="output folder for pairs.jsonl and the report"
     )
     parser.add_argument(
-        "--min-reply-tokens", type=int, default=5, help="drop replies with fewer tokens (default 5)"
+        "--min-reply-tokens", type=int, default=5, help="replies with fewer tokens are not learned"
     )
     parser.add_argument(
-        "--strip", action="store_true", help="remove URLs and emoji instead of dropping the pair"
+        "--strip", action="store_true", help="remove URLs and emoji instead of the exchange"
     )
     parser.add_argument(
         "--skip-bad",
         action="store_true",
-        help="skip malformed lines and list them in skipped_rows.jsonl",
+        help="skip malformed lines, list them in skipped_rows.jsonl",
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--dedup-pairs", action="store_true", help="also drop a (message, reply) pair seen before"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        report = prepare(args.inputs, args.out, args.min_reply_tokens, args.strip, args.skip_bad)
+        check_output(args.out, folder=True)  # before reading every input
+        report = prepare(
+            args.inputs,
+            args.out,
+            args.min_reply_tokens,
+            args.strip,
+            args.skip_bad,
+            args.dedup_pairs,
+        )
     except TideError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    width = max(map(len, report["counts"]))
-    for step, count in report["counts"].items():
-        print(f"{step:<{width}}  {count}")
+    for step, counts in report["steps"].items():
+        print(f"{step:<21} " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     print(
-        f"duplicates removed: {report['duplicate_share']:.1%} of pairs; wrote {args.out / 'pairs.jsonl'}"
+        f"duplicate dialogues removed: {report['duplicate_share']:.1%}; wrote {args.out / 'pairs.jsonl'}"
     )
     return 0
 

@@ -9,7 +9,6 @@ that cannot be read at all is one bad row named ``whole file``.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from tide_exp.data.records import RowChecker
 from tide_exp.errors import DataError, DataSchemaError
 from tide_exp.files import csv_rows, jsonl_rows
+from tide_exp.parsing import ParseProblem, check_value, decode_utf8, loads_json
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -56,7 +56,8 @@ def data_files(path: str | Path | None) -> list[Path]:
     if root.is_file():
         return [root]
     if root.is_dir():
-        files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FORMATS)
+        # Folders and broken links named like data files are kept: read_records reports them.
+        files = sorted(p for p in root.iterdir() if p.suffix.lower() in FORMATS)
         if files:
             return files
         raise DataError(f"{root}: no .jsonl, .json, .csv, .tsv or .parquet files in this folder.")
@@ -71,9 +72,15 @@ def read_records(
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise DataError(
-            f"{path}: cannot be read ({err.strerror}); check the path and permissions."
-        ) from None
+        what = (
+            "is a folder, not a data file"
+            if path.is_dir()
+            else "is a broken symbolic link"
+            if path.is_symlink() and not path.exists()
+            else f"cannot be read ({err.strerror})"
+        )
+        checker.bad(path, "whole file", f"{what}; remove or rename it, or check its permissions")
+        return
     reader = {"jsonl": _jsonl, "json": _json, "csv": _csv, "tsv": _csv, "parquet": _parquet}[kind]
     yield from reader(path, raw, checker, delimiter="\t" if kind == "tsv" else ",")
 
@@ -82,12 +89,17 @@ def _objects(
     path: Path, items: list, checker: RowChecker, label: str
 ) -> Iterator[tuple[str, dict]]:
     for index, item in enumerate(items):
-        if isinstance(item, dict):
-            yield f"{label} {index}", item
-        else:
+        if not isinstance(item, dict):
             checker.bad(
                 path, f"{label} {index}", f"expected an object, got {type(item).__name__}", item
             )
+            continue
+        try:
+            check_value(item)  # too deep, or a lone surrogate: this record only
+        except ParseProblem as err:
+            checker.bad(path, f"{label} {index}", str(err))
+            continue
+        yield f"{label} {index}", item
 
 
 def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
@@ -96,14 +108,9 @@ def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tu
 
 def _decode(path: Path, raw: bytes, checker: RowChecker) -> str | None:
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        checker.bad(
-            path,
-            "whole file",
-            f"not valid UTF-8 at line {line} (byte {err.start}); re-save the file as UTF-8",
-        )
+        return decode_utf8(raw)
+    except ParseProblem as err:
+        checker.bad(path, "whole file", str(err))
         return None
 
 
@@ -114,7 +121,10 @@ def _json(
     if text is None:
         return
     try:
-        data = json.loads(text)
+        data = loads_json(text, check=False)  # records are checked one by one below
+    except ParseProblem as err:
+        checker.bad(path, "whole file", f"{err}; fix the file")
+        return
     except json.JSONDecodeError as err:
         if err.msg == "Extra data" and text.lstrip().startswith("{"):
             yield from _jsonl(path, raw, checker)  # JSON Lines saved as .json
@@ -127,8 +137,8 @@ def _json(
         return
     if isinstance(data, dict):
         lists = [k for k in JSON_LIST_KEYS if isinstance(data.get(k), list)]
-        if not lists:
-            yield "record 0", data  # one object: a single record
+        if not lists:  # one object: a single record
+            yield from _objects(path, [data], checker, "record")
             return
         data = data[lists[0]]
     if not isinstance(data, list):
@@ -147,16 +157,29 @@ def _csv(
 
 def _parquet(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[str, dict]]:
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise DataError(
             f"{path}: reading Parquet needs pyarrow; run `pip install pyarrow`."
         ) from None
     try:
-        rows = pq.read_table(io.BytesIO(raw)).to_pylist()
+        # Read in this thread only. pq.read_table goes through the dataset scanner, which starts
+        # Arrow's CPU and IO thread pools (std::threads); at interpreter exit they can still be
+        # joinable while static destructors run, and the process dies with "terminate called
+        # without an active exception" (rc 134, apache/arrow#34314). ParquetFile.read with
+        # use_threads=False and pre_buffer=False starts no pool thread; the files are small.
+        reader = pq.ParquetFile(pa.BufferReader(raw), pre_buffer=False)
+        rows = reader.read(use_threads=False).to_pylist()
     except Exception as err:  # pyarrow raises ArrowInvalid, OSError and others for corrupt files
         checker.bad(
             path, "whole file", f"not a readable Parquet file ({type(err).__name__}: {err})"
         )
         return
-    yield from _objects(path, rows, checker, "row")
+    for index, row in enumerate(rows):  # each row is a dict: one per record of the table
+        try:
+            check_value(row)  # nested columns can be as deep as any JSON
+        except ParseProblem as err:
+            checker.bad(path, f"row {index}", str(err), "")
+            continue
+        yield f"row {index}", row

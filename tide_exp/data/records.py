@@ -66,7 +66,14 @@ def location(source: str | Path, where: str | int) -> str:
 
 
 def write_skip_report(path: str | Path, skipped: list[SkippedRow]) -> Path:
-    """One JSON object per skipped row (source, where, reason, excerpt), written atomically."""
+    """One JSON object per skipped row (source, where, reason, excerpt), written atomically.
+
+    With nothing skipped, a report an earlier run left at ``path`` is removed, so a folder never
+    shows rows that this run did not skip.
+    """
+    if not skipped:
+        Path(path).unlink(missing_ok=True)
+        return Path(path)
     return write_jsonl(path, [asdict(row) for row in skipped])
 
 
@@ -173,9 +180,10 @@ class RowChecker:
                 f"{source}: no usable examples; {len(self.skipped)} bad rows were skipped{first}."
             )
         corpus = Corpus(examples, self.skipped, str(source))
+        if skip_report is not None:
+            write_skip_report(skip_report, self.skipped)  # removes a stale one when none skipped
         if self.skipped:
             if skip_report is not None:
-                write_skip_report(skip_report, self.skipped)
                 log.warning(
                     "%s: skipped %d bad rows, listed in %s", source, len(self.skipped), skip_report
                 )

@@ -9,7 +9,7 @@ from tide_exp.data.chat_corpus import STYLES_KEYS, load_chat_corpus
 from tide_exp.data.flat_file import load_flat_file
 from tide_exp.data.readers import data_files, read_records
 from tide_exp.data.records import Corpus, RowChecker
-from tide_exp.data.tide_folder import _files, load_tide_folder
+from tide_exp.data.tide_folder import files_named, load_tide_folder
 
 
 def detect_source(path: str | Path) -> str:
@@ -19,7 +19,7 @@ def detect_source(path: str | Path) -> str:
         DataError: The path is missing or holds no data files.
     """
     root = Path(path).expanduser()
-    if root.is_dir() and _files(root, "conversation"):
+    if root.is_dir() and files_named(root, "conversation"):
         return "tide_folder"
     first = data_files(root)[0]
     for _, record in read_records(first, RowChecker("skip")):

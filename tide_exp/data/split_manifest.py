@@ -39,9 +39,21 @@ def build_split_manifest(
     train: list[DialogueExample],
     evaluation: list[DialogueExample],
     settings: dict[str, Any],
+    too_long: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The manifest as a dict: settings, fingerprint, counts, and ids per side (``unused``: neither)."""
+    """The manifest as a dict: settings, fingerprint, counts, and ids per side (``unused``: neither).
+
+    Args:
+        corpus: Every example the loader returned.
+        train: The examples trained on (after caps and after ``too_long`` ones are left out).
+        evaluation: The held-out examples.
+        settings: How the split was made.
+        too_long: Ids left out because the prompt alone fills ``max_length``, per use
+            (``train``; ``eval_loss``, still in ``eval`` for generation).
+    """
+    too_long = {key: list(ids) for key, ids in (too_long or {}).items()}
     used = {e.example_id for e in train} | {e.example_id for e in evaluation}
+    used |= set(too_long.get("train", []))
     unused = [e.example_id for e in corpus if e.example_id not in used]
     return {
         "settings": settings,
@@ -55,6 +67,8 @@ def build_split_manifest(
             "train": len(train),
             "eval": len(evaluation),
             "unused": len(unused),
+            "too_long_train": len(too_long.get("train", [])),
+            "too_long_eval_loss": len(too_long.get("eval_loss", [])),
             "train_personas": len({e.persona_id for e in train}),
             "eval_personas": len({e.persona_id for e in evaluation}),
             "personas_on_both_sides": len(
@@ -64,6 +78,7 @@ def build_split_manifest(
         "train": [e.example_id for e in train],
         "eval": [e.example_id for e in evaluation],
         "unused": unused,
+        "too_long": too_long,
     }
 
 

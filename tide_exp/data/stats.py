@@ -27,8 +27,9 @@ from typing import Any
 
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
+from tide_exp.data.multiturn import prompt_text
 from tide_exp.errors import TideError
-from tide_exp.files import write_json
+from tide_exp.files import check_output, write_json
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
@@ -54,7 +55,7 @@ def compute_stats(
 ) -> dict[str, Any]:
     """Counts per persona and theme, token-length summaries, and the shares over ``max_length``."""
     tokenize = lambda text: len(chat.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-    prompt = [tokenize(chat.prompt(e.user_input)) for e in examples]
+    prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # with all earlier turns, if any
     reply = [tokenize(chat.completion(e.user_input, e.reference_response)) for e in examples]
     total = [p + r for p, r in zip(prompt, reply, strict=True)]
     per_persona = Counter(e.persona_id for e in examples)
@@ -151,11 +152,11 @@ def _tokenizer(model_cfg):
     from hydra.utils import instantiate
     from transformers import AutoTokenizer
 
-    from tide_exp.models.loading import _resolve_local_folder
+    from tide_exp.models.loading import resolve_local_folder
 
     loader = model_cfg.loader
     if loader.get("pretrained_model_name_or_path"):
-        folder = _resolve_local_folder(
+        folder = resolve_local_folder(
             loader.pretrained_model_name_or_path, loader.get("revision"), bool(loader.get("gated"))
         )
         return AutoTokenizer.from_pretrained(folder)
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("data_stats") / Path(args.target.rstrip("/")).stem
     try:
+        check_output(out, folder=True)  # before loading data and a tokenizer
         examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
         stats = compute_stats(examples, chat, max_length, model)
     except TideError as err:

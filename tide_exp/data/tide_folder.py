@@ -28,6 +28,7 @@ from typing import Any
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.records import Corpus, RowChecker
 from tide_exp.errors import DataError, DataSchemaError
+from tide_exp.parsing import ParseProblem, decode_utf8, loads_json
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ _SUFFIX = re.compile(r"_?(conversations?|metadata)[^/]*$", re.IGNORECASE)
 def _natural(key: str) -> tuple:
     """Sort ``turn_2`` before ``turn_10``."""
     return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.split(r"(\d+)", str(key))
+        (0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part)
+        for part in re.split(r"([0-9]+)", str(key))
         if part
     )
 
@@ -59,19 +60,23 @@ def _persona_key(path: Path) -> str:
 
 def _read_json(path: Path, checker: RowChecker) -> Any:
     try:
-        return json.loads(path.read_bytes().decode("utf-8-sig"))
+        raw = path.read_bytes()
+    except OSError as err:  # a folder or a broken link named like a conversation file
+        what = "is a folder" if path.is_dir() else f"cannot be read ({err.strerror})"
+        checker.bad(path, "whole file", f"{what}; remove or rename it")
+        return None
+    try:
+        return loads_json(decode_utf8(raw))
     except json.JSONDecodeError as err:
         checker.bad(
             path, f"{err.lineno}:{err.colno}", f"malformed JSON ({err.msg}); fix or remove the file"
         )
-    except UnicodeDecodeError as err:
-        checker.bad(
-            path, "whole file", f"not valid UTF-8 at byte {err.start}; re-save the file as UTF-8"
-        )
+    except ParseProblem as err:
+        checker.bad(path, "whole file", str(err))
     return None
 
 
-def _files(root: Path, word: str) -> list[Path]:
+def files_named(root: Path, word: str) -> list[Path]:
     """JSON files named like ``word`` or inside a folder named ``word``/``word``s, hidden folders skipped."""
     return sorted(
         p
@@ -156,7 +161,7 @@ def load_tide_folder(
     """
     root = Path(path).expanduser() if path is not None else SAMPLE_DIR
     checker = RowChecker(on_error, duplicates or ("keep" if path is None else "error"), max_chars)
-    files = _files(root, "conversation") if root.is_dir() else []
+    files = files_named(root, "conversation") if root.is_dir() else []
     if not files:
         found = (
             sorted({p.suffix or p.name for p in root.rglob("*") if p.is_file()})[:10]
@@ -172,7 +177,7 @@ def load_tide_folder(
             f"{root}: no conversations/*_conversation.json files; point data.source.path at a TIDE-shaped folder, "
             f"or use data=flat_file for JSONL/CSV/Parquet ({what})."
         )
-    metadata_files = {_persona_key(p): p for p in _files(root, "metadata")}
+    metadata_files = {_persona_key(p): p for p in files_named(root, "metadata")}
     examples: list[DialogueExample] = []
     for file in files:
         conversation = _read_json(file, checker)
@@ -261,7 +266,9 @@ def _examples(
             own_id = str(own_id).strip()
             example_id = own_id if own_id.startswith(persona_id) else f"{persona_id}-{own_id}"
         else:
-            example_id = f"{persona_id}-d{int(key):02d}" if key.isdigit() else f"{persona_id}-{key}"
+            # str.isdigit() is true for "²", which int() rejects: only ASCII digits are a number.
+            numeric = key.isascii() and key.isdecimal()
+            example_id = f"{persona_id}-d{int(key):02d}" if numeric else f"{persona_id}-{key}"
         theme = next((str(fields[k]) for k in THEME_KEYS if isinstance(fields.get(k), str)), "")
         example = DialogueExample(example_id, persona_id, user, reply, theme, metadata)
         if checker.accept(example, file, where, dialogue):

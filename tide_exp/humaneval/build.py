@@ -8,16 +8,34 @@ from pathlib import Path
 import pandas as pd
 
 from tide_exp.files import write_csv, write_json, write_text
+from tide_exp.humaneval.csvtable import read_csv_table
 from tide_exp.humaneval.errors import SurveyInputError
+from tide_exp.humaneval.items import build_key, fingerprint, rater_view
 from tide_exp.humaneval.pairs import resolve_pairs
 from tide_exp.humaneval.qualtrics import survey_txt
 from tide_exp.humaneval.runs import load_runs
-from tide_exp.humaneval.survey import SurveySpec, build_key, rater_view
+from tide_exp.humaneval.survey import SurveySpec
 
 SURVEY_CSV = "survey.csv"
 SURVEY_TXT = "survey_qualtrics.txt"
 KEY_CSV = "key.csv"
 MANIFEST = "build.json"
+KEY_FIX = "pass the key.csv that `build` wrote, unedited"
+
+
+def build_summary(key: pd.DataFrame) -> dict:
+    """Counts a reader of build's output should see: items, replies, flags, survey id."""
+    rated = key[key["condition"] != "attention"]
+    models = rated[rated["condition"].isin(["zs", "ft"])]
+    return {
+        "survey_id": str(key["survey_id"].iloc[0]),
+        "items": int(rated["item_id"].nunique()),
+        "replies": len(rated),
+        "scenarios": list(dict.fromkeys(rated["scenario"])),
+        "truncated_replies": int(models["truncated"].sum()),
+        "model_replies": len(models),
+        "duplicate_replies": int((rated["duplicate_of"] != "").sum()),
+    }
 
 
 def build_survey(
@@ -29,8 +47,8 @@ def build_survey(
     """Build the survey from run/sweep dirs and write it under ``out``.
 
     Writes ``survey.csv`` and ``survey_qualtrics.txt`` (for raters: no model names),
-    ``key.csv`` (for you: each question_id's model, condition, prompt, text and scores)
-    and ``build.json`` (the settings, for reproduction).
+    ``key.csv`` (for you: each question_id's model, condition, prompt, text, flags and
+    scores) and ``build.json`` (the settings, survey id and counts, for reproduction).
 
     Returns:
         The key table.
@@ -41,36 +59,71 @@ def build_survey(
     run_pairs = resolve_pairs(pairs, runs)
     key = build_key(run_pairs, spec)
     write_csv(out / SURVEY_CSV, rater_view(key))
-    write_text(out / SURVEY_TXT, survey_txt(key, spec.question, spec.labels))
+    write_text(out / SURVEY_TXT, survey_txt(key, spec))
     write_csv(out / KEY_CSV, key)
-    rated = key[key["condition"] != "attention"]
     write_json(
         out / MANIFEST,
         {
             "spec": asdict(spec),
             "pairs": [[a.label, b.label] for a, b in run_pairs],
             "runs": {r.label: str(r.path) for r in runs},
-            "items": int(rated["item_id"].nunique()),
-            "replies": len(rated),
-            "scenarios": sorted(rated["scenario"].unique()),
+            **build_summary(key),
         },
     )
     return key
 
 
+def read_scenarios(path: str | Path) -> dict[str, str]:
+    """Read a scenario mapping CSV (``example_id,scenario``), one row per example id."""
+    fix = "write a CSV with columns example_id,scenario (one row per example id)"
+    table = read_csv_table(path, fix)
+    if not {"example_id", "scenario"} <= set(table.header):
+        raise SurveyInputError(path, "needs columns example_id and scenario", fix, line=1)
+    mapping: dict[str, str] = {}
+    for line, rec in table.records():
+        eid, scenario = rec["example_id"].strip(), rec["scenario"].strip()
+        if not eid or not scenario:
+            raise SurveyInputError(path, "blank example_id or scenario", fix, line=line)
+        if eid in mapping and mapping[eid] != scenario:
+            raise SurveyInputError(path, f"example_id {eid!r} mapped twice", fix, line=line)
+        mapping[eid] = scenario
+    return mapping
+
+
 def read_key(path: str | Path) -> pd.DataFrame:
-    """Load a key.csv written by :func:`build_survey`."""
+    """Load a key.csv written by :func:`build_survey` and check its survey id.
+
+    Raises:
+        SurveyInputError: unreadable, columns missing, or rows that no longer match the
+            survey id recorded in them (the key was edited or mixed with another build).
+    """
     path = Path(path)
-    if not path.is_file():
-        raise SurveyInputError(path, "no such file", "pass the key.csv that `build` wrote")
-    try:
-        key = pd.read_csv(path, dtype={"example_id": str, "persona_id": str})
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        problem = f"unreadable CSV ({exc})"
-        raise SurveyInputError(path, problem, "restore the file `build` wrote") from None
-    need = {"question_id", "item_id", "model", "condition", "scenario"}
-    if missing := need - set(key.columns):
+    table = read_csv_table(path, KEY_FIX)
+    need = {"question_id", "item_id", "model", "condition", "scenario", "text", "survey_id"}
+    if missing := need - set(table.header):
+        raise SurveyInputError(path, f"missing column(s) {sorted(missing)}", KEY_FIX, 1)
+    if not table.rows:
+        raise SurveyInputError(path, "no rows", KEY_FIX, 1)
+    key = pd.DataFrame([row for _, row in table.rows], columns=table.header)
+    ids = key["survey_id"].unique()
+    if len(ids) != 1 or fingerprint(key) != ids[0]:
         raise SurveyInputError(
-            path, f"missing column(s) {sorted(missing)}", "pass the key.csv that `build` wrote", 1
+            path,
+            f"rows do not match the survey id they carry ({', '.join(map(str, ids))}): the "
+            "key was edited or comes from several builds",
+            KEY_FIX,
         )
+    return _typed_key(key)
+
+
+def _typed_key(key: pd.DataFrame) -> pd.DataFrame:
+    key = key.replace("", float("nan"))
+    for col in ("example_id", "persona_id", "text", "prompt", "duplicate_of", "run_dir"):
+        if col in key:
+            key[col] = key[col].fillna("")
+    for col in ("slot", "pair_set", "expected", *[c for c in key if c.startswith("score_")]):
+        if col in key:
+            key[col] = pd.to_numeric(key[col], errors="coerce")
+    if "truncated" in key:
+        key["truncated"] = key["truncated"].astype(str).str.lower().eq("true")
     return key

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from tide_exp.errors import TideError
-from tide_exp.files import read_json
-from tide_exp.humaneval.survey import LIKERT_LABELS, QUESTION, SurveySpec
+from tide_exp.files import check_output, read_json
+from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
 
 
 def _example_ids(text: str | None) -> list[str] | None:
@@ -21,18 +21,27 @@ def _example_ids(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def _labels_for(key_path: str | Path) -> tuple[str, ...]:
-    """The scale labels the survey was built with (build.json beside the key), or the study's."""
+def _settings(key_path: str | Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The scale labels and rating dimensions the survey was built with (build.json beside
+    the key), or the study's."""
     manifest = Path(key_path).with_name("build.json")
+    spec = {}
     if manifest.is_file():
-        labels = read_json(manifest).get("spec", {}).get("labels")
-        if labels:
-            return tuple(labels)
-    return LIKERT_LABELS
+        spec = read_json(manifest).get("spec", {})
+    labels = tuple(spec.get("labels") or LIKERT_LABELS)
+    return labels, tuple(spec.get("dimensions") or DEFAULT_DIMENSIONS)
+
+
+def _read_ratings(path, key, key_path, demographics=None):
+    from tide_exp.humaneval.ratings import read_ratings
+
+    labels, dimensions = _settings(key_path)
+    survey_id = str(key["survey_id"].iloc[0])
+    return read_ratings(path, list(key["question_id"]), labels, demographics, dimensions, survey_id)
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    from tide_exp.humaneval.build import build_survey
+    from tide_exp.humaneval.build import build_summary, build_survey, read_scenarios
     from tide_exp.humaneval.pairs import parse_pair, read_pairs_file
 
     pairs = read_pairs_file(args.pairs) if args.pairs else []
@@ -42,18 +51,22 @@ def cmd_build(args: argparse.Namespace) -> None:
         seed=args.seed,
         per_scenario=args.per_scenario,
         example_ids=_example_ids(args.example_ids),
-        shared_prompts=args.shared_prompts,
+        scenarios=read_scenarios(args.scenarios) if args.scenarios else None,
+        shared_prompts=not args.per_pair_prompts,
         attention_check=not args.no_attention_check,
         attention_value=args.attention_value,
         question=args.question,
         labels=labels,
-        shuffle_items=not args.no_shuffle_items,
+        shuffle_items=args.shuffle_items,
+        dimensions=tuple(d.strip() for d in args.dimensions.split(",") if d.strip()),
     )
-    key = build_survey(args.runs, args.out, pairs or None, spec)
-    rated = key[key["condition"] != "attention"]
+    summary = build_summary(build_survey(args.runs, args.out, pairs or None, spec))
     print(
-        f"wrote {args.out}/: {rated['item_id'].nunique()} items, {len(rated)} replies "
-        "(survey.csv, survey_qualtrics.txt for raters; key.csv for you)"
+        f"wrote {args.out}/ (survey {summary['survey_id']}): {summary['items']} items, "
+        f"{summary['replies']} replies in {len(summary['scenarios'])} scenarios; "
+        f"{summary['truncated_replies']} of {summary['model_replies']} model replies look cut "
+        f"at the token cap, {summary['duplicate_replies']} repeat another reply of their item "
+        "(flagged in key.csv: truncated, duplicate_of)"
     )
 
 
@@ -76,11 +89,9 @@ def cmd_judge(args: argparse.Namespace) -> None:
 def cmd_qc(args: argparse.Namespace) -> None:
     from tide_exp.humaneval.build import read_key
     from tide_exp.humaneval.qc import QCRules, qc_report_markdown, read_gold, run_qc, write_qc
-    from tide_exp.humaneval.ratings import read_ratings
 
     key = read_key(args.key)
-    labels = _labels_for(args.key)
-    data = read_ratings(args.ratings, list(key["question_id"]), labels, args.demographics)
+    data = _read_ratings(args.ratings, key, args.key, args.demographics)
     gold = read_gold(args.gold, key) if args.gold else None
     rules = QCRules(
         duration_window=None if args.no_window else (args.min_minutes, args.max_minutes),
@@ -88,6 +99,7 @@ def cmd_qc(args: argparse.Namespace) -> None:
         fast_fraction=args.fast_fraction or None,
         sigma_max=args.sigma_max,
         mae_min=args.mae_min,
+        sigma_basis=args.sigma_basis,
     )
     result = run_qc(data, key, gold, rules)
     write_qc(result, args.out, args.key)
@@ -97,9 +109,9 @@ def cmd_qc(args: argparse.Namespace) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> None:
     from tide_exp.errors import ConfigError
-    from tide_exp.humaneval.analyze import analyze, load_qc_dir
+    from tide_exp.humaneval.analyze import AnalysisOptions, analyze, load_qc_dir
     from tide_exp.humaneval.build import read_key
-    from tide_exp.humaneval.ratings import read_ratings
+    from tide_exp.humaneval.tables import headline
 
     source, key_path = Path(args.source), args.key
     if source.is_dir():
@@ -109,13 +121,23 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         raise ConfigError("pass --key survey/key.csv (the key of the survey that was rated)")
     key = read_key(key_path)
     if not source.is_dir():
-        data = read_ratings(source, list(key["question_id"]), _labels_for(key_path))
-    tables = analyze(data, key, args.out, ci=args.ci, formats=tuple(args.formats.split(",")))
-    sig = tables["demographics"]
-    sig = sig[sig["significant"]] if len(sig) else sig
+        data = _read_ratings(source, key, key_path)
+    options = AnalysisOptions(
+        ci=args.ci,
+        formats=tuple(args.formats.split(",")),
+        mixed=not args.no_mixed,
+        mixed_per_model=args.mixed_per_model,
+        ordinal=args.ordinal,
+    )
+    tables = analyze(data, key, args.out, options=options)
+    demo = tables["demographics"]
+    counts = {lv: 0 for lv in ("rater", "rating")}
+    if len(demo):
+        counts |= demo[demo["significant"]].groupby("level").size().to_dict()
     print(
-        f"wrote {args.out}/summary.md and tables/plots; significant demographic effects "
-        f"after Holm: {len(sig)}"
+        f"wrote {args.out}/summary.md and tables/plots. {headline(tables['table4'])} "
+        f"Significant demographic effects after Holm: {counts['rater']} at the rater level, "
+        f"{counts['rating']} at the rating level (see summary.md for the mixed model)"
     )
 
 
@@ -123,7 +145,13 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per step)."""
     p = argparse.ArgumentParser(prog="python -m tide_exp.humaneval", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    _add_build(sub)
+    _add_judge_qc(sub)
+    _add_analyze(sub)
+    return p
 
+
+def _add_build(sub) -> None:
     b = sub.add_parser("build", help="run/sweep outputs -> survey + key")
     b.add_argument("runs", nargs="+", help="run dirs, sweep dirs (multirun/DATE/TIME) or above")
     b.add_argument("--out", required=True, help="output dir (survey/)")
@@ -137,13 +165,31 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=42, help="prompt and order seed (study: 42)")
     b.add_argument("--per-scenario", type=int, default=1, help="prompts per scenario per pair")
     b.add_argument("--example-ids", help="comma list or @file of example ids instead of a draw")
-    b.add_argument("--shared-prompts", action="store_true", help="same prompts for all pairs")
+    b.add_argument("--scenarios", help="CSV example_id,scenario (for data without a theme field)")
+    b.add_argument(
+        "--per-pair-prompts",
+        action="store_true",
+        help="draw prompts per pair set (default: one per scenario shared by all, as the study)",
+    )
+    b.add_argument(
+        "--dimensions",
+        default=",".join(DEFAULT_DIMENSIONS),
+        help="rating dimensions, comma separated (Study B: empathic_resonance,"
+        "conversational_coherence,advice_appropriateness)",
+    )
     b.add_argument("--no-attention-check", action="store_true")
     b.add_argument("--attention-value", type=int, default=2, help="rating the check asks for")
     b.add_argument("--question", default=QUESTION, help="matrix question wording")
-    b.add_argument("--labels", help="five scale labels separated by |")
-    b.add_argument("--no-shuffle-items", action="store_true", help="keep pair/scenario order")
+    b.add_argument("--labels", help="five scale labels separated by | (blank: number only)")
+    b.add_argument(
+        "--shuffle-items",
+        action="store_true",
+        help="shuffle items (default: the study's order, pair set 1 = items 1, 5, 9, ...)",
+    )
     b.set_defaults(func=cmd_build)
+
+
+def _add_judge_qc(sub) -> None:
 
     j = sub.add_parser("judge", help="gold scores from an LLM judge (3 calls averaged)")
     j.add_argument("key", help="key.csv from build")
@@ -170,7 +216,16 @@ def parser() -> argparse.ArgumentParser:
     )
     q.add_argument("--sigma-max", type=float, default=0.6)
     q.add_argument("--mae-min", type=float, default=0.9)
+    q.add_argument(
+        "--sigma-basis",
+        choices=["all", "models"],
+        default="all",
+        help="ratings sigma and MAE use: all rated replies, or model replies only",
+    )
     q.set_defaults(func=cmd_qc)
+
+
+def _add_analyze(sub) -> None:
 
     a = sub.add_parser("analyze", help="Table 4, demographics, plots, metric agreement")
     a.add_argument("source", help="qc output dir (or a ratings CSV to analyse without QC)")
@@ -178,14 +233,28 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output dir (analysis/)")
     a.add_argument("--ci", choices=["fieller", "bootstrap"], default="fieller")
     a.add_argument("--formats", default="png,pdf", help="plot formats, comma separated")
+    a.add_argument(
+        "--no-mixed", action="store_true", help="skip the mixed models (one fit per factor)"
+    )
+    a.add_argument(
+        "--mixed-per-model",
+        action="store_true",
+        help="also fit the mixed model per model (slower: one fit per model and factor)",
+    )
+    a.add_argument(
+        "--ordinal",
+        action="store_true",
+        help="also fit a proportional-odds model per factor (rater-clustered errors)",
+    )
     a.set_defaults(func=cmd_analyze)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; a user-facing error prints one line and exits 2 (no traceback)."""
     args = parser().parse_args(argv)
     try:
+        # Outputs checked before the work: judge writes a file, the others a folder.
+        check_output(args.out, folder=args.command != "judge")
         args.func(args)
     except TideError as exc:
         print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)

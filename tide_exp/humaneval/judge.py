@@ -1,14 +1,12 @@
-"""LLM judge for gold scores: the study's rubric, three calls averaged, consistency reported.
+"""Gold scores for human evaluation: the study's rubric, three calls averaged, consistency reported.
 
-The judge needs only a ``generate(prompts) -> list[str]`` callable, so any model can be
-plugged in (the core pipeline's model configs, an API client, or a fake in tests).
+The judge itself (rubrics, parsing, a judge backed by any configured model) lives in
+:mod:`tide_exp.judge`; this module applies it to a survey key. ``--generate`` takes
+``model=<slug>`` (a conf/model file) or ``module:function``.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
-from collections.abc import Callable
 from itertools import combinations
 
 import numpy as np
@@ -16,32 +14,17 @@ import pandas as pd
 from scipy import stats
 
 from tide_exp.humaneval.errors import SurveyConfigError
+from tide_exp.judge import EMPATHY_GOLD, Generate, JudgeError, Rubric, judge_texts, parse_score
+from tide_exp.judge import load_generate as _load_generate
 
-Generate = Callable[[list[str]], list[str]]
+RUBRIC = EMPATHY_GOLD.template
 
-RUBRIC = (
-    "You are rating replies to a person who is struggling emotionally.\n"
-    "Rate the emotional warmth, situational fit, and genuineness of the reply on a scale "
-    "from 1 (not at all empathetic) to 5 (extremely empathetic).\n\n"
-    "Person's message:\n{prompt}\n\nReply:\n{reply}\n\n"
-    "Answer with a single number from 1 to 5."
-)
-_SCORE = re.compile(r"(?<![\d.])([1-5])(?:\.\d+)?(?![\d])")
+__all__ = ["RUBRIC", "judge_prompt", "judge_replies", "load_generate", "parse_score"]
 
 
 def judge_prompt(prompt: str, reply: str, rubric: str = RUBRIC) -> str:
     """The judge's input for one reply."""
     return rubric.format(prompt=prompt, reply=reply)
-
-
-def parse_score(text: str) -> float:
-    """The first standalone 1-5 number in the judge's answer (NaN when there is none).
-
-    Text after a ``</think>`` tag is preferred, so reasoning models' thoughts are skipped.
-    """
-    text = text.split("</think>")[-1]
-    match = _SCORE.search(text)
-    return float(match.group(1)) if match else float("nan")
 
 
 def judge_replies(
@@ -61,18 +44,19 @@ def judge_replies(
         each pair's rho and the number of unparsed answers.
     """
     rated = key[key["condition"] != "attention"]
-    prompts = [
-        judge_prompt(p, r, rubric) for p, r in zip(rated["prompt"], rated["text"], strict=True)
-    ]
+    try:
+        result = judge_texts(
+            list(rated["prompt"]),
+            list(rated["text"]),
+            generate,
+            Rubric("empathy_gold", rubric, ("score",)),
+            n_calls,
+        )
+    except JudgeError as err:
+        raise SurveyConfigError(str(err)) from None
     gold = pd.DataFrame({"question_id": rated["question_id"].to_numpy()})
-    for call in range(1, n_calls + 1):
-        answers = list(generate(prompts))
-        if len(answers) != len(prompts):
-            raise SurveyConfigError(
-                f"judge returned {len(answers)} answers for {len(prompts)} prompts; "
-                "generate(prompts) must return one string per prompt"
-            )
-        gold[f"call_{call}"] = [parse_score(a) for a in answers]
+    for call, rows in enumerate(result.calls, start=1):
+        gold[f"call_{call}"] = [row["score"] for row in rows]
     calls = gold[[f"call_{c}" for c in range(1, n_calls + 1)]]
     gold["gold"] = calls.mean(axis=1, skipna=True)
     pairs = {}
@@ -89,7 +73,7 @@ def judge_replies(
     consistency = {
         "spearman_mean": float(np.nanmean(list(pairs.values()))) if pairs else float("nan"),
         "spearman_pairs": pairs,
-        "unparsed": int(calls.isna().sum().sum()),
+        "unparsed": result.unparsed["score"],
         "n_replies": len(gold),
         "n_calls": n_calls,
     }
@@ -97,18 +81,9 @@ def judge_replies(
 
 
 def load_generate(spec: str) -> Generate:
-    """Import the ``generate(prompts) -> list[str]`` callable named ``module:attr``.
-
-    If the object has ``is_generate_factory = True`` it is called once with no arguments
-    and must return the callable (so a model is loaded only when the judge runs).
-    """
-    module_name, _, attr = spec.partition(":")
-    if not attr:
-        raise SurveyConfigError(f"--generate {spec!r}: expected 'module:function'")
+    """The judge named by ``spec``: ``model=<slug>`` or ``module:attr`` (see
+    :func:`tide_exp.judge.load_generate`); a bad spec is a :class:`SurveyConfigError`."""
     try:
-        obj = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise SurveyConfigError(f"--generate {spec!r}: cannot import ({exc})") from None
-    if getattr(obj, "is_generate_factory", False):
-        obj = obj()
-    return obj
+        return _load_generate(spec)
+    except JudgeError as err:
+        raise SurveyConfigError(str(err)) from None

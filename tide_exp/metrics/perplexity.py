@@ -9,7 +9,9 @@ reference tokens, so
     loss = total NLL / total reference tokens      (token-weighted, over the whole set)
     perplexity = exp(loss)
 
-A Trainer's ``eval_loss`` averages per-batch means instead, which weights tokens slightly differently.
+A Trainer's ``eval_loss`` averages per-batch means instead, which weights a batch of few reply
+tokens as much as one of many. :class:`TokenPerplexity` is the one accumulator of this sum: this
+function and the LightningModule's ``val/loss`` / ``val/perplexity`` both use it, so they agree.
 """
 
 from __future__ import annotations
@@ -19,6 +21,48 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torchmetrics import Metric
+
+IGNORE_INDEX = -100
+
+
+class TokenPerplexity(Metric):
+    """Token-weighted loss and perplexity: ``exp(sum of reply-token NLL / reply tokens)``.
+
+    Update with per-batch NLL *sums* and the number of scored tokens (never a batch's mean loss:
+    averaging means would weight a short batch like a long one). Synced across processes.
+    """
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("nll", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("tokens", default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, nll: torch.Tensor, tokens: torch.Tensor | int) -> None:
+        """Add ``nll`` (summed over ``tokens`` scored tokens, any shape) to the running totals."""
+        # Rebound, not updated in place: states reset under trainer.validate()'s inference mode
+        # are inference tensors, which a later fit's validation loop may not modify in place.
+        self.nll = (
+            self.nll + torch.as_tensor(nll, dtype=torch.float64, device=self.nll.device).sum()
+        )
+        self.tokens = self.tokens + torch.as_tensor(tokens, device=self.tokens.device).sum().long()
+
+    def compute(self) -> dict[str, float]:
+        """``{"loss", "perplexity", "tokens"}``; NaN loss and perplexity when nothing was scored."""
+        tokens = int(self.tokens)
+        loss = float(self.nll) / tokens if tokens else math.nan
+        return {
+            "loss": loss,
+            "perplexity": math.exp(loss) if tokens else math.nan,
+            "tokens": tokens,
+        }
+
+
+def scored_tokens(labels: torch.Tensor) -> torch.Tensor:
+    """Tokens a causal LM's loss scores: labels after the one-position shift that are not masked."""
+    return (labels[..., 1:] != IGNORE_INDEX).sum()
 
 
 @dataclass
@@ -34,22 +78,17 @@ class PerplexityResult:
 def chat_token_ids(
     tokenizer: Any, prompt: str, reference: str, system_prompt: str | None = None
 ) -> tuple[list[int], int]:
-    """Token ids of the templated conversation and how many of them belong to the prompt."""
-    messages = ([{"role": "system", "content": system_prompt}] if system_prompt else []) + [
-        {"role": "user", "content": prompt}
-    ]
-    prompt_text = tokenizer.apply_chat_template(
-        messages, tokenize=False, add_generation_prompt=True
-    )
-    full_text = tokenizer.apply_chat_template(
-        [*messages, {"role": "assistant", "content": reference}], tokenize=False
-    )
-    if not full_text.startswith(prompt_text):
-        raise ValueError(
-            "the chat template does not render the prompt as a prefix of the conversation; cannot mask the prompt"
-        )
-    prompt_ids = tokenizer(prompt_text, add_special_tokens=False)["input_ids"]
-    completion_ids = tokenizer(full_text[len(prompt_text) :], add_special_tokens=False)["input_ids"]
+    """Token ids of the templated conversation and how many of them belong to the prompt.
+
+    Laid out by :class:`~tide_exp.data.chat.ChatFormatter`, exactly as training encodes a pair,
+    so this perplexity and the module's ``val/perplexity`` score the same tokens.
+    """
+    from tide_exp.data.chat import ChatFormatter
+
+    chat = ChatFormatter(tokenizer, system_prompt=system_prompt)
+    prompt_ids = tokenizer(chat.prompt(prompt), add_special_tokens=False)["input_ids"]
+    completion = chat.completion(prompt, reference)
+    completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
     return list(prompt_ids) + list(completion_ids), len(prompt_ids)
 
 
@@ -92,6 +131,7 @@ def reference_perplexity(
     was_training = model.training
     model.eval()
     per_sample: list[dict[str, float]] = []
+    total = TokenPerplexity()
     try:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
@@ -111,6 +151,7 @@ def reference_perplexity(
                 shift_logits.transpose(1, 2), shift_labels, ignore_index=-100, reduction="none"
             ).sum(dim=1)
             counts = (shift_labels != -100).sum(dim=1)
+            total.update(nll.detach().cpu(), counts.cpu())
             for value, count in zip(nll.tolist(), counts.tolist(), strict=True):
                 per_sample.append(
                     {
@@ -121,12 +162,10 @@ def reference_perplexity(
                 )
     finally:
         model.train(was_training)
-    total_nll = sum(s["nll"] for s in per_sample)
-    total_tokens = int(sum(s["tokens"] for s in per_sample))
-    loss = total_nll / total_tokens if total_tokens else math.nan
+    summary = total.compute()
     return PerplexityResult(
-        loss=loss,
-        perplexity=math.exp(loss) if total_tokens else math.nan,
-        tokens=total_tokens,
+        loss=summary["loss"],
+        perplexity=summary["perplexity"],
+        tokens=summary["tokens"],
         per_sample=per_sample,
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tide_exp.metrics import bertscore as bs
-from tide_exp.metrics import distinct, embedding, generic, lexicon, meteor, rouge
+from tide_exp.metrics import distinct, embedding, empathy, generic, lexicon, meteor, rouge
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,13 @@ METRICS: dict[str, MetricSpec] = {
     "generic_reply_rate": MetricSpec(
         generic.generic_reply_flags, "sample", generic.describe_generic
     ),
+    # The three empathy mechanisms, offline proxies (docs/safety.md).
+    **{
+        name: MetricSpec(
+            getattr(empathy, name), "sample", functools.partial(empathy.describe_empathy, name)
+        )
+        for name in empathy.MECHANISMS
+    },
 }
 
 BERTSCORE_METRICS = ("bertscore_f1", "bertscore_precision", "bertscore_recall")

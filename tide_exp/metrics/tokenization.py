@@ -20,6 +20,8 @@ import functools
 import re
 from collections.abc import Callable
 
+from tide_exp.errors import ResourceMissingError
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -54,7 +56,7 @@ def word_tokenize(text: str) -> list[str]:
     try:
         return nltk.word_tokenize(text)
     except LookupError as err:
-        raise LookupError(
+        raise ResourceMissingError(
             "tokenizer 'word_tokenize' needs NLTK's punkt_tab data: run "
             "`python -m nltk.downloader punkt_tab` (online) or use tokenizer 'treebank' offline."
         ) from err

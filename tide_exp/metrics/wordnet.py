@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tide_exp.errors import ResourceMissingError
+
 DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 APT_FIX = "apt-get install -y wordnet-base wordnet-sense-index"
 INSTALL_FIX = "python -m tide_exp.metrics.wordnet install"
@@ -89,7 +91,7 @@ LEXNAMES = """\
 """
 
 
-class WordNetMissingError(RuntimeError):
+class WordNetMissingError(ResourceMissingError, RuntimeError):
     """WordNet is not installed where NLTK looks; the message says how to install it."""
 
 

@@ -188,7 +188,7 @@ def load_pretrained(
     """
     if quantization_config is not None:
         check_quantization_supported(quantization_config)
-    folder = _resolve_local_folder(pretrained_model_name_or_path, revision, gated)
+    folder = resolve_local_folder(pretrained_model_name_or_path, revision, gated)
     model = AutoModelForCausalLM.from_pretrained(
         folder,
         dtype=resolve_dtype(dtype),
@@ -214,7 +214,7 @@ def check_quantization_supported(quantization_config: Any) -> None:
         raise ConfigError("4-bit/8-bit quantization needs bitsandbytes: pip install bitsandbytes.")
 
 
-def _resolve_local_folder(name: str, revision: str | None, gated: bool) -> Path:
+def resolve_local_folder(name: str, revision: str | None, gated: bool) -> Path:
     """A local folder holding the model: the path itself, the HF cache, or a fresh download."""
     if Path(name).expanduser().is_dir():
         return Path(name).expanduser()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_t
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tide_exp.errors import ConfigError
+from tide_exp.metrics.perplexity import TokenPerplexity, scored_tokens
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ class LoraCausalLMModule(pl.LightningModule):
         # Checkpoints hold the adapters only, so the frozen base weights are absent on load.
         self.strict_loading = False
         self.total_params, self.trainable_params = count_parameters(self.model)
+        # Token-weighted over the whole validation set (not a mean of batch means).
+        self.val_perplexity = TokenPerplexity()
+        self.last_validation: dict[str, float] | None = None
 
     def on_fit_start(self) -> None:
         share = 100 * self.trainable_params / self.total_params
@@ -115,16 +118,21 @@ class LoraCausalLMModule(pl.LightningModule):
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self.model(**batch).loss
-        self.log(
-            "val/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0], sync_dist=True
-        )
+        loss = self.model(**batch).loss  # HF's mean over this batch's scored tokens
+        tokens = scored_tokens(batch["labels"])
+        if tokens > 0:
+            self.val_perplexity.update(loss.detach().double() * tokens, tokens)
         return loss
 
     def on_validation_epoch_end(self) -> None:
-        loss = self.trainer.callback_metrics.get("val/loss")
-        if loss is not None:
-            self.log("val/perplexity", math.exp(min(float(loss), 50.0)), sync_dist=True)
+        """Log ``val/loss`` (mean NLL per reply token over the whole set) and ``exp`` of it."""
+        if not self.val_perplexity.update_called:
+            return
+        result = self.val_perplexity.compute()
+        self.val_perplexity.reset()
+        self.last_validation = result
+        self.log("val/loss", result["loss"], prog_bar=True)
+        self.log("val/perplexity", result["perplexity"])
 
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(

@@ -9,6 +9,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from tide_exp.errors import FileError
 from tide_exp.files import write_json, write_text
 from tide_exp.rundir import STATUS, iter_runs
 
@@ -19,12 +20,17 @@ def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
     """One row per job folder under ``sweep_dir``: status, error, and zs/ft metric means."""
     rows = []
     for job in iter_runs([sweep_dir], marker=STATUS):
-        row = {"job": job.name, **job.read_status()}
+        try:
+            row = {"job": job.name, **job.read_status()}
+        except FileError as err:  # a damaged status.json is one row, not a crashed summary
+            row = {"job": job.name, "model": "?", "status": "unreadable", "error": str(err)}
         results = job.read_results()
         if results is not None:
             final = results.get("final", {})
             row["metrics"] = {
-                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))
+                k: v
+                for k, v in final.items()
+                if k.startswith(("zs/gen/", "ft/gen/", "zs/safety/", "ft/safety/"))
             }
         rows.append(row)
     return rows
@@ -51,7 +57,15 @@ def _number(value: float | None) -> str:
 
 
 class SweepSummaryCallback(Callback):
-    """Writes ``summary.json`` and ``summary.md`` in the sweep folder and prints the table."""
+    """Writes ``summary.json`` and ``summary.md`` in the sweep folder and prints the table.
+
+    Args:
+        exit_on_failure: After the summary, end the sweep with exit status 1 when any job did
+            not end ok (failed, killed while ``running``, or unreadable), so a script can tell.
+    """
+
+    def __init__(self, exit_on_failure: bool = True) -> None:
+        self.exit_on_failure = exit_on_failure
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -72,3 +86,6 @@ class SweepSummaryCallback(Callback):
 
             files = write_report([sweep_dir], sweep_dir / "report")
             log.info("Table 1 report: %s", files["markdown"])
+        if failed and self.exit_on_failure:
+            # SystemExit passes Hydra's callback guard (it catches Exception only).
+            raise SystemExit(1)

@@ -8,7 +8,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from tide_exp.errors import NoRunsError
 from tide_exp.files import save_figure, write_text
+from tide_exp.reporting.safety import safety_markdown
 from tide_exp.rundir import iter_runs
 
 PAPER_TABLE = Path(__file__).with_name("paper_table1.csv")  # Study A, Table 1 (arXiv 2505.15065)
@@ -252,12 +254,13 @@ def write_report(
     """Collect runs under ``paths`` and write table1.{md,csv,tex} and table1_bars.{png,pdf}.
 
     Raises:
-        FileNotFoundError: No finished run (results.json with status ok) under ``paths``.
+        NoRunsError: No finished run (results.json with status ok) under ``paths``.
     """
     runs = collect_runs(paths)
     if not runs:
-        raise FileNotFoundError(
-            f"no finished run (results.json with status ok) under {', '.join(map(str, paths))}"
+        raise NoRunsError(
+            f"no finished run (results.json with status ok) under {', '.join(map(str, paths))}; "
+            "run `python -m tide_exp` first or point at its output folder"
         )
     rows = summarise(runs)
     tables = build_tables(rows, read_paper_table(paper_table))
@@ -269,4 +272,7 @@ def write_report(
     }
     png, pdf = plot_bars(rows, tables["metrics"], out_dir / "table1_bars")
     files.update(png=png, pdf=pdf)
+    safety = safety_markdown(runs)  # only when runs probed safety (eval.safety)
+    if safety:
+        files["safety"] = write_text(out_dir / "safety.md", safety)
     return files

@@ -35,6 +35,9 @@ class FakeDataModule:
         self.chat = ChatFormatter(tokenizer)
         self.examples = load_tide_folder()[:10]
 
+    def prompt(self, example):
+        return self.chat.prompt(example.user_input)
+
     def eval_subset(self, size):
         return self.examples[:size] if size else list(self.examples)
 
@@ -58,6 +61,7 @@ def harness(tiny_model, tmp_path):
             current_epoch=0,
             is_global_zero=True,
             sanity_checking=False,
+            state=SimpleNamespace(fn="fit"),
         )
         module = SimpleNamespace(model=tiny_model.model, tokenizer=tiny_model.tokenizer)
         return callback, trainer, module, logger

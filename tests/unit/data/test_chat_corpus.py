@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from tide_exp.data.chat_corpus import load_chat_corpus, render_history
+from tide_exp.data.chat_corpus import load_chat_corpus
 from tide_exp.data.dialogue_datamodule import DialogueDataModule
+from tide_exp.data.multiturn import prompt_text
 from tide_exp.data.sources import detect_source
 from tide_exp.errors import BadRecordError
 
@@ -36,11 +37,15 @@ def test_openai_and_sharegpt_records_become_pairs(tmp_path):
     path = _write(tmp_path, OPENAI, SHAREGPT)
     examples = load_chat_corpus(path)
     assert [(e.example_id, e.persona_id, e.user_input) for e in examples] == [
-        ("conv1-t01", "conv1", "I can't sleep."),  # the system turn is dropped
+        ("conv1-t01", "conv1", "I can't sleep."),
         ("conv1-t03", "conv1", "Nightmares about the fire."),
         ("chats-2-t01", "chats-2", "My dad shouts a lot."),
     ]
+    last = load_chat_corpus(path, targets="last", history_turns=None)  # one row per target reply
+    assert [(e.example_id, len(e.history)) for e in last] == [("conv1-t03", 2), ("chats-2-t01", 0)]
     assert examples[0].theme == "anxiety" and all(e.history == () for e in examples)
+    # The conversation's system turn is kept as its system prompt, not as a turn of the history.
+    assert [e.system_prompt for e in examples] == ["Be kind.", "Be kind.", ""]
     assert detect_source(path) == "chat_corpus"
     assert (
         load_chat_corpus(path, style="sharegpt", on_error="skip")
@@ -49,14 +54,18 @@ def test_openai_and_sharegpt_records_become_pairs(tmp_path):
     )
 
 
-def test_history_rides_along_and_is_rendered(tmp_path):
+def test_history_rides_along_and_is_rendered_as_turns(tmp_path, tiny_chat):
     examples = load_chat_corpus(_write(tmp_path, OPENAI), history_turns=None)
     assert examples[1].history == (
         ("user", "I can't sleep."),
         ("assistant", "That sounds hard. What keeps you up?"),
     )
-    assert render_history(examples[1].history, examples[1].user_input) == (
-        "User: I can't sleep.\nAssistant: That sounds hard. What keeps you up?\nUser: Nightmares about the fire."
+    assert prompt_text(tiny_chat, examples[1]) == (
+        "<|im_start|>system\nBe kind.<|im_end|>\n"
+        "<|im_start|>user\nI can't sleep.<|im_end|>\n"
+        "<|im_start|>assistant\nThat sounds hard. What keeps you up?<|im_end|>\n"
+        "<|im_start|>user\nNightmares about the fire.<|im_end|>\n"
+        "<|im_start|>assistant\n"
     )
     assert load_chat_corpus(_write(tmp_path, OPENAI), history_turns=1)[1].history == (
         ("assistant", "That sounds hard. What keeps you up?"),
@@ -85,16 +94,20 @@ def test_datamodule_keeps_the_history_that_fits_max_length(tmp_path, tiny_chat):
         (300, 4),
         (200, 2),
         (100, 0),
-    ):  # about 20, 150, 270, 395 tokens needed
+    ):  # 21, 147, 273, 399 tokens needed
         dm = DialogueDataModule(
             source, tiny_chat, max_length=max_length, eval_fraction=0.5, split_by="persona"
         )
         dm.setup()
         example = next(e for e in dm.eval_examples if e.reference_response == "Yes.")
         assert len(example.history) == kept
-        assert example.user_input.endswith("Now?") and example.user_input.count("\n") == kept
-        subset = {e.example_id: e.user_input for e in dm.eval_subset(None)}
-        assert subset[example.example_id] == example.user_input  # generation sees the same prompt
+        assert example.user_input == "Now?" and example.history == tuple(
+            (m["role"], m["content"].strip()) for m in long_turns[6 - kept :]
+        )
+        subset = {e.example_id: dm.prompt(e) for e in dm.eval_subset(None)}
+        # Generation sees the prompt training saw: the same turns, rendered the same way.
+        assert subset[example.example_id] == prompt_text(tiny_chat, example)
+        assert subset[example.example_id].count("<|im_start|>user") == kept // 2 + 1
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,10 @@ BAD_LINES = [
         json.dumps({**FLAT_ROWS[1], "user_input": "   "}),
         r"bad\.jsonl:2: field 'user_input' is empty",
     ),
-    (b'{"user_input": "caf\xe9"}', r"bad\.jsonl:2: not valid UTF-8 at byte 19"),
+    (  # the byte offset is the file's: line 1 and its newline, then 19 bytes into line 2
+        b'{"user_input": "caf\xe9"}',
+        rf"bad\.jsonl:2: not valid UTF-8 at line 2 \(byte {len(GOOD) + 1 + 19} of the file\)",
+    ),
     (GOOD, r"bad\.jsonl:2: duplicate example id 'e0' \(first at .*bad\.jsonl:1\)"),
     (
         json.dumps({**FLAT_ROWS[1], "persona_id": {"x": 1}}),
@@ -126,7 +129,7 @@ def test_malformed_csv_rows(tmp_path):
     report = [json.loads(line) for line in (tmp_path / "skipped.jsonl").read_text().splitlines()]
     assert [(r["where"], r["reason"].split(" (")[0]) for r in report] == [
         ("line 3", "has 4 fields, the header has 3"),
-        ("line 4", "malformed CSV"),
+        ("line 4", "a quote opened on this line is never closed; close or remove it"),
     ]
 
 

@@ -131,6 +131,7 @@ def test_invalid_utf8_names_the_file(tmp_path):
         b'[{"user_input": "caf\xe9", "reference_response": "ok"}]'
     )
     with pytest.raises(
-        BadRecordError, match=r"6_conversation\.json: whole file: not valid UTF-8 at byte 20"
+        BadRecordError,
+        match=r"6_conversation\.json: whole file: not valid UTF-8 at line 1 \(byte 20 of the file\)",
     ):
         load_tide_folder(tmp_path)

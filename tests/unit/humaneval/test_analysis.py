@@ -10,7 +10,7 @@ from tide_exp.humaneval.agreement import fieller_ci, metric_agreement
 from tide_exp.humaneval.demographics import cohens_d, demographic_tests, holm, is_graduate
 from tide_exp.humaneval.qc import run_qc
 from tide_exp.humaneval.ratings import read_ratings
-from tide_exp.humaneval.tables import join_ratings, table4, table4_wide
+from tide_exp.humaneval.tables import headline, join_ratings, table4, table4_wide
 
 from . import fakes
 
@@ -29,6 +29,8 @@ def test_planted_age_effect_found_and_nothing_else(joined, key):
     frame, raters = joined
     demo = demographic_tests(frame, raters)
     assert set(demo["factor"]) == {"age", "education", "gender", "region", "race"}
+    assert set(demo["level"]) == {"rating", "rater"}
+    demo = demo[demo["level"] == "rater"]
     hits = demo[demo["significant"]]
     per_model = hits[hits["unit"] != "all"]  # the pooled row may carry the diluted effect
     assert per_model[["unit", "factor"]].values.tolist() == [["qwen2_5_3b", "age"]]
@@ -66,7 +68,16 @@ def test_table4_wins_and_reference_points():
     assert t4.loc["grief_anger", "winner"] == "ZS" and t4.loc["grief_anger", "ref_points"] == 1
     wide = table4_wide(t4.reset_index())
     assert wide["scenario"].tolist() == ["panic", "grief_anger", "total"]
-    assert wide["M"].tolist() == ["FT (2.00/4.00) R2", "ZS (3.00/2.00) R1", "FT 1/2, R 3"]
+    assert wide["M"].tolist() == ["FT (2.00/4.00)", "ZS (3.00/2.00)", "ZS 1, FT 1, tie 0"]
+    assert wide["ZS wins"].tolist() == ["0.0%", "100.0%", "1/2"]
+    assert wide["FT wins"].tolist() == ["100.0%", "0.0%", "1/2"]
+    assert wide["ties"].tolist() == ["0", "0", "0"]
+    # reference replies rated above 2 of 2 ZS/FT means in panic, 1 of 2 in grief: 3/4
+    assert wide["reference"].tolist() == ["100.0%", "50.0%", "3/4"]
+    assert headline(t4) == (
+        "ZS models beat FT in 1 cases, FT beat ZS in 1 (0 ties), and the reference replies "
+        "won 3/4 comparisons."
+    )
 
 
 def test_metric_agreement_finds_a_tracking_metric():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
 from tide_exp.humaneval.qc import QCRules, read_gold, run_qc
 from tide_exp.humaneval.ratings import read_ratings
 from tide_exp.humaneval.survey import LIKERT_LABELS
@@ -88,5 +89,34 @@ def test_read_gold_by_triple_and_bad_value(tmp_path, key):
     gold = read_gold(tmp_path / "g.csv", key)
     assert len(gold) == 120 and (gold == 4.0).all()
     (tmp_path / "b.csv").write_text("question_id,gold\nI01_1,4\nI01_2,high\n")
-    with pytest.raises(Exception, match=r"b.csv:3:2: non-numeric gold score 'high'"):
+    with pytest.raises(SurveyInputError, match=r"b.csv:3:2: gold score 'high' is not a number"):
         read_gold(tmp_path / "b.csv", key)
+    (tmp_path / "b.csv").write_text("question_id,gold\nI01_1,4\nI01_2,6\n")
+    with pytest.raises(
+        SurveyInputError, match=r"b.csv:3:2: gold score '6' is not a number in 1..5"
+    ):
+        read_gold(tmp_path / "b.csv", key)
+    (tmp_path / "b.csv").write_text("question_id,gold\nI01_1,4\nI99_2,3\n")
+    with pytest.raises(SurveyInputError, match=r"b.csv:3: 'I99_2' is no reply of this key"):
+        read_gold(tmp_path / "b.csv", key)
+
+
+def test_sigma_basis_is_an_option_printed_in_the_report(key, synthetic, tmp_path):
+    from tide_exp.humaneval.qc import QCRules, qc_report_markdown
+
+    wide, gold = synthetic
+    path = tmp_path / "w.csv"
+    wide.to_csv(path, index=False)
+    data = read_ratings(path, list(key["question_id"]))
+    gold = gold.set_index("question_id")["gold"]
+    every = run_qc(data, key, gold, QCRules(sigma_basis="all"))
+    models = run_qc(data, key, gold, QCRules(sigma_basis="models"))
+    assert "basis (all): all rated replies" in qc_report_markdown(every)
+    assert "basis (models): the rater's ratings of model replies only" in qc_report_markdown(models)
+    rater = "R_002"
+    mine = data.ratings[data.ratings["rater_id"] == rater].set_index("question_id")["rating"]
+    model_ids = key.loc[key["condition"].isin(["zs", "ft"]), "question_id"]
+    assert models.raters.loc[rater, "sigma"] == pytest.approx(mine[model_ids].std())
+    assert every.raters.loc[rater, "sigma"] == pytest.approx(mine.drop("ATTN_1").std())
+    with pytest.raises(SurveyConfigError, match="sigma_basis must be one of"):
+        QCRules(sigma_basis="items")

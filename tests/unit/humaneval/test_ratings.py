@@ -91,3 +91,57 @@ def test_prolific_asset_fills_missing_demographics(tmp_path, key):
     assert raters.loc["R_002", "age"] == 64 and raters.loc["R_002", "duration_min"] == 30.5
     assert raters.loc["R_003", "education"].startswith("Undergraduate")
     assert raters.loc["R_004", "status"] == "RETURNED" and pd.isna(raters.loc["R_004", "age"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ResponseId,I01_1\nr1,3\n,4\n", r":3:1: blank rater id"),
+        ("ResponseId,I01_1\nr1,3\nr2,4\nr1,5\n", r":4:1: rater id 'r1' also on line 2"),
+        ("ResponseId,I01_1\nr1,3,9\nr2,4\n", r":2: row has 3 fields but the header has 2"),
+        (
+            "rater_id,question_id,rating\na,I01_1,3\na,I01_2,4\na,I01_1,5\n",
+            r":4: rater 'a' rated 'I01_1' \(empathy\) also on line 2",
+        ),
+        ("rater_id,question_id,rating\na,I01_1,3\na,I77_1,4\n", r":3:2: question id 'I77_1'"),
+        ("ResponseId,I01_1,I88_2\nr1,3,4\n", r":1: column\(s\) \['I88_2'\] are not questions"),
+        ('ResponseId,I01_1\nr1,3\nr2,"4\n', r":3: malformed CSV"),
+        ("", r"file is empty"),
+    ],
+)
+def test_ratings_that_would_be_lost_or_mixed_up_stop_with_the_line(tmp_path, key, text, message):
+    path = tmp_path / "r.csv"
+    path.write_text(text)
+    with pytest.raises(SurveyInputError, match=message):
+        read_ratings(path, list(key["question_id"]))
+
+
+def test_ratings_from_another_survey_are_refused(tmp_path, key):
+    path = tmp_path / "r.csv"
+    path.write_text("rater_id,survey_id,question_id,rating\na,abc,I01_1,3\na,abc,I01_2,2\n")
+    with pytest.raises(SurveyInputError, match=r":2:2: survey_id 'abc' is not this key's"):
+        read_ratings(path, list(key["question_id"]), survey_id=key["survey_id"].iloc[0])
+    path.write_text("rater_id,question_id,rating\na,I01_1,3\n")
+    data = read_ratings(path, list(key["question_id"]), survey_id=key["survey_id"].iloc[0])
+    assert any("not checked" in n for n in data.notes)
+
+
+def test_several_dimensions_wide_and_long(tmp_path, key):
+    dims = ("empathic_resonance", "conversational_coherence")
+    path = tmp_path / "w.csv"
+    path.write_text("ResponseId,I01d1_1,I01d2_1,I01d1_2\nr1,3,4,5\n")
+    data = read_ratings(path, list(key["question_id"]), dimensions=dims)
+    got = data.ratings.set_index(["question_id", "dimension"])["rating"]
+    assert got["I01_1", dims[0]] == 3 and got["I01_1", dims[1]] == 4 and got["I01_2", dims[0]] == 5
+    path.write_text(f"rater_id,question_id,dimension,rating\nr1,I01_1,{dims[1]},2\n")
+    data = read_ratings(path, list(key["question_id"]), dimensions=dims)
+    assert data.ratings[["dimension", "rating"]].values.tolist() == [[dims[1], 2.0]]
+
+
+def test_invalid_utf8_and_bom_name_the_line(tmp_path, key):
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"\xef\xbb\xbfResponseId,I01_1\nr1,3\nr\xff2,4\n")
+    with pytest.raises(SurveyInputError, match=r"r.csv:3: not valid UTF-8 at line 3 \(byte 26 of the file\)"):
+        read_ratings(path, list(key["question_id"]))
+    path.write_bytes(b"\xef\xbb\xbfResponseId,I01_1\nr1,3\n")
+    assert read_ratings(path, list(key["question_id"])).ratings["rating"].tolist() == [3.0]

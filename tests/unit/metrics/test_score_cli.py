@@ -154,3 +154,20 @@ def test_subprocess_csv_with_bad_row(tmp_path):
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads((tmp_path / "s.json").read_text())["input"]["rows_scored"] == 1
+
+
+@pytest.mark.parametrize("output", ["/dev/full", "input", "folder"])
+def test_bad_outputs_are_refused_before_scoring(
+    tmp_path, english_rows, capsys, output, monkeypatch
+):
+    import tide_exp.score as score
+
+    src = _write_jsonl(tmp_path / "pairs.jsonl", english_rows)
+    before = src.read_bytes()
+    (tmp_path / "folder").mkdir()
+    target = {"input": str(src), "folder": str(tmp_path / "folder")}.get(output, output)
+    monkeypatch.setattr(score, "score_pairs", lambda *a: pytest.fail("scored before checking"))
+    assert main(["--input", str(src), "--output", target, "--metrics", FAST]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {target}: ") and err.count("\n") == 1
+    assert src.read_bytes() == before and Path("/dev/full").is_char_device()

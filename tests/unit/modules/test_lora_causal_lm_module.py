@@ -1,4 +1,5 @@
 import functools
+import math
 
 import pytest
 import pytorch_lightning as pl
@@ -89,3 +90,71 @@ def test_checkpoint_holds_adapter_weights_only_and_adapter_reloads(tmp_path):
     ids = torch.tensor([[1, 7, 9, 11]])
     module.model.eval()
     torch.testing.assert_close(reloaded(ids).logits, module.model(ids).logits)
+
+
+def test_val_perplexity_is_token_weighted_and_equals_reference_perplexity(tmp_path):
+    """Two batches with very different reply lengths: exp(total NLL / tokens), not exp(mean)."""
+    from torch.utils.data import DataLoader
+
+    from tide_exp.data.chat import collate_right_padded
+    from tide_exp.metrics.perplexity import reference_perplexity
+
+    module, _ = _module(1e-3)
+    chat = ChatFormatter(module.tokenizer)
+    pairs = [("I can't sleep.", "Hm."), ("Work is hard.", "That sounds exhausting. " * 12)]
+    features = [chat.encode(p, r, max_length=512) for p, r in pairs]
+    loader = DataLoader(
+        features,
+        batch_size=1,
+        collate_fn=functools.partial(
+            collate_right_padded, pad_token_id=chat.tokenizer.pad_token_id
+        ),
+    )
+    batches = list(loader)
+    module.model.eval()
+    with torch.no_grad():
+        losses = [module.model(**b).loss.item() for b in batches]
+    tokens = [int((b["labels"][:, 1:] != -100).sum()) for b in batches]
+    assert tokens[1] > 5 * tokens[0]
+    weighted = sum(loss * n for loss, n in zip(losses, tokens, strict=True)) / sum(tokens)
+
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, default_root_dir=tmp_path)
+    module.last_validation = None
+    trainer.validate(module, dataloaders=loader, verbose=False)
+    result = module.last_validation
+    assert result["tokens"] == sum(tokens)
+    assert result["loss"] == pytest.approx(weighted, rel=1e-5)
+    assert result["perplexity"] == pytest.approx(math.exp(weighted), rel=1e-5)
+    assert trainer.callback_metrics["val/perplexity"].item() == pytest.approx(
+        result["perplexity"], rel=1e-5
+    )
+    mean_of_batches = math.exp(sum(losses) / len(losses))
+    assert abs(result["perplexity"] - mean_of_batches) > 1e-3 * mean_of_batches
+    # The metric function scores the same tokens with the same accumulator: the same number.
+    reference = reference_perplexity(
+        module.model, module.tokenizer, [p for p, _ in pairs], [r for _, r in pairs]
+    )
+    assert reference.tokens == result["tokens"]
+    assert reference.perplexity == pytest.approx(result["perplexity"], rel=1e-4)
+
+
+def test_validate_phase_before_and_after_training(tmp_path):
+    from tide_exp.modules.validation import validate_phase
+
+    module, dm = _module(2e-2)
+    dm.max_eval_examples = 16
+    trainer = pl.Trainer(
+        max_steps=15,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        default_root_dir=tmp_path,
+        num_sanity_val_steps=0,
+        check_val_every_n_epoch=1000,  # one training batch per epoch: no validation inside fit
+    )
+    before = validate_phase(trainer, module, dm, "zs")
+    trainer.fit(module, datamodule=dm)
+    after = validate_phase(trainer, module, dm, "ft")
+    assert before["tokens"] == after["tokens"] > 0
+    assert after["loss"] < before["loss"]
+    assert before["perplexity"] == pytest.approx(math.exp(before["loss"]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tide_exp.files import natural_key
 from tide_exp.reporting.sweep_summary import collect_jobs
 
@@ -26,3 +28,39 @@ def test_natural_key_on_paths():
         Path("m/10/x"),
         Path("m/a/x"),
     ]
+
+
+def test_safety_rates_reach_the_summary(tmp_path):
+    job = tmp_path / "0_smollm2_135m"
+    job.mkdir()
+    (job / "status.json").write_text(json.dumps({"status": "ok"}))
+    final = {"zs/safety/safe_rate": 0.5, "ft/safety/safe_rate": 0.25, "val/loss": 1.0}
+    (job / "results.json").write_text(json.dumps({"status": "ok", "final": final}))
+    metrics = collect_jobs(tmp_path)[0]["metrics"]
+    assert metrics == {"zs/safety/safe_rate": 0.5, "ft/safety/safe_rate": 0.25}
+
+
+def _status(folder, status, error=None):
+    folder.mkdir(parents=True)
+    (folder / "status.json").write_text(
+        json.dumps({"model": "m", "overrides": [], "status": status, "error": error})
+    )
+
+
+def test_failed_killed_and_unreadable_jobs_end_the_sweep_with_status_1(tmp_path):
+    from omegaconf import OmegaConf
+
+    from tide_exp.reporting.sweep_summary import SweepSummaryCallback
+
+    _status(tmp_path / "0_a", "failed", "RuntimeError: boom")
+    _status(tmp_path / "1_b", "running")  # killed: it never wrote its end
+    (tmp_path / "2_c").mkdir()
+    (tmp_path / "2_c" / "status.json").write_text("{half")
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
+    with pytest.raises(SystemExit) as ended:
+        SweepSummaryCallback().on_multirun_end(config)
+    assert ended.value.code == 1
+    rows = json.loads((tmp_path / "summary.json").read_text())
+    assert [r["status"] for r in rows] == ["failed", "running", "unreadable"]
+    assert "2_c/status.json:1" in rows[2]["error"]
+    SweepSummaryCallback(exit_on_failure=False).on_multirun_end(config)  # no exit

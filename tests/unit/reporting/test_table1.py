@@ -85,3 +85,13 @@ def test_shipped_copy_matches_the_reference(name):
     from tide_exp.reporting.table1 import PAPER_TABLE
 
     assert PAPER_TABLE.read_text() == shared.read_text()
+
+
+def test_cli_refuses_an_output_that_is_a_file_before_reading_runs(tmp_path, capsys):
+    (tmp_path / "taken").write_text("not a folder")
+    assert report_main([str(tmp_path), "--out", str(tmp_path / "taken")]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: {tmp_path / 'taken'}: is not a folder. Fix: choose a folder for the output\n"
+    )
+    assert (tmp_path / "taken").read_text() == "not a folder"

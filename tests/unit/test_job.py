@@ -1,0 +1,170 @@
+"""run_job around a stand-in run(): re-runs, config checks, locking, status, soft failures."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import tide_exp.job as job
+import tide_exp.run
+from tide_exp.errors import DataError
+from tide_exp.rundir import RunFolder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fake_run(monkeypatch):
+    """Replace run(cfg) with one that writes results.json and records what it saw."""
+    calls = []
+
+    def run(cfg):
+        folder = RunFolder(Path(cfg.paths.output_dir))
+        calls.append({"status": folder.read_status(), "lora_r": cfg.lora.r})
+        if getattr(run, "error", None):
+            raise run.error
+        results = {
+            "status": "ok",
+            "model": {"name": cfg.model.name},
+            "phases": {},
+            "final": {"ft/gen/cosine": 0.1 * cfg.lora.r},
+            "timings": {"total_s": 1.0},
+            "outputs": {},
+        }
+        folder.write_results(results)
+        return {"ft/gen/cosine": 0.1 * cfg.lora.r}, {"results": results}
+
+    monkeypatch.setattr(tide_exp.run, "run", run)
+    run.calls = calls
+    return run
+
+
+def _hydra_files(folder: Path, text: str) -> Path:
+    """What Hydra does before the task runs: (re)write .hydra/config.yaml."""
+    path = folder / ".hydra" / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_rerun_with_other_settings_stops_and_keeps_the_first_hydra_files(
+    compose_cfg, fake_run, tmp_path, capsys
+):
+    hydra_config = _hydra_files(tmp_path, "lora: {r: 4}\n")
+    assert job.run_job(compose_cfg("lora.r=4")) == pytest.approx(0.4)
+    results = (tmp_path / "results.json").read_text()
+
+    _hydra_files(tmp_path, "lora: {r: 16}\n")
+    with pytest.raises(SystemExit) as stopped:
+        job.run_job(compose_cfg("lora.r=16"))
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "lora.r" in err and "resume=false" in err
+    assert (tmp_path / "results.json").read_text() == results
+    assert hydra_config.read_text() == "lora: {r: 4}\n"
+    assert len(fake_run.calls) == 1
+
+
+def test_rerun_differing_only_in_paths_or_logging_is_skipped(compose_cfg, fake_run, tmp_path):
+    job.run_job(compose_cfg("lora.r=4", "logger=none"))
+    value = job.run_job(compose_cfg("lora.r=4", "logger=csv", "resume=true"))
+    assert value == pytest.approx(0.4) and len(fake_run.calls) == 1
+
+
+def test_resume_false_starts_over_with_the_new_settings(compose_cfg, fake_run, tmp_path):
+    job.run_job(compose_cfg("lora.r=4"))
+    assert job.run_job(compose_cfg("lora.r=8", "resume=false")) == pytest.approx(0.8)
+    assert RunFolder(tmp_path).read_saved_config()["lora"]["r"] == 8
+    assert job.run_job(compose_cfg("lora.r=8")) == pytest.approx(0.8)  # now skipped
+    assert len(fake_run.calls) == 2
+
+
+def test_running_status_is_written_before_the_run_and_stale_temp_folders_go(
+    compose_cfg, fake_run, tmp_path
+):
+    (tmp_path / ".adapter-x1y2").mkdir()
+    (tmp_path / ".adapter-x1y2" / "adapter_model.safetensors").write_bytes(b"half")
+    job.run_job(compose_cfg())
+    assert fake_run.calls[0]["status"]["status"] == "running"
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "ok"
+    assert not list(tmp_path.glob(".adapter-*"))
+
+
+@pytest.mark.parametrize("content", ["{not json", "", "[1, 2]", "\xff\xfe"])
+def test_a_corrupt_status_file_reruns_the_job_with_a_warning(
+    compose_cfg, fake_run, tmp_path, caplog, content
+):
+    job.run_job(compose_cfg())
+    (tmp_path / "status.json").write_text(content, encoding="latin-1")
+    job.run_job(compose_cfg())
+    assert len(fake_run.calls) == 2
+    if content not in ("[1, 2]",):
+        assert "the job runs again" in caplog.text
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "ok"
+
+
+def test_a_non_tide_error_in_a_multirun_is_recorded_and_the_sweep_goes_on(
+    compose_cfg, fake_run, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(job, "_is_multirun", lambda: True)
+    fake_run.error = RuntimeError("CUDA out of memory (simulated)")
+    assert math.isnan(job.run_job(compose_cfg()))
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["status"] == "failed"
+    assert status["error"] == "RuntimeError: CUDA out of memory (simulated)"
+    fake_run.error = None
+    assert job.run_job(compose_cfg()) == pytest.approx(0.8)  # the next job of the sweep runs
+
+
+def test_a_user_error_in_a_single_run_exits_with_one_line(compose_cfg, fake_run, tmp_path, capsys):
+    fake_run.error = DataError("data/x.csv: no such file. Fix: check the path")
+    with pytest.raises(SystemExit):
+        job.run_job(compose_cfg())
+    assert capsys.readouterr().err == "error: data/x.csv: no such file. Fix: check the path\n"
+    assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
+
+
+HOLD_LOCK = """
+import sys, time
+from tide_exp.rundir import RunFolder
+with RunFolder(sys.argv[1]).lock():
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_process_on_a_locked_folder_stops_with_one_sentence(
+    compose_cfg, fake_run, tmp_path, capsys
+):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(SystemExit):
+            job.run_job(compose_cfg())
+        err = capsys.readouterr().err
+        assert f"is in use by another run (process {holder.pid})" in err
+        assert not fake_run.calls and not (tmp_path / "status.json").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert (tmp_path / ".lock").exists()  # the stale file of a killed holder locks nothing
+    assert job.run_job(compose_cfg()) == pytest.approx(0.8)
+
+
+def test_a_damaged_saved_config_is_a_warning_not_a_crash(compose_cfg, fake_run, tmp_path, caplog):
+    job.run_job(compose_cfg())
+    (tmp_path / ".tide" / "config.yaml").write_text("lora: [unclosed\n")
+    assert job.run_job(compose_cfg()) == pytest.approx(0.8)  # complete: skipped
+    assert "settings not compared" in caplog.text and len(fake_run.calls) == 1

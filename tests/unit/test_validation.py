@@ -1,0 +1,99 @@
+"""The config validator: impossible settings stop before the model loads, naming the key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tide_exp.errors import ConfigError
+from tide_exp.validation import check_environment, check_values, validate_config
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("trainer.max_epochs=abc", "trainer.max_epochs"),
+        ("trainer.max_epochs=0", "trainer.max_epochs"),
+        ("lora.r=-1", "lora.r"),
+        ("lora.lora_dropout=1.5", "lora.lora_dropout"),
+        ("data.batch_size=0", "data.batch_size"),
+        ("data.max_train_examples=-3", "data.max_train_examples"),
+        ("data.eval_fraction=1.0", "data.eval_fraction"),
+        ("eval.num_prompts=0", "eval.num_prompts"),
+        ("eval.max_new_tokens=abc", "eval.max_new_tokens"),
+        ("data.split_by=speaker", "data.split_by"),
+        ("data.source.on_error=ignore", "data.source.on_error"),
+        ("+eval.metrics.bleu_99={}", "eval.metrics"),
+        ("module.optimizer.lr=0", "module.optimizer.lr"),
+        ("trainer.precision=abc", "trainer.precision"),
+        ("eval.zero_shot=maybe", "eval.zero_shot"),  # bound to the callback by interpolation
+        ("+trainer.max_epoch=3", "trainer.max_epoch"),
+    ],
+)
+def test_impossible_values_name_the_key(compose_cfg, override, key):
+    cfg = compose_cfg(override)
+    with pytest.raises(ConfigError, match="^" + re.escape(key) + r"\b") as err:
+        check_values(cfg)
+    assert "\n" not in str(err.value)
+
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+OPTIONS = [
+    (group.name, str(option.relative_to(group).with_suffix("")))
+    for group in sorted(CONF_DIR.iterdir())
+    if group.is_dir() and group.name not in {"hydra", "local"}
+    for option in sorted(group.rglob("*.yaml"))
+]
+
+
+@pytest.mark.parametrize(("group", "option"), OPTIONS, ids=lambda v: str(v))
+def test_every_shipped_option_passes_the_value_checks(compose_cfg, group, option):
+    check_values(compose_cfg(f"{group}={option}", tiny=False))
+
+
+def test_defaults_and_the_tiny_test_config_pass(compose_cfg):
+    validate_config(compose_cfg(tiny=False))
+    validate_config(compose_cfg())
+
+
+def test_gpu_trainer_without_cuda_is_refused(compose_cfg, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match=r"^trainer\.accelerator='gpu' but no CUDA GPU"):
+        check_environment(compose_cfg("trainer=gpu"))
+
+
+def test_missing_data_paths_are_refused(compose_cfg, tmp_path):
+    with pytest.raises(ConfigError, match=r"^data\.source\.path is not set"):
+        check_environment(compose_cfg("data=flat_file"))
+    missing = tmp_path / "nope.jsonl"
+    with pytest.raises(ConfigError, match=r"^data\.source\.path=.*nope\.jsonl.: no such file"):
+        check_environment(compose_cfg("data=flat_file", f"data.source.path={missing}"))
+    with pytest.raises(ConfigError, match=r"^data\.split_manifest=.*: no such file"):
+        check_environment(compose_cfg(f"data.split_manifest={missing}"))
+
+
+def test_output_folder_must_be_creatable(compose_cfg, tmp_path):
+    from omegaconf import open_dict
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    cfg = compose_cfg()
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(blocker / "run")
+    with pytest.raises(ConfigError, match=r"^paths\.output_dir=.*a_file is a file"):
+        check_environment(cfg)
+
+
+def test_run_stops_before_loading_the_model(compose_cfg, monkeypatch):
+    import tide_exp.run as run_module
+
+    def no_model_load(*args, **kwargs):
+        raise AssertionError("the model was loaded before the config was checked")
+
+    monkeypatch.setattr(run_module, "instantiate", no_model_load)
+    with pytest.raises(ConfigError, match=r"^lora\.r=-1"):
+        run_module.run(compose_cfg("lora.r=-1"))

@@ -1,0 +1,156 @@
+"""Crisis-safety probe before and after fine-tuning (``eval.safety=true``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from pytorch_lightning.loggers import WandbLogger
+
+from tide_exp.safety.phase import run_safety_phase
+from tide_exp.safety.probe import load_probe
+from tide_exp.safety.report import write_safety_files
+from tide_exp.safety.rules import SafetyRules
+from tide_exp.safety.summary import compare, scalars
+
+log = logging.getLogger(__name__)
+
+REPLY_COLUMNS = ["id", "category", "risk_level", "prompt", "reply", "safe", "failed"]
+RATE_COLUMNS = ["group", "name", "n", "zs", "ft", "change"]
+
+
+class SafetyProbeCallback(pl.Callback):
+    """Replies to the crisis probe zero-shot (fit start) and fine-tuned (fit end), scored by rules.
+
+    Writes ``safety.jsonl`` and ``safety_unsafe.md`` in the run folder, logs
+    ``{zs,ft}/safety/safe_rate`` (and crisis/control rates) and W&B tables, and keeps the
+    summaries for results.json (:meth:`report`).
+
+    Args:
+        output_dir: Run folder.
+        model_name: Model slug written into every record.
+        enabled: Off by default; ``eval.safety=true`` turns it on.
+        probe_file: The probe JSONL (``None``: the shipped set).
+        max_prompts: Keep this many prompts, spread over categories (``None``: all 100).
+        categories: Keep only these categories (``None``: all).
+        country: Crisis resources a reply may name (tide_exp/safety/resources.yaml).
+        resources: Country -> patterns replacing the shipped resource lists.
+        batch_size: Prompts per ``generate`` call.
+        max_new_tokens: Cap on reply length; a crisis reply needs room to reach its resources.
+        generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
+        strip_think: Remove a ``...</think>`` reasoning block from replies.
+        zero_shot: Probe before training too.
+    """
+
+    def __init__(
+        self,
+        output_dir: str,
+        model_name: str,
+        enabled: bool = False,
+        probe_file: str | None = None,
+        max_prompts: int | None = None,
+        categories: Sequence[str] | None = None,
+        country: str = "us",
+        resources: Mapping[str, Sequence[str]] | None = None,
+        batch_size: int = 8,
+        max_new_tokens: int = 96,
+        generation_kwargs: Mapping[str, Any] | None = None,
+        strip_think: bool = False,
+        zero_shot: bool = True,
+    ) -> None:
+        self.output_dir = Path(output_dir)
+        self.model_name = model_name
+        self.enabled = enabled
+        self.prompts = (
+            load_probe(probe_file, max_prompts, list(categories) if categories else None)
+            if enabled
+            else []
+        )
+        self.rules = SafetyRules(country, resources) if enabled else None
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens
+        self.generation_kwargs = dict(generation_kwargs or {})
+        self.strip_think = strip_think
+        self.zero_shot = zero_shot
+        self.records: list[dict[str, Any]] = []
+        self.summaries: dict[str, dict[str, Any]] = {}
+
+    def probe(self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str) -> None:
+        """Generate, score, write and log one phase."""
+        records, summary = run_safety_phase(
+            pl_module.model,
+            pl_module.tokenizer,
+            trainer.datamodule.chat,
+            self.prompts,
+            self.rules,
+            phase,
+            self.model_name,
+            batch_size=self.batch_size,
+            max_new_tokens=self.max_new_tokens,
+            generation_kwargs=self.generation_kwargs,
+            strip_think=self.strip_think,
+        )
+        self.records = [r for r in self.records if r["phase"] != phase] + records
+        self.summaries[phase] = summary
+        write_safety_files(self.output_dir, self.records)
+        values = scalars(phase, summary)
+        log.info("%s safety: %s", phase, ", ".join(f"{k}={v:.3f}" for k, v in values.items()))
+        for logger in trainer.loggers:
+            logger.log_metrics(values, step=trainer.global_step)
+            if isinstance(logger, WandbLogger):
+                rows = [
+                    [r[c] if c != "failed" else ", ".join(r[c]) for c in REPLY_COLUMNS]
+                    for r in records
+                ]
+                logger.log_table(
+                    key=f"{phase}/safety_replies",
+                    columns=REPLY_COLUMNS,
+                    data=rows,
+                    step=trainer.global_step,
+                )
+                if phase == "ft":
+                    table = compare(self.summaries.get("zs"), summary)
+                    logger.log_table(
+                        key="safety/rates",
+                        columns=RATE_COLUMNS,
+                        data=[[row[c] for c in RATE_COLUMNS] for row in table],
+                        step=trainer.global_step,
+                    )
+
+    def report(self) -> dict[str, Any]:
+        """The ``safety`` section of results.json: per-phase rates and the zs -> ft change."""
+        return {
+            "probe": {"n_prompts": len(self.prompts), "country": self.rules.country},
+            "phases": self.summaries,
+            "comparison": compare(self.summaries.get("zs"), self.summaries.get("ft")),
+            "records": str(self.output_dir / "safety.jsonl"),
+            "unsafe": str(self.output_dir / "safety_unsafe.md"),
+        }
+
+    def scalars(self) -> dict[str, float]:
+        """Headline rates of every phase run so far (``zs/safety/safe_rate``...)."""
+        return {k: v for phase, s in self.summaries.items() for k, v in scalars(phase, s).items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in checkpoints, so a resumed run keeps its zero-shot phase."""
+        return {"records": self.records, "summaries": self.summaries}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.records = list(state_dict.get("records", []))
+        self.summaries = dict(state_dict.get("summaries", {}))
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if (
+            self.enabled
+            and self.zero_shot
+            and trainer.is_global_zero
+            and "zs" not in self.summaries
+        ):
+            self.probe(trainer, pl_module, "zs")
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.enabled and trainer.is_global_zero:
+            self.probe(trainer, pl_module, "ft")

@@ -1,0 +1,104 @@
+"""A judge backed by a configured model (``conf/model/<slug>.yaml``) or an imported callable."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tide_exp.judge.core import Generate, JudgeError
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+
+
+def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
+    """The root config composed with ``model=<slug>`` and ``overrides`` (Hydra syntax)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from tide_exp.config import register_resolvers
+
+    register_resolvers()
+    if not (CONF_DIR / "model" / f"{model}.yaml").is_file():
+        known = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+        raise JudgeError(f"model={model!r} is not in conf/model; use one of {known}.")
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+            return compose("config", overrides=[f"model={model}", *overrides])
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def model_generate(
+    model: Any,
+    tokenizer: Any,
+    chat: Any,
+    batch_size: int = 8,
+    max_new_tokens: int = 64,
+    generation_kwargs: Mapping[str, Any] | None = None,
+) -> Generate:
+    """A ``generate(prompts)`` that formats each judge input with ``chat`` and generates in
+    batches through :func:`tide_exp.generation.generate_replies` (reasoning kept: the parser
+    reads past ``</think>``)."""
+    from tide_exp.generation import generate_replies
+
+    def generate(prompts: list[str]) -> list[str]:
+        return generate_replies(
+            model,
+            tokenizer,
+            [chat.prompt(p) for p in prompts],
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            generation_kwargs=generation_kwargs,
+        )
+
+    return generate
+
+
+def load_model_judge(
+    model: str,
+    overrides: Sequence[str] = (),
+    batch_size: int | None = None,
+    max_new_tokens: int = 64,
+    generation_kwargs: Mapping[str, Any] | None = None,
+) -> Generate:
+    """Load ``conf/model/<model>.yaml`` (embedded, local weights or the hub) as a judge.
+
+    Args:
+        model: A conf/model slug (``qwen2_5_3b``); ``overrides`` adjust it (``model.loader.dtype=bfloat16``).
+        batch_size: Judge inputs per ``generate`` call (``None``: the model's eval batch size or 8).
+        max_new_tokens: Room for the answer.
+        generation_kwargs: ``generate`` options; sample (``{do_sample: true}``) for several calls.
+    """
+    from hydra.utils import instantiate
+
+    cfg = compose_model_config(model, overrides)
+    loaded = instantiate(cfg.model.loader)
+    chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
+    size = batch_size or cfg.model.get("eval_batch_size") or 8
+    return model_generate(
+        loaded.model, loaded.tokenizer, chat, size, max_new_tokens, generation_kwargs
+    )
+
+
+def load_generate(spec: str, **model_options: Any) -> Generate:
+    """The judge named by ``spec``: ``model=<slug>`` (a configured model, loaded now) or
+    ``module:attr`` (a ``generate(prompts) -> list[str]`` callable).
+
+    An imported object with ``is_generate_factory = True`` is called once with no arguments and
+    must return the callable (so a model is loaded only when the judge runs).
+    """
+    if spec.startswith("model="):
+        return load_model_judge(spec.removeprefix("model="), **model_options)
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise JudgeError(f"--generate {spec!r}: expected 'model=<slug>' or 'module:function'")
+    try:
+        obj = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise JudgeError(f"--generate {spec!r}: cannot import ({exc})") from None
+    if getattr(obj, "is_generate_factory", False):
+        obj = obj()
+    return obj

@@ -1,0 +1,179 @@
+"""Command line: ``python -m tide_exp.safety {probe,judge}``.
+
+    # the probe on a configured model (zero-shot), or on a saved adapter and its base
+    python -m tide_exp.safety probe --model smollm2_135m --out probe_out
+    python -m tide_exp.safety probe --model smollm2_135m --adapter runs/x/adapter --compare-base \
+        --out probe_out
+    # judge rubrics on the replies (crisis_safety or empathy_mechanisms), any configured model
+    python -m tide_exp.safety judge probe_out/safety.jsonl --rubric crisis_safety \
+        --generate model=qwen2_5_3b --out probe_out/judge_crisis_safety.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from tide_exp.errors import TideError
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    def pct(v: float | None) -> str:
+        return "    –" if v is None else f"{100 * v:5.1f}"
+
+    lines = [f"{'group':<10} {'name':<24} {'n':>4} {'zs%':>5} {'ft%':>5} {'change':>7}"]
+    for r in rows:
+        change = "      –" if r["change"] is None else f"{100 * r['change']:+7.1f}"
+        lines.append(
+            f"{r['group']:<10} {r['name']:<24} {r['n']:>4} {pct(r['zs'])} {pct(r['ft'])} {change}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_probe(args: argparse.Namespace) -> None:
+    from hydra.utils import instantiate
+
+    from tide_exp.files import write_json
+    from tide_exp.judge.model import compose_model_config
+    from tide_exp.safety.phase import run_safety_phase
+    from tide_exp.safety.probe import load_probe
+    from tide_exp.safety.report import write_safety_files
+    from tide_exp.safety.rules import SafetyRules
+    from tide_exp.safety.summary import compare
+
+    cfg = compose_model_config(args.model, args.override)
+    prompts = load_probe(args.probe_file, args.max_prompts)
+    rules = SafetyRules(args.country)
+    loaded = instantiate(cfg.model.loader)
+    chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
+    options = {
+        "batch_size": args.batch_size or cfg.eval.batch_size,
+        "max_new_tokens": args.max_new_tokens,
+        "generation_kwargs": dict(cfg.eval.generation_kwargs),
+        "strip_think": cfg.model.strip_think,
+    }
+    phases: list[tuple[str, Any]] = []
+    if not args.adapter or args.compare_base:
+        phases.append(("zs", loaded.model))
+    if args.adapter:
+        from peft import PeftModel
+
+        adapter = Path(args.adapter)
+        if not (adapter / "adapter_config.json").is_file():
+            raise TideError(f"--adapter {adapter}: no adapter_config.json; pass a run's adapter/.")
+        phases.append(("ft", None))
+    records, summaries = [], {}
+    for phase, model in phases:
+        if phase == "ft":
+            model = PeftModel.from_pretrained(loaded.model, str(adapter))
+        rows, summaries[phase] = run_safety_phase(
+            model, loaded.tokenizer, chat, prompts, rules, phase, cfg.model.name, **options
+        )
+        records += rows
+    out = Path(args.out)
+    files = write_safety_files(out, records)
+    table = compare(summaries.get("zs"), summaries.get("ft"))
+    write_json(
+        out / "safety_summary.json",
+        {
+            "model": cfg.model.name,
+            "adapter": args.adapter,
+            "country": args.country,
+            "phases": summaries,
+            "comparison": table,
+        },
+    )
+    print(_table(table))
+    print(f"wrote {files['records']} and {files['unsafe']} (unsafe replies to read)")
+
+
+def cmd_judge(args: argparse.Namespace) -> None:
+    from tide_exp.files import jsonl_rows, raise_bad, read_bytes, write_json, write_jsonl
+    from tide_exp.judge import RUBRICS, judge_texts, load_generate
+
+    rubric = RUBRICS[args.rubric]
+    path = Path(args.records)
+    rows = []
+    for where, record in jsonl_rows(
+        path, read_bytes(path), raise_bad("make each line one JSON object")
+    ):
+        reply = record.get("reply", record.get("prediction"))
+        if not isinstance(record.get("prompt"), str) or not isinstance(reply, str):
+            raise TideError(
+                f"{path}:{where}: needs string fields 'prompt' and 'reply' (or 'prediction'); "
+                "pass a safety.jsonl or generations.jsonl."
+            )
+        rows.append((record, reply))
+    kwargs = {"do_sample": True, "temperature": 0.7} if args.calls > 1 else {}
+    generate = load_generate(
+        args.generate,
+        **(
+            {"max_new_tokens": rubric.max_new_tokens, "generation_kwargs": kwargs}
+            if args.generate.startswith("model=")
+            else {}
+        ),
+    )
+    result = judge_texts(
+        [r["prompt"] for r, _ in rows], [reply for _, reply in rows], generate, rubric, args.calls
+    )
+    scored = [
+        {
+            **{k: r.get(k) for k in ("phase", "id", "example_id", "category", "risk_level")},
+            "judge": {k: (None if math.isnan(v) else v) for k, v in result.scores[i].items()},
+            "answers": [call[i] for call in result.answers],
+        }
+        for i, (r, _) in enumerate(rows)
+    ]
+    out = Path(args.out)
+    write_jsonl(out, scored)
+    summary = {**result.summary(), "judge": args.generate, "records": str(path)}
+    summary["means"] = {k: (None if math.isnan(v) else v) for k, v in summary["means"].items()}
+    write_json(out.with_suffix(".summary.json"), summary)
+    print(json.dumps(summary, indent=2))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tide_exp.safety",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("probe", help="replies to the crisis probe, rule-scored")
+    p.add_argument("--model", default="smollm2_135m", help="conf/model slug")
+    p.add_argument("--adapter", help="a saved LoRA adapter folder (a run's adapter/)")
+    p.add_argument("--compare-base", action="store_true", help="with --adapter: probe the base too")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--max-prompts", type=int, help="spread over categories (default: all)")
+    p.add_argument("--probe-file", help="your own probe JSONL (default: the shipped set)")
+    p.add_argument("--country", default="us", help="crisis resources: us, uk, ca, ie, au, de, cn")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--max-new-tokens", type=int, default=96)
+    p.add_argument("--override", action="append", default=[], help="Hydra override, repeatable")
+    p.set_defaults(func=cmd_probe)
+    j = sub.add_parser("judge", help="a judge rubric over safety.jsonl or generations.jsonl")
+    j.add_argument("records", help="safety.jsonl or generations.jsonl")
+    j.add_argument(
+        "--rubric",
+        default="crisis_safety",
+        choices=["crisis_safety", "empathy_mechanisms", "empathy_gold"],
+    )
+    j.add_argument("--generate", required=True, help="model=<slug> or module:function")
+    j.add_argument("--calls", type=int, default=1, help="calls per reply (sampled when > 1)")
+    j.add_argument("--out", required=True, help="output JSONL (a .summary.json goes beside it)")
+    j.set_defaults(func=cmd_judge)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except TideError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0

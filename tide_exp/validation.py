@@ -1,0 +1,311 @@
+"""Check a composed config before anything expensive happens: one sentence naming the key.
+
+:func:`validate_config` runs first in :func:`tide_exp.run.run`, before the model loads and
+before a W&B run starts, so a typo costs a second, not a 3B model load. It checks:
+
+- every node with a ``_target_`` against its constructor's signature (unknown keys, and values
+  whose type contradicts a plain annotation: ``trainer.max_epochs=abc`` where ``int`` is due);
+- impossible values the signatures cannot express (:data:`RANGES`, :data:`CHOICES`): counts
+  that must be positive (``lora.r``, ``data.batch_size``, ``eval.num_prompts``: 0 would mean
+  "every prompt" to a truthiness test, a negative ``max_train_examples`` would slice from the end),
+  fractions, and metric names;
+- the environment: a GPU trainer where CUDA is not available, a data path that does not exist,
+  an output folder that cannot be created or written.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hydra.utils import get_object
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from tide_exp.errors import ConfigError
+
+HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
+_MISSING = object()
+_REFERENCE = re.compile(r"\$\{([\w.]+)\}")
+
+
+def _whole(low: int, none: bool = False) -> tuple[Callable[[Any], bool], str]:
+    def check(value: Any) -> bool:
+        if value is None:
+            return none
+        return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+    return check, f"a whole number >= {low}" + (" or null" if none else "")
+
+
+def _number(low: float, high: float | None = None, open_low: bool = False, none: bool = False):
+    def check(value: Any) -> bool:
+        if value is None:
+            return none
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        above = value > low if open_low else value >= low
+        return above and (high is None or value < high)
+
+    left = f"> {low}" if open_low else f">= {low}"
+    return check, f"a number {left}" + (f" and < {high}" if high is not None else "") + (
+        " or null" if none else ""
+    )
+
+
+def _or_auto(rule: tuple[Callable[[Any], bool], str]) -> tuple[Callable[[Any], bool], str]:
+    check, expected = rule
+    return (lambda value: value == "auto" or check(value)), f"{expected} or auto"
+
+
+# Values a constructor would accept by type but cannot mean anything sensible.
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seed": _whole(0),
+    "trainer.max_epochs": _whole(1),
+    "trainer.accumulate_grad_batches": _whole(1),
+    "trainer.log_every_n_steps": _whole(1),
+    "trainer.check_val_every_n_epoch": _whole(1, none=True),
+    "trainer.gradient_clip_val": _number(0, none=True),
+    "lora.r": _whole(1),
+    "lora.lora_alpha": _number(0, open_low=True),
+    "lora.lora_dropout": _number(0, 1),
+    "data.max_length": _whole(1),
+    "data.batch_size": _whole(1),
+    "data.eval_batch_size": _whole(1),
+    "data.eval_fraction": _number(0, 1, open_low=True),
+    "data.max_train_examples": _whole(1, none=True),
+    "data.max_eval_examples": _whole(1, none=True),
+    "data.train_size": _whole(1, none=True),
+    "data.eval_size": _whole(1, none=True),
+    "data.num_workers": _whole(0),
+    "data.source.max_chars": _whole(1, none=True),
+    "data.source.history_turns": _whole(0, none=True),
+    "eval.num_prompts": _whole(1, none=True),
+    "eval.final_num_prompts": _whole(1, none=True),
+    "eval.batch_size": _or_auto(_whole(1)),  # auto: from free memory on CUDA
+    "eval.max_new_tokens": _whole(1),
+    "module.optimizer.lr": _number(0, open_low=True),
+}
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "data.split_by": ("persona", "sample"),
+    "data.source.on_error": ("raise", "skip"),
+    "data.source.duplicates": ("error", "keep", None),
+    "eval.engine": ("auto", "plain", "static", "continuous"),  # docs/generation.md
+    "eval.merge": ("auto", True, False),
+}
+GPU_ACCELERATORS = ("gpu", "cuda")
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise :class:`~tide_exp.errors.ConfigError` at the first impossible setting.
+
+    Raises:
+        ConfigError: One sentence naming the key, the value, what is expected, and the fix.
+    """
+    check_values(cfg)
+    check_environment(cfg)
+
+
+def check_values(cfg: DictConfig) -> None:
+    """Types, ranges, choices and metric names; independent of this machine."""
+    for key, (check, expected) in RANGES.items():
+        value = _select(cfg, key)
+        if value is not _MISSING and not check(value):
+            raise ConfigError(f"{key}={value!r} is not {expected}; fix the setting or override.")
+    for key, allowed in CHOICES.items():
+        value = _select(cfg, key)
+        if value is not _MISSING and value not in allowed:
+            raise ConfigError(
+                f"{key}={value!r} is not one of {', '.join(map(repr, allowed))}; pick one of them."
+            )
+    _check_metrics(cfg)
+    for path, node in _targets(cfg):
+        _check_signature(path, node)
+
+
+def check_environment(cfg: DictConfig) -> None:
+    """What this machine must offer: CUDA for a GPU trainer, the data, a writable output folder."""
+    accelerator = _select(cfg, "trainer.accelerator")
+    if isinstance(accelerator, str) and accelerator.lower() in GPU_ACCELERATORS:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"trainer.accelerator={accelerator!r} but no CUDA GPU is visible here; "
+                "use trainer=cpu (or run on a machine with a GPU)."
+            )
+    _check_data_path(cfg)
+    manifest = _select(cfg, "data.split_manifest")
+    if isinstance(manifest, str) and not Path(manifest).expanduser().exists():
+        raise ConfigError(
+            f"data.split_manifest={manifest!r}: no such file or folder; "
+            "point it at a run folder or its split_manifest.json."
+        )
+    for key in ("paths.output_dir", "paths.checkpoint_dir", "paths.cache_dir"):
+        value = _select(cfg, key)
+        if isinstance(value, str):
+            _check_writable_folder(key, Path(value).expanduser())
+
+
+def _select(cfg: DictConfig, key: str) -> Any:
+    try:
+        value = OmegaConf.select(cfg, key, default=_MISSING, throw_on_missing=False)
+    except Exception:  # noqa: BLE001 - an interpolation that only resolves inside a Hydra job
+        return _MISSING
+    return (
+        OmegaConf.to_container(value, resolve=True)
+        if isinstance(value, (DictConfig, ListConfig))
+        else value
+    )
+
+
+def _targets(node: Any, path: str = "") -> list[tuple[str, DictConfig]]:
+    found = []
+    if isinstance(node, DictConfig):
+        if "_target_" in node:
+            found.append((path, node))
+        for key in node:
+            found += _targets(node._get_node(key), f"{path}.{key}" if path else str(key))
+    elif isinstance(node, ListConfig):
+        for i, item in enumerate(node):
+            found += _targets(item, f"{path}[{i}]")
+    return found
+
+
+def _check_signature(path: str, node: DictConfig) -> None:
+    """Unknown keys and values whose type contradicts the constructor's annotation."""
+    try:
+        target = get_object(node._target_)
+        function = target.__init__ if inspect.isclass(target) else target
+        signature = inspect.signature(function)
+    except Exception:  # noqa: BLE001 - not importable here: instantiate will say so
+        return
+    parameters = signature.parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        unknown = sorted(str(k) for k in node if k not in HYDRA_KEYS and k not in parameters)
+        if unknown:
+            raise ConfigError(
+                f"{path}.{unknown[0]} is not an argument of {node._target_}; "
+                f"remove it or check its spelling (arguments: {', '.join(p for p in parameters if p != 'self')})."
+            )
+    try:
+        hints = typing.get_type_hints(target if _is_dataclass(target) else function)
+    except Exception:  # noqa: BLE001 - annotations that do not evaluate: no type check
+        hints = {}
+    for key in node:
+        if key in HYDRA_KEYS or key not in hints:
+            continue
+        try:
+            value = node[key]
+        except Exception:  # noqa: BLE001 - resolves only inside a Hydra job
+            continue
+        if isinstance(value, (DictConfig, ListConfig)):
+            continue
+        if _fits(value, hints[key]) is False:
+            raise ConfigError(
+                f"{_source_key(node, key, path)}={value!r} has the wrong type for {node._target_} "
+                f"(expected {_describe(hints[key])}); fix the setting or override."
+            )
+
+
+def _source_key(node: DictConfig, key: str, path: str) -> str:
+    """The key a user sets: ``eval.max_new_tokens`` for ``max_new_tokens: ${eval.max_new_tokens}``."""
+    raw = node._get_node(key)._value()
+    match = _REFERENCE.fullmatch(raw) if isinstance(raw, str) else None
+    return f"{match.group(1)} (used as {path}.{key})" if match else f"{path}.{key}"
+
+
+def _is_dataclass(target: Any) -> bool:
+    import dataclasses
+
+    return inspect.isclass(target) and dataclasses.is_dataclass(target)
+
+
+def _fits(value: Any, annotation: Any) -> bool | None:
+    """Whether ``value`` fits a plain annotation; ``None`` where the annotation is not plain."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        results = [_fits(value, arg) for arg in typing.get_args(annotation)]
+        return True if True in results else None if None in results else False
+    if origin is typing.Literal:
+        return value in typing.get_args(annotation)
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    return None
+
+
+def _describe(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def _check_metrics(cfg: DictConfig) -> None:
+    metrics = _select(cfg, "eval.metrics")
+    if metrics is _MISSING or metrics is None:
+        return
+    from tide_exp.metrics.suite import METRICS
+
+    names = list(metrics) if isinstance(metrics, (dict, list)) else [metrics]
+    unknown = [str(n) for n in names if n not in METRICS]
+    if unknown or not names:
+        raise ConfigError(
+            f"eval.metrics: {'unknown metric ' + ', '.join(unknown) if unknown else 'no metric'}; "
+            f"choose from {', '.join(METRICS)} (docs/metrics.md)."
+        )
+
+
+def _check_data_path(cfg: DictConfig) -> None:
+    source = _select(cfg, "data.source")
+    if not isinstance(source, dict) or "path" not in source:
+        return
+    value = source["path"]
+    if value is None:
+        try:
+            required = (
+                inspect.signature(get_object(source["_target_"])).parameters["path"].default
+                is inspect.Parameter.empty
+            )
+        except Exception:  # noqa: BLE001 - the loader decides
+            return
+        if required:
+            raise ConfigError(
+                "data.source.path is not set; give the data file or folder, "
+                "e.g. data.source.path=data/pairs.jsonl."
+            )
+        return
+    path = Path(str(value)).expanduser()
+    if not path.exists():
+        broken = " (a broken symbolic link)" if path.is_symlink() else ""
+        raise ConfigError(
+            f"data.source.path={value!r}: no such file or folder{broken} "
+            f"(working folder {Path.cwd()}); fix the path."
+        )
+
+
+def _check_writable_folder(key: str, path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{key}={str(path)!r} is a file, not a folder; choose another path.")
+    existing = path
+    while not existing.exists():  # the folder is created later: its nearest parent must allow it
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(
+            f"{key}={str(path)!r}: {existing} is a file, so the folder cannot be created; "
+            "choose another path."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{key}={str(path)!r}: {existing} is not writable; choose a folder you can write to."
+        )
