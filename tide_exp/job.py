@@ -12,7 +12,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from tide_exp.errors import TideError
+from tide_exp.errors import EXIT_USER_ERROR, TideError
 from tide_exp.reporting.atomic import atomic_write_json
 from tide_exp.reporting.console import format_run_summary
 
@@ -70,7 +70,7 @@ def run_job(cfg: DictConfig) -> float | None:
     ``hydra.sweep.dir`` finishes only what is missing.
 
     A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
-    line on stderr and exit code 1 in a single run. In a multirun every failure, out-of-memory
+    line on stderr and exit status 2 (``EXIT_USER_ERROR``) in a single run. In a multirun every failure, out-of-memory
     included, is logged with its traceback and recorded, and the sweep goes on.
     """
     from tide_exp.run import run
@@ -105,7 +105,7 @@ def run_job(cfg: DictConfig) -> float | None:
             return float("nan")  # the sweep goes on; Optuna records a failed trial
         if expected:
             print(f"error: {message}", file=sys.stderr)
-            sys.exit(1)
+            sys.exit(EXIT_USER_ERROR)
         raise
     finally:
         _finish_wandb()

@@ -75,7 +75,7 @@ def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path)
 def test_model_not_available_offline_is_one_sentence(tmp_path):
     run_dir = tmp_path / "run"
     proc = tide("model=qwen2_5_0_5b", "logger=none", f"hydra.run.dir={run_dir}", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "error: Model 'Qwen/Qwen2.5-0.5B-Instruct' is not available offline" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (run_dir / "results.json").exists()
@@ -91,7 +91,7 @@ def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
         f"hydra.run.dir={tmp_path}/run",
         cwd=tmp_path,
     )
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert (
         "error: /no/such/corpus: no conversations/*_conversation.json files; point data.source.path"
         in proc.stderr

@@ -38,11 +38,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tide_exp.commands import cli_entry, epilog
 from tide_exp.data.chat_corpus import parse_turns
 from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
-from tide_exp.errors import DataError, TideError
+from tide_exp.errors import DataError
 from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
@@ -232,9 +233,13 @@ def prepare(
     return report
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.data.prepare", description=__doc__.split("\n\n")[0]
+        prog="python -m tide_exp.data.prepare",
+        description=__doc__.split("\n\n")[0],
+        epilog=epilog("prepare"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "inputs",
@@ -259,11 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         help="skip malformed lines and list them in skipped_rows.jsonl",
     )
     args = parser.parse_args(argv)
-    try:
-        report = prepare(args.inputs, args.out, args.min_reply_tokens, args.strip, args.skip_bad)
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    report = prepare(args.inputs, args.out, args.min_reply_tokens, args.strip, args.skip_bad)
     width = max(map(len, report["counts"]))
     for step, count in report["counts"].items():
         print(f"{step:<{width}}  {count}")

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from tide_exp.commands import epilog
 from tide_exp.errors import TideError
 from tide_exp.humaneval.survey import LIKERT_LABELS, QUESTION, SurveySpec
 
@@ -120,7 +121,12 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per step)."""
-    p = argparse.ArgumentParser(prog="python -m tide_exp.humaneval", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="python -m tide_exp.humaneval",
+        description=__doc__,
+        epilog=epilog("humaneval"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="run/sweep outputs -> survey + key")
