@@ -87,7 +87,8 @@ def run_job(cfg: DictConfig) -> float | None:
     try:
         metrics, objects = run(cfg)
         atomic_write_json(output_dir / "status.json", {**status, "status": "ok", "error": None})
-        print(format_run_summary(objects["results"], output_dir), flush=True)
+        # Logged, not printed: Hydra's handlers put it on the console and in tide_exp.log.
+        log.info("run summary\n%s", format_run_summary(objects["results"], output_dir))
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
     except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.models.model_card import render_model_card, write_model_card
 from tide_exp.reporting.atomic import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,20 @@ def build(node: DictConfig, **runtime: Any) -> Any:
     return instantiate(node, _partial_=True)(**runtime)
 
 
-def save_adapter(module: pl.LightningModule, target: Path) -> Path:
-    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically."""
+def save_adapter(
+    module: pl.LightningModule, target: Path, card: str | None = None, base_model: str | None = None
+) -> Path:
+    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically.
+
+    ``card`` replaces peft's blank README.md template and ``base_model`` (a hub id) the local
+    path peft records in adapter_config.json.
+    """
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".adapter-"))
     try:
         module.model.save_pretrained(tmp)
         module.tokenizer.save_pretrained(tmp)
+        if card is not None:
+            write_model_card(tmp, card, base_model)
         tmp.chmod(0o755)  # mkdtemp creates 0700
         if target.exists():
             shutil.rmtree(target)
@@ -69,6 +78,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     """
     register_resolvers()
     quiet_third_party_logs()
+    set_threads(cfg.get("threads"))
     started = time.perf_counter()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +109,6 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
     fit_s = time.perf_counter() - fit_start
 
-    adapter_dir = save_adapter(module, output_dir / "adapter") if trainer.is_global_zero else None
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
@@ -125,6 +134,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "timings": {
             "load_s": round(load_s, 2),
             "fit_s": round(fit_s, 2),
+            **phase_timings(phases, fit_s),
             "total_s": round(time.perf_counter() - started, 2),
         },
         "environment": {
@@ -133,10 +143,21 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "transformers": _version("transformers"),
             "peft": _version("peft"),
         },
-        "outputs": {
-            "adapter": str(adapter_dir) if adapter_dir else None,
-            "generations": str(generation.generations_path) if generation else None,
-        },
+    }
+    adapter_dir = None
+    if trainer.is_global_zero:
+        card = render_model_card(
+            base_model=cfg.model.hf_id,
+            display_name=cfg.model.display_name,
+            data={"loader": cfg.data.source.get("_target_"), **results["data"]},
+            settings=card_settings(cfg),
+            phases=phases,
+            versions=results["environment"],
+        )
+        adapter_dir = save_adapter(module, output_dir / "adapter", card, cfg.model.hf_id)
+    results["outputs"] = {
+        "adapter": str(adapter_dir) if adapter_dir else None,
+        "generations": str(generation.generations_path) if generation else None,
     }
     if trainer.is_global_zero:
         atomic_write_json(output_dir / "results.json", results)
@@ -146,6 +167,55 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "datamodule": datamodule,
         "results": results,
         "loaded": loaded,
+    }
+
+
+def set_threads(threads: int | None) -> None:
+    """``torch.set_num_threads`` when the config sets ``threads`` (null: torch's default)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+        log.info("torch threads: %d", torch.get_num_threads())
+
+
+def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
+    """Seconds per phase: zero-shot, each evaluation, fine-tuned (generation and scoring), and
+    training (the fit time less the evaluations run inside it)."""
+    timings: dict[str, Any] = {}
+    spent = 0.0
+    for phase in ("zs", "val", "ft"):
+        entries = phases.get(phase)
+        if not entries:
+            continue
+        items = entries if isinstance(entries, list) else [entries]
+        rows = [
+            {
+                **({"epoch": e.get("epoch")} if isinstance(entries, list) else {}),
+                "generation_s": e.get("generation_s", 0.0),
+                "scoring_s": e.get("scoring_s", 0.0),
+            }
+            for e in items
+        ]
+        spent += sum(r["generation_s"] + r["scoring_s"] for r in rows)
+        timings[phase] = rows if isinstance(entries, list) else rows[0]
+    timings["train_s"] = round(max(fit_s - spent, 0.0), 2)
+    return timings
+
+
+def card_settings(cfg: DictConfig) -> dict[str, Any]:
+    """The settings a model card reports (LoRA, optimiser, schedule, data length, seed)."""
+    return {
+        "lora.r": cfg.lora.get("r"),
+        "lora.lora_alpha": cfg.lora.get("lora_alpha"),
+        "lora.lora_dropout": cfg.lora.get("lora_dropout"),
+        "lora.target_modules": list(cfg.lora.get("target_modules") or []),
+        "module.optimizer.lr": cfg.module.optimizer.get("lr"),
+        "trainer.max_epochs": cfg.trainer.get("max_epochs"),
+        "trainer.accumulate_grad_batches": cfg.trainer.get("accumulate_grad_batches"),
+        "data.batch_size": cfg.data.get("batch_size"),
+        "data.max_length": cfg.data.get("max_length"),
+        "seed": cfg.get("seed"),
     }
 
 
