@@ -63,6 +63,13 @@ def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path)
     assert set(results["phases"]) == {"zs", "val", "ft"}
     assert (run_dir / "adapter" / "adapter_config.json").is_file()
     assert json.loads((run_dir / "adapter" / "adapter_config.json").read_text())["r"] == 4
+    card = (run_dir / "adapter" / "README.md").read_text()
+    assert "# LoRA adapter for tiny random Llama" in card and "| rouge_l |" in card
+    timings = results["timings"]
+    assert {"load_s", "fit_s", "train_s", "zs", "val", "ft", "total_s"} <= set(timings)
+    assert timings["val"][0]["epoch"] == 0 and timings["ft"]["generation_s"] >= 0
+    log_text = (run_dir / "tide_exp.log").read_text()
+    assert "zero-shot  fine-tuned" in log_text and "rouge_l" in log_text
     assert list((run_dir / "wandb").glob("offline-run-*"))
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     for path in run_dir.rglob("*"):
