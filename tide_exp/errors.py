@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 EXIT_USER_ERROR = 2
 """Exit status of every command for input the user can fix (file, config, argument), as argparse."""
 
@@ -20,6 +22,29 @@ class DataError(TideError):
 
 class ConfigError(TideError):
     """A configuration value is invalid."""
+
+
+class FileError(DataError):
+    """A file is missing, malformed or cannot be written; the message names it (line, column).
+
+    The message reads ``path[:line[:column]]: problem. Fix: fix``.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        problem: str,
+        fix: str,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        where = str(path)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {problem}. Fix: {fix}")
+        self.path, self.line, self.column = str(path), line, column
 
 
 class BadRecordError(DataError):

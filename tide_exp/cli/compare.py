@@ -25,6 +25,7 @@ from typing import Any
 
 from tide_exp.commands import cli_entry, epilog
 from tide_exp.errors import TideError
+from tide_exp.files import write_text
 
 PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
 
@@ -233,13 +234,11 @@ def write_comparison(
     paths: list[Path], out: Path, metrics: list[str] | None = None, limit: int | None = None
 ) -> dict[str, Path]:
     """Write ``compare.html`` and ``compare.md`` into ``out``; returns their paths."""
-    from tide_exp.reporting.atomic import atomic_write_text
-
     rows, labels = collect(paths, metrics, limit)
     out.mkdir(parents=True, exist_ok=True)
     files = {"html": out / "compare.html", "markdown": out / "compare.md"}
-    atomic_write_text(files["html"], to_html(rows, labels))
-    atomic_write_text(files["markdown"], to_markdown(rows, labels))
+    write_text(files["html"], to_html(rows, labels))
+    write_text(files["markdown"], to_markdown(rows, labels))
     return files
 
 

@@ -30,7 +30,7 @@ from tide_exp.config import compose_config, config_dir
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import TideError
-from tide_exp.reporting.atomic import atomic_write_json
+from tide_exp.files import write_json
 
 
 def _summary(values: list[int]) -> dict[str, float]:
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
     stats = compute_stats(examples, chat, max_length, model)
     png = plot_lengths(stats, out / "lengths.png")
-    atomic_write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
+    write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
     print(
         f"{stats['examples']} examples, {stats['personas']} personas, examples per persona {stats['examples_per_persona']}"
     )

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tide_exp.files import write_text
+
 GENERATION_PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
 
 
@@ -115,18 +117,17 @@ def render_model_card(
 def set_base_model_id(adapter_dir: Path, base_model: str | None) -> None:
     """Record the base model's hub id (not a local path) in ``adapter_config.json``.
 
-    Called on the adapter's temporary folder before it is moved into place, so a plain write
-    is safe here.
+    Called on the adapter's temporary folder before it is moved into place.
     """
     if not base_model:
         return
     config_path = Path(adapter_dir) / "adapter_config.json"
     config = json.loads(config_path.read_text(encoding="utf-8"))
     config["base_model_name_or_path"] = base_model
-    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text(config_path, json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
 def write_model_card(adapter_dir: Path, card: str, base_model: str | None) -> None:
     """Write ``README.md`` and the hub id into an adapter folder saved by ``save_pretrained``."""
-    (Path(adapter_dir) / "README.md").write_text(card, encoding="utf-8")
+    write_text(Path(adapter_dir) / "README.md", card)
     set_base_model_id(adapter_dir, base_model)

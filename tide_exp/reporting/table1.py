@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tide_exp.reporting.atomic import atomic_write_text, save_figure
+from tide_exp.files import save_figure, write_text
+from tide_exp.rundir import iter_runs
 
 PAPER_TABLE = Path(__file__).with_name("paper_table1.csv")  # Study A, Table 1 (arXiv 2505.15065)
 STUDY_A_METRICS = ["cosine", "bertscore_f1", "meteor", "rouge_l", "distinct_1", "distinct_2"]
@@ -31,12 +31,10 @@ COMPARABILITY = {
 def collect_runs(paths: list[Path]) -> list[dict[str, Any]]:
     """Every finished run (``results.json`` with status ok) under ``paths``."""
     runs = []
-    for root in paths:
-        files = [root] if root.is_file() else sorted(root.rglob("results.json"))
-        for file in files:
-            results = json.loads(file.read_text(encoding="utf-8"))
-            if results.get("status") == "ok":
-                runs.append({**results, "run_dir": str(file.parent)})
+    for folder in iter_runs(paths):
+        results = folder.read_results()
+        if results is not None and results.get("status") == "ok":
+            runs.append({**results, "run_dir": str(folder.path)})
     return runs
 
 
@@ -59,7 +57,9 @@ def summarise(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "hf_id": models[model].get("hf_id"),
                 "metric": metric,
                 "phase": phase,
-                "mean": sum(v["mean"] for v in values) / len(values),
+                # results.json stores a NaN mean as null
+                "mean": sum(math.nan if v["mean"] is None else v["mean"] for v in values)
+                / len(values),
                 "std": sum(stds) / len(stds) if stds else None,
                 "n": sum(v["n"] for v in values),
                 "runs": len(values),
@@ -263,9 +263,9 @@ def write_report(
     tables = build_tables(rows, read_paper_table(paper_table))
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
-        "markdown": atomic_write_text(out_dir / "table1.md", to_markdown(tables)),
-        "csv": atomic_write_text(out_dir / "table1.csv", to_csv(tables)),
-        "latex": atomic_write_text(out_dir / "table1.tex", to_latex(tables)),
+        "markdown": write_text(out_dir / "table1.md", to_markdown(tables)),
+        "csv": write_text(out_dir / "table1.csv", to_csv(tables)),
+        "latex": write_text(out_dir / "table1.tex", to_latex(tables)),
     }
     png, pdf = plot_bars(rows, tables["metrics"], out_dir / "table1_bars")
     files.update(png=png, pdf=pdf)
