@@ -49,7 +49,11 @@ def quiet_third_party_logs() -> None:
     import logging
     import warnings
 
+    from transformers.utils import logging as hf_logging
+
     logging.getLogger("absl").setLevel(logging.WARNING)  # rouge-score: "Using default tokenizer."
+    # One "Loading weights" bar per model loaded (base model, sentence encoder, BERTScore model).
+    hf_logging.disable_progress_bar()
     logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(_DropLitLoggerTip())
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
     warnings.filterwarnings(

@@ -75,7 +75,12 @@ def test_cheap_nodes_instantiate(compose_cfg):
     lora = instantiate(cfg.lora)
     assert lora.r == 8 and set(lora.target_modules) == {"q_proj", "v_proj"}
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]
-    assert {type(c).__name__ for c in callbacks} == {"GenerationMetricsCallback", "ModelCheckpoint"}
+    assert {type(c).__name__ for c in callbacks} == {
+        "GenerationMetricsCallback",
+        "ModelCheckpoint",
+        "EpochProgressBar",
+        "AdaptiveLogEvery",
+    }
     instantiate(cfg.trainer, logger=False, callbacks=callbacks)
 
 
