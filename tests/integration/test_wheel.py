@@ -52,6 +52,19 @@ def test_wheel_installed_elsewhere_runs_a_job_from_another_directory(tmp_path):
     assert "Qwen/Qwen2.5-0.5B-Instruct" in job.stdout
     groups = sh(sys.executable, "-m", "tide_exp", "--help", cwd=work, env=env)
     assert "qwen2_5_0_5b" in groups.stdout and "tide_paper" in groups.stdout
+    for experiment in ("tide_paper", "relational_qwen15", "smoke"):
+        sh(
+            sys.executable,
+            "-m",
+            "tide_exp",
+            f"experiment={experiment}",
+            "--cfg",
+            "job",
+            cwd=work,
+            env=env,
+        )
+    script = sh(str(target / "bin" / "tide"), "--help", cwd=work, env=env)
+    assert "compare" in script.stdout and "export" in script.stdout
     run_dir = work / "run"
     sh(
         sys.executable,

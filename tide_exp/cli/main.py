@@ -51,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in COMPLETION_FLAGS:
         name, rest = "train", _completion_argv(args)
     elif not args or args[0] in ("-h", "--help", "help"):
-        print(usage())
+        try:
+            print(usage())
+        except BrokenPipeError:  # `tide | head`
+            sys.stderr.close()
         return 0
     elif args[0] not in COMMANDS:
         print(f"error: unknown command {args[0]!r}.\n\n{usage()}", file=sys.stderr)

@@ -155,7 +155,7 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("key", help="key.csv from build")
     j.add_argument("--generate", required=True, help="module:callable, generate(prompts)->list")
     j.add_argument("--calls", type=int, default=3)
-    j.add_argument("--out", default="gold.csv")
+    j.add_argument("--out", default="outputs/humaneval/gold.csv", help="default: %(default)s")
     j.set_defaults(func=cmd_judge)
 
     q = sub.add_parser("qc", help="apply the study's rater exclusion rules")
