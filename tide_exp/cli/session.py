@@ -55,6 +55,11 @@ def load_model(cfg: DictConfig, run: Path | None, **loader_overrides: Any):
     """
     from hydra.utils import instantiate
 
+    from tide_exp.config import quiet_third_party_logs
+    from tide_exp.run import set_threads
+
+    quiet_third_party_logs()
+    set_threads(cfg.get("threads"))
     loader = cfg.model.loader
     kwargs = {k: v for k, v in loader_overrides.items() if k in loader}
     loaded = instantiate(loader, **kwargs)
