@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
-from tide_exp.models.model_card import render_model_card, write_model_card
+from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
@@ -146,14 +146,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     }
     adapter_dir = None
     if trainer.is_global_zero:
-        card = render_model_card(
-            base_model=cfg.model.hf_id,
-            display_name=cfg.model.display_name,
-            data={"loader": cfg.data.source.get("_target_"), **results["data"]},
-            settings=card_settings(cfg),
-            phases=phases,
-            versions=results["environment"],
-        )
+        card = card_for_run(cfg, results)
         adapter_dir = save_adapter(module, folder.adapter_dir, card, cfg.model.hf_id)
     results["outputs"] = {
         "adapter": str(adapter_dir) if adapter_dir else None,
@@ -201,22 +194,6 @@ def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
         timings[phase] = rows if isinstance(entries, list) else rows[0]
     timings["train_s"] = round(max(fit_s - spent, 0.0), 2)
     return timings
-
-
-def card_settings(cfg: DictConfig) -> dict[str, Any]:
-    """The settings a model card reports (LoRA, optimiser, schedule, data length, seed)."""
-    return {
-        "lora.r": cfg.lora.get("r"),
-        "lora.lora_alpha": cfg.lora.get("lora_alpha"),
-        "lora.lora_dropout": cfg.lora.get("lora_dropout"),
-        "lora.target_modules": list(cfg.lora.get("target_modules") or []),
-        "module.optimizer.lr": cfg.module.optimizer.get("lr"),
-        "trainer.max_epochs": cfg.trainer.get("max_epochs"),
-        "trainer.accumulate_grad_batches": cfg.trainer.get("accumulate_grad_batches"),
-        "data.batch_size": cfg.data.get("batch_size"),
-        "data.max_length": cfg.data.get("max_length"),
-        "seed": cfg.get("seed"),
-    }
 
 
 def _version(package: str) -> str:

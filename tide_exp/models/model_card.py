@@ -114,6 +114,34 @@ def render_model_card(
     return "\n".join(lines)
 
 
+def card_settings(cfg: Any) -> dict[str, Any]:
+    """The settings a model card reports (LoRA, optimiser, epochs, batch, length, seed)."""
+    return {
+        "lora.r": cfg.lora.get("r"),
+        "lora.lora_alpha": cfg.lora.get("lora_alpha"),
+        "lora.lora_dropout": cfg.lora.get("lora_dropout"),
+        "lora.target_modules": list(cfg.lora.get("target_modules") or []),
+        "module.optimizer.lr": cfg.module.optimizer.get("lr"),
+        "trainer.max_epochs": cfg.trainer.get("max_epochs"),
+        "trainer.accumulate_grad_batches": cfg.trainer.get("accumulate_grad_batches"),
+        "data.batch_size": cfg.data.get("batch_size"),
+        "data.max_length": cfg.data.get("max_length"),
+        "seed": cfg.get("seed"),
+    }
+
+
+def card_for_run(cfg: Any, results: Mapping[str, Any]) -> str:
+    """The card of a finished run, from its composed config and ``results.json`` content."""
+    return render_model_card(
+        base_model=cfg.model.get("hf_id"),
+        display_name=cfg.model.display_name,
+        data={"loader": cfg.data.source.get("_target_"), **results.get("data", {})},
+        settings=card_settings(cfg),
+        phases=results.get("phases", {}),
+        versions=results.get("environment", {}),
+    )
+
+
 def set_base_model_id(adapter_dir: Path, base_model: str | None) -> None:
     """Record the base model's hub id (not a local path) in ``adapter_config.json``.
 

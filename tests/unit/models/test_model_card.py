@@ -57,3 +57,13 @@ def test_saved_adapter_carries_the_card_and_the_hub_id(tmp_path):
     reloaded = PeftModel.from_pretrained(build_tiny_random_model().model, target)
     assert reloaded.peft_config["default"].r == 2
     assert not list(tmp_path.glob(".adapter-*"))
+
+
+def test_card_for_run_reads_the_config_and_results(compose_cfg):
+    from tide_exp.models.model_card import card_for_run
+
+    cfg = compose_cfg("model=qwen2_5_0_5b", "lora.r=16", tiny=False)
+    text = card_for_run(cfg, {"phases": PHASES, "data": {"train_examples": 64}})
+    assert "base_model: Qwen/Qwen2.5-0.5B-Instruct" in text
+    assert "- `lora.r`: `16`" in text and "- `train_examples`: `64`" in text
+    assert "tide_exp.data.tide_folder.load_tide_folder" in text
