@@ -172,26 +172,39 @@ def set_threads(threads: int | None) -> None:
         log.info("torch threads: %d", torch.get_num_threads())
 
 
+def _seconds(entry: dict[str, Any]) -> dict[str, float]:
+    return {
+        "generation_s": entry.get("generation_s", 0.0),
+        "scoring_s": entry.get("scoring_s", 0.0),
+    }
+
+
 def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
     """Seconds per phase: zero-shot, each evaluation, fine-tuned (generation and scoring), and
-    training (the fit time less the evaluations run inside it)."""
+    training (the fit time less the evaluations run inside it).
+
+    A fine-tuned phase that reused the last evaluation (same step) took no time of its own. A
+    resumed job's earlier phases carry the times of the process that ran them.
+    """
     timings: dict[str, Any] = {}
-    spent = 0.0
-    for phase in ("zs", "val", "ft"):
-        entries = phases.get(phase)
-        if not entries:
-            continue
-        items = entries if isinstance(entries, list) else [entries]
-        rows = [
-            {
-                **({"epoch": e.get("epoch")} if isinstance(entries, list) else {}),
-                "generation_s": e.get("generation_s", 0.0),
-                "scoring_s": e.get("scoring_s", 0.0),
-            }
-            for e in items
-        ]
-        spent += sum(r["generation_s"] + r["scoring_s"] for r in rows)
-        timings[phase] = rows if isinstance(entries, list) else rows[0]
+    val = list(phases.get("val") or [])
+    if phases.get("zs"):
+        timings["zs"] = _seconds(phases["zs"])
+    if val:
+        timings["val"] = [{"epoch": e.get("epoch"), **_seconds(e)} for e in val]
+    ft = phases.get("ft")
+    if ft:
+        reused = bool(val) and ft.get("step") == val[-1].get("step")
+        timings["ft"] = (
+            {"generation_s": 0.0, "scoring_s": 0.0, "reused_epoch": val[-1].get("epoch")}
+            if reused
+            else _seconds(ft)
+        )
+    spent = sum(
+        row["generation_s"] + row["scoring_s"]
+        for row in [timings.get("zs"), *timings.get("val", []), timings.get("ft")]
+        if row
+    )
     timings["train_s"] = round(max(fit_s - spent, 0.0), 2)
     return timings
 
