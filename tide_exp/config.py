@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from omegaconf import OmegaConf
+
+from tide_exp.errors import ConfigError
 
 
 def _sweep_group(mode: str, sweep_dir: str) -> str | None:
@@ -45,9 +49,50 @@ def quiet_third_party_logs() -> None:
     import logging
     import warnings
 
+    from transformers.utils import logging as hf_logging
+
     logging.getLogger("absl").setLevel(logging.WARNING)  # rouge-score: "Using default tokenizer."
+    # One "Loading weights" bar per model loaded (base model, sentence encoder, BERTScore model).
+    hf_logging.disable_progress_bar()
     logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(_DropLitLoggerTip())
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
     warnings.filterwarnings(
         "ignore", message=r".*is_gradient_checkpointing.*is deprecated.*", category=FutureWarning
     )
+
+
+def config_dir() -> Path:
+    """The folder of the shipped Hydra configs.
+
+    A wheel carries them as ``tide_exp/conf`` (setup.py copies the top-level conf/ in at build
+    time); a checkout or editable install has them at the repository root. Your own config
+    folders join through Hydra's search path (``hydra.searchpath=[file:///my/conf]``).
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "conf", here.parent / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise ConfigError(
+        f"No tide_exp configs found in {here / 'conf'} or {here.parent / 'conf'}; "
+        "reinstall the package (pip install tide_exp) or run from a checkout."
+    )
+
+
+def compose_config(overrides: list[str] | None = None, config_name: str = "config"):
+    """The root config composed outside a Hydra job (commands such as chat and stats).
+
+    Args:
+        overrides: Hydra overrides, e.g. ``["model=qwen2_5_0_5b"]`` or
+            ``["hydra.searchpath=[file:///my/conf]"]`` for your own config folders.
+        config_name: The primary config under :func:`config_dir`.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register_resolvers()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(version_base="1.3", config_dir=str(config_dir())):
+            return compose(config_name, overrides=list(overrides or []))
+    finally:
+        GlobalHydra.instance().clear()

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks.safety_probe import SafetyProbeCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation import validate_phase
 from tide_exp.rundir import RunFolder
 from tide_exp.validation import validate_config
@@ -42,12 +43,20 @@ def build(node: DictConfig, **runtime: Any) -> Any:
     return instantiate(node, _partial_=True)(**runtime)
 
 
-def save_adapter(module: pl.LightningModule, target: Path) -> Path:
-    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically."""
+def save_adapter(
+    module: pl.LightningModule, target: Path, card: str | None = None, base_model: str | None = None
+) -> Path:
+    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically.
+
+    ``card`` replaces peft's blank README.md template and ``base_model`` (a hub id) the local
+    path peft records in adapter_config.json.
+    """
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".adapter-"))
     try:
         module.model.save_pretrained(tmp)
         module.tokenizer.save_pretrained(tmp)
+        if card is not None:
+            write_model_card(tmp, card, base_model)
         tmp.chmod(0o755)  # mkdtemp creates 0700
         if target.exists():
             shutil.rmtree(target)
@@ -72,6 +81,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     register_resolvers()
     validate_config(cfg)  # before the model loads and W&B starts: a typo costs a second
     quiet_third_party_logs()
+    set_threads(cfg.get("threads"))
     started = time.perf_counter()
     folder = run_folder(cfg)
     folder.path.mkdir(parents=True, exist_ok=True)
@@ -107,7 +117,6 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     if validate_base:
         validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
 
-    adapter_dir = save_adapter(module, folder.adapter_dir) if trainer.is_global_zero else None
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
@@ -142,6 +151,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "timings": {
             "load_s": round(load_s, 2),
             "fit_s": round(fit_s, 2),
+            **phase_timings(phases, fit_s),
             "total_s": round(time.perf_counter() - started, 2),
         },
         "environment": {
@@ -150,10 +160,14 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "transformers": _version("transformers"),
             "peft": _version("peft"),
         },
-        "outputs": {
-            "adapter": str(adapter_dir) if adapter_dir else None,
-            "generations": str(generation.generations_path) if generation else None,
-        },
+    }
+    adapter_dir = None
+    if trainer.is_global_zero:
+        card = card_for_run(cfg, results)
+        adapter_dir = save_adapter(module, folder.adapter_dir, card, cfg.model.hf_id)
+    results["outputs"] = {
+        "adapter": str(adapter_dir) if adapter_dir else None,
+        "generations": str(generation.generations_path) if generation else None,
     }
     if trainer.is_global_zero:
         folder.write_results(results)
@@ -164,6 +178,52 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "results": results,
         "loaded": loaded,
     }
+
+
+def set_threads(threads: int | None) -> None:
+    """``torch.set_num_threads`` when the config sets ``threads`` (null: torch's default)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+        log.info("torch threads: %d", torch.get_num_threads())
+
+
+def _seconds(entry: dict[str, Any]) -> dict[str, float]:
+    return {
+        "generation_s": entry.get("generation_s", 0.0),
+        "scoring_s": entry.get("scoring_s", 0.0),
+    }
+
+
+def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
+    """Seconds per phase: zero-shot, each evaluation, fine-tuned (generation and scoring), and
+    training (the fit time less the evaluations run inside it).
+
+    A fine-tuned phase that reused the last evaluation (same step) took no time of its own. A
+    resumed job's earlier phases carry the times of the process that ran them.
+    """
+    timings: dict[str, Any] = {}
+    val = list(phases.get("val") or [])
+    if phases.get("zs"):
+        timings["zs"] = _seconds(phases["zs"])
+    if val:
+        timings["val"] = [{"epoch": e.get("epoch"), **_seconds(e)} for e in val]
+    ft = phases.get("ft")
+    if ft:
+        reused = bool(val) and ft.get("step") == val[-1].get("step")
+        timings["ft"] = (
+            {"generation_s": 0.0, "scoring_s": 0.0, "reused_epoch": val[-1].get("epoch")}
+            if reused
+            else _seconds(ft)
+        )
+    spent = sum(
+        row["generation_s"] + row["scoring_s"]
+        for row in [timings.get("zs"), *timings.get("val", []), timings.get("ft")]
+        if row
+    )
+    timings["train_s"] = round(max(fit_s - spent, 0.0), 2)
+    return timings
 
 
 def _version(package: str) -> str:

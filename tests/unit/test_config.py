@@ -79,6 +79,8 @@ def test_cheap_nodes_instantiate(compose_cfg):
         "GenerationMetricsCallback",
         "ModelCheckpoint",
         "SafetyProbeCallback",  # inert unless eval.safety=true
+        "EpochProgressBar",
+        "AdaptiveLogEvery",
     }
     assert not next(c for c in callbacks if type(c).__name__ == "SafetyProbeCallback").enabled
     instantiate(cfg.trainer, logger=False, callbacks=callbacks)
