@@ -15,7 +15,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
-from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
+from tide_exp.data.fingerprint import dataset_fingerprint
 from tide_exp.reporting.atomic import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,12 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    for phase in ("zs", "ft"):
+    for phase in ("zs", "ft", "dev"):
         for name, values in phases.get(phase, {}).get("metrics", {}).items():
             metrics[f"{phase}/gen/{name}"] = values["mean"]
+        for name in ("cut_rate", "open_reasoning_rate"):
+            if name in phases.get(phase, {}).get("replies", {}):
+                metrics[f"{phase}/gen/{name}"] = phases[phase]["replies"][name]
     results = {
         "status": "ok",
         "model": {
@@ -114,13 +118,17 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "hf_id": cfg.model.hf_id,
             "source": loaded.source,
         },
+        "prompt": chat.describe(),  # the exact system prompt, persona template and reasoning mode
+        "config": run_settings(cfg),
         "phases": phases,
         "final": metrics,
         "params": {"total": module.total_params, "trainable": module.trainable_params},
         "data": {
             "train_examples": len(datamodule.train_examples),
             "eval_examples": len(datamodule.eval_examples),
+            "dev_examples": len(datamodule.dev_examples),
             "eval_prompts": generation.num_prompts if generation else 0,
+            **dataset_fingerprint(datamodule.manifest_path),
         },
         "timings": {
             "load_s": round(load_s, 2),

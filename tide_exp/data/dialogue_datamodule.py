@@ -49,6 +49,10 @@ class DialogueDataModule(pl.LightningDataModule):
             the settings) and, when the loader skipped rows, ``skipped_rows.jsonl``.
         split_manifest: A saved ``split_manifest.json`` (or the run folder holding it) to
             re-apply instead of splitting anew.
+        dev_fraction: Share of the training side (of its personas, with ``split_by=persona``)
+            carved off as a development split before training; 0: none. The generation callback
+            scores it after training (``dev/gen/*``) so hyperparameter searches select on it,
+            never on the held-out prompts the report shows.
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class DialogueDataModule(pl.LightningDataModule):
         eval_size: int | None = None,
         manifest_dir: str | None = None,
         split_manifest: str | None = None,
+        dev_fraction: float = 0.0,
     ) -> None:
         super().__init__()
         self.source = source
@@ -85,6 +90,8 @@ class DialogueDataModule(pl.LightningDataModule):
         self.eval_size = eval_size
         self.manifest_dir = manifest_dir
         self.split_manifest = split_manifest
+        self.dev_fraction = dev_fraction
+        self.dev_examples: list[DialogueExample] = []
         self.manifest_path: Path | None = None
         self.train_examples: list[DialogueExample] = []
         self.eval_examples: list[DialogueExample] = []
@@ -112,8 +119,10 @@ class DialogueDataModule(pl.LightningDataModule):
                 raise ConfigError(
                     f"data split: {err}; adjust data.eval_fraction, data.train_size / eval_size or data.split_by."
                 ) from None
+        train, dev = self._carve_dev(train)
         train = train[: self.max_train_examples]
-        self._save_manifest(corpus, train, evaluation)
+        self._save_manifest(corpus, train, evaluation, dev)
+        self.dev_examples = [self._with_history(e) for e in dev]
         self.train_examples = [self._with_history(e) for e in train]
         self.eval_examples = evaluation = [self._with_history(e) for e in evaluation]
         # The generation subset: a seeded shuffle, so any size is a prefix and spans personas.
@@ -122,11 +131,25 @@ class DialogueDataModule(pl.LightningDataModule):
         self._train_features = self._encode(self.train_examples, "train")
         self._eval_features = self._encode(evaluation[: self.max_eval_examples], "eval")
 
+    def _carve_dev(
+        self, train: list[DialogueExample]
+    ) -> tuple[list[DialogueExample], list[DialogueExample]]:
+        """(train, dev): the development split, persona-disjoint from training, seeded."""
+        if not self.dev_fraction:
+            return train, []
+        try:
+            return split_examples(train, self.dev_fraction, self.split_by, self.seed)
+        except ValueError as err:
+            raise ConfigError(
+                f"data.dev_fraction={self.dev_fraction}: {err}; use a fraction in (0, 1) or 0 for no development split."
+            ) from None
+
     def _save_manifest(
         self,
         corpus: list[DialogueExample],
         train: list[DialogueExample],
         evaluation: list[DialogueExample],
+        dev: list[DialogueExample] | None = None,
     ) -> None:
         skipped = getattr(corpus, "skipped", [])
         if self.manifest_dir is None:
@@ -146,10 +169,11 @@ class DialogueDataModule(pl.LightningDataModule):
             "max_train_examples": self.max_train_examples,
             "from_manifest": self.split_manifest,
             "source": getattr(corpus, "source", ""),
+            "dev_fraction": self.dev_fraction,
         }
-        self.manifest_path = write_split_manifest(
-            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings)
-        )
+        manifest = build_split_manifest(corpus, train, evaluation, settings)
+        manifest["dev"] = [e.example_id for e in dev or []]
+        self.manifest_path = write_split_manifest(self.manifest_dir, manifest)
         log.info("split manifest: %s", self.manifest_path)
         if skipped:
             report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
@@ -162,11 +186,12 @@ class DialogueDataModule(pl.LightningDataModule):
         history = list(example.history)
         while history:
             text = render_history(history, example.user_input)
-            prompt = self.chat.tokenizer(self.chat.prompt(text), add_special_tokens=False)[
-                "input_ids"
-            ]
+            prompt = self.chat.tokenizer(
+                self.chat.prompt(text, example.metadata), add_special_tokens=False
+            )["input_ids"]
             reply = self.chat.tokenizer(
-                self.chat.completion(text, example.reference_response), add_special_tokens=False
+                self.chat.completion(text, example.reference_response, example.metadata),
+                add_special_tokens=False,
             )["input_ids"]
             if len(prompt) + len(reply) <= self.max_length:
                 break
@@ -179,7 +204,7 @@ class DialogueDataModule(pl.LightningDataModule):
         features, truncated = [], 0
         for example in examples:
             feature = self.chat.encode(
-                example.user_input, example.reference_response, self.max_length
+                example.user_input, example.reference_response, self.max_length, example.metadata
             )
             if feature is None:
                 continue

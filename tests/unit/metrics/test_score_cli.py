@@ -13,7 +13,7 @@ from tide_exp.metrics import score_texts
 from tide_exp.score import main
 
 ROOT = Path(__file__).resolve().parents[3]
-FAST = "rouge_l,meteor,distinct_1,distinct_2_response"
+FAST = "rouge_l,meteor,distinct_1,distinct_2_reply"
 
 
 def _write_jsonl(path: Path, rows: list) -> Path:
