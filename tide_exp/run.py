@@ -118,6 +118,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "hf_id": cfg.model.hf_id,
             "source": loaded.source,
         },
+        "seed": cfg.seed,
         "prompt": chat.describe(),  # the exact system prompt, persona template and reasoning mode
         "config": run_settings(cfg),
         "phases": phases,

@@ -12,6 +12,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
+from tide_exp.reporting.grouping import format_setting, setting_columns
+from tide_exp.reporting.tables import markdown_table
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +38,55 @@ def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
         row = {"job": status_file.parent.name, **status}
         results_file = status_file.parent / "results.json"
         if results_file.is_file():
-            final = json.loads(results_file.read_text(encoding="utf-8")).get("final", {})
+            results = json.loads(results_file.read_text(encoding="utf-8"))
+            final = results.get("final", {})
             row["metrics"] = {
-                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/"))
+                k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/", "dev/gen/"))
             }
+            row["config"] = results.get("config", {})
+            row["dataset"] = results.get("data", {}).get("dataset")
+            row["seed"] = results.get("seed")
         rows.append(row)
     return rows
 
 
 def format_summary(rows: list[dict[str, Any]]) -> str:
-    """A Markdown table of the jobs."""
-    lines = ["| job | model | status | overrides | detail |", "|---|---|---|---|---|"]
+    """A Markdown table of the jobs; settings that differ between jobs of a model are columns
+    (the same columns as Table 1), seeds included."""
+    finished = [
+        {
+            "model": {"name": r.get("model")},
+            "config": r["config"],
+            "data": {"dataset": r.get("dataset")},
+        }
+        for r in rows
+        if "config" in r
+    ]
+    columns = setting_columns(finished)
+    seeds = len({r.get("seed") for r in rows if "seed" in r}) > 1
+    header = [
+        "job",
+        "model",
+        *columns,
+        *(["seed"] if seeds else []),
+        "status",
+        "overrides",
+        "detail",
+    ]
+    table = []
     for row in rows:
         if row["status"] == "ok":
             detail = ", ".join(f"{k}={v:.3f}" for k, v in sorted(row.get("metrics", {}).items()))
         else:
-            detail = (row.get("error") or "").replace("|", "\\|")
-        lines.append(
-            f"| {row['job']} | {row['model']} | {row['status']} | {' '.join(row.get('overrides', []))} | {detail} |"
+            detail = row.get("error") or ""
+        config = row.get("config", {})
+        table.append(
+            [row["job"], row.get("model", "-")]
+            + [format_setting(config.get(c, "-")) for c in columns]
+            + ([str(row.get("seed", "-"))] if seeds else [])
+            + [row["status"], " ".join(row.get("overrides", [])), detail]
         )
-    return "\n".join(lines) + "\n"
+    return markdown_table(header, table) + "\n"
 
 
 class SweepSummaryCallback(Callback):
