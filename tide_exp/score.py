@@ -2,9 +2,14 @@
 
     python -m tide_exp.score --input pairs.jsonl --output scores.json \
         [--metrics cosine,meteor,...] [--prediction-field X --reference-field Y] [--skip-bad-rows]
+        [--phase ft [--epoch N]]
 
 Input: JSON Lines (one object a line) or CSV with a header, chosen by the extension (``--format``
-overrides). Each row needs a non-empty string prediction and reference. A bad row stops the run
+overrides). Each row needs a string prediction and a non-empty string reference. An empty
+prediction is scored, as in-run scoring does (an empty reply gets BERTScore 0, cosine 0 ...),
+so one reply has one score everywhere. A run's ``generations.jsonl`` holds every phase
+(``zs``, each epoch's ``val``, ``ft``): ``--phase`` (and ``--epoch`` for ``val``) picks one;
+a file with several and no ``--phase`` is refused rather than pooled. A bad row stops the run
 with its file and line, unless ``--skip-bad-rows``: then it is left out, counted and reported.
 Output: scores.json as written by :func:`tide_exp.metrics.score_texts` plus an ``input`` block,
 written atomically; a table of the means goes to stdout.
@@ -43,6 +48,7 @@ class Pairs:
 
 
 def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
+    """(prediction, reference) of a row; the prediction may be empty, the reference may not."""
     if not isinstance(row, dict):
         raise ValueError(
             f"expected an object with {fields[0]!r} and {fields[1]!r}, got {type(row).__name__}"
@@ -56,7 +62,7 @@ def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
         value = row[name]
         if not isinstance(value, str):
             raise ValueError(f"field {name!r} is {type(value).__name__}, not a string")
-        if not value.strip():
+        if name == fields[1] and not value.strip():
             raise ValueError(f"field {name!r} is empty")
         values.append(value)
     return values[0], values[1]
@@ -85,15 +91,34 @@ def read_pairs(
     reference_field: str = "reference",
     fmt: str | None = None,
     skip_bad_rows: bool = False,
+    phase: str | None = None,
+    epoch: int | None = None,
 ) -> Pairs:
-    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping."""
+    """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping.
+
+    Args:
+        phase: Keep only rows whose ``phase`` field equals it (generations.jsonl: zs, val, ft).
+        epoch: With ``phase``, keep only rows of that ``epoch``.
+
+    Raises:
+        BadInputError: A bad row, no scorable row, or rows of several phases (or epochs) and no
+            ``phase`` to choose one.
+    """
     path = Path(path)
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     if not path.is_file():
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs()
+    groups: set[tuple[str, str]] = set()
     try:
         for number, row in _rows(path, fmt):
+            if isinstance(row, dict) and "phase" in row:
+                group = (str(row["phase"]), str(row.get("epoch")))
+                if phase is not None and (
+                    group[0] != phase or (epoch is not None and group[1] != str(epoch))
+                ):
+                    continue
+                groups.add(group)
             try:
                 if isinstance(row, Exception):
                     raise row
@@ -109,6 +134,12 @@ def read_pairs(
             pairs.lines.append(number)
     except UnicodeDecodeError as err:
         raise BadInputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    if len(groups) > 1 and (phase is None or epoch is None and phase == "val"):
+        found = ", ".join(f"{p} (epoch {e})" if p == "val" else p for p, e in sorted(groups))
+        raise BadInputError(
+            f"{path}: rows of several phases or epochs ({found}); pick one with --phase "
+            "(and --epoch for val) instead of pooling them."
+        )
     if not pairs.predictions:
         raise BadInputError(
             f"{path}: no scorable rows"
@@ -179,6 +210,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--format", choices=["jsonl", "csv"], default=None, help="default: from the extension"
     )
     parser.add_argument(
+        "--phase",
+        default=None,
+        help="score only rows of this phase (zs, val, ft) of a generations.jsonl",
+    )
+    parser.add_argument(
+        "--epoch", type=int, default=None, help="with --phase val: score only this epoch"
+    )
+    parser.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="leave bad rows out (counted) instead of stopping",
@@ -209,7 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         pairs = read_pairs(
-            args.input, args.prediction_field, args.reference_field, args.format, args.skip_bad_rows
+            args.input,
+            args.prediction_field,
+            args.reference_field,
+            args.format,
+            args.skip_bad_rows,
+            phase=args.phase,
+            epoch=args.epoch,
         )
     except BadInputError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -233,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     scores["input"] = {
         "path": str(args.input),
+        "phase": args.phase,
+        "epoch": args.epoch,
         "rows_scored": len(pairs.lines),
         "rows_skipped": len(pairs.skipped),
         "skipped": pairs.skipped,

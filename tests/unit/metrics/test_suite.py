@@ -17,7 +17,7 @@ def test_contract_keys_levels_and_config(pairs_with_edges):
         preds,
         refs,
         {name: None for name in STUDY_A_METRICS}
-        | {"distinct_1_reply": {}, "rouge_l": {"use_stemmer": False}},
+        | {"distinct_1": {}, "distinct_1_reply": {}, "rouge_l": {"use_stemmer": False}},
     )
     assert set(out) == {"metrics", "config", "per_sample"}
     assert len(out["per_sample"]) == len(preds)
