@@ -52,7 +52,8 @@ def run_settings(cfg: DictConfig) -> dict[str, Any]:
     """The run's resolved settings as flat ``dotted.key -> value`` (what results.json records).
 
     Left out: where the run writes and how it logs (``paths``, ``logger``, ``callbacks``,
-    ``hydra``); the report groups runs by the settings that differ between them.
+    ``hydra``, keys ending in ``dir`` or ``dirpath``) and :data:`NOT_SETTINGS`; the report
+    groups runs by the settings that differ between them.
     """
     container = {
         key: OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
@@ -66,8 +67,9 @@ def run_settings(cfg: DictConfig) -> dict[str, Any]:
             for key, value in node.items():
                 walk(value, f"{prefix}.{key}" if prefix else str(key))
         else:
-            if prefix not in NOT_SETTINGS:
-                flat[prefix] = node
+            leaf = prefix.rsplit(".", 1)[-1]
+            if prefix not in NOT_SETTINGS and not leaf.endswith(("dir", "dirpath")):
+                flat[prefix] = node  # *_dir, *dirpath: where the run writes, not what it computes
 
     walk(container, "")
     return flat

@@ -206,25 +206,33 @@ def reply_endings(group: RunGroup, phase: str) -> dict[str, float | None]:
 
 
 def scoring_warnings(groups: list[RunGroup]) -> list[str]:
-    """Phases that scored fewer prompts than configured, and chunk metrics under one chunk."""
+    """Per run: phases that scored fewer prompts than configured, chunk metrics under one chunk."""
     warnings = []
     for group in groups:
         for run in group.runs:
+            short, partial = [], set()
             for phase in PHASES:
                 summary = run.get("phases", {}).get(phase, {})
                 wanted, got = summary.get("prompts_requested"), summary.get("prompts")
                 if wanted and got is not None and got < wanted:
-                    warnings.append(
-                        f"{group.display_name} ({run.get('run_dir')}): {phase} scored {got} "
-                        f"prompts, fewer than the {wanted} configured (eval.num_prompts)."
-                    )
-                partial = [m for m, v in summary.get("metrics", {}).items() if v.get("partial")]
-                if partial:
-                    warnings.append(
-                        f"{group.display_name} ({run.get('run_dir')}): {phase} has under one "
-                        f"full chunk of replies for {', '.join(partial)}: that value depends on "
-                        "the set size."
-                    )
+                    short.append(f"{phase} scored {got}")
+                partial |= {m for m, v in summary.get("metrics", {}).items() if v.get("partial")}
+            where = f"{group.display_name} ({run.get('run_dir')})"
+            if short:
+                wanted = max(
+                    run["phases"][p].get("prompts_requested") or 0
+                    for p in PHASES
+                    if p in run.get("phases", {})
+                )
+                warnings.append(
+                    f"{where}: {', '.join(short)} prompts, fewer than the {wanted} configured "
+                    "(eval.num_prompts)."
+                )
+            if partial:
+                warnings.append(
+                    f"{where}: under one full chunk of replies for {', '.join(sorted(partial))}: "
+                    "those values depend on the set size."
+                )
     return warnings
 
 

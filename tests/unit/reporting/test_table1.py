@@ -122,7 +122,7 @@ def test_beside_the_paper_with_comparability(tmp_path):
         "| QWEN2_5_0_5B | {} | distinct_1_chunk100 | zs | 0.500 ± 0.000 | 0.17 | no |" in markdown
     )
     assert "cannot be the paper's" in markdown and "BROKEN" not in markdown
-    assert "scored 2 prompts, fewer than the 16 configured" in markdown
+    assert "zs scored 2, ft scored 2 prompts, fewer than the 16 configured" in markdown
     assert "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 2 | 2 |" in markdown  # replies cut
     assert files["png"].stat().st_size > 10_000 and files["pdf"].stat().st_size > 1_000
 
