@@ -75,9 +75,9 @@ def main() -> None:
         "logs": str(work),
     }
     sys.path.insert(0, str(ROOT))
-    from tide_exp.reporting.atomic import atomic_write_json
+    from tide_exp.files import write_json
 
-    atomic_write_json(args.out, record)
+    write_json(args.out, record)
     print(json.dumps(record, indent=2))
 
 

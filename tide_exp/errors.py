@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class TideError(Exception):
     """Base class: the message is shown to the user as is, without a traceback."""
@@ -17,6 +19,29 @@ class DataError(TideError):
 
 class ConfigError(TideError):
     """A configuration value is invalid."""
+
+
+class FileError(DataError):
+    """A file is missing, malformed or cannot be written; the message names it (line, column).
+
+    The message reads ``path[:line[:column]]: problem. Fix: fix``.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        problem: str,
+        fix: str,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        where = str(path)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {problem}. Fix: {fix}")
+        self.path, self.line, self.column = str(path), line, column
 
 
 class BadRecordError(DataError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import traceback
@@ -13,8 +12,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from tide_exp.errors import TideError
-from tide_exp.reporting.atomic import atomic_write_json
 from tide_exp.reporting.console import format_run_summary
+from tide_exp.rundir import RunFolder
 
 log = logging.getLogger("tide_exp")
 
@@ -38,16 +37,6 @@ def _free_accelerator_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-
-
-def completed_results(output_dir: Path) -> dict | None:
-    """``results.json`` of a job that finished, so re-running a sweep skips it."""
-    status_file, results_file = output_dir / "status.json", output_dir / "results.json"
-    if not (status_file.is_file() and results_file.is_file()):
-        return None
-    if json.loads(status_file.read_text(encoding="utf-8")).get("status") != "ok":
-        return None
-    return json.loads(results_file.read_text(encoding="utf-8"))
 
 
 def find_user_error(err: BaseException) -> TideError | None:
@@ -75,28 +64,27 @@ def run_job(cfg: DictConfig) -> float | None:
     """
     from tide_exp.run import run
 
-    output_dir = Path(cfg.paths.output_dir)
-    done = completed_results(output_dir) if cfg.get("resume", True) else None
+    folder = RunFolder(Path(cfg.paths.output_dir))
+    done = folder.completed_results() if cfg.get("resume", True) else None
     if done is not None:
-        log.info("%s already complete (%s): skipped", output_dir, output_dir / "results.json")
-        return done.get("final", {}).get(cfg.get("optimized_metric") or "", float("nan"))
+        log.info("%s already complete (%s): skipped", folder.path, folder.results_path)
+        value = done.get("final", {}).get(cfg.get("optimized_metric") or "")
+        return float("nan") if value is None else value  # NaN is stored as null
     status = {
         "model": cfg.model.name,
         "overrides": list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else [],
     }
     try:
         metrics, objects = run(cfg)
-        atomic_write_json(output_dir / "status.json", {**status, "status": "ok", "error": None})
-        print(format_run_summary(objects["results"], output_dir), flush=True)
+        folder.write_status({**status, "status": "ok", "error": None})
+        print(format_run_summary(objects["results"], folder.path), flush=True)
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
     except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed
         user_error = find_user_error(err)
         expected = user_error is not None
         message = str(user_error) if expected else f"{type(err).__name__}: {err}"
-        atomic_write_json(
-            output_dir / "status.json", {**status, "status": "failed", "error": message}
-        )
+        folder.write_status({**status, "status": "failed", "error": message})
         if expected:
             log.error(message)
         else:

@@ -17,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
 from tide_exp.data.fingerprint import dataset_fingerprint
-from tide_exp.reporting.atomic import atomic_write_json
+from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,9 @@ def save_adapter(module: pl.LightningModule, target: Path) -> Path:
     return target
 
 
-def resume_checkpoint(output_dir: Path) -> str | None:
-    """The checkpoint a killed or preempted job left in its folder, if any."""
-    last = output_dir / "checkpoints" / "last.ckpt"
-    return str(last) if last.is_file() else None
+def run_folder(cfg: DictConfig) -> RunFolder:
+    """The run's folder; its checkpoints go where the ModelCheckpoint callback writes them."""
+    return RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.get("checkpoint_dir"))
 
 
 def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
@@ -71,8 +70,8 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     register_resolvers()
     quiet_third_party_logs()
     started = time.perf_counter()
-    output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    folder = run_folder(cfg)
+    folder.path.mkdir(parents=True, exist_ok=True)
     pl.seed_everything(cfg.seed, workers=True)
 
     log.info("loading model %s", cfg.model.name)
@@ -93,14 +92,15 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
 
-    ckpt_path = resume_checkpoint(output_dir) if cfg.get("resume", True) else None
+    last = folder.resume_checkpoint() if cfg.get("resume", True) else None
+    ckpt_path = str(last) if last else None
     if ckpt_path:
         log.info("resuming from %s", ckpt_path)
     fit_start = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
     fit_s = time.perf_counter() - fit_start
 
-    adapter_dir = save_adapter(module, output_dir / "adapter") if trainer.is_global_zero else None
+    adapter_dir = save_adapter(module, folder.adapter_dir) if trainer.is_global_zero else None
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
@@ -148,7 +148,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         },
     }
     if trainer.is_global_zero:
-        atomic_write_json(output_dir / "results.json", results)
+        folder.write_results(results)
     return metrics, {
         "trainer": trainer,
         "module": module,

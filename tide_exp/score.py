@@ -18,16 +18,14 @@ written atomically; a table of the means goes to stdout.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tide_exp.files import csv_rows, jsonl_rows, write_json
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
 
 DEFAULT_METRICS = ",".join(STUDY_A_METRICS)
@@ -68,23 +66,6 @@ def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
     return values[0], values[1]
 
 
-def _rows(path: Path, fmt: str):
-    """(line number, row or parse error) for each data row."""
-    with path.open(encoding="utf-8", newline="") as f:
-        if fmt == "csv":
-            reader = csv.DictReader(f)
-            for row in reader:
-                yield reader.line_num, row
-        else:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as err:
-                    yield number, ValueError(f"invalid JSON: {err.msg} (column {err.colno})")
-
-
 def read_pairs(
     path: str | Path,
     prediction_field: str = "prediction",
@@ -110,30 +91,31 @@ def read_pairs(
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs()
     groups: set[tuple[str, str]] = set()
-    try:
-        for number, row in _rows(path, fmt):
-            if isinstance(row, dict) and "phase" in row:
-                group = (str(row["phase"]), str(row.get("epoch")))
-                if phase is not None and (
-                    group[0] != phase or (epoch is not None and group[1] != str(epoch))
-                ):
-                    continue
-                groups.add(group)
-            try:
-                if isinstance(row, Exception):
-                    raise row
-                prediction, reference = _check_row(row, (prediction_field, reference_field))
-            except ValueError as err:
-                message = f"{path}:{number}: {err}"
-                if not skip_bad_rows:
-                    raise BadInputError(message) from None
-                pairs.skipped.append(message)
+
+    def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
+        message = f"{source}:{where}: {reason}"
+        if not skip_bad_rows:
+            raise BadInputError(message)
+        pairs.skipped.append(message)
+
+    raw = path.read_bytes()
+    rows = csv_rows(path, raw, bad) if fmt == "csv" else jsonl_rows(path, raw, bad)
+    for number, row in rows:
+        if isinstance(row, dict) and "phase" in row:
+            group = (str(row["phase"]), str(row.get("epoch")))
+            if phase is not None and (
+                group[0] != phase or (epoch is not None and group[1] != str(epoch))
+            ):
                 continue
-            pairs.predictions.append(prediction)
-            pairs.references.append(reference)
-            pairs.lines.append(number)
-    except UnicodeDecodeError as err:
-        raise BadInputError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+            groups.add(group)
+        try:
+            prediction, reference = _check_row(row, (prediction_field, reference_field))
+        except ValueError as err:
+            bad(path, number, str(err))
+            continue
+        pairs.predictions.append(prediction)
+        pairs.references.append(reference)
+        pairs.lines.append(number)
     if len(groups) > 1 and (phase is None or epoch is None and phase == "val"):
         found = ", ".join(f"{p} (epoch {e})" if p == "val" else p for p, e in sorted(groups))
         raise BadInputError(
@@ -146,32 +128,6 @@ def read_pairs(
             + (f" ({len(pairs.skipped)} bad rows skipped)" if pairs.skipped else "")
         )
     return pairs
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN/inf become null: scores.json stays standard JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def write_json_atomic(path: str | Path, payload: Any) -> None:
-    """Write JSON to a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(_json_safe(payload), f, ensure_ascii=False, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def format_table(metrics: dict[str, dict[str, Any]]) -> str:
@@ -285,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "skipped": pairs.skipped,
         "lines": pairs.lines,
     }
-    write_json_atomic(args.output, scores)
+    write_json(args.output, scores)
     print(format_table(scores["metrics"]))
     if pairs.skipped:
         print(f"\n{len(pairs.skipped)} bad row(s) skipped:", *pairs.skipped, sep="\n  ")

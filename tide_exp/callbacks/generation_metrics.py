@@ -14,7 +14,7 @@ from pytorch_lightning.loggers import WandbLogger
 
 from tide_exp.generation import generate_outputs
 from tide_exp.metrics import score_texts
-from tide_exp.reporting.atomic import atomic_write_jsonl
+from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class GenerationMetricsCallback(pl.Callback):
 
     @property
     def generations_path(self) -> Path:
-        return self.output_dir / "generations.jsonl"
+        return RunFolder(self.output_dir).generations_path
 
     def evaluate(
         self,
@@ -157,7 +157,7 @@ class GenerationMetricsCallback(pl.Callback):
         summary: dict[str, Any],
     ) -> None:
         self.records.extend(records)
-        atomic_write_jsonl(self.generations_path, self.records)
+        RunFolder(self.output_dir).write_generations(self.records)
         if phase == "val":
             self.results["val"].append(summary)
         else:
@@ -223,9 +223,8 @@ class GenerationMetricsCallback(pl.Callback):
                 [r for r in self.records if r["phase"] == "val" and r["epoch"] == last["epoch"]],
                 last,
             )
-        atomic_write_jsonl(
-            self.generations_path, self.records
-        )  # drop lines written after the checkpoint
+        # Drop lines written after the checkpoint.
+        RunFolder(self.output_dir).write_generations(self.records)
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:

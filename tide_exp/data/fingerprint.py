@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tide_exp.files import read_json
+
 # Split settings that do not change which data a run sees, or that vary by design across seeds.
 _NOT_DATASET = {"seed", "from_manifest"}
 
@@ -25,7 +27,7 @@ def dataset_fingerprint(manifest_path: str | Path | None) -> dict[str, str]:
     """``{"dataset": ..., "split": ...}`` from a run's split manifest ({} when there is none)."""
     if manifest_path is None or not Path(manifest_path).is_file():
         return {}
-    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    manifest = read_json(manifest_path, "re-run the job to rewrite the split manifest")
     settings = {k: v for k, v in manifest.get("settings", {}).items() if k not in _NOT_DATASET}
     return {
         "dataset": _digest([manifest.get("corpus", {}).get("sha256"), settings]),

@@ -43,7 +43,7 @@ from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError, TideError
-from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
+from tide_exp.files import write_json, write_text
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
@@ -223,10 +223,8 @@ def prepare(
         "per_category": {f.stem: sum(r["theme"] == f.stem for r in rows) for f in files},
     }
     out = Path(out)
-    atomic_write_text(
-        out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    )
-    atomic_write_json(out / "prepare_report.json", report)
+    write_text(out / "pairs.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_json(out / "prepare_report.json", report)
     if checker.skipped:
         write_skip_report(out / "skipped_rows.jsonl", checker.skipped)
     return report

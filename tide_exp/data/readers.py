@@ -9,7 +9,6 @@ that cannot be read at all is one bad row named ``whole file``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 
 from tide_exp.data.records import RowChecker
 from tide_exp.errors import DataError, DataSchemaError
+from tide_exp.files import csv_rows, jsonl_rows
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -90,37 +90,8 @@ def _objects(
             )
 
 
-def _lines(path: Path, raw: bytes, checker: RowChecker) -> Iterator[tuple[int, str | None]]:
-    """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported) where
-    the line is not UTF-8."""
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        try:
-            yield number, line.decode("utf-8")
-        except UnicodeDecodeError as err:
-            checker.bad(
-                path,
-                number,
-                f"not valid UTF-8 at byte {err.start} of the line; re-save the file as UTF-8",
-                line[:80],
-            )
-            yield number, None
-
-
 def _jsonl(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[int, dict]]:
-    for number, text in _lines(path, raw, checker):
-        if text is None or not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as err:
-            checker.bad(path, number, f"malformed JSON at column {err.colno} ({err.msg})", text)
-            continue
-        if isinstance(record, dict):
-            yield number, record
-        else:
-            checker.bad(path, number, f"expected a JSON object, got {type(record).__name__}", text)
+    return jsonl_rows(path, raw, checker.bad)
 
 
 def _decode(path: Path, raw: bytes, checker: RowChecker) -> str | None:
@@ -171,35 +142,7 @@ def _json(
 def _csv(
     path: Path, raw: bytes, checker: RowChecker, delimiter: str = ",", **_: Any
 ) -> Iterator[tuple[int, dict]]:
-    # An undecodable line stays as an empty one, to keep the line numbers of the rows below.
-    lines = [text or "" for _, text in _lines(path, raw, checker)]
-    reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            checker.bad(path, start, f"malformed CSV ({err})")
-            continue
-        if header is None:
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            header = [cell.strip() for cell in row]
-            continue
-        if not row or not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            checker.bad(
-                path,
-                start,
-                f"has {len(row)} fields, the header has {len(header)} (an unquoted delimiter?)",
-                delimiter.join(row),
-            )
-            continue
-        yield start, dict(zip(header, row, strict=True))
+    return csv_rows(path, raw, checker.bad, delimiter=delimiter)
 
 
 def _parquet(path: Path, raw: bytes, checker: RowChecker, **_: Any) -> Iterator[tuple[str, dict]]:

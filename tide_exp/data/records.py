@@ -18,7 +18,7 @@ from typing import Any
 
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import BadRecordError, ConfigError, DataError
-from tide_exp.reporting.atomic import atomic_write_jsonl
+from tide_exp.files import write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def location(source: str | Path, where: str | int) -> str:
 
 def write_skip_report(path: str | Path, skipped: list[SkippedRow]) -> Path:
     """One JSON object per skipped row (source, where, reason, excerpt), written atomically."""
-    return atomic_write_jsonl(path, [asdict(row) for row in skipped])
+    return write_jsonl(path, [asdict(row) for row in skipped])
 
 
 class RowChecker:

@@ -18,7 +18,7 @@ import json
 import random
 from pathlib import Path
 
-from tide_exp.reporting.atomic import atomic_write_text
+from tide_exp.files import write_text
 
 SAMPLE_DIR = Path(__file__).parent / "sample_tide"
 
@@ -248,11 +248,11 @@ def generate_corpus(
         persona = make_persona(rng, index)
         dialogues = [make_dialogue(rng, persona, turn) for turn in range(dialogues_per_persona)]
         pid = persona["persona_id"]
-        atomic_write_text(
+        write_text(
             out_dir / "metadata" / f"{pid}_metadata.json", json.dumps(persona, indent=1) + "\n"
         )
         conversation = {"persona_id": pid, "dialogues": dialogues}
-        atomic_write_text(
+        write_text(
             out_dir / "conversations" / f"{pid}_conversation.json",
             json.dumps(conversation, indent=1) + "\n",
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import DataError
-from tide_exp.reporting.atomic import atomic_write_json
+from tide_exp.files import write_json
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def build_split_manifest(
 
 def write_split_manifest(directory: str | Path, manifest: dict[str, Any]) -> Path:
     """Write ``split_manifest.json`` into ``directory``, atomically."""
-    return atomic_write_json(Path(directory) / MANIFEST_NAME, manifest)
+    return write_json(Path(directory) / MANIFEST_NAME, manifest)
 
 
 def apply_split_manifest(

@@ -28,7 +28,7 @@ from typing import Any
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import TideError
-from tide_exp.reporting.atomic import atomic_write_json
+from tide_exp.files import write_json
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     png = plot_lengths(stats, out / "lengths.png")
-    atomic_write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
+    write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
     print(
         f"{stats['examples']} examples, {stats['personas']} personas, examples per persona {stats['examples_per_persona']}"
     )

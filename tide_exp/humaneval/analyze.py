@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from tide_exp.humaneval import atomic
+from tide_exp.files import read_json, write_csv, write_text
 from tide_exp.humaneval.agreement import metric_agreement
 from tide_exp.humaneval.demographics import demographic_tests, multiple_comparison_note
 from tide_exp.humaneval.errors import SurveyInputError
@@ -28,7 +27,7 @@ def load_qc_dir(path: str | Path) -> tuple[Ratings, str | None]:
     raters = pd.read_csv(path / RATERS, dtype={"rater_id": str}).set_index("rater_id")
     raters = raters[raters["excluded_at"].isna()] if "excluded_at" in raters else raters
     report = path / "qc_report.json"
-    key = json.loads(report.read_text()).get("key") if report.is_file() else None
+    key = read_json(report).get("key") if report.is_file() else None
     return Ratings(ratings, raters), key
 
 
@@ -57,20 +56,20 @@ def analyze(
     wide = table4_wide(t4)
     demo = demographic_tests(joined, data.raters, units=model_order(key))
     agree = metric_agreement(joined, key, method=ci)
-    atomic.write_csv(out / "means.csv", means)
-    atomic.write_csv(out / "table4_long.csv", t4)
-    atomic.write_csv(out / "table4.csv", wide)
+    write_csv(out / "means.csv", means)
+    write_csv(out / "table4_long.csv", t4)
+    write_csv(out / "table4.csv", wide)
     caption = (
         "ZS vs FT winner per model and scenario (mean ZS/FT rating); "
         "R: reference points (2 above both, 1 above one)"
     )
-    atomic.write_text(out / "table4.md", f"{caption}\n\n{to_markdown(wide)}")
-    atomic.write_text(out / "table4.tex", to_latex(wide, caption, "tab:human-eval-wins"))
-    atomic.write_csv(out / "demographics.csv", demo)
+    write_text(out / "table4.md", f"{caption}\n\n{to_markdown(wide)}")
+    write_text(out / "table4.tex", to_latex(wide, caption, "tab:human-eval-wins"))
+    write_csv(out / "demographics.csv", demo)
     note = multiple_comparison_note(demo) if len(demo) else "no demographic columns found"
-    atomic.write_text(out / "demographics.md", f"{_demo_md(demo)}\n{note}\n")
-    atomic.write_csv(out / "metric_agreement.csv", agree)
-    atomic.write_text(out / "metric_agreement.md", to_markdown(agree, digits=3))
+    write_text(out / "demographics.md", f"{_demo_md(demo)}\n{note}\n")
+    write_csv(out / "metric_agreement.csv", agree)
+    write_text(out / "metric_agreement.md", to_markdown(agree, digits=3))
     plots = plot_all(joined, key, out / "plots", formats)
     summary = [
         "# Human evaluation",
@@ -95,7 +94,7 @@ def analyze(
         "",
         *(f"- ![{p.stem}](plots/{p.name})" for p in plots if p.suffix == ".png"),
     ]
-    atomic.write_text(out / "summary.md", "\n".join(summary) + "\n")
+    write_text(out / "summary.md", "\n".join(summary) + "\n")
     return {
         "means": means,
         "table4": t4,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tide_exp.humaneval import atomic
+from tide_exp.files import write_csv, write_json, write_text
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.pairs import resolve_pairs
 from tide_exp.humaneval.qualtrics import survey_txt
@@ -40,11 +40,11 @@ def build_survey(
     runs = load_runs(paths)
     run_pairs = resolve_pairs(pairs, runs)
     key = build_key(run_pairs, spec)
-    atomic.write_csv(out / SURVEY_CSV, rater_view(key))
-    atomic.write_text(out / SURVEY_TXT, survey_txt(key, spec.question, spec.labels))
-    atomic.write_csv(out / KEY_CSV, key)
+    write_csv(out / SURVEY_CSV, rater_view(key))
+    write_text(out / SURVEY_TXT, survey_txt(key, spec.question, spec.labels))
+    write_csv(out / KEY_CSV, key)
     rated = key[key["condition"] != "attention"]
-    atomic.write_json(
+    write_json(
         out / MANIFEST,
         {
             "spec": asdict(spec),

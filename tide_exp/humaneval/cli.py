@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tide_exp.errors import TideError
+from tide_exp.files import read_json
 from tide_exp.humaneval.survey import LIKERT_LABELS, QUESTION, SurveySpec
 
 
@@ -24,7 +25,7 @@ def _labels_for(key_path: str | Path) -> tuple[str, ...]:
     """The scale labels the survey was built with (build.json beside the key), or the study's."""
     manifest = Path(key_path).with_name("build.json")
     if manifest.is_file():
-        labels = json.loads(manifest.read_text(encoding="utf-8")).get("spec", {}).get("labels")
+        labels = read_json(manifest).get("spec", {}).get("labels")
         if labels:
             return tuple(labels)
     return LIKERT_LABELS
@@ -57,15 +58,15 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
-    from tide_exp.humaneval import atomic
+    from tide_exp.files import write_csv, write_json
     from tide_exp.humaneval.build import read_key
     from tide_exp.humaneval.judge import judge_replies, load_generate
 
     gold, consistency = judge_replies(
         read_key(args.key), load_generate(args.generate), n_calls=args.calls
     )
-    atomic.write_csv(args.out, gold)
-    atomic.write_json(Path(args.out).with_suffix(".consistency.json"), consistency)
+    write_csv(args.out, gold)
+    write_json(Path(args.out).with_suffix(".consistency.json"), consistency)
     print(
         f"wrote {args.out}: {len(gold)} replies; judge consistency (mean Spearman between "
         f"calls) {consistency['spearman_mean']:.3f}, unparsed answers {consistency['unparsed']}"

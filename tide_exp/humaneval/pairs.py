@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tide_exp.files import read_yaml
 from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
-from tide_exp.humaneval.runs import Run, read_yaml
+from tide_exp.humaneval.runs import Run
 
 # Study A's four pair sets (protocol.yaml human_eval.pair_sets) as conf/model slugs.
 STUDY_PAIRS: list[tuple[str, str]] = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tide_exp.humaneval import atomic
+from tide_exp.files import write_csv, write_json, write_text
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.ratings import Ratings
 
@@ -232,10 +232,10 @@ RATERS = "raters.csv"
 def write_qc(result: QCResult, out: str | Path, key_path: str | Path | None = None) -> Path:
     """Write ratings_clean.csv, raters.csv (all raters, ``excluded_at``), qc_report.md/.json."""
     out = Path(out)
-    atomic.write_csv(out / RATINGS_CLEAN, result.ratings)
-    atomic.write_csv(out / RATERS, result.raters, index=True)
-    atomic.write_text(out / "qc_report.md", qc_report_markdown(result))
+    write_csv(out / RATINGS_CLEAN, result.ratings)
+    write_csv(out / RATERS, result.raters, index=True)
+    write_text(out / "qc_report.md", qc_report_markdown(result))
     report = qc_report_json(result)
     report["key"] = str(Path(key_path).resolve()) if key_path else None
-    atomic.write_json(out / "qc_report.json", report)
+    write_json(out / "qc_report.json", report)
     return out

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from tide_exp.files import jsonl_rows, read_bytes
 from tide_exp.humaneval.errors import SurveyInputError
-from tide_exp.reporting.sweep_summary import natural_key
+from tide_exp.rundir import GENERATIONS, RunFolder, iter_runs
 
-GENERATIONS = "generations.jsonl"
 REQUIRED_KEYS = ("phase", "example_id", "theme", "prompt", "reference", "prediction")
 
 
@@ -34,81 +32,49 @@ class Run:
 def find_run_dirs(paths: list[str | Path]) -> list[Path]:
     """Return every run dir (a dir holding generations.jsonl) under the given paths.
 
-    A path may be a run dir, a sweep dir (numbered job subdirs) or any folder above them.
+    A path may be a run dir, a sweep dir (numbered job subdirs) or any folder above them;
+    numbered job dirs come in number order (multirun/.../10 after 9).
     """
-    found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise SurveyInputError(path, "no such file or directory", "pass a run or sweep dir")
-        if path.is_file() and path.name == GENERATIONS:
-            found.append(path.parent)
-            continue
-        hits = sorted(p.parent for p in path.rglob(GENERATIONS))
-        if not hits:
+        if not any(iter_runs([path], marker=GENERATIONS)):
             raise SurveyInputError(
                 path, f"no {GENERATIONS} below this path", "pass the dir of a finished run or sweep"
             )
-        found.extend(hits)
-    # Numbered job dirs sort numerically (multirun/.../10 after 9).
-    unique = {p.resolve(): p for p in found}
-    return sorted(unique.values(), key=natural_key)
+    return [run.path for run in iter_runs(paths, marker=GENERATIONS)]
 
 
-def read_yaml(path: Path, fix: str) -> Any:
-    """Parse a YAML file; a missing file or bad YAML is a SurveyInputError with its line."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SurveyInputError(path, "no such file", "pass an existing YAML file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SurveyInputError(
-            path,
-            "invalid YAML",
-            fix,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+def _bad_line(path: Path, where: int | str, reason: str, record: Any = "") -> None:
+    raise SurveyInputError(
+        path,
+        reason,
+        "each line must be one JSON object; re-run generation or repair the line",
+        line=where if isinstance(where, int) else None,
+    )
 
 
 def read_generations(path: str | Path) -> pd.DataFrame:
     """Load a generations.jsonl file, with a precise error for a malformed line.
 
     Raises:
-        SurveyInputError: naming file, line and column of bad JSON or a missing key.
+        SurveyInputError: naming file and line of bad JSON or a missing key.
     """
     path = Path(path)
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SurveyInputError(
-                    path,
-                    f"invalid JSON ({exc.msg})",
-                    "each line must be one JSON object; re-run generation or repair the line",
-                    line=lineno,
-                    column=exc.colno,
-                ) from None
-            if not isinstance(row, dict):
-                raise SurveyInputError(
-                    path, "line is not a JSON object", "write one object per line", lineno, 1
-                )
-            missing = [k for k in REQUIRED_KEYS if k not in row]
-            if missing:
-                raise SurveyInputError(
-                    path,
-                    f"missing key(s) {missing}",
-                    f"each line needs {list(REQUIRED_KEYS)} (see docs/humaneval.md)",
-                    line=lineno,
-                    column=1,
-                )
-            row["_line"] = lineno
-            rows.append(row)
+    for lineno, row in jsonl_rows(path, read_bytes(path), _bad_line):
+        missing = [k for k in REQUIRED_KEYS if k not in row]
+        if missing:
+            raise SurveyInputError(
+                path,
+                f"missing key(s) {missing}",
+                f"each line needs {list(REQUIRED_KEYS)} (see docs/humaneval.md)",
+                line=lineno,
+                column=1,
+            )
+        row["_line"] = lineno
+        rows.append(row)
     if not rows:
         raise SurveyInputError(path, "file is empty", "point at a run that finished generation")
     frame = pd.DataFrame(rows)
@@ -122,11 +88,11 @@ def read_generations(path: str | Path) -> pd.DataFrame:
 def read_run(path: str | Path) -> Run:
     """Load one run dir: model names from .hydra/config.yaml (or the generations rows)."""
     path = Path(path)
-    gens = read_generations(path / GENERATIONS)
+    folder = RunFolder(path)
+    gens = read_generations(folder.generations_path)
     slug, display = None, None
-    cfg_path = path / ".hydra" / "config.yaml"
-    if cfg_path.exists():
-        cfg = read_yaml(cfg_path, "restore the file Hydra wrote for this run") or {}
+    if folder.config_path.exists():
+        cfg = folder.read_config() or {}
         model = cfg.get("model") or {}
         slug, display = model.get("name"), model.get("display_name")
     if not slug and "model" in gens:

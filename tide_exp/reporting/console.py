@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tide_exp.rundir import RunFolder
+
 
 def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
     """A short plain-text report of one run."""
@@ -21,9 +23,10 @@ def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
             cells = [f"{v:>12.4f}" if v is not None else f"{'-':>12}" for v in (a, b)]
             delta = f"{b - a:>+10.4f}" if a is not None and b is not None else f"{'-':>10}"
             lines.append(f"  {name:<16}{''.join(cells)}{delta}")
-    lines.append(f"results:     {output_dir / 'results.json'}")
-    if (output_dir / "generations.jsonl").exists():
-        lines.append(f"generations: {output_dir / 'generations.jsonl'}")
+    folder = RunFolder(output_dir)
+    lines.append(f"results:     {folder.results_path}")
+    if folder.generations_path.exists():
+        lines.append(f"generations: {folder.generations_path}")
     if results.get("outputs", {}).get("adapter"):
         lines.append(f"adapter:     {results['outputs']['adapter']}")
     return "\n".join(lines)

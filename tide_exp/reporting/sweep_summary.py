@@ -2,43 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from tide_exp.reporting.atomic import atomic_write_json, atomic_write_text
+from tide_exp.files import write_json, write_text
 from tide_exp.reporting.grouping import format_setting, setting_columns
 from tide_exp.reporting.tables import markdown_table
+from tide_exp.rundir import STATUS, iter_runs
 
 log = logging.getLogger(__name__)
-
-
-def natural_key(path: Path) -> list[list[tuple[int, int | str]]]:
-    """Sort key that orders numbered job folders by number: ``2_x`` before ``10_x``."""
-    return [
-        [
-            (0, int(piece)) if piece.isdigit() else (1, piece)
-            for piece in re.split(r"(\d+)", part)
-            if piece
-        ]
-        for part in path.parts
-    ]
 
 
 def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
     """One row per job folder under ``sweep_dir``: status, error, and zs/ft metric means."""
     rows = []
-    for status_file in sorted(sweep_dir.glob("*/status.json"), key=natural_key):
-        status = json.loads(status_file.read_text(encoding="utf-8"))
-        row = {"job": status_file.parent.name, **status}
-        results_file = status_file.parent / "results.json"
-        if results_file.is_file():
-            results = json.loads(results_file.read_text(encoding="utf-8"))
+    for job in iter_runs([sweep_dir], marker=STATUS):
+        row = {"job": job.name, **job.read_status()}
+        results = job.read_results()
+        if results is not None:
             final = results.get("final", {})
             row["metrics"] = {
                 k: v for k, v in final.items() if k.startswith(("zs/gen/", "ft/gen/", "dev/gen/"))
@@ -76,7 +61,9 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
     table = []
     for row in rows:
         if row["status"] == "ok":
-            detail = ", ".join(f"{k}={v:.3f}" for k, v in sorted(row.get("metrics", {}).items()))
+            detail = ", ".join(
+                f"{k}={_number(v)}" for k, v in sorted(row.get("metrics", {}).items())
+            )
         else:
             detail = row.get("error") or ""
         config = row.get("config", {})
@@ -89,15 +76,19 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
     return markdown_table(header, table) + "\n"
 
 
+def _number(value: float | None) -> str:
+    return "nan" if value is None else f"{value:.3f}"  # results.json stores NaN as null
+
+
 class SweepSummaryCallback(Callback):
     """Writes ``summary.json`` and ``summary.md`` in the sweep folder and prints the table."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         rows = collect_jobs(sweep_dir)
-        atomic_write_json(sweep_dir / "summary.json", rows)
+        write_json(sweep_dir / "summary.json", rows)
         table = format_summary(rows)
-        atomic_write_text(sweep_dir / "summary.md", table)
+        write_text(sweep_dir / "summary.md", table)
         failed = sum(r["status"] != "ok" for r in rows)
         log.info(
             "sweep summary (%d jobs, %d failed) in %s\n%s",

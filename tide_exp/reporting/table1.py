@@ -17,11 +17,11 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from tide_exp.errors import DataError
-from tide_exp.reporting.atomic import atomic_write_text, save_figure
+from tide_exp.files import save_figure, write_text
 from tide_exp.reporting.bootstrap import CONFIDENCE, RESAMPLES, SEED, paired_bootstrap_ci
 from tide_exp.reporting.grouping import RunGroup, format_setting, group_runs
 from tide_exp.reporting.tables import latex_table, markdown_table
+from tide_exp.rundir import RunFolder, iter_runs
 
 PAPER_TABLE = Path(__file__).with_name("paper_table1.csv")  # Study A, Table 1 (arXiv 2505.15065)
 STUDY_A_METRICS = [
@@ -75,41 +75,26 @@ COMPARABILITY = {
 def collect_runs(paths: list[Path]) -> list[dict[str, Any]]:
     """Every finished run (``results.json`` with status ok) under ``paths``."""
     runs = []
-    for root in paths:
-        files = [root] if root.is_file() else sorted(root.rglob("results.json"))
-        for file in files:
-            results = json.loads(file.read_text(encoding="utf-8"))
-            if results.get("status") == "ok":
-                runs.append({**results, "run_dir": str(file.parent)})
+    for folder in iter_runs(paths):
+        results = folder.read_results()
+        if results is not None and results.get("status") == "ok":
+            runs.append({**results, "run_dir": str(folder.path)})
     return runs
 
 
 def read_paired_scores(run: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
     """Per-reply scores of a run by phase: ``{phase: {example_id: {metric: value}}}``.
 
-    Read from the run's ``generations.jsonl``; an absent file gives ``{}`` (no intervals).
-
-    Raises:
-        DataError: A line of the file is not a JSON object (the message names file and line).
+    Read from the run's ``generations.jsonl`` (a bad line is a ``FileError`` naming it); an
+    absent file gives ``{}`` (no intervals).
     """
-    path = Path(run.get("run_dir", ".")) / "generations.jsonl"
-    if not path.is_file():
+    folder = RunFolder(Path(run.get("run_dir", ".")))
+    if not folder.generations_path.is_file():
         return {}
     scores: dict[str, dict[str, dict[str, float]]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                phase, example = record["phase"], record["example_id"]
-            except (ValueError, KeyError, TypeError) as err:
-                raise DataError(
-                    f"{path}:{number}: not a generation record ({type(err).__name__}: {err}); "
-                    "re-run the job or remove the file to report without intervals."
-                ) from None
-            if phase in PHASES:
-                scores.setdefault(phase, {})[example] = record.get("scores", {})
+    for row in folder.read_generations():
+        if row.get("phase") in PHASES and "example_id" in row:
+            scores.setdefault(row["phase"], {})[row["example_id"]] = row.get("scores") or {}
     return scores
 
 
@@ -135,7 +120,8 @@ def summarise(groups: list[RunGroup]) -> list[dict[str, Any]]:
                 ]
                 if not values:
                     continue
-                means = [v["mean"] for v in values]
+                # results.json stores a NaN mean as null
+                means = [math.nan if v["mean"] is None else v["mean"] for v in values]
                 several = len(values) > 1
                 rows.append(
                     {
@@ -511,9 +497,9 @@ def write_report(
     tables = build_tables(groups, columns, read_paper_table(paper_table))
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
-        "markdown": atomic_write_text(out_dir / "table1.md", to_markdown(tables)),
-        "csv": atomic_write_text(out_dir / "table1.csv", to_csv(tables)),
-        "latex": atomic_write_text(out_dir / "table1.tex", to_latex(tables)),
+        "markdown": write_text(out_dir / "table1.md", to_markdown(tables)),
+        "csv": write_text(out_dir / "table1.csv", to_csv(tables)),
+        "latex": write_text(out_dir / "table1.tex", to_latex(tables)),
     }
     png, pdf = plot_bars(tables, out_dir / "table1_bars")
     files.update(png=png, pdf=pdf)

@@ -107,14 +107,14 @@ def test_clear_errors_for_pairs_and_ids(tmp_path):
 
 
 def test_pairs_yaml(tmp_path):
-    from tide_exp.humaneval.errors import SurveyInputError
+    from tide_exp.errors import FileError
     from tide_exp.humaneval.pairs import read_pairs_file
 
     path = tmp_path / "pairs.yaml"
     path.write_text("pairs:\n  - [qwen2_5_3b, qwen2_5_1_5b]\n  - [a, b]\n")
     assert read_pairs_file(path) == [("qwen2_5_3b", "qwen2_5_1_5b"), ("a", "b")]
     path.write_text("pairs:\n  - [a, b\n")
-    with pytest.raises(SurveyInputError, match=r"pairs.yaml:\d+:\d+: invalid YAML"):
+    with pytest.raises(FileError, match=r"pairs.yaml:\d+:\d+: invalid YAML"):
         read_pairs_file(path)
 
 

@@ -30,7 +30,7 @@ def test_bad_json_line_names_file_line_column(tmp_path):
     msg = str(err.value)
     assert f"{path}:1:1" in msg and "missing key" in msg and "Fix:" in msg
     path.write_text(path.read_text().splitlines()[1] + "\n")
-    with pytest.raises(SurveyInputError, match=r"generations.jsonl:1:17: invalid JSON"):
+    with pytest.raises(SurveyInputError, match=r"generations.jsonl:1: malformed JSON at column 17"):
         read_generations(path)
 
 

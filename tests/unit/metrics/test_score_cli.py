@@ -77,8 +77,8 @@ def test_field_overrides_and_csv(tmp_path):
         ('{"reference": "x"}', "missing field 'prediction'"),
         ('{"prediction": 3, "reference": "x"}', "field 'prediction' is int, not a string"),
         ('{"prediction": "a", "reference": "  "}', "field 'reference' is empty"),
-        ('{"prediction": "a", "reference": ', "invalid JSON"),
-        ('["a", "b"]', "expected an object"),
+        ('{"prediction": "a", "reference": ', "malformed JSON at column"),
+        ('["a", "b"]', "expected a JSON object"),
     ],
 )
 def test_bad_row_stops_with_file_and_line(tmp_path, capsys, line, message):

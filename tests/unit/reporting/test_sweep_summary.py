@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tide_exp.reporting.sweep_summary import collect_jobs, natural_key
+from tide_exp.files import natural_key
+from tide_exp.reporting.sweep_summary import collect_jobs
 
 
 def test_jobs_listed_by_number_not_by_name(tmp_path):

@@ -1,0 +1,160 @@
+"""Atomic writers leave the old file or the whole new one; readers name file and line."""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tide_exp import files
+from tide_exp.errors import FileError, TideError
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_interrupted_replace_keeps_old_target_and_no_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "results.json"
+    files.write_json(target, {"old": 1})
+
+    def crash(*_):
+        raise KeyboardInterrupt  # killed between write and rename
+
+    monkeypatch.setattr(files.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_json(target, {"new": 2})
+    assert json.loads(target.read_text()) == {"old": 1}
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
+def test_disk_full_or_denied_is_one_sentence_and_target_untouched(tmp_path, code):
+    target = tmp_path / "out.txt"
+    files.write_text(target, "old")
+
+    def fail(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise OSError(code, os.strerror(code))
+
+    with pytest.raises(FileError, match=f"{target}: cannot be written .*Fix:"):
+        files.write_atomic(target, fail)
+    assert target.read_text() == "old" and _leftovers(tmp_path) == []
+
+
+def test_temp_file_lives_beside_the_target(tmp_path, monkeypatch):
+    seen = []
+    real = files.os.replace
+    monkeypatch.setattr(files.os, "replace", lambda a, b: (seen.append(Path(a)), real(a, b)))
+    files.write_text(tmp_path / "sub" / "a.txt", "x")
+    assert seen[0].parent == tmp_path / "sub"
+
+
+def test_nan_and_inf_are_written_as_null(tmp_path):
+    data = {"mean": math.nan, "values": [1.0, math.inf, -math.inf], "nested": {"x": math.nan}}
+    path = files.write_json(tmp_path / "r.json", data)
+    text = path.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"mean": None, "values": [1.0, None, None], "nested": {"x": None}}
+    files.write_jsonl(tmp_path / "g.jsonl", [{"s": math.nan}])
+    assert json.loads((tmp_path / "g.jsonl").read_text()) == {"s": None}
+
+
+JSON_VALUES = st.recursive(
+    st.floats() | st.integers() | st.text() | st.booleans() | st.none(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+)
+
+
+@given(JSON_VALUES)
+def test_any_json_value_is_written_as_strict_json(value):
+    text = files.dumps(value)
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard constant {c}"))
+
+
+def test_refuses_directory_symlink_and_device_targets(tmp_path):
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(FileError, match="dir: is a folder, not a regular file"):
+        files.write_text(tmp_path / "dir", "x")
+    (tmp_path / "real").write_text("keep")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(FileError, match="link: is a symbolic link"):
+        files.write_json(tmp_path / "link", {})
+    assert (tmp_path / "real").read_text() == "keep"
+    if Path("/dev/full").exists():
+        with pytest.raises(FileError, match="/dev/full: is a device or special file"):
+            files.write_text("/dev/full", "x")
+
+
+def test_write_csv_from_rows_and_frame(tmp_path):
+    import pandas as pd
+
+    files.write_csv(tmp_path / "a.csv", [{"a": 1, "b": "x,y"}])
+    files.write_csv(tmp_path / "b.csv", pd.DataFrame({"a": [1], "b": ["x,y"]}))
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text() == 'a,b\n1,"x,y"\n'
+
+
+def test_jsonl_reader_names_file_and_line(tmp_path):
+    path = tmp_path / "g.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": oops}\n')
+    with pytest.raises(FileError, match=rf"{path}:3: malformed JSON at column 7"):
+        files.read_jsonl(path)
+    path.write_text('{"a": 1}\n[1]\n')
+    with pytest.raises(FileError, match=rf"{path}:2: expected a JSON object, got list"):
+        files.read_jsonl(path)
+
+
+def test_invalid_utf8_is_named_with_its_line(tmp_path):
+    path = tmp_path / "g.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"a": "\xff"}\n')
+    with pytest.raises(FileError, match=rf"{path}:2: not valid UTF-8 at byte 7"):
+        files.read_jsonl(path)
+    skipped = []
+    rows = list(
+        files.csv_rows(
+            path.with_suffix(".csv"), b"a,b\n1,\xff\n2,3\n", lambda *a: skipped.append(a)
+        )
+    )
+    assert rows == [(3, {"a": "2", "b": "3"})] and skipped[0][1] == 2
+
+
+def test_csv_rows_keep_line_numbers_and_report_field_counts():
+    bad = []
+    raw = b'\xef\xbb\xbfa,b\n1,"two\nlines"\n3,4,5\n\n6,7\n'
+    rows = list(files.csv_rows(Path("x.csv"), raw, lambda *a: bad.append(a)))
+    assert rows == [(2, {"a": "1", "b": "two\nlines"}), (6, {"a": "6", "b": "7"})]
+    assert [(where, reason.split(",")[0]) for _, where, reason, *_ in bad] == [(4, "has 3 fields")]
+
+
+def test_read_json_and_yaml_name_line_and_column(tmp_path):
+    (tmp_path / "r.json").write_text('{\n  "a": 1,\n  oops\n}\n')
+    with pytest.raises(FileError, match=r"r.json:3:3: invalid JSON"):
+        files.read_json(tmp_path / "r.json")
+    (tmp_path / "c.yaml").write_text("a: [1, 2\n")
+    with pytest.raises(FileError, match=r"c.yaml:\d+:\d+: invalid YAML"):
+        files.read_yaml(tmp_path / "c.yaml")
+    with pytest.raises(TideError, match="missing.json: no such file"):
+        files.read_json(tmp_path / "missing.json")
+    assert files.read_yaml(_write(tmp_path / "ok.yaml", "a: 1\n")) == {"a": 1}
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_natural_key_orders_job_numbers():
+    paths = [Path("m/10/x"), Path("m/9/x"), Path("m/9b/x"), Path("m/a/x"), Path("m/2_b")]
+    assert sorted(paths, key=files.natural_key) == [
+        Path("m/2_b"),
+        Path("m/9/x"),
+        Path("m/9b/x"),
+        Path("m/10/x"),
+        Path("m/a/x"),
+    ]

@@ -1,0 +1,100 @@
+"""RunFolder reads back what it writes; iter_runs finds runs and sweep jobs in job order."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from tide_exp.errors import FileError
+from tide_exp.rundir import GENERATIONS, STATUS, RunFolder, iter_runs
+
+CONFIG_DIR = Path(__file__).parents[2] / "conf"
+
+
+def _run(path, status="ok", final=None):
+    folder = RunFolder(path)
+    folder.write_status({"model": path.name, "overrides": [], "status": status, "error": None})
+    folder.write_results({"status": status, "final": final or {"zs/gen/rouge_l": 0.5}})
+    return folder
+
+
+def test_results_and_status_round_trip(tmp_path):
+    folder = RunFolder(tmp_path / "run")
+    assert folder.read_results() is None and folder.read_status() is None
+    results = {"status": "ok", "final": {"ft/gen/cosine": 0.25, "val/loss": math.nan}}
+    folder.write_results(results)
+    folder.write_status({"model": "tiny", "overrides": ["a=1"], "status": "ok", "error": None})
+    assert folder.read_results() == {
+        "status": "ok",
+        "final": {"ft/gen/cosine": 0.25, "val/loss": None},
+    }
+    assert folder.read_status()["overrides"] == ["a=1"]
+    assert folder.completed_results()["final"]["ft/gen/cosine"] == 0.25
+
+
+def test_failed_status_is_not_complete(tmp_path):
+    assert _run(tmp_path / "r", status="failed").completed_results() is None
+
+
+def test_generations_round_trip_and_bad_line(tmp_path):
+    folder = RunFolder(tmp_path)
+    rows = [{"phase": "zs", "example_id": "1", "prediction": "hi", "scores": {"x": math.nan}}]
+    folder.write_generations(rows)
+    assert folder.read_generations() == [{**rows[0], "scores": {"x": None}}]
+    folder.generations_path.write_text(folder.generations_path.read_text() + "{oops\n")
+    with pytest.raises(FileError, match=rf"{GENERATIONS}:2: malformed JSON"):
+        folder.read_generations()
+
+
+def test_paths_follow_the_contract(tmp_path):
+    folder = RunFolder(tmp_path)
+    assert folder.last_checkpoint == tmp_path / "checkpoints" / "last.ckpt"
+    assert folder.config_path == tmp_path / ".hydra" / "config.yaml"
+    assert folder.adapter_dir == tmp_path / "adapter" and folder.log_path.name == "tide_exp.log"
+    assert (
+        RunFolder(tmp_path, checkpoint_dir=tmp_path / "c").last_checkpoint.parent == tmp_path / "c"
+    )
+    assert folder.resume_checkpoint() is None
+    folder.last_checkpoint.parent.mkdir()
+    folder.last_checkpoint.write_bytes(b"x")
+    assert folder.resume_checkpoint() == folder.last_checkpoint
+
+
+def test_checkpoint_dir_config_agrees_with_run_folder():
+    from omegaconf import OmegaConf
+
+    paths = OmegaConf.load(CONFIG_DIR / "paths" / "default.yaml")
+    callback = OmegaConf.load(CONFIG_DIR / "callbacks" / "model_checkpoint.yaml")
+    cfg = OmegaConf.merge({"paths": paths}, {"paths": {"output_dir": "/o"}}, callback)
+    assert cfg.model_checkpoint.dirpath == cfg.paths.checkpoint_dir
+    assert f"{cfg.model_checkpoint.filename}.ckpt" == RunFolder("/o").last_checkpoint.name
+    assert RunFolder("/o").last_checkpoint.parent == RunFolder("/o").path / "checkpoints"
+
+
+def test_bad_results_file_is_named(tmp_path):
+    (tmp_path / "results.json").write_text("{")
+    with pytest.raises(FileError, match="results.json:1:2: invalid JSON"):
+        RunFolder(tmp_path).read_results()
+
+
+def test_iter_runs_orders_sweep_jobs_by_number(tmp_path):
+    sweep = tmp_path / "multirun" / "12-00-00"
+    for name in ["10_c", "1_a", "2_b"]:
+        _run(sweep / name)
+    (sweep / "2_b" / "nested").mkdir()  # not a run: no results.json
+    assert [r.name for r in iter_runs([sweep])] == ["1_a", "2_b", "10_c"]
+    assert [r.name for r in iter_runs([tmp_path])] == ["1_a", "2_b", "10_c"]
+
+
+def test_iter_runs_single_run_marker_file_duplicates_and_missing(tmp_path):
+    single = _run(tmp_path / "run")
+    assert [r.path for r in iter_runs([single.path])] == [single.path]
+    assert [r.path for r in iter_runs([single.results_path, single.path])] == [single.path]
+    assert list(iter_runs([tmp_path / "nope"])) == []
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / STATUS).write_text(json.dumps({"status": "failed"}))
+    assert [r.name for r in iter_runs([tmp_path], marker=STATUS)] == ["job", "run"]
+    assert [r.name for r in iter_runs([tmp_path])] == ["run"]

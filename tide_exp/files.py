@@ -1,0 +1,326 @@
+"""Reading and writing files: atomic writers and the one line-level reader for JSONL and CSV.
+
+Bottom layer: imports nothing of tide_exp but :mod:`tide_exp.errors`. Every writer creates a
+temp file in the target's own folder (a move across file systems is not atomic), flushes and
+fsyncs it, then ``os.replace``s it onto the target: a reader sees the old file or the whole new
+one, never half a file. Every reader names the file, and the line when there is one, in its
+errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import math
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from tide_exp.errors import FileError
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+# Write failures the user can fix (space, permissions, read-only disk, quota).
+_USER_FIXABLE = {
+    errno.ENOSPC: "free some disk space",
+    errno.EDQUOT: "free some disk space",
+    errno.EACCES: "check the folder's permissions",
+    errno.EPERM: "check the folder's permissions",
+    errno.EROFS: "write to a writable disk",
+}
+
+
+class BadLine(Protocol):
+    """Called for a line that cannot be read: ``bad(path, line_or_place, reason, excerpt)``.
+
+    :meth:`tide_exp.data.records.RowChecker.bad` is one; it raises or records the row.
+    """
+
+    def __call__(self, path: Path, where: int | str, reason: str, record: Any = "") -> None: ...
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _check_target(path: Path) -> None:
+    """Refuse a target that exists and is not a regular file (a folder, /dev/full, a link)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a symbolic link"
+        if stat.S_ISLNK(mode)
+        else "a device or special file"
+    )
+    raise FileError(path, f"is {kind}, not a regular file", "choose another output path")
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)``, then move the temp file onto ``path``.
+
+    A crash or a full disk mid-write leaves the previous file (or none) and no temp file.
+
+    Raises:
+        FileError: ``path`` is not a regular file, or the disk is full or not writable.
+    """
+    path = Path(path)
+    _check_target(path)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the data is on disk before the rename makes it visible
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; results are meant to be shared
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        fix = _USER_FIXABLE.get(err.errno)
+        if fix is None:
+            raise
+        raise FileError(path, f"cannot be written ({os.strerror(err.errno)})", fix) from None
+    except BaseException:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` atomically."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+
+    return write_atomic(path, write)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN and infinity replaced by ``None`` (JSON ``null``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def dumps(data: Any, indent: int | None = None) -> str:
+    """Strict JSON text: NaN/inf become ``null``, other objects their ``str``."""
+    return json.dumps(
+        json_safe(data), indent=indent, ensure_ascii=False, allow_nan=False, default=str
+    )
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as indented strict JSON (NaN/inf as ``null``), atomically."""
+    return write_text(path, dumps(data, indent=2) + "\n")
+
+
+def write_jsonl(path: str | Path, rows: Iterable[Any]) -> Path:
+    """Write one strict JSON object per line, atomically."""
+    return write_text(path, "".join(dumps(row) + "\n" for row in rows))
+
+
+def write_csv(path: str | Path, frame: Any, index: bool = False) -> Path:
+    """Write a CSV (UTF-8) atomically.
+
+    Args:
+        path: Target file.
+        frame: A pandas DataFrame (written with ``to_csv``) or a list of dicts (columns from
+            the first row's keys, in order).
+        index: Write the DataFrame's index too.
+    """
+    if hasattr(frame, "to_csv"):
+        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=index, encoding="utf-8"))
+    rows = list(frame)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return write_text(path, out.getvalue())
+
+
+def save_figure(fig: Any, path: str | Path, dpi: int = 150) -> Path:
+    """Save a matplotlib figure atomically; the format comes from the suffix of ``path``."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".") or "png"
+    return write_atomic(
+        path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of ``path``; a missing or unreadable file is a :class:`FileError`."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileError(path, "no such file", "check the path") from None
+    except IsADirectoryError:
+        raise FileError(path, "is a folder, not a file", "pass the file inside it") from None
+    except OSError as err:
+        raise FileError(
+            path, f"cannot be read ({err.strerror})", "check the path and permissions"
+        ) from None
+
+
+def decode_lines(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, str | None]]:
+    """``(number, text)`` per line, a leading byte-order mark dropped; ``None`` (reported) where
+    the line is not UTF-8."""
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        try:
+            yield number, line.decode("utf-8")
+        except UnicodeDecodeError as err:
+            bad(
+                path,
+                number,
+                f"not valid UTF-8 at byte {err.start} of the line; re-save the file as UTF-8",
+                line[:80],
+            )
+            yield number, None
+
+
+def jsonl_rows(path: Path, raw: bytes, bad: BadLine) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` per non-blank line; ``bad`` hears of every other line."""
+    for number, text in decode_lines(path, raw, bad):
+        if text is None or not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as err:
+            bad(path, number, f"malformed JSON at column {err.colno} ({err.msg})", text)
+            continue
+        if isinstance(record, dict):
+            yield number, record
+        else:
+            bad(path, number, f"expected a JSON object, got {type(record).__name__}", text)
+
+
+def csv_rows(
+    path: Path, raw: bytes, bad: BadLine, delimiter: str = ","
+) -> Iterator[tuple[int, dict]]:
+    """``(first line number, {header: cell})`` per data row; ``bad`` hears of malformed rows."""
+    # An undecodable line stays as an empty one, to keep the line numbers of the rows below.
+    lines = [text or "" for _, text in decode_lines(path, raw, bad)]
+    reader = csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            bad(path, start, f"malformed CSV ({err})")
+            continue
+        if header is None:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            header = [cell.strip() for cell in row]
+            continue
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            bad(
+                path,
+                start,
+                f"has {len(row)} fields, the header has {len(header)} (an unquoted delimiter?)",
+                delimiter.join(row),
+            )
+            continue
+        yield start, dict(zip(header, row, strict=True))
+
+
+def raise_bad(fix: str) -> BadLine:
+    """A :data:`BadLine` that stops at the first bad line with a :class:`FileError`."""
+
+    def bad(path: Path, where: int | str, reason: str, record: Any = "") -> None:
+        line = where if isinstance(where, int) else None
+        raise FileError(path, reason, fix, line=line)
+
+    return bad
+
+
+def read_jsonl(path: str | Path, fix: str = "make each line one JSON object") -> list[dict]:
+    """Every object of a JSON Lines file; the first bad line is a :class:`FileError` naming it."""
+    path = Path(path)
+    return [row for _, row in jsonl_rows(path, read_bytes(path), raise_bad(fix))]
+
+
+def read_json(path: str | Path, fix: str = "repair or re-create the file") -> Any:
+    """Parse a JSON file; a missing file or bad JSON is a :class:`FileError` with its line."""
+    path = Path(path)
+    raw = read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise FileError(path, "not valid UTF-8", "re-save the file as UTF-8", line=line) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise FileError(
+            path, f"invalid JSON ({err.msg})", fix, line=err.lineno, column=err.colno
+        ) from None
+
+
+def read_yaml(path: str | Path, fix: str = "fix the YAML syntax") -> Any:
+    """Parse a YAML file; a missing file or bad YAML is a :class:`FileError` with its line."""
+    import yaml
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileError(path, "no such file", "pass an existing YAML file") from None
+    except UnicodeDecodeError:
+        raise FileError(path, "not valid UTF-8", "re-save the file as UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise FileError(
+            path,
+            "invalid YAML",
+            fix,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+
+
+def natural_key(path: str | Path) -> list[list[tuple[int, int | str]]]:
+    """Sort key that orders numbered job folders by number: ``2_x`` before ``10_x``."""
+    return [
+        [
+            (0, int(piece)) if piece.isdigit() else (1, piece)
+            for piece in re.split(r"(\d+)", part)
+            if piece
+        ]
+        for part in Path(path).parts
+    ]

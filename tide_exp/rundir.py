@@ -1,0 +1,202 @@
+"""The run-folder contract: which files one run writes, their records, and finding runs again.
+
+A run folder (Hydra's ``paths.output_dir``; one job folder of a sweep) holds:
+
+=========================  ====================================================================
+``results.json``           :class:`Results`: model, per-phase metric summaries, final metrics
+``status.json``            :class:`Status`: ok or failed (with the error), model, overrides
+``generations.jsonl``      one :class:`GenerationRow` per generated reply (zs, val, ft phases)
+``checkpoints/last.ckpt``  adapter weights and optimizer state, for resuming
+``adapter/``               the LoRA adapter and tokenizer (``save_pretrained``)
+``.hydra/config.yaml``     the composed config Hydra saved
+``tide_exp.log``           the job's log
+=========================  ====================================================================
+
+Every write goes through :mod:`tide_exp.files` (atomic, strict JSON); every read names the file
+and line of a problem. Imports only :mod:`tide_exp.files` and :mod:`tide_exp.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+from tide_exp import files
+
+RESULTS = "results.json"
+STATUS = "status.json"
+GENERATIONS = "generations.jsonl"
+CHECKPOINT_DIR = "checkpoints"  # conf/paths/default.yaml's checkpoint_dir must agree
+LAST_CHECKPOINT = "last.ckpt"  # ModelCheckpoint(filename="last") writes this
+ADAPTER_DIR = "adapter"
+HYDRA_CONFIG = ".hydra/config.yaml"
+LOG = "tide_exp.log"
+
+
+class Status(TypedDict):
+    """``status.json``: how the job ended."""
+
+    model: str
+    overrides: list[str]
+    status: Literal["ok", "failed"]
+    error: str | None
+
+
+class Results(TypedDict, total=False):
+    """``results.json`` of a finished run (written by :func:`tide_exp.run.run`)."""
+
+    status: str
+    model: dict[str, Any]  # name, display_name, hf_id, source
+    seed: int
+    prompt: dict[str, Any]  # system prompt, persona template, reasoning mode: verbatim
+    config: dict[str, Any]  # resolved settings, flat dotted keys (tide_exp.config.run_settings)
+    # zs/ft/dev: {metrics: {name: {mean, std, n, ...}}, prompts, prompts_requested, replies:
+    # {n, cut, cut_rate, open_reasoning, open_reasoning_rate}}; val: a list of those
+    phases: dict[str, Any]
+    final: dict[str, float | None]  # flat metrics: zs/gen/rouge_l, val/loss, ...
+    params: dict[str, int]
+    data: dict[str, Any]  # example counts; dataset and split fingerprints
+    timings: dict[str, float]
+    environment: dict[str, str]
+    outputs: dict[str, str | None]
+
+
+class GenerationRow(TypedDict, total=False):
+    """One line of ``generations.jsonl``: a prompt, its reference and the model's reply."""
+
+    phase: str  # zs, val, ft or dev
+    epoch: int | None
+    step: int
+    model: str
+    example_id: str
+    persona_id: str | None
+    theme: str
+    prompt: str
+    reference: str
+    prediction: str
+    finished: bool  # an end-of-turn token came within the token cap
+    open_reasoning: bool  # stopped inside an unclosed <think> block
+    scores: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One run's folder: the paths of its files and typed reads and atomic writes of them.
+
+    Args:
+        path: The run (job) folder.
+        checkpoint_dir: Where ModelCheckpoint writes (the config's ``paths.checkpoint_dir``);
+            ``None``: ``path/checkpoints``.
+    """
+
+    path: Path
+    checkpoint_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        ckpt = self.checkpoint_dir
+        object.__setattr__(
+            self, "checkpoint_dir", Path(ckpt) if ckpt is not None else self.path / CHECKPOINT_DIR
+        )
+
+    @property
+    def name(self) -> str:
+        """The folder's name (a sweep's job number and overrides)."""
+        return self.path.name
+
+    @property
+    def results_path(self) -> Path:
+        return self.path / RESULTS
+
+    @property
+    def status_path(self) -> Path:
+        return self.path / STATUS
+
+    @property
+    def generations_path(self) -> Path:
+        return self.path / GENERATIONS
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.checkpoint_dir / LAST_CHECKPOINT  # type: ignore[operator]
+
+    @property
+    def adapter_dir(self) -> Path:
+        return self.path / ADAPTER_DIR
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / HYDRA_CONFIG
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG
+
+    def read_results(self) -> Results | None:
+        """``results.json``, or ``None`` when the run wrote none (a bad file is a FileError)."""
+        if not self.results_path.is_file():
+            return None
+        return files.read_json(self.results_path, "re-run the job to rewrite it")
+
+    def write_results(self, results: Results) -> Path:
+        return files.write_json(self.results_path, results)
+
+    def read_status(self) -> Status | None:
+        """``status.json``, or ``None`` when the job has not ended."""
+        if not self.status_path.is_file():
+            return None
+        return files.read_json(self.status_path, "re-run the job to rewrite it")
+
+    def write_status(self, status: Status) -> Path:
+        return files.write_json(self.status_path, status)
+
+    def read_generations(self) -> list[GenerationRow]:
+        """Every row of ``generations.jsonl``; a bad line is a FileError naming it."""
+        return files.read_jsonl(self.generations_path, "re-run generation or repair the line")
+
+    def write_generations(self, rows: Iterable[GenerationRow]) -> Path:
+        return files.write_jsonl(self.generations_path, rows)
+
+    def read_config(self) -> dict[str, Any] | None:
+        """The config Hydra saved for this run, or ``None`` when there is none."""
+        if not self.config_path.is_file():
+            return None
+        return files.read_yaml(self.config_path, "restore the file Hydra wrote for this run")
+
+    def completed_results(self) -> Results | None:
+        """``results.json`` of a job whose status is ok (re-running a sweep skips it), else None."""
+        status = self.read_status()
+        if status is None or status.get("status") != "ok":
+            return None
+        return self.read_results()
+
+    def resume_checkpoint(self) -> Path | None:
+        """The checkpoint a killed or preempted job left behind, if any."""
+        return self.last_checkpoint if self.last_checkpoint.is_file() else None
+
+
+def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[RunFolder]:
+    """Every run folder holding ``marker`` under ``paths``, each once, in job order.
+
+    A path may be a run folder, the ``marker`` file itself, a sweep folder (numbered job
+    folders) or any folder above them; a path that does not exist yields nothing. Job folders
+    come in number order (``2_x`` before ``10_x``, see :func:`tide_exp.files.natural_key`).
+
+    Args:
+        paths: Run, sweep or parent folders (or marker files).
+        marker: The file that makes a folder a run: ``results.json`` (finished runs),
+            ``status.json`` (ended jobs) or ``generations.jsonl`` (runs with replies).
+    """
+    found: dict[Path, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            hits = [path.parent] if path.name == marker else []
+        else:
+            hits = [p.parent for p in path.rglob(marker) if p.is_file()]
+        for hit in hits:
+            found.setdefault(hit.resolve(), hit)
+    for path in sorted(found.values(), key=files.natural_key):
+        yield RunFolder(path)
