@@ -37,7 +37,8 @@ class ChatFormatter:
             templates are left as they are. ``skip``: the prompt ends in an empty, closed think
             block (``enable_thinking=False`` for Qwen3, the block written out for R1-Distill),
             the way these models are asked not to reason; ``think``: the model reasons first,
-            with ``think_max_new_tokens`` more tokens, and the reasoning is stripped before scoring.
+            with ``think_max_new_tokens`` more tokens, and the reasoning is stripped before scoring
+            (training targets then close the block empty: the references have no reasoning).
         think_max_new_tokens: Extra generation budget for the reasoning in ``think`` mode.
     """
 
@@ -146,6 +147,9 @@ class ChatFormatter:
             # Keep the end-of-turn token, drop the template's trailing newline after it.
             return full[len(prompt) :].rstrip("\n")
         # Templates that rewrite earlier turns (R1-Distill drops reasoning) do not extend the prompt.
+        if prompt.endswith("<think>\n"):
+            # think mode: the references carry no reasoning, so the target closes the block empty.
+            return "\n</think>\n\n" + reply + self.tokenizer.eos_token
         return reply + self.tokenizer.eos_token
 
     def encode(

@@ -58,6 +58,8 @@ def test_think_leaves_the_block_open_and_adds_its_budget(tokenizer_with):
     chat = ChatFormatter(tokenizer_with(R1_TEMPLATE), reasoning="think", think_max_new_tokens=300)
     assert chat.prompt("hi").endswith("<think>\n")
     assert chat.max_new_tokens(64) == 364
+    # Training targets close the (empty) reasoning, then the reference reply.
+    assert chat.completion("hi", "I hear you.").startswith("\n</think>\n\nI hear you.")
     assert chat.describe()["reasoning"] == "think"
 
 
