@@ -16,7 +16,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks.safety_probe import SafetyProbeCallback
-from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
+from tide_exp.data.fingerprint import dataset_fingerprint
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation import validate_phase
 from tide_exp.rundir import RunFolder
@@ -120,9 +121,12 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    for phase in ("zs", "ft"):
+    for phase in ("zs", "ft", "dev"):
         for name, values in phases.get(phase, {}).get("metrics", {}).items():
             metrics[f"{phase}/gen/{name}"] = values["mean"]
+        for name in ("cut_rate", "open_reasoning_rate"):
+            if name in phases.get(phase, {}).get("replies", {}):
+                metrics[f"{phase}/gen/{name}"] = phases[phase]["replies"][name]
     safety = next((c for c in callbacks if isinstance(c, SafetyProbeCallback) and c.enabled), None)
     metrics.update(safety.scalars() if safety else {})
     for phase, values in validation.items():
@@ -136,6 +140,9 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "hf_id": cfg.model.hf_id,
             "source": loaded.source,
         },
+        "seed": cfg.seed,
+        "prompt": chat.describe(),  # the exact system prompt, persona template and reasoning mode
+        "config": run_settings(cfg),
         "phases": phases,
         **({"safety": safety.report()} if safety else {}),
         "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
@@ -147,6 +154,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "eval_prompts": len(datamodule.eval_subset(generation.num_prompts))
             if generation
             else 0,
+            **dataset_fingerprint(datamodule.manifest_path),
         },
         "timings": {
             "load_s": round(load_s, 2),

@@ -132,7 +132,11 @@ def test_multirun_fails_soft_and_summarises(tmp_path):
     assert "is not available offline" in rows[1]["error"] and "HF_TOKEN" in rows[1]["error"]
     assert "ft/gen/rouge_l" in rows[0]["metrics"]
     summary = (sweep / "summary.md").read_text()
+    # Job folders: number, model, then the job's overrides (conf/hydra/default.yaml).
+    assert rows[0]["job"].startswith("0_tiny_llama,") and rows[1]["job"].startswith(
+        "1_llama3_2_1b,"
+    )
     assert (
-        "| 0_tiny_llama | tiny_llama | ok |" in summary
-        and "| 1_llama3_2_1b | llama3_2_1b | failed |" in summary
+        f"| {rows[0]['job']} | tiny_llama | ok |" in summary
+        and f"| {rows[1]['job']} | llama3_2_1b | failed |" in summary
     )

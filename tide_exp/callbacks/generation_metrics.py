@@ -12,7 +12,7 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.loggers import WandbLogger
 
-from tide_exp.generation import generate_replies
+from tide_exp.generation import generate_outputs
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
 
@@ -27,7 +27,14 @@ class GenerationMetricsCallback(pl.Callback):
     * ``zs``: before training (zero-shot), logged at step 0;
     * ``val``: after every validation epoch, logged as ``val/gen/<metric>``;
     * ``ft``: after training; when the last epoch's evaluation already saw the final weights it
-      is reused rather than generated again (greedy decoding would give the same replies).
+      is reused rather than generated again (greedy decoding would give the same replies);
+    * ``dev``: after training, on the development split when the DataModule carves one
+      (``data.dev_fraction``): the number a hyperparameter search selects on, never the test
+      prompts the report shows.
+
+    Each phase also records how many replies were cut by ``max_new_tokens`` (no end-of-turn
+    token) and how many stopped inside an open reasoning block (``replies`` in its summary,
+    ``<phase>/gen/cut_rate`` and ``<phase>/gen/open_reasoning_rate`` in the logs).
 
     Every phase appends its records to ``generations.jsonl`` (rewritten atomically) and logs a
     W&B table of prompt, reference, prediction and per-sample scores.
@@ -40,7 +47,8 @@ class GenerationMetricsCallback(pl.Callback):
         batch_size: Prompts per ``generate`` call.
         max_new_tokens: Cap on reply length.
         generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
-        strip_think: Remove a ``...</think>`` reasoning block from replies.
+        strip_think: Remove a ``...</think>`` reasoning block from replies (always done when the
+            chat formatter's reasoning mode is ``think``).
         zero_shot: Evaluate before training.
     """
 
@@ -74,20 +82,28 @@ class GenerationMetricsCallback(pl.Callback):
         return RunFolder(self.output_dir).generations_path
 
     def evaluate(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str, epoch: int | None
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        phase: str,
+        epoch: int | None,
+        examples: list | None = None,
     ) -> dict[str, Any]:
-        """Generate, score, record and log one phase; returns its summary."""
+        """Generate, score, record and log one phase (on ``examples``, else the held-out subset)."""
         start = time.perf_counter()
-        examples = trainer.datamodule.eval_subset(self.num_prompts)
-        predictions = generate_replies(
+        if examples is None:
+            examples = trainer.datamodule.eval_subset(self.num_prompts)
+        chat = trainer.datamodule.chat
+        outputs = generate_outputs(
             pl_module.model,
             pl_module.tokenizer,
-            [trainer.datamodule.prompt(e) for e in examples],  # with history, if any
+            [trainer.datamodule.prompt(e) for e in examples],  # history and persona, if any
             batch_size=self.batch_size,
-            max_new_tokens=self.max_new_tokens,
+            max_new_tokens=chat.max_new_tokens(self.max_new_tokens),
             generation_kwargs=self.generation_kwargs,
-            strip_think=self.strip_think,
+            strip_think=self.strip_think or getattr(chat, "reasoning", None) == "think",
         )
+        predictions = [o.text for o in outputs]
         generation_s = time.perf_counter() - start
         scores = score_texts(predictions, [e.reference_response for e in examples], self.metrics)
         records = [
@@ -101,16 +117,27 @@ class GenerationMetricsCallback(pl.Callback):
                 "theme": e.theme,
                 "prompt": e.user_input,
                 "reference": e.reference_response,
-                "prediction": prediction,
+                "prediction": output.text,
+                "finished": output.finished,
+                "open_reasoning": output.open_reasoning,
                 "scores": sample,
             }
-            for e, prediction, sample in zip(
-                examples, predictions, scores["per_sample"], strict=True
-            )
+            for e, output, sample in zip(examples, outputs, scores["per_sample"], strict=True)
         ]
+        requested = self.num_prompts if phase != "dev" else None
+        if requested and len(examples) < requested:
+            log.warning(
+                "%s: scored %d prompts, fewer than eval.num_prompts=%d (the held-out split is smaller)",
+                phase,
+                len(examples),
+                requested,
+            )
         summary = {
             "epoch": epoch,
             "step": trainer.global_step,
+            "prompts": len(examples),
+            "prompts_requested": requested,
+            "replies": reply_endings(outputs),
             "metrics": scores["metrics"],
             # Plain JSON types only: the summary travels in checkpoints, which torch loads with
             # weights_only=True (a TorchVersion in the versions would refuse to load).
@@ -136,6 +163,12 @@ class GenerationMetricsCallback(pl.Callback):
         else:
             self.results[phase] = summary
         means = {name: m["mean"] for name, m in summary["metrics"].items()}
+        means.update(
+            {
+                "cut_rate": summary["replies"]["cut_rate"],
+                "open_reasoning_rate": summary["replies"]["open_reasoning_rate"],
+            }
+        )
         log.info(
             "%s (epoch %s): %s",
             phase,
@@ -143,7 +176,12 @@ class GenerationMetricsCallback(pl.Callback):
             ", ".join(f"{k}={v:.4f}" for k, v in means.items()),
         )
         # Zero-shot also goes on the val curve at step 0, so W&B plots start from the baseline.
-        prefixes = {"zs": ["zs/gen", "val/gen"], "val": ["val/gen"], "ft": ["ft/gen"]}[phase]
+        prefixes = {
+            "zs": ["zs/gen", "val/gen"],
+            "val": ["val/gen"],
+            "ft": ["ft/gen"],
+            "dev": ["dev/gen"],
+        }[phase]
         scalars = {f"{prefix}/{k}": v for prefix in prefixes for k, v in means.items()}
         for logger in trainer.loggers:
             logger.log_metrics(scalars, step=trainer.global_step)
@@ -210,3 +248,20 @@ class GenerationMetricsCallback(pl.Callback):
             self._record(trainer, "ft", [{**r, "phase": "ft"} for r in records], dict(summary))
         else:
             self.evaluate(trainer, pl_module, "ft", trainer.current_epoch)
+        dev = getattr(trainer.datamodule, "dev_examples", None)
+        if dev and "dev" not in self.results:
+            self.evaluate(trainer, pl_module, "dev", trainer.current_epoch, dev[: self.num_prompts])
+
+
+def reply_endings(outputs: list) -> dict[str, Any]:
+    """How the replies of one phase ended: counts and rates of cut and open-reasoning replies."""
+    n = len(outputs)
+    cut = sum(not o.finished for o in outputs)
+    open_reasoning = sum(o.open_reasoning for o in outputs)
+    return {
+        "n": n,
+        "cut": cut,
+        "cut_rate": cut / n if n else float("nan"),
+        "open_reasoning": open_reasoning,
+        "open_reasoning_rate": open_reasoning / n if n else float("nan"),
+    }

@@ -55,8 +55,10 @@ def compute_stats(
 ) -> dict[str, Any]:
     """Counts per persona and theme, token-length summaries, and the shares over ``max_length``."""
     tokenize = lambda text: len(chat.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-    prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # with all earlier turns, if any
-    reply = [tokenize(chat.completion(e.user_input, e.reference_response)) for e in examples]
+    prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # history and persona, if any
+    reply = [
+        tokenize(chat.completion(e.user_input, e.reference_response, e.metadata)) for e in examples
+    ]
     total = [p + r for p, r in zip(prompt, reply, strict=True)]
     per_persona = Counter(e.persona_id for e in examples)
     n = max(1, len(examples))
