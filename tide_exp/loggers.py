@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
 from lightning_fabric.utilities.logger import _add_prefix
@@ -45,12 +46,20 @@ class ResumableCSVLogger(CSVLogger):
 class StepWandbLogger(WandbLogger):
     """``WandbLogger`` that gives W&B the trainer's global step as the row's ``_step``.
 
+    It also drops W&B's per-run "anonymous setting" warning: Lightning always passes
+    ``anonymous=None`` to ``wandb.init``, and current W&B warns whenever the key is present.
+
     Lightning's logger lets W&B count ``_step`` itself, from 0 in every process. A job resumed
     from a checkpoint continues the same W&B run (same id), so its rows reuse steps the first
     process already wrote; W&B ignores rows logged below a run's current step ("Steps must be
     monotonically increasing"), so syncing the resumed offline run can drop its epochs.
     The trainer's global step is restored from the checkpoint, so it only goes up.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self._wandb_init.get("anonymous") is None:
+            self._wandb_init.pop("anonymous", None)
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         if step is None or self._wandb_init.get("sync_tensorboard"):

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tide_exp.commands import epilog
 from tide_exp.errors import TideError
 from tide_exp.files import check_output
 from tide_exp.reporting.table1 import write_report
@@ -17,7 +18,10 @@ from tide_exp.reporting.table1 import write_report
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.report", description=__doc__.splitlines()[0]
+        prog="python -m tide_exp.report",
+        description=__doc__.splitlines()[0],
+        epilog=epilog("report"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them"

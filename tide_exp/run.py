@@ -16,7 +16,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks.safety_probe import SafetyProbeCallback
-from tide_exp.config import quiet_third_party_logs, register_resolvers
+from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
+from tide_exp.data.fingerprint import dataset_fingerprint
+from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation import validate_phase
 from tide_exp.rundir import RunFolder
 from tide_exp.validation import validate_config
@@ -42,12 +44,20 @@ def build(node: DictConfig, **runtime: Any) -> Any:
     return instantiate(node, _partial_=True)(**runtime)
 
 
-def save_adapter(module: pl.LightningModule, target: Path) -> Path:
-    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically."""
+def save_adapter(
+    module: pl.LightningModule, target: Path, card: str | None = None, base_model: str | None = None
+) -> Path:
+    """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically.
+
+    ``card`` replaces peft's blank README.md template and ``base_model`` (a hub id) the local
+    path peft records in adapter_config.json.
+    """
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".adapter-"))
     try:
         module.model.save_pretrained(tmp)
         module.tokenizer.save_pretrained(tmp)
+        if card is not None:
+            write_model_card(tmp, card, base_model)
         tmp.chmod(0o755)  # mkdtemp creates 0700
         if target.exists():
             shutil.rmtree(target)
@@ -72,6 +82,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     register_resolvers()
     validate_config(cfg)  # before the model loads and W&B starts: a typo costs a second
     quiet_third_party_logs()
+    set_threads(cfg.get("threads"))
     started = time.perf_counter()
     folder = run_folder(cfg)
     folder.path.mkdir(parents=True, exist_ok=True)
@@ -107,13 +118,15 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     if validate_base:
         validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
 
-    adapter_dir = save_adapter(module, folder.adapter_dir) if trainer.is_global_zero else None
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    for phase in ("zs", "ft"):
+    for phase in ("zs", "ft", "dev"):
         for name, values in phases.get(phase, {}).get("metrics", {}).items():
             metrics[f"{phase}/gen/{name}"] = values["mean"]
+        for name in ("cut_rate", "open_reasoning_rate"):
+            if name in phases.get(phase, {}).get("replies", {}):
+                metrics[f"{phase}/gen/{name}"] = phases[phase]["replies"][name]
     safety = next((c for c in callbacks if isinstance(c, SafetyProbeCallback) and c.enabled), None)
     metrics.update(safety.scalars() if safety else {})
     for phase, values in validation.items():
@@ -127,6 +140,9 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "hf_id": cfg.model.hf_id,
             "source": loaded.source,
         },
+        "seed": cfg.seed,
+        "prompt": chat.describe(),  # the exact system prompt, persona template and reasoning mode
+        "config": run_settings(cfg),
         "phases": phases,
         **({"safety": safety.report()} if safety else {}),
         "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
@@ -137,10 +153,12 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             **datamodule.counts,
             # Prompts behind the final numbers (each phase's are in phases.<phase>.prompts).
             "eval_prompts": phases.get("ft", {}).get("prompts", {}).get("count", 0),
+            **dataset_fingerprint(datamodule.manifest_path),
         },
         "timings": {
             "load_s": round(load_s, 2),
             "fit_s": round(fit_s, 2),
+            **phase_timings(phases, fit_s),
             "total_s": round(time.perf_counter() - started, 2),
         },
         "environment": {
@@ -149,10 +167,14 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             "transformers": _version("transformers"),
             "peft": _version("peft"),
         },
-        "outputs": {
-            "adapter": str(adapter_dir) if adapter_dir else None,
-            "generations": str(generation.generations_path) if generation else None,
-        },
+    }
+    adapter_dir = None
+    if trainer.is_global_zero:
+        card = card_for_run(cfg, results)
+        adapter_dir = save_adapter(module, folder.adapter_dir, card, cfg.model.hf_id)
+    results["outputs"] = {
+        "adapter": str(adapter_dir) if adapter_dir else None,
+        "generations": str(generation.generations_path) if generation else None,
     }
     if trainer.is_global_zero:
         folder.write_results(results)
@@ -163,6 +185,53 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "results": results,
         "loaded": loaded,
     }
+
+
+def set_threads(threads: int | None) -> None:
+    """``torch.set_num_threads`` when the config sets ``threads`` (null: torch's default)."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+        log.info("torch threads: %d", torch.get_num_threads())
+
+
+def _seconds(entry: dict[str, Any]) -> dict[str, float]:
+    return {
+        "generation_s": entry.get("generation_s", 0.0),
+        "scoring_s": entry.get("scoring_s", 0.0),
+    }
+
+
+def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
+    """Seconds per phase: zero-shot, each evaluation, fine-tuned (generation and scoring), and
+    training (the fit time less the evaluations run inside it).
+
+    A fine-tuned phase that reused the last evaluation (same step) took no time of its own. A
+    resumed job's earlier phases carry the times of the process that ran them.
+    """
+    timings: dict[str, Any] = {}
+    val = list(phases.get("val") or [])
+    if phases.get("zs"):
+        timings["zs"] = _seconds(phases["zs"])
+    if val:
+        timings["val"] = [{"epoch": e.get("epoch"), **_seconds(e)} for e in val]
+    ft = phases.get("ft")
+    if ft:
+        # The callback marks a reused phase; same step alone is not enough (ft may see more prompts).
+        reused = bool(val) and "reused_from" in ft
+        timings["ft"] = (
+            {"generation_s": 0.0, "scoring_s": 0.0, "reused_epoch": val[-1].get("epoch")}
+            if reused
+            else _seconds(ft)
+        )
+    spent = sum(
+        row["generation_s"] + row["scoring_s"]
+        for row in [timings.get("zs"), *timings.get("val", []), timings.get("ft")]
+        if row
+    )
+    timings["train_s"] = round(max(fit_s - spent, 0.0), 2)
+    return timings
 
 
 def _version(package: str) -> str:

@@ -17,12 +17,14 @@ def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
         f"tide_exp: {results['model']['name']} finished in {results['timings']['total_s']:.0f} s"
     ]
     if zs or ft:
-        lines.append(f"  {'metric':<16}{'zero-shot':>12}{'fine-tuned':>12}{'delta':>10}")
-        for name in dict.fromkeys([*zs, *ft]):
+        names = list(dict.fromkeys([*zs, *ft]))
+        width = max(16, *(len(n) + 2 for n in names))
+        lines.append(f"  {'metric':<{width}}{'zero-shot':>12}{'fine-tuned':>12}{'delta':>10}")
+        for name in names:
             a, b = zs.get(name, {}).get("mean"), ft.get(name, {}).get("mean")
             cells = [f"{v:>12.4f}" if v is not None else f"{'-':>12}" for v in (a, b)]
             delta = f"{b - a:>+10.4f}" if a is not None and b is not None else f"{'-':>10}"
-            lines.append(f"  {name:<16}{''.join(cells)}{delta}")
+            lines.append(f"  {name:<{width}}{''.join(cells)}{delta}")
     folder = RunFolder(output_dir)
     lines.append(f"results:     {folder.results_path}")
     if folder.generations_path.exists():

@@ -77,10 +77,15 @@ class Results(TypedDict, total=False):
 
     status: str
     model: dict[str, Any]  # name, display_name, hf_id, source
-    phases: dict[str, Any]  # zs/ft: {metrics: {name: {mean, std, n, ...}}, ...}; val: a list
+    seed: int
+    prompt: dict[str, Any]  # system prompt, persona template, reasoning mode: verbatim
+    config: dict[str, Any]  # resolved settings, flat dotted keys (tide_exp.config.run_settings)
+    # zs/ft/dev: {metrics: {name: {mean, std, n, ...}}, prompts, prompts_requested, replies:
+    # {n, cut, cut_rate, open_reasoning, open_reasoning_rate}}; val: a list of those
+    phases: dict[str, Any]
     final: dict[str, float | None]  # flat metrics: zs/gen/rouge_l, val/loss, ...
     params: dict[str, int]
-    data: dict[str, int]
+    data: dict[str, Any]  # example counts; dataset and split fingerprints
     timings: dict[str, float]
     environment: dict[str, str]
     outputs: dict[str, str | None]
@@ -89,7 +94,7 @@ class Results(TypedDict, total=False):
 class GenerationRow(TypedDict, total=False):
     """One line of ``generations.jsonl``: a prompt, its reference and the model's reply."""
 
-    phase: str  # zs, val or ft
+    phase: str  # zs, val, ft or dev
     epoch: int | None
     step: int
     model: str
@@ -99,7 +104,8 @@ class GenerationRow(TypedDict, total=False):
     prompt: str
     reference: str
     prediction: str
-    ended: bool  # an end token came within the cap (false: cut at max_new_tokens)
+    finished: bool  # an end-of-turn token came within the token cap
+    open_reasoning: bool  # stopped inside an unclosed <think> block
     new_tokens: int  # tokens generated, the end token included
     scores: dict[str, float | None]
 

@@ -2,9 +2,14 @@
 
     python -m tide_exp.score --input pairs.jsonl --output scores.json \
         [--metrics cosine,meteor,...] [--prediction-field X --reference-field Y] [--skip-bad-rows]
+        [--phase ft [--epoch N]]
 
 Input: JSON Lines (one object a line) or CSV with a header, chosen by the extension (``--format``
-overrides). Each row needs a non-empty string prediction and reference. A bad row stops the run
+overrides). Each row needs a string prediction and a non-empty string reference. An empty
+prediction is scored, as in-run scoring does (an empty reply gets BERTScore 0, cosine 0 ...),
+so one reply has one score everywhere. A run's ``generations.jsonl`` holds every phase
+(``zs``, each epoch's ``val``, ``ft``): ``--phase`` (and ``--epoch`` for ``val``) picks one;
+a file with several and no ``--phase`` is refused rather than pooled. A bad row stops the run
 with its file and line, unless ``--skip-bad-rows``: then it is left out, counted and reported.
 Output: scores.json as written by :func:`tide_exp.metrics.score_texts` plus an ``input`` block,
 written atomically; a table of the means goes to stdout.
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tide_exp.commands import epilog
 from tide_exp.errors import DataError, TideError
 from tide_exp.files import check_output, csv_rows, jsonl_rows, write_json
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
@@ -42,6 +48,7 @@ class Pairs:
 
 
 def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
+    """(prediction, reference) of a row; the prediction may be empty, the reference may not."""
     if not isinstance(row, dict):
         raise ValueError(
             f"expected an object with {fields[0]!r} and {fields[1]!r}, got {type(row).__name__}"
@@ -55,7 +62,7 @@ def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
         value = row[name]
         if not isinstance(value, str):
             raise ValueError(f"field {name!r} is {type(value).__name__}, not a string")
-        if not value.strip():
+        if name == fields[1] and not value.strip():
             raise ValueError(f"field {name!r} is empty")
         values.append(value)
     return values[0], values[1]
@@ -67,18 +74,29 @@ def read_pairs(
     reference_field: str = "reference",
     fmt: str | None = None,
     skip_bad_rows: bool = False,
+    phase: str | None = None,
+    epoch: int | None = None,
 ) -> Pairs:
     """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping.
 
     Rows come from the data loaders' line reader (:mod:`tide_exp.files`), so the scorer survives
     the same bad input as they do and reports it the same way: every row of the file is scored
     or listed in ``skipped``.
+
+    Args:
+        phase: Keep only rows whose ``phase`` field equals it (generations.jsonl: zs, val, ft).
+        epoch: With ``phase``, keep only rows of that ``epoch``.
+
+    Raises:
+        BadInputError: A bad row, no scorable row, or rows of several phases (or epochs) and no
+            ``phase`` to choose one.
     """
     path = Path(path)
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     if not path.is_file():
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs()
+    groups: set[tuple[str, str]] = set()
 
     def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
         message = f"{source}:{where}: {reason}"
@@ -89,6 +107,13 @@ def read_pairs(
     raw = path.read_bytes()
     rows = csv_rows(path, raw, bad) if fmt == "csv" else jsonl_rows(path, raw, bad)
     for number, row in rows:
+        if isinstance(row, dict) and "phase" in row:
+            group = (str(row["phase"]), str(row.get("epoch")))
+            if phase is not None and (
+                group[0] != phase or (epoch is not None and group[1] != str(epoch))
+            ):
+                continue
+            groups.add(group)
         try:
             prediction, reference = _check_row(row, (prediction_field, reference_field))
         except ValueError as err:
@@ -97,6 +122,12 @@ def read_pairs(
         pairs.predictions.append(prediction)
         pairs.references.append(reference)
         pairs.lines.append(number)
+    if len(groups) > 1 and (phase is None or epoch is None and phase == "val"):
+        found = ", ".join(f"{p} (epoch {e})" if p == "val" else p for p, e in sorted(groups))
+        raise BadInputError(
+            f"{path}: rows of several phases or epochs ({found}); pick one with --phase "
+            "(and --epoch for val) instead of pooling them."
+        )
     if not pairs.predictions:
         raise BadInputError(
             f"{path}: no scorable rows"
@@ -126,7 +157,10 @@ def format_table(metrics: dict[str, dict[str, Any]]) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.score", description="Score replies against references."
+        prog="python -m tide_exp.score",
+        description="Score replies against references.",
+        epilog=epilog("score"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--input", required=True, help="pairs file: .jsonl or .csv")
     parser.add_argument("--output", required=True, help="scores.json to write")
@@ -139,6 +173,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reference-field", default="reference")
     parser.add_argument(
         "--format", choices=["jsonl", "csv"], default=None, help="default: from the extension"
+    )
+    parser.add_argument(
+        "--phase",
+        default=None,
+        help="score only rows of this phase (zs, val, ft) of a generations.jsonl",
+    )
+    parser.add_argument(
+        "--epoch", type=int, default=None, help="with --phase val: score only this epoch"
     )
     parser.add_argument(
         "--skip-bad-rows",
@@ -208,7 +250,13 @@ def main(argv: list[str] | None = None) -> int:
         metrics = parse_metrics(args.metrics, args.options)
         check_output(args.output, inputs=[args.input])  # before the (slow) scoring
         pairs = read_pairs(
-            args.input, args.prediction_field, args.reference_field, args.format, args.skip_bad_rows
+            args.input,
+            args.prediction_field,
+            args.reference_field,
+            args.format,
+            args.skip_bad_rows,
+            phase=args.phase,
+            epoch=args.epoch,
         )
     except TideError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -219,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         # e.g. WordNet or a model missing: the message says the fix
         print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
-    scores["input"] = input_block(args.input, pairs)
+    scores["input"] = {**input_block(args.input, pairs), "phase": args.phase, "epoch": args.epoch}
     try:
         write_json(args.output, scores)
     except TideError as err:

@@ -63,6 +63,13 @@ def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path)
     assert set(results["phases"]) == {"zs", "val", "ft"}
     assert (run_dir / "adapter" / "adapter_config.json").is_file()
     assert json.loads((run_dir / "adapter" / "adapter_config.json").read_text())["r"] == 4
+    card = (run_dir / "adapter" / "README.md").read_text()
+    assert "# LoRA adapter for tiny random Llama" in card and "| rouge_l |" in card
+    timings = results["timings"]
+    assert {"load_s", "fit_s", "train_s", "zs", "val", "ft", "total_s"} <= set(timings)
+    assert timings["val"][0]["epoch"] == 0 and timings["ft"]["generation_s"] >= 0
+    log_text = (run_dir / "tide_exp.log").read_text()
+    assert "zero-shot  fine-tuned" in log_text and "rouge_l" in log_text
     assert list((run_dir / "wandb").glob("offline-run-*"))
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     for path in run_dir.rglob("*"):
@@ -75,7 +82,7 @@ def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path)
 def test_model_not_available_offline_is_one_sentence(tmp_path):
     run_dir = tmp_path / "run"
     proc = tide("model=qwen2_5_0_5b", "logger=none", f"hydra.run.dir={run_dir}", cwd=tmp_path)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "error: Model 'Qwen/Qwen2.5-0.5B-Instruct' is not available offline" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (run_dir / "results.json").exists()
@@ -91,7 +98,7 @@ def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
         f"hydra.run.dir={tmp_path}/run",
         cwd=tmp_path,
     )
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert (
         "error: /no/such/corpus: no conversations/*_conversation.json files; point data.source.path"
         in proc.stderr
@@ -125,7 +132,11 @@ def test_multirun_fails_soft_and_summarises(tmp_path):
     assert "is not available offline" in rows[1]["error"] and "HF_TOKEN" in rows[1]["error"]
     assert "ft/gen/rouge_l" in rows[0]["metrics"]
     summary = (sweep / "summary.md").read_text()
+    # Job folders: number, model, then the job's overrides (conf/hydra/default.yaml).
+    assert rows[0]["job"].startswith("0_tiny_llama,") and rows[1]["job"].startswith(
+        "1_llama3_2_1b,"
+    )
     assert (
-        "| 0_tiny_llama | tiny_llama | ok |" in summary
-        and "| 1_llama3_2_1b | llama3_2_1b | failed |" in summary
+        f"| {rows[0]['job']} | tiny_llama | ok |" in summary
+        and f"| {rows[1]['job']} | llama3_2_1b | failed |" in summary
     )

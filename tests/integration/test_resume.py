@@ -66,7 +66,7 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
     changed = [a if a != "lora.r=4,8" else "lora.r=4,16" for a in args]
     changed = [a if a != "trainer.max_epochs=2" else "trainer.max_epochs=3" for a in changed]
     fourth = tide(*changed, cwd=tmp_path)
-    assert fourth.returncode == 1
+    assert fourth.returncode == 2
     error = fourth.stderr.strip().splitlines()[-1]
     assert error.startswith(f"error: {job0} holds a run with other settings (trainer.max_epochs)")
     assert error.endswith("or pass resume=false to start it over")

@@ -35,7 +35,10 @@ def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_
         "bertscore_f1",
         "meteor",
         "rouge_l",
-    }  # distinct-n is corpus-level
+        "distinct_1_reply",
+        "distinct_2_reply",
+    }  # distinct per chunk of 100 replies has no per-reply value
+    assert {"finished", "open_reasoning"} <= set(rows[0])
     assert (tmp_path / "csv" / "metrics.csv").is_file()
 
     base = build_tiny_random_model().model

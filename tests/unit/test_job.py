@@ -63,7 +63,7 @@ def test_rerun_with_other_settings_stops_and_keeps_the_first_hydra_files(
     _hydra_files(tmp_path, "lora: {r: 16}\n")
     with pytest.raises(SystemExit) as stopped:
         job.run_job(compose_cfg("lora.r=16"))
-    assert stopped.value.code == 1
+    assert stopped.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "lora.r" in err and "resume=false" in err
     assert (tmp_path / "results.json").read_text() == results

@@ -1,12 +1,13 @@
-"""The CSV logger keeps the rows logged before a resume."""
+"""Loggers: CSV rows kept across a resume; W&B steps monotonic and no anonymous-setting warning."""
 
 from __future__ import annotations
 
 import csv
 
+import wandb
 from pytorch_lightning.loggers import CSVLogger
 
-from tide_exp.loggers import ResumableCSVLogger
+from tide_exp.loggers import ResumableCSVLogger, StepWandbLogger
 
 
 def _rows(path):
@@ -57,3 +58,16 @@ def test_wandb_rows_carry_the_trainer_step_so_a_resume_continues_it(tmp_path):
         (120, {"val/loss": 0.4, "trainer/global_step": 120}),
         (None, {"lr": 0.1}),
     ]
+
+
+def test_wandb_logger_starts_without_the_anonymous_warning(tmp_path, capfd, monkeypatch):
+    monkeypatch.setenv("WANDB_SILENT", "false")
+    logger = StepWandbLogger(project="tide_exp", save_dir=str(tmp_path), offline=True)
+    assert "anonymous" not in logger._wandb_init
+    try:
+        logger.experiment.log({"train/loss": 1.0})
+    finally:
+        wandb.finish()
+    err = capfd.readouterr().err
+    assert "anonymous setting" not in err
+    assert list((tmp_path / "wandb").glob("offline-run-*"))

@@ -43,7 +43,8 @@ CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 OPTIONS = [
     (group.name, str(option.relative_to(group).with_suffix("")))
     for group in sorted(CONF_DIR.iterdir())
-    if group.is_dir() and group.name not in {"hydra", "local"}
+    if group.is_dir()
+    and group.name not in {"hydra", "local", "model_base"}  # model_base: in conf/model/*
     for option in sorted(group.rglob("*.yaml"))
 ]
 

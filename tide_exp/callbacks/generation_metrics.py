@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,7 @@ from tide_exp.rundir import RunFolder
 log = logging.getLogger(__name__)
 
 TABLE_COLUMNS = steps.TABLE_COLUMNS
+reply_endings = steps.reply_endings
 
 
 class GenerationMetricsCallback(pl.Callback):
@@ -90,13 +92,34 @@ class GenerationMetricsCallback(pl.Callback):
         return self.num_prompts if phase == "val" else self.final_num_prompts
 
     def evaluate(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str, epoch: int | None
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        phase: str,
+        epoch: int | None,
+        examples: list | None = None,
     ) -> dict[str, Any]:
-        """Generate, score, save and log one phase; returns its summary."""
-        examples = trainer.datamodule.eval_subset(self.prompt_count(phase))
+        """Generate, score, save and log one phase (on ``examples``, else its held-out subset)."""
+        if examples is None:
+            examples = trainer.datamodule.eval_subset(self.prompt_count(phase))
+        requested = self.prompt_count(phase) if phase != "dev" else None
+        if requested and len(examples) < requested:
+            log.warning(
+                "%s: scored %d prompts, fewer than the %d asked for (the held-out split is smaller)",
+                phase,
+                len(examples),
+                requested,
+            )
         prompts = steps.build_prompts(trainer.datamodule, examples)
+        chat = trainer.datamodule.chat
+        settings = dataclasses.replace(
+            self.settings,
+            # Thinking mode: the cap grows by the reasoning budget and the block is stripped.
+            max_new_tokens=chat.max_new_tokens(self.settings.max_new_tokens),
+            strip_think=self.settings.strip_think or getattr(chat, "reasoning", None) == "think",
+        )
         replies, generation = steps.generate_phase(
-            pl_module.model, pl_module.tokenizer, prompts, self.settings
+            pl_module.model, pl_module.tokenizer, prompts, settings
         )
         scores, scoring_s = steps.score_phase(replies, examples, self.metrics)
         step = trainer.global_step
@@ -166,10 +189,15 @@ class GenerationMetricsCallback(pl.Callback):
         last = self.reusable_val(trainer.global_step, [e.example_id for e in final])
         if last is None:
             self.evaluate(trainer, pl_module, "ft", trainer.current_epoch)
-            return
-        records = [
-            {**r, "phase": "ft"}
-            for r in self.records
-            if r["phase"] == "val" and r["epoch"] == last["epoch"]
-        ]
-        self._record(trainer, "ft", records, {**last, "reused_from": f"val epoch {last['epoch']}"})
+        else:
+            records = [
+                {**r, "phase": "ft"}
+                for r in self.records
+                if r["phase"] == "val" and r["epoch"] == last["epoch"]
+            ]
+            summary = {**last, "reused_from": f"val epoch {last['epoch']}"}
+            self._record(trainer, "ft", records, summary)
+        # Development split (data.dev_fraction): what a search selects on, never the test prompts.
+        dev = getattr(trainer.datamodule, "dev_examples", None)
+        if dev and "dev" not in self.results:
+            self.evaluate(trainer, pl_module, "dev", trainer.current_epoch, dev[: self.num_prompts])

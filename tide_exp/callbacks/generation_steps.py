@@ -22,7 +22,12 @@ from tide_exp.rundir import RunFolder
 TABLE_COLUMNS = ["example_id", "theme", "prompt", "reference", "prediction"]
 # Phase -> scalar prefixes; zero-shot also goes on the val curve at step 0, so W&B plots start
 # from the baseline.
-SCALAR_PREFIXES = {"zs": ["zs/gen", "val/gen"], "val": ["val/gen"], "ft": ["ft/gen"]}
+SCALAR_PREFIXES = {
+    "zs": ["zs/gen", "val/gen"],
+    "val": ["val/gen"],
+    "ft": ["ft/gen"],
+    "dev": ["dev/gen"],
+}
 
 
 @dataclass
@@ -72,7 +77,22 @@ def generate_phase(
         "generation_s": round(seconds, 2),
         "new_tokens": new_tokens,
         "generation_tokens_per_s": round(new_tokens / seconds, 1) if seconds > 0 else None,
-        "cut_rate": sum(not r.ended for r in replies) / len(replies) if replies else 0.0,
+        "cut_rate": sum(not r.finished for r in replies) / len(replies) if replies else 0.0,
+        "replies": reply_endings(replies),
+    }
+
+
+def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:
+    """How the replies of one phase ended: counts and rates of cut and open-reasoning replies."""
+    n = len(outputs)
+    cut = sum(not o.finished for o in outputs)
+    open_reasoning = sum(o.open_reasoning for o in outputs)
+    return {
+        "n": n,
+        "cut": cut,
+        "cut_rate": cut / n if n else float("nan"),
+        "open_reasoning": open_reasoning,
+        "open_reasoning_rate": open_reasoning / n if n else float("nan"),
     }
 
 
@@ -109,7 +129,8 @@ def phase_records(
             "prompt": e.user_input,
             "reference": e.reference_response,
             "prediction": reply.text,
-            "ended": reply.ended,
+            "finished": reply.finished,
+            "open_reasoning": reply.open_reasoning,
             "new_tokens": reply.new_tokens,
             "scores": dict(sample),
         }
@@ -148,6 +169,7 @@ def phase_scalars(phase: str, summary: Mapping[str, Any]) -> dict[str, float]:
     """Scalars to log: metric means, cut rate and generation speed under the phase's prefixes."""
     values = {name: m["mean"] for name, m in summary["metrics"].items()}
     values["cut_rate"] = summary.get("cut_rate")
+    values["open_reasoning_rate"] = summary.get("replies", {}).get("open_reasoning_rate")
     values["tokens_per_s"] = summary.get("generation_tokens_per_s")
     return {
         f"{prefix}/{k}": v

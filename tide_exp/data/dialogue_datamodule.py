@@ -51,6 +51,10 @@ class DialogueDataModule(pl.LightningDataModule):
             re-apply instead of splitting anew.
         loss_on: Multi-turn examples (with history): learn the ``final`` reply only, or
             ``all_assistant`` turns kept in the context too (:mod:`tide_exp.data.multiturn`).
+        dev_fraction: Share of the training side (of its personas, with ``split_by=persona``)
+            carved off as a development split before training; 0: none. The generation callback
+            scores it after training (``dev/gen/*``) so hyperparameter searches select on it,
+            never on the held-out prompts the report shows.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class DialogueDataModule(pl.LightningDataModule):
         manifest_dir: str | None = None,
         split_manifest: str | None = None,
         loss_on: str = "final",
+        dev_fraction: float = 0.0,
     ) -> None:
         super().__init__()
         if loss_on not in LOSS_ON:
@@ -91,6 +96,8 @@ class DialogueDataModule(pl.LightningDataModule):
         self.eval_size = eval_size
         self.manifest_dir = manifest_dir
         self.split_manifest = split_manifest
+        self.dev_fraction = dev_fraction
+        self.dev_examples: list[DialogueExample] = []
         self.manifest_path: Path | None = None
         self.train_examples: list[DialogueExample] = []
         self.eval_examples: list[DialogueExample] = []
@@ -122,8 +129,10 @@ class DialogueDataModule(pl.LightningDataModule):
                 raise ConfigError(
                     f"data split: {err}; adjust data.eval_fraction, data.train_size / eval_size or data.split_by."
                 ) from None
+        train, dev = self._carve_dev(train)
         if self.max_train_examples is not None:
             train = train[: self.max_train_examples]
+        self.dev_examples = [self._with_history(e) for e in dev]
         train = [self._with_history(e) for e in train]
         evaluation = [self._with_history(e) for e in evaluation]
         self._train_features, self.train_examples, too_long_train = self._encode(train, "train")
@@ -139,13 +148,27 @@ class DialogueDataModule(pl.LightningDataModule):
             "skipped_rows": len(getattr(corpus, "skipped", [])),
             "train_examples": len(self.train_examples),
             "eval_examples": len(evaluation),
+            "dev_examples": len(self.dev_examples),
             "val_loss_examples": len(loss_examples),
             "too_long_train": len(too_long_train),
             "too_long_eval_loss": len(too_long_eval),
         }
         too_long = {"train": too_long_train, "eval_loss": too_long_eval}
-        self._save_manifest(corpus, self.train_examples, evaluation, too_long)
+        self._save_manifest(corpus, self.train_examples, evaluation, too_long, self.dev_examples)
         self._multiturn_features.clear()  # eval examples past max_eval_examples
+
+    def _carve_dev(
+        self, train: list[DialogueExample]
+    ) -> tuple[list[DialogueExample], list[DialogueExample]]:
+        """(train, dev): the development split, persona-disjoint from training, seeded."""
+        if not self.dev_fraction:
+            return train, []
+        try:
+            return split_examples(train, self.dev_fraction, self.split_by, self.seed)
+        except ValueError as err:
+            raise ConfigError(
+                f"data.dev_fraction={self.dev_fraction}: {err}; use a fraction in (0, 1) or 0 for no development split."
+            ) from None
 
     def _save_manifest(
         self,
@@ -153,6 +176,7 @@ class DialogueDataModule(pl.LightningDataModule):
         train: list[DialogueExample],
         evaluation: list[DialogueExample],
         too_long: dict[str, list[str]],
+        dev: list[DialogueExample] | None = None,
     ) -> None:
         skipped = getattr(corpus, "skipped", [])
         if self.manifest_dir is None:
@@ -172,10 +196,11 @@ class DialogueDataModule(pl.LightningDataModule):
             "max_train_examples": self.max_train_examples,
             "from_manifest": self.split_manifest,
             "source": getattr(corpus, "source", ""),
+            "dev_fraction": self.dev_fraction,
         }
-        self.manifest_path = write_split_manifest(
-            self.manifest_dir, build_split_manifest(corpus, train, evaluation, settings, too_long)
-        )
+        manifest = build_split_manifest(corpus, train, evaluation, settings, too_long)
+        manifest["dev"] = [e.example_id for e in dev or []]
+        self.manifest_path = write_split_manifest(self.manifest_dir, manifest)
         log.info("split manifest: %s", self.manifest_path)
         # Written every run, removed when nothing was skipped: never a stale list beside new results.
         report = write_skip_report(Path(self.manifest_dir) / SKIP_REPORT_NAME, skipped)
@@ -195,7 +220,9 @@ class DialogueDataModule(pl.LightningDataModule):
             return self._multiturn_features.pop(example.example_id)
         if is_multiturn(example):
             return encode_example(self.chat, example, self.max_length, self.loss_on)[1]
-        return self.chat.encode(example.user_input, example.reference_response, self.max_length)
+        return self.chat.encode(
+            example.user_input, example.reference_response, self.max_length, example.metadata
+        )
 
     def prompt(self, example: DialogueExample) -> str:
         """The generation prompt of ``example``, laid out exactly as in training."""

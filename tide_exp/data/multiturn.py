@@ -77,7 +77,7 @@ def _render(chat: ChatFormatter, messages: Messages, generation_prompt: bool) ->
 def prompt_text(chat: ChatFormatter, example: DialogueExample) -> str:
     """The prompt of the example's final reply, ending where the reply begins."""
     if not is_multiturn(example):
-        return chat.prompt(example.user_input)
+        return chat.prompt(example.user_input, example.metadata)  # persona context, if any
     return _render(chat, example_messages(chat, example, with_reply=False), True)
 
 

@@ -47,12 +47,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tide_exp.commands import cli_entry, epilog
 from tide_exp.data.anonymise import RULES, anonymise, introduced_names
 from tide_exp.data.chat_corpus import parse_turns, split_system
 from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
-from tide_exp.errors import DataError, TideError
+from tide_exp.errors import DataError
 from tide_exp.files import check_output, read_bytes, write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
@@ -346,7 +347,10 @@ def write_outputs(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.data.prepare", description=__doc__.split("\n\n")[0]
+        prog="python -m tide_exp.data.prepare",
+        description=__doc__.split("\n\n")[0],
+        epilog=epilog("prepare"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "inputs",
@@ -373,21 +377,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        check_output(args.out, folder=True)  # before reading every input
-        report = prepare(
-            args.inputs,
-            args.out,
-            args.min_reply_tokens,
-            args.strip,
-            args.skip_bad,
-            args.dedup_pairs,
-        )
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    check_output(args.out, folder=True)  # before reading every input
+    report = prepare(
+        args.inputs,
+        args.out,
+        args.min_reply_tokens,
+        args.strip,
+        args.skip_bad,
+        args.dedup_pairs,
+    )
     for step, counts in report["steps"].items():
         print(f"{step:<21} " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     print(

@@ -2,7 +2,7 @@
 
 ```
 python -m tide_exp.data.stats sample                          # conf/data/sample.yaml, default model
-python -m tide_exp.data.stats tide_folder data.source.path=~/data/TIDE model=qwen2_5_0_5b
+python -m tide_exp.data.stats tide_folder data.source.path=$HOME/data/TIDE model=qwen2_5_0_5b
 python -m tide_exp.data.stats data/study_b/pairs.jsonl --out stats/study_b
 ```
 
@@ -25,13 +25,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tide_exp.commands import cli_entry, epilog
+from tide_exp.config import compose_config, config_dir
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.multiturn import prompt_text
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, write_json
-
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 
 def _summary(values: list[int]) -> dict[str, float]:
@@ -55,8 +55,10 @@ def compute_stats(
 ) -> dict[str, Any]:
     """Counts per persona and theme, token-length summaries, and the shares over ``max_length``."""
     tokenize = lambda text: len(chat.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
-    prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # with all earlier turns, if any
-    reply = [tokenize(chat.completion(e.user_input, e.reference_response)) for e in examples]
+    prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # history and persona, if any
+    reply = [
+        tokenize(chat.completion(e.user_input, e.reference_response, e.metadata)) for e in examples
+    ]
     total = [p + r for p, r in zip(prompt, reply, strict=True)]
     per_persona = Counter(e.persona_id for e in examples)
     n = max(1, len(examples))
@@ -108,21 +110,13 @@ def plot_lengths(stats: dict[str, Any], path: Path) -> Path:
 
 
 def _compose(target: str, overrides: list[str]):
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from tide_exp.config import register_resolvers
-
-    register_resolvers()
     extra = []
     if target.endswith((".yaml", ".yml")) and Path(target).is_file():
         data_file = Path(target).resolve()
         extra = [f"hydra.searchpath=[file://{data_file.parent.parent}]", f"data={data_file.stem}"]
-    elif (CONF_DIR / "data" / f"{target}.yaml").is_file():
+    elif (config_dir() / "data" / f"{target}.yaml").is_file():
         extra = [f"data={target}"]
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
-        return compose("config", overrides=[*extra, *overrides]), bool(extra)
+    return compose_config([*extra, *overrides]), bool(extra)
 
 
 def load_for_stats(
@@ -163,9 +157,13 @@ def _tokenizer(model_cfg):
     return instantiate(loader).tokenizer  # embedded or test models: built whole, tokenizer taken
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.data.stats", description=__doc__.split("\n\n")[0]
+        prog="python -m tide_exp.data.stats",
+        description=__doc__.split("\n\n")[0],
+        epilog=epilog("stats"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "target", help="data config name (conf/data/), a data config .yaml, or a data file/folder"
@@ -176,17 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         help="Hydra overrides of the root config (model=..., data.max_length=...)",
     )
     parser.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: data_stats/<name>)"
+        "--out", type=Path, default=None, help="output folder (default: outputs/data_stats/<name>)"
     )
     args = parser.parse_args(argv)
-    out = args.out or Path("data_stats") / Path(args.target.rstrip("/")).stem
-    try:
-        check_output(out, folder=True)  # before loading data and a tokenizer
-        examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
-        stats = compute_stats(examples, chat, max_length, model)
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
+    check_output(out, folder=True)  # before loading data and a tokenizer
+    examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
+    stats = compute_stats(examples, chat, max_length, model)
     png = plot_lengths(stats, out / "lengths.png")
     write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
     print(

@@ -31,21 +31,36 @@ def strip_reasoning(text: str) -> str:
     return _THINK_CLOSE.sub("", text, count=1).strip()
 
 
+def has_open_reasoning(prompt: str, raw: str) -> bool:
+    """Whether a reply is still inside a reasoning block: one opened (in the prompt or the reply)
+    and never closed."""
+    text = prompt + raw
+    opened = text.rfind("<think>")
+    return opened >= 0 and text.find("</think>", opened) < 0
+
+
 @dataclass(frozen=True)
 class Reply:
-    """One generated reply.
+    """One generated reply and how it ended.
 
     Attributes:
-        text: The decoded reply (special tokens dropped, stripped; reasoning block removed when
-            asked).
-        ended: Whether the model produced an end token (eos / end of turn) within the cap; false
-            means the reply was cut at ``max_new_tokens``.
+        text: The reply as scored: stripped, and without its reasoning block when asked (empty
+            when it stopped inside an open one: the model never got to its reply).
+        finished: An end token (eos / end of turn) came within ``max_new_tokens``; ``False``:
+            cut by the cap.
         new_tokens: Tokens generated, the end token included.
+        raw: The decoded new tokens, before any stripping.
+        open_reasoning: The reply stopped inside an unclosed ``<think>`` block.
     """
 
     text: str
-    ended: bool
+    finished: bool
     new_tokens: int
+    raw: str = ""
+    open_reasoning: bool = False
+
+
+GeneratedReply = Reply  # the name studya's code and tests use
 
 
 def stop_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> set[int]:
@@ -227,13 +242,18 @@ def generate_reply_records(
         model.train(was_training)
     stop = stop_token_ids(model, tokenizer)
     replies = []
-    for ids in new_ids:
-        kept, ended = trim_reply(ids, stop)
-        text = tokenizer.decode(kept, skip_special_tokens=True)
-        replies.append(
-            Reply(strip_reasoning(text) if strip_think else text.strip(), ended, len(kept))
-        )
+    for prompt, ids in zip(ordered, new_ids, strict=True):
+        kept, finished = trim_reply(ids, stop)
+        raw = tokenizer.decode(kept, skip_special_tokens=True)
+        is_open = has_open_reasoning(prompt, raw)
+        text = raw.strip()
+        if strip_think:
+            text = "" if is_open else strip_reasoning(raw)
+        replies.append(Reply(text, finished, len(kept), raw, is_open))
     return planning.restore_order(replies, order)
+
+
+generate_outputs = generate_reply_records  # the name studya's code and tests use
 
 
 def generate_replies(

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from tide_exp.commands import epilog
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
@@ -143,7 +144,12 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per step)."""
-    p = argparse.ArgumentParser(prog="python -m tide_exp.humaneval", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="python -m tide_exp.humaneval",
+        description=__doc__,
+        epilog=epilog("humaneval"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
     _add_build(sub)
     _add_judge_qc(sub)
@@ -195,7 +201,7 @@ def _add_judge_qc(sub) -> None:
     j.add_argument("key", help="key.csv from build")
     j.add_argument("--generate", required=True, help="module:callable, generate(prompts)->list")
     j.add_argument("--calls", type=int, default=3)
-    j.add_argument("--out", default="gold.csv")
+    j.add_argument("--out", default="outputs/humaneval/gold.csv", help="default: %(default)s")
     j.set_defaults(func=cmd_judge)
 
     q = sub.add_parser("qc", help="apply the study's rater exclusion rules")

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from tide_exp.judge.core import Generate, JudgeError
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-
 
 def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
     """The root config composed with ``model=<slug>`` and ``overrides`` (Hydra syntax)."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    from tide_exp.config import compose_config, config_dir
 
-    from tide_exp.config import register_resolvers
-
-    register_resolvers()
-    if not (CONF_DIR / "model" / f"{model}.yaml").is_file():
-        known = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+    models = config_dir() / "model"  # the checkout's conf/ or the wheel's tide_exp/conf
+    if not (models / f"{model}.yaml").is_file():
+        known = sorted(p.stem for p in models.glob("*.yaml"))
         raise JudgeError(f"model={model!r} is not in conf/model; use one of {known}.")
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
-            return compose("config", overrides=[f"model={model}", *overrides])
-    finally:
-        GlobalHydra.instance().clear()
+    return compose_config([f"model={model}", *overrides])
 
 
 def model_generate(

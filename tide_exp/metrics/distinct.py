@@ -1,10 +1,16 @@
-"""Distinct-n (Li et al., 2016): the share of n-grams that are unique, two ways.
+"""Distinct-n (Li et al., 2016): the share of n-grams that are unique, three ways.
 
-- Corpus-level (``distinct_1``, ``distinct_2``): distinct n-grams over all replies of the evaluated
-  set divided by all n-grams of the set. One number per set; it falls as the set grows. This is
-  the definition the paper's Distinct column is consistent with (see docs/metrics.md).
-- Per-response (``distinct_1_response``, ``distinct_2_response``): the same ratio inside each reply,
-  averaged over replies; a reply with no n-gram (empty, or one word for n=2) scores 0.
+- Per reply (``distinct_1_reply``, ``distinct_2_reply``): the ratio inside each reply, averaged
+  over replies (mean +- std); a reply with no n-gram (empty, or one word for n=2) scores 0.
+- Over chunks of 100 replies (``distinct_1_chunk100``, ``distinct_2_chunk100``): the corpus
+  ratio inside each run of 100 consecutive replies, mean +- std across chunks. The value does not
+  depend on how many replies were evaluated (leftover replies after the last full chunk are left
+  out; a set under 100 replies is one short chunk, flagged ``partial``).
+- Corpus-level (``distinct_1``, ``distinct_2``): distinct n-grams over all replies of the set
+  divided by all its n-grams. One number per set, and it falls as the set grows (0.23 on 32
+  replies, 0.15 on 96, a few hundredths on 4,000), so it is comparable only between sets of the
+  same size. Study A reports Distinct with a std on 4,000 replies and does not say how; none of
+  these is known to be its definition.
 
 Tokens: words from :mod:`tide_exp.metrics.tokenization` (``treebank`` by default, as METEOR),
 then lower-cased; punctuation marks are tokens too.
@@ -38,6 +44,30 @@ def distinct_n_response(
     return scores
 
 
+def distinct_n_chunks(
+    texts: list[str],
+    n: int,
+    chunk_size: int = 100,
+    tokenizer: str = "treebank",
+    lowercase: bool = True,
+) -> list[float]:
+    """Corpus distinct-n inside each run of ``chunk_size`` consecutive replies.
+
+    Replies after the last full chunk are left out, so every value covers the same number of
+    replies; fewer than ``chunk_size`` replies give one value over all of them (a short chunk).
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    texts = list(texts)
+    if len(texts) < chunk_size:
+        return [distinct_n_corpus(texts, n, tokenizer, lowercase)] if texts else []
+    full = len(texts) - len(texts) % chunk_size
+    return [
+        distinct_n_corpus(texts[i : i + chunk_size], n, tokenizer, lowercase)
+        for i in range(0, full, chunk_size)
+    ]
+
+
 def distinct_n_corpus(
     texts: list[str], n: int, tokenizer: str = "treebank", lowercase: bool = True
 ) -> float:
@@ -47,17 +77,26 @@ def distinct_n_corpus(
 
 
 def describe_distinct(
-    n: int, level: str, tokenizer: str = "treebank", lowercase: bool = True
+    n: int,
+    level: str,
+    tokenizer: str = "treebank",
+    lowercase: bool = True,
+    chunk_size: int | None = None,
 ) -> dict[str, Any]:
     """What scores.json records about a distinct-n run."""
     import nltk
 
+    definitions = {
+        "corpus": "unique n-grams / n-grams over the set (falls as the set grows)",
+        "reply": "mean over replies of unique n-grams / n-grams",
+        "chunk": f"mean over chunks of {chunk_size} consecutive replies of unique n-grams / "
+        "n-grams in the chunk (leftover replies left out)",
+    }
     return {
         "n": n,
         "level": level,
-        "definition": "unique n-grams / n-grams over the set"
-        if level == "corpus"
-        else "mean over replies of unique n-grams / n-grams",
+        "chunk_size": chunk_size,
+        "definition": definitions[level],
         "tokenizer": tokenizer,
         "lowercase": lowercase,
         "versions": {"nltk": nltk.__version__},

@@ -19,14 +19,15 @@ class MetricSpec:
     Attributes:
         fn: ``fn(predictions, references, **options)``; a list of per-sample scores for level
             ``sample``, one float for level ``corpus`` (a property of the whole set, e.g. corpus
-            distinct-n, with no per-sample value).
-        level: ``sample`` or ``corpus``.
+            distinct-n, with no per-sample value), a list of per-chunk values for level
+            ``chunk`` (summarised as mean +- std across chunks).
+        level: ``sample``, ``corpus`` or ``chunk``.
         describe: ``describe(**options)`` -> what scores.json records (model, layer, tokenizer,
             versions).
     """
 
     fn: Callable[..., Any]
-    level: Literal["sample", "corpus"]
+    level: Literal["sample", "corpus", "chunk"]
     describe: Callable[..., dict[str, Any]]
 
 
@@ -38,11 +39,15 @@ def _bertscore_part(part: str) -> Callable[..., list[float]]:
     return fn
 
 
-def _distinct(n: int, level: str) -> MetricSpec:
+def _distinct(n: int, level: str, chunk_size: int | None = None) -> MetricSpec:
     if level == "corpus":
 
         def fn(predictions, references=None, tokenizer="treebank", lowercase=True):
             return distinct.distinct_n_corpus(predictions, n, tokenizer, lowercase)
+    elif level == "chunk":
+
+        def fn(predictions, references=None, tokenizer="treebank", lowercase=True):
+            return distinct.distinct_n_chunks(predictions, n, chunk_size, tokenizer, lowercase)
     else:
 
         def fn(predictions, references=None, tokenizer="treebank", lowercase=True):
@@ -50,8 +55,8 @@ def _distinct(n: int, level: str) -> MetricSpec:
 
     return MetricSpec(
         fn,
-        "corpus" if level == "corpus" else "sample",
-        functools.partial(distinct.describe_distinct, n, level),
+        {"corpus": "corpus", "chunk": "chunk"}.get(level, "sample"),
+        functools.partial(distinct.describe_distinct, n, level, chunk_size=chunk_size),
     )
 
 
@@ -77,8 +82,10 @@ METRICS: dict[str, MetricSpec] = {
     "rouge_l": MetricSpec(rouge.rouge_l, "sample", rouge.describe_rouge_l),
     "distinct_1": _distinct(1, "corpus"),
     "distinct_2": _distinct(2, "corpus"),
-    "distinct_1_response": _distinct(1, "response"),
-    "distinct_2_response": _distinct(2, "response"),
+    "distinct_1_reply": _distinct(1, "reply"),
+    "distinct_2_reply": _distinct(2, "reply"),
+    "distinct_1_chunk100": _distinct(1, "chunk", 100),
+    "distinct_2_chunk100": _distinct(2, "chunk", 100),
     "advice_markers": _lexicon_spec(
         lexicon.advice_markers,
         "sample",
@@ -113,7 +120,16 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 BERTSCORE_METRICS = ("bertscore_f1", "bertscore_precision", "bertscore_recall")
-STUDY_A_METRICS = ("cosine", "bertscore_f1", "meteor", "rouge_l", "distinct_1", "distinct_2")
+STUDY_A_METRICS = (
+    "cosine",
+    "bertscore_f1",
+    "meteor",
+    "rouge_l",
+    "distinct_1_reply",
+    "distinct_2_reply",
+    "distinct_1_chunk100",
+    "distinct_2_chunk100",
+)
 
 
 def _shared_encoder_values(
@@ -171,7 +187,9 @@ def score_texts(
         ``{"metrics": {name: {"mean", "std", "n", "level"}}, "config": {name: {"options", model,
         layer, tokenizer, versions ...}}, "per_sample": [{name: value, ...}, ...]}``, ``per_sample``
         in input order. Corpus-level metrics (``level: corpus``) have one value for the set: it is
-        the ``mean``, ``std`` is ``None``, and they are absent from ``per_sample``.
+        the ``mean``, ``std`` is ``None``, and they are absent from ``per_sample``. Chunk-level
+        metrics (``level: chunk``) give mean and std across chunks, with ``chunks`` and
+        ``partial`` (fewer replies than one chunk), and are absent from ``per_sample`` too.
     """
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} references")
@@ -192,6 +210,18 @@ def score_texts(
                 "std": None,
                 "n": len(predictions),
                 "level": "corpus",
+            }
+            continue
+        if spec.level == "chunk":
+            chunks = [float(v) for v in values]
+            size = METRICS[name].describe(**opts).get("chunk_size") or len(predictions)
+            summary[name] = {
+                "mean": statistics.fmean(chunks) if chunks else float("nan"),
+                "std": statistics.pstdev(chunks) if len(chunks) > 1 else None,
+                "n": len(predictions),
+                "level": "chunk",
+                "chunks": len(chunks),
+                "partial": len(predictions) < size,  # under one full chunk: size-dependent
             }
             continue
         values = [float(v) for v in values]

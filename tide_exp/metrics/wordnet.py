@@ -17,7 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tide_exp.errors import ResourceMissingError
+from tide_exp.commands import epilog
+from tide_exp.errors import EXIT_USER_ERROR, ResourceMissingError
 
 DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 APT_FIX = "apt-get install -y wordnet-base wordnet-sense-index"
@@ -164,7 +165,12 @@ def load_wordnet():
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``python -m tide_exp.metrics.wordnet install [--nltk-data DIR] [--source DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m tide_exp.metrics.wordnet", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tide_exp.metrics.wordnet",
+        description=__doc__,
+        epilog=epilog("wordnet"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     install = sub.add_parser("install", help="copy Debian's WordNet 3.0 into an NLTK data folder")
     install.add_argument(
@@ -192,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"WordNet {wn.get_version()} found at {wn.root}")
     except WordNetMissingError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return EXIT_USER_ERROR
     return 0
 
 

@@ -11,6 +11,8 @@ from omegaconf import DictConfig
 
 from tide_exp.errors import FileError
 from tide_exp.files import write_json, write_text
+from tide_exp.reporting.grouping import format_setting, setting_columns
+from tide_exp.reporting.tables import markdown_table
 from tide_exp.rundir import STATUS, iter_runs
 
 log = logging.getLogger(__name__)
@@ -30,26 +32,54 @@ def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
             row["metrics"] = {
                 k: v
                 for k, v in final.items()
-                if k.startswith(("zs/gen/", "ft/gen/", "zs/safety/", "ft/safety/"))
+                if k.startswith(("zs/gen/", "ft/gen/", "dev/gen/", "zs/safety/", "ft/safety/"))
             }
+            row["config"] = results.get("config", {})
+            row["dataset"] = results.get("data", {}).get("dataset")
+            row["seed"] = results.get("seed")
         rows.append(row)
     return rows
 
 
 def format_summary(rows: list[dict[str, Any]]) -> str:
-    """A Markdown table of the jobs."""
-    lines = ["| job | model | status | overrides | detail |", "|---|---|---|---|---|"]
+    """A Markdown table of the jobs; settings that differ between jobs of a model are columns
+    (the same columns as Table 1), seeds included."""
+    finished = [
+        {
+            "model": {"name": r.get("model")},
+            "config": r["config"],
+            "data": {"dataset": r.get("dataset")},
+        }
+        for r in rows
+        if "config" in r
+    ]
+    columns = setting_columns(finished)
+    seeds = len({r.get("seed") for r in rows if "seed" in r}) > 1
+    header = [
+        "job",
+        "model",
+        *columns,
+        *(["seed"] if seeds else []),
+        "status",
+        "overrides",
+        "detail",
+    ]
+    table = []
     for row in rows:
         if row["status"] == "ok":
             detail = ", ".join(
                 f"{k}={_number(v)}" for k, v in sorted(row.get("metrics", {}).items())
             )
         else:
-            detail = (row.get("error") or "").replace("|", "\\|")
-        lines.append(
-            f"| {row['job']} | {row['model']} | {row['status']} | {' '.join(row.get('overrides', []))} | {detail} |"
+            detail = row.get("error") or ""
+        config = row.get("config", {})
+        table.append(
+            [row["job"], row.get("model", "-")]
+            + [format_setting(config.get(c, "-")) for c in columns]
+            + ([str(row.get("seed", "-"))] if seeds else [])
+            + [row["status"], " ".join(row.get("overrides", [])), detail]
         )
-    return "\n".join(lines) + "\n"
+    return markdown_table(header, table) + "\n"
 
 
 def _number(value: float | None) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
+from tide_exp.commands import cli_entry, epilog
 from tide_exp.errors import TideError
 
 
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tide_exp.safety",
         description=__doc__,
+        epilog=epilog("safety"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,11 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        args.func(args)
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    args.func(args)
     return 0

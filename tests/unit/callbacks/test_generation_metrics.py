@@ -136,7 +136,7 @@ def test_records_carry_end_state_and_summary_counts_cuts(harness):
     )
     summary = callback.evaluate(trainer, module, "zs", None)
     records = callback.records
-    assert all(r["ended"] is False and r["new_tokens"] == 4 for r in records)
+    assert all(r["finished"] is False and r["new_tokens"] == 4 for r in records)
     assert summary["cut_rate"] == 1.0
     assert summary["new_tokens"] == 16 and summary["generation_tokens_per_s"] > 0
 

@@ -140,7 +140,7 @@ def test_malformed_line_stops_or_is_skipped_and_listed(tmp_path, capsys):
     with pytest.raises(BadRecordError, match=r"焦虑\.jsonl:11: malformed JSON"):
         prepare([bad], tmp_path / "out")
     assert (
-        main([str(bad), "--out", str(tmp_path / "out")]) == 1
+        main([str(bad), "--out", str(tmp_path / "out")]) == 2
         and "error: " in capsys.readouterr().err
     )
     assert main([str(bad), "--out", str(tmp_path / "out"), "--skip-bad"]) == 0

@@ -36,5 +36,5 @@ def test_cli_on_a_config_and_on_a_path(tmp_path, capsys):
 
 
 def test_cli_error_is_one_line(tmp_path, capsys):
-    assert main([str(tmp_path / "missing"), *TINY, "--out", str(tmp_path)]) == 1
+    assert main([str(tmp_path / "missing"), *TINY, "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("error: ")

@@ -74,7 +74,7 @@ def test_reply_reports_end_and_token_count(lora_model, prompts):
         progress=False,
         generation_kwargs={"suppress_tokens": [eos]},
     )
-    assert all(not r.ended and r.new_tokens == 7 for r in cut)
+    assert all(not r.finished and r.new_tokens == 7 for r in cut)
     # Force the end token first: every reply ends at once, with no text.
     ended = generate_reply_records(
         model,
@@ -84,7 +84,7 @@ def test_reply_reports_end_and_token_count(lora_model, prompts):
         progress=False,
         generation_kwargs={"begin_suppress_tokens": [i for i in range(len(tok)) if i != eos]},
     )
-    assert all(r.ended and r.new_tokens == 1 and r.text == "" for r in ended)
+    assert all(r.finished and r.new_tokens == 1 and r.text == "" for r in ended)
     assert all(1 <= r.new_tokens <= 12 for r in replies)
 
 

@@ -31,3 +31,57 @@ def test_strip_reasoning():
         == "I'm here for you."
     )
     assert strip_reasoning("No reasoning block.") == "No reasoning block."
+
+
+class _ForceEnd:
+    """Logits processor: the end-of-turn token wins at the given step (``None``: never allowed)."""
+
+    def __init__(self, eos: int, at: int | None, prompt_len: int) -> None:
+        self.eos, self.at, self.prompt_len = eos, at, prompt_len
+
+    def __call__(self, input_ids, scores):
+        step = input_ids.shape[1] - self.prompt_len
+        if self.at is None:
+            scores[:, self.eos] = -float("inf")
+        elif step >= self.at:
+            scores[:, self.eos] = float("inf")
+        return scores
+
+
+def test_outputs_say_which_replies_were_cut(tiny_model):
+    from transformers import LogitsProcessorList
+
+    from tide_exp.callbacks.generation_metrics import reply_endings
+    from tide_exp.generation import generate_outputs
+
+    model, tok = tiny_model.model, tiny_model.tokenizer
+    prompt = ChatFormatter(tok).prompt("I can't sleep.")
+    width = len(tok(prompt, add_special_tokens=False)["input_ids"])
+    eos = tok.eos_token_id
+
+    def run(at):
+        processors = LogitsProcessorList([_ForceEnd(eos, at, width)])
+        return generate_outputs(
+            model,
+            tok,
+            [prompt],
+            max_new_tokens=5,
+            generation_kwargs={"logits_processor": processors},
+            progress=False,
+        )[0]
+
+    ended, cut = run(2), run(None)
+    assert ended.finished and not cut.finished
+    assert not ended.open_reasoning and not cut.open_reasoning
+    endings = reply_endings([ended, cut, cut])
+    assert endings["cut"] == 2 and endings["cut_rate"] == 2 / 3 and endings["open_reasoning"] == 0
+
+
+def test_open_reasoning_is_detected_and_never_scored_as_a_reply():
+    from tide_exp.generation import has_open_reasoning
+
+    assert has_open_reasoning("<｜Assistant｜><think>\n", "The user seems sad, so I")
+    assert not has_open_reasoning("<｜Assistant｜><think>\n", "Hmm.\n</think>\n\nI'm here.")
+    assert not has_open_reasoning("<｜Assistant｜><think>\n\n</think>\n\n", "I'm here.")
+    assert has_open_reasoning("<|im_start|>assistant\n", "<think>\nLet me think")
+    assert not has_open_reasoning("<|im_start|>assistant\n", "I'm here.")

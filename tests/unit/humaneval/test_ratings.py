@@ -141,7 +141,9 @@ def test_several_dimensions_wide_and_long(tmp_path, key):
 def test_invalid_utf8_and_bom_name_the_line(tmp_path, key):
     path = tmp_path / "r.csv"
     path.write_bytes(b"\xef\xbb\xbfResponseId,I01_1\nr1,3\nr\xff2,4\n")
-    with pytest.raises(SurveyInputError, match=r"r.csv:3: not valid UTF-8 at line 3 \(byte 26 of the file\)"):
+    with pytest.raises(
+        SurveyInputError, match=r"r.csv:3: not valid UTF-8 at line 3 \(byte 26 of the file\)"
+    ):
         read_ratings(path, list(key["question_id"]))
     path.write_bytes(b"\xef\xbb\xbfResponseId,I01_1\nr1,3\n")
     assert read_ratings(path, list(key["question_id"])).ratings["rating"].tolist() == [3.0]

@@ -13,7 +13,7 @@ from tide_exp.metrics import score_texts
 from tide_exp.score import main
 
 ROOT = Path(__file__).resolve().parents[3]
-FAST = "rouge_l,meteor,distinct_1,distinct_2_response"
+FAST = "rouge_l,meteor,distinct_1,distinct_2_reply"
 
 
 def _write_jsonl(path: Path, rows: list) -> Path:
@@ -76,7 +76,7 @@ def test_field_overrides_and_csv(tmp_path):
     [
         ('{"reference": "x"}', "missing field 'prediction'"),
         ('{"prediction": 3, "reference": "x"}', "field 'prediction' is int, not a string"),
-        ('{"prediction": "  ", "reference": "x"}', "field 'prediction' is empty"),
+        ('{"prediction": "a", "reference": "  "}', "field 'reference' is empty"),
         ('{"prediction": "a", "reference": ', "malformed JSON at column"),
         ('["a", "b"]', "expected a JSON object"),
     ],
@@ -129,7 +129,7 @@ def test_unknown_metric_and_missing_file(tmp_path, capsys):
 def test_subprocess_csv_with_bad_row(tmp_path):
     src = tmp_path / "p.csv"
     src.write_text(
-        'prediction,reference\n"I hear you.","That sounds hard."\n,"empty prediction"\n',
+        'prediction,reference\n"I hear you.","That sounds hard."\n"empty reference",\n',
         encoding="utf-8",
     )
     cmd = [
@@ -146,7 +146,7 @@ def test_subprocess_csv_with_bad_row(tmp_path):
     bad = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert (
         bad.returncode == 2
-        and f"{src}:3: field 'prediction' is empty" in bad.stderr
+        and f"{src}:3: field 'reference' is empty" in bad.stderr
         and "Traceback" not in bad.stderr
     )
     ok = subprocess.run(
@@ -171,3 +171,55 @@ def test_bad_outputs_are_refused_before_scoring(
     err = capsys.readouterr().err
     assert err.startswith(f"error: {target}: ") and err.count("\n") == 1
     assert src.read_bytes() == before and Path("/dev/full").is_char_device()
+
+
+def test_empty_reply_is_scored_as_in_run_scoring(tmp_path):
+    rows = [
+        {"prediction": "", "reference": "That sounds frightening."},
+        {"prediction": "I hear you.", "reference": "I hear you, truly."},
+    ]
+    src = _write_jsonl(tmp_path / "p.jsonl", rows)
+    out = tmp_path / "s.json"
+    metrics = "rouge_l,bertscore_f1,distinct_1_reply"
+    assert main(["--input", str(src), "--output", str(out), "--metrics", metrics]) == 0
+    scores = json.loads(out.read_text())
+    expected = score_texts(
+        [r["prediction"] for r in rows],
+        [r["reference"] for r in rows],
+        dict.fromkeys(metrics.split(",")),
+    )
+    assert scores["per_sample"] == expected["per_sample"]  # the callback's numbers, exactly
+    assert scores["per_sample"][0]["bertscore_f1"] == 0.0
+
+
+def _generations(path: Path) -> Path:
+    rows = []
+    for phase, epoch, reply in (
+        ("zs", None, "a"),
+        ("val", 0, "b"),
+        ("val", 1, "c"),
+        ("ft", 1, "d"),
+    ):
+        for i in range(2):
+            rows.append(
+                {"phase": phase, "epoch": epoch, "prediction": f"{reply} {i}", "reference": "a 0"}
+            )
+    return _write_jsonl(path, rows)
+
+
+def test_generations_file_is_scored_per_phase_never_pooled(tmp_path, capsys):
+    src = _generations(tmp_path / "generations.jsonl")
+    out = tmp_path / "s.json"
+    args = ["--input", str(src), "--output", str(out), "--metrics", "rouge_l"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "several phases or epochs (ft, val (epoch 0), val (epoch 1), zs)" in err
+    assert not out.exists()
+    assert main([*args, "--phase", "zs"]) == 0
+    scores = json.loads(out.read_text())
+    assert scores["input"]["rows_scored"] == 2 and scores["input"]["phase"] == "zs"
+    assert scores["per_sample"][0]["rouge_l"] == 1.0
+    assert main([*args, "--phase", "val"]) == 2  # two epochs: pick one
+    assert "--epoch" in capsys.readouterr().err
+    assert main([*args, "--phase", "val", "--epoch", "1"]) == 0
+    assert json.loads(out.read_text())["input"]["lines"] == [5, 6]

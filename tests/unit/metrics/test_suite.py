@@ -17,7 +17,7 @@ def test_contract_keys_levels_and_config(pairs_with_edges):
         preds,
         refs,
         {name: None for name in STUDY_A_METRICS}
-        | {"distinct_1_response": {}, "rouge_l": {"use_stemmer": False}},
+        | {"distinct_1": {}, "distinct_1_reply": {}, "rouge_l": {"use_stemmer": False}},
     )
     assert set(out) == {"metrics", "config", "per_sample"}
     assert len(out["per_sample"]) == len(preds)
@@ -26,9 +26,7 @@ def test_contract_keys_levels_and_config(pairs_with_edges):
         assert m["level"] == METRICS[name].level
     # Corpus-level metrics have one value for the set and no per-sample column.
     assert out["metrics"]["distinct_1"]["std"] is None
-    assert (
-        "distinct_1" not in out["per_sample"][0] and "distinct_1_response" in out["per_sample"][0]
-    )
+    assert "distinct_1" not in out["per_sample"][0] and "distinct_1_reply" in out["per_sample"][0]
     assert out["metrics"]["rouge_l"]["mean"] == pytest.approx(
         sum(r["rouge_l"] for r in out["per_sample"]) / len(preds)
     )

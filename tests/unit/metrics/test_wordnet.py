@@ -29,7 +29,7 @@ def test_install_from_incomplete_source_names_the_apt_fix(tmp_path):
         WordNetMissingError, match="apt-get install -y wordnet-base wordnet-sense-index"
     ):
         install_wordnet(tmp_path / "nltk_data", source_dir=tmp_path)
-    assert main(["install", "--nltk-data", str(tmp_path / "x"), "--source", str(tmp_path)]) == 1
+    assert main(["install", "--nltk-data", str(tmp_path / "x"), "--source", str(tmp_path)]) == 2
 
 
 @pytest.mark.skipif(

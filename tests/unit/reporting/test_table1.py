@@ -1,67 +1,136 @@
+import csv
+import io
 import json
+import statistics
 
 import pytest
 
 from tide_exp.report import main as report_main
+from tide_exp.reporting.bootstrap import paired_bootstrap_ci
 from tide_exp.reporting.table1 import read_paper_table, write_report
 
+QWEN = ("qwen2_5_0_5b", "Qwen/Qwen2.5-0.5B-Instruct")
 
-def _results(run_dir, name, hf_id, zs, ft, status="ok"):
+
+def _results(
+    run_dir,
+    model=QWEN,
+    zs=None,
+    ft=None,
+    config=None,
+    dataset="d1",
+    seed=1,
+    status="ok",
+    prompts=4,
+    requested=4,
+):
+    """A finished run: results.json and generations.jsonl with per-reply scores.
+
+    ``zs`` / ``ft``: metric -> per-reply values (their mean is the phase mean).
+    """
     run_dir.mkdir(parents=True)
-    phases = {
-        p: {
+    name, hf_id = model
+    phases, records = {}, []
+    for phase, values in (("zs", zs or {}), ("ft", ft or {})):
+        phases[phase] = {
+            "prompts": prompts,
+            "prompts_requested": requested,
+            "replies": {"n": prompts, "cut": 1, "cut_rate": 0.25, "open_reasoning_rate": 0.0},
             "metrics": {
-                m: {"mean": v, "std": 0.1, "n": 4, "level": "sample"} for m, v in values.items()
-            }
+                m: {
+                    "mean": statistics.fmean(v),
+                    "std": statistics.pstdev(v),
+                    "n": len(v),
+                    "level": "sample",
+                }
+                for m, v in values.items()
+            },
         }
-        for p, values in (("zs", zs), ("ft", ft))
-    }
+        for i in range(len(next(iter(values.values()), []))):
+            records.append(
+                {
+                    "phase": phase,
+                    "example_id": f"e{i}",
+                    "scores": {m: v[i] for m, v in values.items()},
+                }
+            )
     (run_dir / "results.json").write_text(
         json.dumps(
             {
                 "status": status,
+                "seed": seed,
                 "model": {"name": name, "display_name": name.upper(), "hf_id": hf_id},
+                "config": {"lora.r": 8, "data.max_length": 96, **(config or {})},
+                "data": {"dataset": dataset},
                 "phases": phases,
             }
         )
     )
+    (run_dir / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
-def test_table1_beside_the_paper(tmp_path):
-    _results(
-        tmp_path / "0",
-        "qwen2_5_0_5b",
-        "Qwen/Qwen2.5-0.5B-Instruct",
-        {"cosine": 0.40, "rouge_l": 0.2},
-        {"cosine": 0.50, "rouge_l": 0.3},
-    )
-    _results(
-        tmp_path / "1",
-        "qwen2_5_0_5b",
-        "Qwen/Qwen2.5-0.5B-Instruct",
-        {"cosine": 0.60, "rouge_l": 0.2},
-        {"cosine": 0.70, "rouge_l": 0.3},
-    )
-    _results(tmp_path / "2", "mine", None, {"cosine": 0.1}, {"cosine": 0.2})
-    _results(tmp_path / "3", "broken", None, {"cosine": 0.9}, {"cosine": 0.9}, status="failed")
+def _csv(files):
+    return list(csv.DictReader(io.StringIO(files["csv"].read_text())))
+
+
+def test_differing_settings_are_rows_and_columns_seeds_aggregate(tmp_path):
+    up = {"cosine": [0.5, 0.6, 0.7, 0.6]}
+    base = {"cosine": [0.3, 0.4, 0.5, 0.4]}
+    _results(tmp_path / "r4", zs=base, ft=up, config={"lora.r": 4})
+    _results(tmp_path / "r8s1", zs=base, ft=up, seed=1)
+    _results(tmp_path / "r8s2", zs=base, ft={"cosine": [0.7, 0.8, 0.9, 0.8]}, seed=2)
     files = write_report([tmp_path], tmp_path / "report")
     markdown = files["markdown"].read_text()
-    assert (
-        "| QWEN2_5_0_5B | 0.500 ± 0.100 | 0.600 ± 0.100 | +0.100 |" in markdown
-    )  # mean of the two runs
-    assert (
-        "| QWEN2_5_0_5B | cosine | zs | 0.500 ± 0.100 | 0.50 |" in markdown
-    )  # paper: cosine_zs 0.50
-    assert "| QWEN2_5_0_5B | rouge_l | ft | 0.300 ± 0.100 | 0.81 |" in markdown
-    assert "cannot be that" in markdown and "BROKEN" not in markdown
-    csv_text = files["csv"].read_text()
-    assert csv_text.splitlines()[0] == "model,display_name,hf_id,metric,phase,mean,std,n,runs,paper"
-    assert (
-        "qwen2_5_0_5b,QWEN2_5_0_5B,Qwen/Qwen2.5-0.5B-Instruct,cosine,ft,0.6,0.1,8,2,0.52"
-        in csv_text
+    rows = _csv(files)
+    ft = {(json.loads(r["settings"])["lora.r"], r["phase"]): r for r in rows}
+    assert set(ft) == {(4, "zs"), (4, "ft"), (8, "zs"), (8, "ft")}  # two rows, not one
+    assert ft[(8, "ft")]["seeds"] == "2" and ft[(8, "ft")]["aggregate"] == "seeds"
+    assert float(ft[(8, "ft")]["mean"]) == pytest.approx(0.7)
+    assert float(ft[(8, "ft")]["std"]) == pytest.approx(statistics.stdev([0.6, 0.8]))
+    assert ft[(4, "ft")]["seeds"] == "1" and ft[(4, "ft")]["aggregate"] == "sample"
+    assert "| model | lora.r | seeds | cosine zs |" in markdown
+    assert "aggregate across seeds: mean ± std of the run means" in markdown
+    # The change carries the paired interval over both seeds, marked distinguishable from 0.
+    low, high = paired_bootstrap_ci([[0.2] * 4, [0.4] * 4])
+    assert float(ft[(8, "ft")]["ci_low"]) == pytest.approx(low)
+    assert f"+0.300 [{low:+.3f}, {high:+.3f}]*" in markdown
+
+
+def test_datasets_never_share_a_row(tmp_path):
+    for i, dataset in enumerate(["d1", "d2", "d3"]):
+        _results(tmp_path / str(i), zs={"cosine": [0.1]}, ft={"cosine": [0.2]}, dataset=dataset)
+    files = write_report([tmp_path], tmp_path / "report")
+    assert {r["dataset"] for r in _csv(files)} == {"d1", "d2", "d3"}
+    assert "| model | dataset | seeds |" in files["markdown"].read_text()
+
+
+def test_beside_the_paper_with_comparability(tmp_path):
+    _results(
+        tmp_path / "0",
+        zs={"cosine": [0.4, 0.6], "rouge_l": [0.2, 0.2], "distinct_1_chunk100": [0.5, 0.5]},
+        ft={"cosine": [0.6, 0.6], "rouge_l": [0.3, 0.3], "distinct_1_chunk100": [0.6, 0.6]},
+        prompts=2,
+        requested=16,
     )
-    assert files["latex"].read_text().count(r"\\") >= 4
+    _results(tmp_path / "1", ("mine", None), zs={"cosine": [0.1]}, ft={"cosine": [0.2]})
+    _results(tmp_path / "2", ("broken", None), {"cosine": [1]}, {"cosine": [1]}, status="failed")
+    files = write_report([tmp_path], tmp_path / "report")
+    markdown = files["markdown"].read_text()
+    assert "| QWEN2_5_0_5B | {} | cosine | zs | 0.500 ± 0.100 | 0.50 | yes |" in markdown
+    assert "| QWEN2_5_0_5B | {} | rouge_l | ft | 0.300 ± 0.000 | 0.81 | no |" in markdown
+    assert (
+        "| QWEN2_5_0_5B | {} | distinct_1_chunk100 | zs | 0.500 ± 0.000 | 0.17 | no |" in markdown
+    )
+    assert "cannot be the paper's" in markdown and "BROKEN" not in markdown
+    assert "zs scored 2, ft scored 2 prompts, fewer than the 16 configured" in markdown
+    assert "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 2 | 2 |" in markdown  # replies cut
     assert files["png"].stat().st_size > 10_000 and files["pdf"].stat().st_size > 1_000
+
+
+def test_latex_escapes_display_names(tmp_path):
+    _results(tmp_path / "0", ("my_model & co #1 (50%)", None), {"cosine": [0.1]}, {"cosine": [0.2]})
+    latex = write_report([tmp_path], tmp_path / "report")["latex"].read_text()
+    assert r"MY\_MODEL \& CO \#1 (50\%)" in latex and r"cosine zs" in latex
 
 
 def test_paper_table_is_the_published_one():

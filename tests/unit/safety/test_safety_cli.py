@@ -62,11 +62,11 @@ def test_bad_records_file_is_one_line_naming_file_and_line(tmp_path, capsys):
         ]
     )
     err = capsys.readouterr().err
-    assert code == 1 and "safety.jsonl:2" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "safety.jsonl:2" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o.jsonl").exists()
 
 
 def test_unknown_judge_model_is_one_line(tmp_path, capsys):
     records = _records(tmp_path / "safety.jsonl")
     code = main(["judge", str(records), "--generate", "model=nope", "--out", str(tmp_path / "o")])
-    assert code == 1 and "not in conf/model" in capsys.readouterr().err
+    assert code == 2 and "not in conf/model" in capsys.readouterr().err

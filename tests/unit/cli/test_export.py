@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from tide_exp.cli.export import export_run, main
+from tide_exp.cli.session import load_model, run_config
+
+
+def test_export_loads_standalone_with_the_adapter_models_logits(tiny_run, tmp_path):
+    out = export_run(tiny_run, tmp_path / "merged")
+    merged = AutoModelForCausalLM.from_pretrained(out)
+    assert not any("lora" in name for name, _ in merged.named_parameters())
+    adapted, tokenizer = load_model(run_config(tiny_run), tiny_run)
+    base, _ = load_model(run_config(tiny_run), None)
+    ids = tokenizer("I keep reliving that night.", return_tensors="pt").input_ids
+    with torch.no_grad():
+        expected = adapted(ids).logits
+        got = merged(ids).logits
+        unadapted = base(ids).logits
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(unadapted, expected, atol=1e-3)  # the adapter changes the model
+    assert (out / "tokenizer.json").is_file() and (out / "README.md").is_file()
+
+
+def test_export_refuses_to_overwrite_and_names_a_missing_adapter(tiny_run, tmp_path, capsys):
+    (tmp_path / "taken").mkdir()
+    assert main([str(tiny_run), "--out", str(tmp_path / "taken")]) == 2
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert main([str(tmp_path), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "not a tide_exp run folder" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16"])
+def test_export_casts_after_merging(tiny_run, tmp_path, dtype):
+    out = export_run(tiny_run, tmp_path / "m", dtype=dtype)
+    merged = AutoModelForCausalLM.from_pretrained(out, dtype="auto")
+    assert next(merged.parameters()).dtype == getattr(torch, dtype)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tide_exp.cli.main import main
+from tide_exp.commands import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[3]
+ARGPARSE_COMMANDS = [name for name in COMMANDS if name != "train"]
+
+
+def test_console_script_is_the_dispatcher():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"tide": "tide_exp.cli.main:main"}
+
+
+def test_no_arguments_lists_every_command_with_an_example(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "tide_exp: fine-tune and evaluate" in out
+    for name, command in COMMANDS.items():
+        assert f"  {name} " in out and command.example in out
+
+
+def test_unknown_command_is_one_error_and_status_2(capsys):
+    assert main(["trian"]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown command 'trian'")
+
+
+@pytest.mark.parametrize("name", ARGPARSE_COMMANDS)
+def test_each_help_shows_an_example_the_project_and_companions(name, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([name, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"example:\n  {COMMANDS[name].example}" in out
+    assert "tide_exp: fine-tune and evaluate" in out and "companion commands: tide {" in out
+    assert f"python -m {COMMANDS[name].module}" in out
+
+
+def hydra_app(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tide_exp.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_train_help_names_the_project_and_companions(tmp_path):
+    proc = hydra_app("train", "--help", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "trauma-informed" in proc.stdout and "tide train model=qwen2_5_0_5b" in proc.stdout
+    assert "companion commands: tide {chat, export" in proc.stdout
+    assert "model: granite3_1_3b" in proc.stdout  # Hydra's group listing is still there
+
+
+def test_unparsable_override_is_one_sentence_with_the_fix(tmp_path):
+    proc = hydra_app("train", "data.source.path=~/data/TIDE", "--cfg", "job", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: Hydra cannot parse")
+    assert "data.source.path=$HOME/data/TIDE" in proc.stderr
+    home = Path.home()  # what the shell makes of the suggested $HOME/data/TIDE
+    ok = hydra_app("train", f"data.source.path={home}/data/TIDE", "--cfg", "job", cwd=tmp_path)
+    assert ok.returncode == 0 and f"path: {home}/data/TIDE" in ok.stdout
+
+
+def test_shell_completion_goes_to_the_training_app(tmp_path):
+    install = hydra_app("-sc", "install=bash", cwd=tmp_path)
+    assert install.returncode == 0 and "hydra_bash_completion" in install.stdout
+    env_line = {"COMP_LINE": "tide train mod", "COMP_POINT": "14"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tide_exp.cli.main", "-sc", "query=bash"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env_line},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "model=" in proc.stdout.split()

@@ -1,0 +1,87 @@
+"""Persona context: filled from metadata, identical in training and evaluation, never "None"."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tide_exp.data.chat import ChatFormatter
+from tide_exp.data.persona import render_persona, template_fields
+from tide_exp.data.tide_folder import load_tide_folder
+from tide_exp.errors import ConfigError
+
+TEMPLATE = (
+    "About the client:\nAge: {age}\nOccupation: {occupation}\nCoping: {coping_behaviour}\n"
+    "Sponsor: {sponsor}"
+)
+
+
+def test_sample_metadata_fills_the_template_and_missing_lines_drop():
+    example = load_tide_folder()[0]
+    text = render_persona(TEMPLATE, example.metadata)
+    meta = example.metadata
+    assert f"Age: {meta['age']}" in text
+    assert f"Occupation: {meta['occupation']}" in text
+    assert "Coping: " + ", ".join(meta["coping_behaviour"]) in text
+    assert "Sponsor" not in text  # the sample has no such field: the line is dropped
+    assert text.startswith("About the client:")
+
+
+def test_no_known_field_means_no_context_at_all():
+    assert render_persona(TEMPLATE, {"name": "Rosa"}) == ""
+    assert render_persona(TEMPLATE, None) == ""
+    assert render_persona(None, {"age": 3}) == ""
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["age", "occupation", "coping_behaviour", "sponsor", "other"]),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.text(alphabet="ab0 {}\n\r\t", max_size=8),
+            st.lists(st.one_of(st.none(), st.text(alphabet="ab0 \n", max_size=5)), max_size=3),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        ),
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_any_metadata_renders_without_none_or_placeholders(metadata):
+    text = render_persona(TEMPLATE, metadata)
+    assert "None" not in text
+    assert not any("{" + name + "}" in text for name in template_fields(TEMPLATE))
+    for line in text.splitlines()[1:]:
+        assert line.split(": ", 1)[1].strip()  # every kept line carries a value
+
+
+@pytest.mark.parametrize("bad", ["{age!r}", "{age:>3}", "{meta[age]}", "{age", "{0}"])
+def test_bad_template_is_a_config_error(bad):
+    with pytest.raises(ConfigError, match="persona_template"):
+        template_fields(bad)
+
+
+def test_persona_reaches_training_and_evaluation_prompts_identically(tiny_model):
+    example = load_tide_folder()[0]
+    chat = ChatFormatter(
+        tiny_model.tokenizer, system_prompt="Be gentle.", persona_template=TEMPLATE
+    )
+    prompt = chat.prompt(example.user_input, example.metadata)
+    assert prompt.startswith("<|im_start|>system\nBe gentle.\n\nAbout the client:\nAge: ")
+    feature = chat.encode(example.user_input, example.reference_response, 512, example.metadata)
+    prompt_ids = tiny_model.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    assert feature["input_ids"][: len(prompt_ids)] == prompt_ids
+    user = ChatFormatter(tiny_model.tokenizer, persona_template=TEMPLATE, persona_placement="user")
+    assert f"Age: {example.metadata['age']}" in user.prompt(example.user_input, example.metadata)
+    assert "<|im_start|>user\nAbout the client:" in user.prompt(
+        example.user_input, example.metadata
+    )
+    # Off by default: metadata alone changes nothing.
+    plain = ChatFormatter(tiny_model.tokenizer)
+    assert plain.prompt(example.user_input, example.metadata) == plain.prompt(example.user_input)
+
+
+def test_describe_records_the_exact_template(tiny_model):
+    chat = ChatFormatter(tiny_model.tokenizer, persona_template=TEMPLATE)
+    assert chat.describe()["persona_template"] == TEMPLATE

@@ -1,0 +1,108 @@
+"""``tide export``: a run's LoRA adapter merged into a standalone Hugging Face model folder.
+
+```
+tide export outputs/2026-01-01/12-00-00_smollm2_135m                # -> outputs/export/<run>
+tide export multirun/2026-01-01/12-00-00/0_qwen2_5_0_5b --out merged/qwen --dtype bfloat16
+```
+
+The base model is loaded again as the run's config says, in float32 and without quantization
+(merging into 4-bit weights would round the update away), the adapter is applied and merged
+into it (``merge_and_unload``), and the result is cast to ``--dtype`` and saved with its
+tokenizer, so ``AutoModelForCausalLM.from_pretrained(folder)`` loads it without peft or
+tide_exp. The folder is written atomically (temp folder, then rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from tide_exp.cli.session import adapter_dir, load_model, run_config
+from tide_exp.commands import cli_entry, epilog
+from tide_exp.errors import TideError
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="tide export",
+        description=__doc__.split("\n\n")[0],
+        epilog=epilog("export"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run", type=Path, help="a finished run folder (with adapter/)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: outputs/export/<run>)"
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=sorted(DTYPES),
+        default="float32",
+        help="dtype of the saved weights; merging is always done in float32 (default float32)",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    return parser.parse_args(argv)
+
+
+def merge_adapter(run: Path):
+    """The run's base model in float32 with its adapter merged in, and the tokenizer."""
+    cfg = run_config(run)
+    adapter = adapter_dir(run)
+    model, tokenizer = load_model(cfg, None, dtype="float32", quantization_config=None)
+    model = model.to(torch.float32)
+    from peft import PeftModel
+
+    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    return merged, tokenizer, cfg
+
+
+def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False) -> Path:
+    """Merge ``run``'s adapter and save a standalone model folder at ``out``."""
+    if out.exists() and not force:
+        raise TideError(
+            f"{out} already exists; pass --force to replace it or choose another --out."
+        )
+    merged, tokenizer, cfg = merge_adapter(run)
+    merged = merged.to(DTYPES[dtype])
+    hub_id = cfg.model.get("hf_id")
+    merged.config.name_or_path = hub_id or str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
+    try:
+        merged.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        base = f"`{hub_id}`" if hub_id else cfg.model.display_name
+        front = f"---\nbase_model: {hub_id}\nlibrary_name: transformers\n---\n\n" if hub_id else ""
+        (tmp / "README.md").write_text(
+            f"{front}# {cfg.model.display_name}, fine-tuned (merged)\n\n"
+            f"{base} with the LoRA adapter of the tide_exp run `{run.name}` merged in "
+            f"(float32 merge, saved as {dtype}). Load with "
+            "`AutoModelForCausalLM.from_pretrained(folder)`.\n",
+            encoding="utf-8",
+        )
+        tmp.chmod(0o755)  # mkdtemp creates 0700
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    out = args.out or Path("outputs") / "export" / args.run.resolve().name
+    export_run(args.run, out, args.dtype, args.force)
+    print(f"merged model written to {out} (AutoModelForCausalLM.from_pretrained({str(out)!r}))")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

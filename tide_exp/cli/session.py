@@ -1,0 +1,72 @@
+"""Models for the interactive and export commands: a base model from config, or a run's adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from tide_exp.config import compose_config, register_resolvers
+from tide_exp.errors import TideError
+
+
+def run_config(run_dir: Path) -> DictConfig:
+    """The composed config a run saved (``.hydra/config.yaml``), its output folder filled in."""
+    path = Path(run_dir) / ".hydra" / "config.yaml"
+    if not path.is_file():
+        raise TideError(
+            f"{run_dir}: not a tide_exp run folder (no .hydra/config.yaml); point at a run "
+            "folder such as outputs/DATE/TIME_MODEL or a sweep job multirun/DATE/TIME/0_MODEL."
+        )
+    register_resolvers()
+    cfg = OmegaConf.load(path)
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(run_dir)  # was ${hydra:runtime.output_dir}
+    return cfg
+
+
+def adapter_dir(run_dir: Path) -> Path:
+    """The run's saved adapter folder; a run that did not finish has none."""
+    adapter = Path(run_dir) / "adapter"
+    if not (adapter / "adapter_config.json").is_file():
+        raise TideError(
+            f"{run_dir}: no adapter/adapter_config.json; the run did not finish (see its "
+            "status.json and tide_exp.log), or pass a finished run folder."
+        )
+    return adapter
+
+
+def model_config(run: Path | None, overrides: list[str]) -> DictConfig:
+    """The config of ``run`` with ``overrides`` applied, or the root config composed from them."""
+    if run is None:
+        return compose_config(overrides)
+    cfg = run_config(run)
+    if overrides:
+        cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(overrides))
+    return cfg
+
+
+def load_model(cfg: DictConfig, run: Path | None, **loader_overrides: Any):
+    """Base model and tokenizer as ``cfg.model.loader`` builds them, with ``run``'s adapter on top.
+
+    Returns:
+        ``(model, tokenizer)``: a ``PeftModel`` when ``run`` is given, else the base model.
+    """
+    from hydra.utils import instantiate
+
+    from tide_exp.config import quiet_third_party_logs
+    from tide_exp.run import set_threads
+
+    quiet_third_party_logs()
+    set_threads(cfg.get("threads"))
+    loader = cfg.model.loader
+    kwargs = {k: v for k, v in loader_overrides.items() if k in loader}
+    loaded = instantiate(loader, **kwargs)
+    model = loaded.model
+    if run is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter_dir(run))
+    model.eval()
+    return model, loaded.tokenizer

@@ -1,0 +1,118 @@
+"""What every tide_exp command shares (bottom layer: stdlib and errors only): the command list, ``--help`` epilogue, error convention.
+
+Each command is a console-script subcommand (``tide score ...``) and a ``python -m`` module
+(``python -m tide_exp.score ...``); both call the module's ``main(argv)``. A
+:class:`~tide_exp.errors.TideError` becomes one line ``error: ...`` on stderr and exit status
+:data:`EXIT_USER_ERROR`, whichever way the command was started.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tide_exp.errors import EXIT_USER_ERROR, TideError
+
+PROJECT = (
+    "tide_exp: fine-tune and evaluate small language models as trauma-informed, "
+    "empathetic dialogue partners."
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand of ``tide``: where its ``main(argv)`` lives, what it does, an example."""
+
+    module: str
+    summary: str
+    example: str
+
+
+COMMANDS: dict[str, Command] = {
+    "train": Command(
+        "tide_exp.__main__",
+        "fine-tune and evaluate one model, or sweep with -m (Hydra overrides)",
+        "tide train model=qwen2_5_0_5b trainer=gpu lora.r=16",
+    ),
+    "chat": Command(
+        "tide_exp.cli.chat",
+        "talk to a base model or a run's adapter in the terminal",
+        "tide chat --run outputs/2026-01-01/12-00-00_smollm2_135m",
+    ),
+    "export": Command(
+        "tide_exp.cli.export",
+        "merge a run's adapter into a standalone Hugging Face model folder",
+        "tide export outputs/2026-01-01/12-00-00_smollm2_135m --out outputs/merged/smollm2",
+    ),
+    "compare": Command(
+        "tide_exp.cli.compare",
+        "zero-shot, fine-tuned and reference replies side by side (HTML and Markdown)",
+        "tide compare multirun/2026-01-01/12-00-00 --out outputs/compare",
+    ),
+    "score": Command(
+        "tide_exp.score",
+        "score any system's replies against references",
+        "tide score --input pairs.jsonl --output outputs/scores.json",
+    ),
+    "report": Command(
+        "tide_exp.report",
+        "Table 1 (zero-shot vs fine-tuned) from finished runs",
+        "tide report multirun/2026-01-01/12-00-00 --out outputs/report",
+    ),
+    "humaneval": Command(
+        "tide_exp.humaneval.cli",
+        "human evaluation: build a survey, judge, quality control, analyse",
+        "tide humaneval build multirun/2026-01-01/12-00-00 --out outputs/survey",
+    ),
+    "prepare": Command(
+        "tide_exp.data.prepare",
+        "data: Study B's preparation of a Chinese counselling corpus",
+        "tide prepare data/raw/情绪.jsonl --out outputs/study_b",
+    ),
+    "stats": Command(
+        "tide_exp.data.stats",
+        "data: corpus statistics and token lengths under a model's chat template",
+        "tide stats sample model=qwen2_5_0_5b",
+    ),
+    "wordnet": Command(
+        "tide_exp.metrics.wordnet",
+        "install or check WordNet for METEOR",
+        "tide wordnet install",
+    ),
+    "safety": Command(
+        "tide_exp.safety.cli",
+        "crisis-safety probe on a configured model or a run's adapter; judge rubrics",
+        "tide safety probe --model smollm2_135m --out outputs/safety",
+    ),
+}
+
+
+def epilog(name: str) -> str:
+    """``--help`` epilogue for one command: an example, the project, the companion commands."""
+    command = COMMANDS[name]
+    others = ", ".join(other for other in COMMANDS if other != name)
+    return (
+        f"example:\n  {command.example}\n  (or python -m {command.module} ...)\n\n"
+        f"{PROJECT}\ncompanion commands: tide {{{others}}} (tide --help lists them)"
+    )
+
+
+def report_user_error(err: TideError) -> int:
+    """Print ``err`` as the one-line convention and return :data:`EXIT_USER_ERROR`."""
+    print(f"error: {err}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def cli_entry(fn: Callable[..., int | None]) -> Callable[..., int]:
+    """Wrap a command's ``main(argv)``: a :class:`TideError` anywhere below becomes one line."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs) -> int:
+        try:
+            return fn(*args, **kwargs) or 0
+        except TideError as err:
+            return report_user_error(err)
+
+    return wrapper

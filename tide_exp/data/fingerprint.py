@@ -1,0 +1,35 @@
+"""Which dataset a run used: short fingerprints of its corpus and split, for grouping runs.
+
+``dataset`` identifies the corpus and the splitting rule (by, fractions, sizes, caps) but not the
+seed: runs that differ only in their seed re-draw the same kind of split from the same corpus, and
+the report aggregates them as seeds. ``split`` identifies the exact ids on each side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from tide_exp.files import read_json
+
+# Split settings that do not change which data a run sees, or that vary by design across seeds.
+_NOT_DATASET = {"seed", "from_manifest"}
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def dataset_fingerprint(manifest_path: str | Path | None) -> dict[str, str]:
+    """``{"dataset": ..., "split": ...}`` from a run's split manifest ({} when there is none)."""
+    if manifest_path is None or not Path(manifest_path).is_file():
+        return {}
+    manifest = read_json(manifest_path, "re-run the job to rewrite the split manifest")
+    settings = {k: v for k, v in manifest.get("settings", {}).items() if k not in _NOT_DATASET}
+    return {
+        "dataset": _digest([manifest.get("corpus", {}).get("sha256"), settings]),
+        "split": _digest([manifest.get(side, []) for side in ("train", "eval", "dev")]),
+    }

@@ -1,0 +1,160 @@
+"""Table 1's numbers: per-row aggregates over seeds, paired zs -> ft intervals, reply endings.
+
+A row (a :class:`~tide_exp.reporting.grouping.RunGroup`) of one run shows that run's mean ± std
+over replies; of several runs (seeds), the mean ± std of the run means. Each change's interval
+comes from the per-reply scores in ``generations.jsonl`` (:mod:`tide_exp.reporting.bootstrap`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+from tide_exp.reporting.bootstrap import paired_bootstrap_ci
+from tide_exp.reporting.grouping import RunGroup
+from tide_exp.rundir import RunFolder
+
+PHASES = ("zs", "ft")
+
+
+def read_paired_scores(run: dict[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per-reply scores of a run by phase: ``{phase: {example_id: {metric: value}}}``.
+
+    Read from the run's ``generations.jsonl`` (a bad line is a ``FileError`` naming it); an
+    absent file gives ``{}`` (no intervals).
+    """
+    folder = RunFolder(Path(run.get("run_dir", ".")))
+    if not folder.generations_path.is_file():
+        return {}
+    scores: dict[str, dict[str, dict[str, float]]] = {}
+    for row in folder.read_generations():
+        if row.get("phase") in PHASES and "example_id" in row:
+            scores.setdefault(row["phase"], {})[row["example_id"]] = row.get("scores") or {}
+    return scores
+
+
+def _phase_metrics(run: dict[str, Any], phase: str) -> dict[str, dict[str, Any]]:
+    return run.get("phases", {}).get(phase, {}).get("metrics", {})
+
+
+def summarise(groups: list[RunGroup]) -> list[dict[str, Any]]:
+    """One row per (group, metric, phase).
+
+    One run: its mean ± std over replies (across chunks for chunk metrics). Several runs
+    (seeds): mean ± std of the run means, ``aggregate: seeds``.
+    """
+    rows = []
+    for index, group in enumerate(groups):
+        names = dict.fromkeys(m for r in group.runs for p in PHASES for m in _phase_metrics(r, p))
+        for metric in names:
+            for phase in PHASES:
+                values = [
+                    _phase_metrics(r, phase)[metric]
+                    for r in group.runs
+                    if metric in _phase_metrics(r, phase)
+                ]
+                if not values:
+                    continue
+                # results.json stores a NaN mean as null
+                means = [math.nan if v["mean"] is None else v["mean"] for v in values]
+                several = len(values) > 1
+                rows.append(
+                    {
+                        "group": index,
+                        "model": group.model,
+                        "display_name": group.display_name,
+                        "hf_id": group.hf_id,
+                        "dataset": group.dataset,
+                        "settings": json.dumps(group.settings, default=str),
+                        "metric": metric,
+                        "phase": phase,
+                        "mean": statistics.fmean(means),
+                        "std": statistics.stdev(means) if several else values[0].get("std"),
+                        "aggregate": "seeds" if several else values[0].get("level", "sample"),
+                        "n": sum(v["n"] for v in values),
+                        "seeds": len(values),
+                        "partial": any(v.get("partial") for v in values),
+                    }
+                )
+    return rows
+
+
+def change_intervals(groups: list[RunGroup], rows: list[dict[str, Any]]) -> dict[tuple, dict]:
+    """Per (group, metric): the zs -> ft change and its paired bootstrap interval.
+
+    Only per-reply metrics have an interval (corpus and chunk metrics have no paired value per
+    prompt). Prompts scored in one phase only are left out of the pairing.
+    """
+    index = {(r["group"], r["metric"], r["phase"]): r for r in rows}
+    changes = {}
+    for g, group in enumerate(groups):
+        paired = [read_paired_scores(run) for run in group.runs]
+        for (gi, metric, phase), row in index.items():
+            if gi != g or phase != "ft" or (g, metric, "zs") not in index:
+                continue
+            delta = row["mean"] - index[(g, metric, "zs")]["mean"]
+            differences = []
+            for scores in paired:
+                zs, ft = scores.get("zs", {}), scores.get("ft", {})
+                common = [e for e in ft if e in zs and metric in ft[e] and metric in zs[e]]
+                differences.append([ft[e][metric] - zs[e][metric] for e in common])
+            low, high = (
+                paired_bootstrap_ci(differences)
+                if any(differences)
+                else (float("nan"), float("nan"))
+            )
+            changes[(g, metric)] = {
+                "delta": delta,
+                "low": low,
+                "high": high,
+                "pairs": sum(len(d) for d in differences),
+                "distinguishable": bool(low > 0 or high < 0),
+            }
+    return changes
+
+
+def reply_endings(group: RunGroup, phase: str) -> dict[str, float | None]:
+    """Mean share of cut and open-reasoning replies of a phase over the group's runs."""
+    out = {}
+    for name in ("cut_rate", "open_reasoning_rate"):
+        values = [
+            r["phases"][phase]["replies"][name]
+            for r in group.runs
+            if name in r.get("phases", {}).get(phase, {}).get("replies", {})
+        ]
+        out[name] = statistics.fmean(values) if values else None
+    return out
+
+
+def scoring_warnings(groups: list[RunGroup]) -> list[str]:
+    """Per run: phases that scored fewer prompts than configured, chunk metrics under one chunk."""
+    warnings = []
+    for group in groups:
+        for run in group.runs:
+            short, partial = [], set()
+            for phase in PHASES:
+                summary = run.get("phases", {}).get(phase, {})
+                wanted, got = summary.get("prompts_requested"), summary.get("prompts")
+                if wanted and got is not None and got < wanted:
+                    short.append(f"{phase} scored {got}")
+                partial |= {m for m, v in summary.get("metrics", {}).items() if v.get("partial")}
+            where = f"{group.display_name} ({run.get('run_dir')})"
+            if short:
+                wanted = max(
+                    run["phases"][p].get("prompts_requested") or 0
+                    for p in PHASES
+                    if p in run.get("phases", {})
+                )
+                warnings.append(
+                    f"{where}: {', '.join(short)} prompts, fewer than the {wanted} configured "
+                    "(eval.num_prompts)."
+                )
+            if partial:
+                warnings.append(
+                    f"{where}: under one full chunk of replies for {', '.join(sorted(partial))}: "
+                    "those values depend on the set size."
+                )
+    return warnings
