@@ -61,13 +61,22 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
     assert (job0 / "results.json").stat().st_mtime_ns == stamp
     assert third.stdout.count("already complete") + third.stderr.count("already complete") == 2
 
-    # The same sweep folder with new values: stopped before any job ran, old runs untouched.
+    # The same sweep folder with new values: job folders are named by their overrides, so the
+    # new jobs get folders of their own and the finished ones are left as they were.
     hydra_config = (job0 / ".hydra" / "config.yaml").read_text()
-    changed = [a if a != "lora.r=4,8" else "lora.r=4,16" for a in args]
-    changed = [a if a != "trainer.max_epochs=2" else "trainer.max_epochs=3" for a in changed]
+    changed = [a if a != "trainer.max_epochs=2" else "trainer.max_epochs=1" for a in args]
+    changed = [a for a in changed if not a.startswith("+callbacks.killer")]
     fourth = tide(*changed, cwd=tmp_path)
-    assert fourth.returncode == 2
-    error = fourth.stderr.strip().splitlines()[-1]
+    assert fourth.returncode == 0, fourth.stderr[-3000:]
+    assert len(list(sweep.glob("[0-9]_*"))) == 4
+    assert (job0 / "results.json").stat().st_mtime_ns == stamp
+
+    # A job folder re-used with other settings: stopped before the job ran, first run untouched.
+    single = [a for a in args if a not in ("-m", "lora.r=4,8") and "sweep.dir" not in a]
+    single = [a if a != "trainer.max_epochs=2" else "trainer.max_epochs=3" for a in single]
+    fifth = tide(*single, "lora.r=4", f"hydra.run.dir='{job0}'", cwd=tmp_path)  # quoted: , = ~
+    assert fifth.returncode == 2
+    error = fifth.stderr.strip().splitlines()[-1]
     assert error.startswith(f"error: {job0} holds a run with other settings (trainer.max_epochs)")
     assert error.endswith("or pass resume=false to start it over")
     assert (job0 / "results.json").stat().st_mtime_ns == stamp

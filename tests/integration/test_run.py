@@ -22,6 +22,8 @@ def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_
     assert results["phases"]["zs"]["metrics"]["rouge_l"]["n"] == 4
     assert 0 < results["params"]["trainable"] < results["params"]["total"]
     datamodule = objects["datamodule"]
+    fingerprints = {k: results["data"].pop(k) for k in ("dataset", "split")}
+    assert all(len(v) == 12 for v in fingerprints.values())  # short hashes of corpus and split
     assert results["data"] == {**datamodule.counts, "eval_prompts": 4}  # real counts
     assert results["data"]["train_examples"] == len(datamodule._train_features)
     assert {"zs/gen/rouge_l", "ft/gen/cosine", "val/loss", "train/loss"} <= set(metrics)
