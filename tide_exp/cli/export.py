@@ -15,9 +15,7 @@ tide_exp. The folder is written atomically (temp folder, then rename).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import torch
@@ -25,6 +23,7 @@ import torch
 from tide_exp.cli.session import adapter_dir, load_model, run_config
 from tide_exp.commands import cli_entry, epilog
 from tide_exp.errors import TideError
+from tide_exp.files import write_folder
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -72,9 +71,8 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
     merged = merged.to(DTYPES[dtype])
     hub_id = cfg.model.get("hf_id")
     merged.config.name_or_path = hub_id or str(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
-    try:
+
+    def fill(tmp: Path) -> None:
         merged.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         base = f"`{hub_id}`" if hub_id else cfg.model.display_name
@@ -86,13 +84,8 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
             "`AutoModelForCausalLM.from_pretrained(folder)`.\n",
             encoding="utf-8",
         )
-        tmp.chmod(0o755)  # mkdtemp creates 0700
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+
+    return write_folder(out, fill)
 
 
 @cli_entry
