@@ -6,23 +6,17 @@ per model and metric, with Study A's published numbers beside ours where the mod
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from tide_exp.commands import epilog
+from tide_exp.commands import command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output
 from tide_exp.reporting.table1 import write_report
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.report",
-        description=__doc__.splitlines()[0],
-        epilog=epilog("report"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("report", __doc__.splitlines()[0])
     parser.add_argument(
         "paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them"
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import epilog
+from tide_exp.commands import command_parser
 from tide_exp.errors import DataError, TideError
 from tide_exp.files import check_output, csv_rows, jsonl_rows, write_json
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
@@ -156,12 +156,7 @@ def format_table(metrics: dict[str, dict[str, Any]]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.score",
-        description="Score replies against references.",
-        epilog=epilog("score"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("score", "Score replies against references.")
     parser.add_argument("--input", required=True, help="pairs file: .jsonl or .csv")
     parser.add_argument("--output", required=True, help="scores.json to write")
     parser.add_argument(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import write_text
 
@@ -243,12 +243,7 @@ def write_comparison(
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="tide compare",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("compare"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("compare", __doc__.split("\n\n")[0], prog="tide compare")
     parser.add_argument("paths", nargs="+", type=Path, help="run folders, sweep folders or above")
     parser.add_argument(
         "--out", type=Path, default=Path("outputs") / "compare", help="default: outputs/compare"

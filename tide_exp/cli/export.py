@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from tide_exp.cli.session import adapter_dir, load_model, run_config
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import write_folder
 
@@ -29,12 +29,7 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="tide export",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("export"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("export", __doc__.split("\n\n")[0], prog="tide export")
     parser.add_argument("run", type=Path, help="a finished run folder (with adapter/)")
     parser.add_argument(
         "--out", type=Path, default=None, help="output folder (default: outputs/export/<run>)"

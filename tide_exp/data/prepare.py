@@ -47,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.data.anonymise import RULES, anonymise, introduced_names
 from tide_exp.data.chat_corpus import parse_turns, split_system
 from tide_exp.data.readers import read_records
@@ -346,12 +346,7 @@ def write_outputs(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.data.prepare",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("prepare"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("prepare", __doc__.split("\n\n")[0])
     parser.add_argument(
         "inputs",
         nargs="+",
