@@ -257,10 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         # Outputs checked before the work: judge writes a file, the others a folder.
         check_output(args.out, folder=args.command != "judge")
         args.func(args)
-    except TideError as exc:
-        print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, json.JSONDecodeError) as exc:
+    except (TideError, OSError, json.JSONDecodeError) as exc:
         print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0
