@@ -13,11 +13,11 @@ import functools
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import ResourceMissingError
+from tide_exp.files import write_folder
 
 DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 APT_FIX = "apt-get install -y wordnet-base wordnet-sense-index"
@@ -125,21 +125,19 @@ def install_wordnet(
             f"`{APT_FIX}` (or online: python -m nltk.downloader wordnet)."
         )
     corpora = Path(nltk_data_dir or default_nltk_data_dir()) / "corpora"
-    corpora.mkdir(parents=True, exist_ok=True)
-    target = corpora / "wordnet"
-    staging = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=corpora))
-    for name in DEBIAN_FILES:
-        shutil.copyfile(source / name, staging / name)
-    (staging / "lexnames").write_text(LEXNAMES, encoding="utf-8")
-    (staging / "README.tide_exp").write_text(
-        f"WordNet 3.0 assembled by tide_exp.metrics.wordnet from {source} (Debian wordnet-base, "
-        "wordnet-sense-index) plus lexnames(5WN). License: see /usr/share/doc/wordnet-base/copyright.\n",
-        encoding="utf-8",
-    )
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
-    return target
+
+    def fill(staging: Path) -> None:
+        for name in DEBIAN_FILES:
+            shutil.copyfile(source / name, staging / name)
+        (staging / "lexnames").write_text(LEXNAMES, encoding="utf-8")
+        (staging / "README.tide_exp").write_text(
+            f"WordNet 3.0 assembled by tide_exp.metrics.wordnet from {source} (Debian "
+            "wordnet-base, wordnet-sense-index) plus lexnames(5WN). License: see "
+            "/usr/share/doc/wordnet-base/copyright.\n",
+            encoding="utf-8",
+        )
+
+    return write_folder(corpora / "wordnet", fill)
 
 
 @functools.lru_cache(maxsize=1)
