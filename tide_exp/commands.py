@@ -8,6 +8,7 @@ Each command is a console-script subcommand (``tide score ...``) and a ``python 
 
 from __future__ import annotations
 
+import argparse
 import functools
 import sys
 from collections.abc import Callable
@@ -96,6 +97,22 @@ def epilog(name: str) -> str:
     return (
         f"example:\n  {command.example}\n  (or python -m {command.module} ...)\n\n"
         f"{PROJECT}\ncompanion commands: tide {{{others}}} (tide --help lists them)"
+    )
+
+
+def command_parser(name: str, description: str, prog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of command ``name``: its description, then the shared ``--help`` epilogue.
+
+    Args:
+        name: the command's key in :data:`COMMANDS`.
+        description: what ``--help`` shows above the options.
+        prog: the usage line's program name (default ``python -m <the command's module>``).
+    """
+    return argparse.ArgumentParser(
+        prog=prog or f"python -m {COMMANDS[name].module}",
+        description=description,
+        epilog=epilog(name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the example's line breaks
     )
 
 

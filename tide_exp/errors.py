@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 EXIT_USER_ERROR = 2
@@ -22,6 +23,18 @@ class DataError(TideError):
 
 class ConfigError(TideError):
     """A configuration value is invalid."""
+
+
+def check_choice(
+    key: str, value: object, choices: Iterable[object], error: type[TideError] = ConfigError
+) -> None:
+    """Raise ``error`` naming ``key``, the allowed values and ``value`` unless it is one of them.
+
+    The one check behind every "must be one of" option (``data.loss_on``, ``on_error``...).
+    """
+    allowed = list(choices)
+    if value not in allowed:
+        raise error(f"{key} must be one of {', '.join(map(str, allowed))}, got {value!r}.")
 
 
 class ResourceMissingError(TideError, LookupError):

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -150,6 +151,26 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_folder(path: str | Path, fill: Callable[[Path], None]) -> Path:
+    """Call ``fill(tmp_folder)``, then swap the temp folder in for ``path`` (replacing it).
+
+    The folder (a saved model, an adapter) appears whole or not at all: a crash mid-save leaves
+    the previous folder, or none, and no temp folder.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-"))
+    try:
+        fill(tmp)
+        tmp.chmod(0o755)  # mkdtemp creates 0700
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return path
 
 

@@ -6,23 +6,17 @@ per model and metric, with Study A's published numbers beside ours where the mod
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from tide_exp.commands import epilog
-from tide_exp.errors import TideError
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.files import check_output
 from tide_exp.reporting.table1 import write_report
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.report",
-        description=__doc__.splitlines()[0],
-        epilog=epilog("report"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("report", __doc__.splitlines()[0])
     parser.add_argument(
         "paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them"
     )
@@ -35,12 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     out = args.out or (args.paths[0] if args.paths[0].is_dir() else args.paths[0].parent) / "report"
-    try:
-        check_output(out, folder=True)  # before reading every run
-        files = write_report(args.paths, out)
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    check_output(out, folder=True)  # before reading every run
+    files = write_report(args.paths, out)
     print((out / "table1.md").read_text(encoding="utf-8"))
     print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))
     return 0

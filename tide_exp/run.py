@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import platform
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks.safety_probe import SafetyProbeCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
 from tide_exp.data.fingerprint import dataset_fingerprint
+from tide_exp.files import write_folder
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation import validate_phase
 from tide_exp.rundir import RunFolder
@@ -52,19 +51,14 @@ def save_adapter(
     ``card`` replaces peft's blank README.md template and ``base_model`` (a hub id) the local
     path peft records in adapter_config.json.
     """
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".adapter-"))
-    try:
+
+    def fill(tmp: Path) -> None:
         module.model.save_pretrained(tmp)
         module.tokenizer.save_pretrained(tmp)
         if card is not None:
             write_model_card(tmp, card, base_model)
-        tmp.chmod(0o755)  # mkdtemp creates 0700
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+
+    return write_folder(target, fill)
 
 
 def run_folder(cfg: DictConfig) -> RunFolder:

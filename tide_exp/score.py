@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import DataError, TideError
 from tide_exp.files import check_output, csv_rows, jsonl_rows, write_json
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
@@ -156,12 +156,7 @@ def format_table(metrics: dict[str, dict[str, Any]]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.score",
-        description="Score replies against references.",
-        epilog=epilog("score"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("score", "Score replies against references.")
     parser.add_argument("--input", required=True, help="pairs file: .jsonl or .csv")
     parser.add_argument("--output", required=True, help="scores.json to write")
     parser.add_argument(
@@ -243,24 +238,21 @@ def print_outcome(scores: dict[str, Any], pairs: Pairs, output: str | Path) -> N
     print(f"\n{len(pairs.lines)} pairs scored; wrote {output}")
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit code (0 ok, 2 bad input or arguments, 1 metric failure)."""
     args = parse_args(argv)
-    try:
-        metrics = parse_metrics(args.metrics, args.options)
-        check_output(args.output, inputs=[args.input])  # before the (slow) scoring
-        pairs = read_pairs(
-            args.input,
-            args.prediction_field,
-            args.reference_field,
-            args.format,
-            args.skip_bad_rows,
-            phase=args.phase,
-            epoch=args.epoch,
-        )
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    metrics = parse_metrics(args.metrics, args.options)
+    check_output(args.output, inputs=[args.input])  # before the (slow) scoring
+    pairs = read_pairs(
+        args.input,
+        args.prediction_field,
+        args.reference_field,
+        args.format,
+        args.skip_bad_rows,
+        phase=args.phase,
+        epoch=args.epoch,
+    )
     try:
         scores = score_pairs(pairs, metrics)
     except (RuntimeError, LookupError, OSError, ValueError) as err:
@@ -268,11 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
     scores["input"] = {**input_block(args.input, pairs), "phase": args.phase, "epoch": args.epoch}
-    try:
-        write_json(args.output, scores)
-    except TideError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    write_json(args.output, scores)
     print_outcome(scores, pairs, args.output)
     return 0
 

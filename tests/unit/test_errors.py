@@ -6,8 +6,19 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 import tide_exp
-from tide_exp.errors import NoRunsError, ResourceMissingError, TideError
+from tide_exp.errors import (
+    ConfigError,
+    DataSchemaError,
+    NoRunsError,
+    ResourceMissingError,
+    TideError,
+    check_choice,
+)
 
 SKIP = {"tide_exp.__main__", "tide_exp.humaneval.__main__"}  # importing runs the command
 
@@ -37,3 +48,24 @@ def test_folded_errors_still_match_what_callers_caught():
     assert issubclass(ResourceMissingError, LookupError)
     assert issubclass(NoRunsError, FileNotFoundError)
     assert str(NoRunsError("no finished run under x")) == "no finished run under x"
+
+
+_NAMES = st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=1, max_size=8)
+
+
+@given(choices=st.lists(_NAMES, min_size=1, max_size=5, unique=True), value=_NAMES)
+def test_check_choice_accepts_the_choices_and_names_key_choices_and_value_otherwise(choices, value):
+    for choice in choices:
+        check_choice("data.loss_on", choice, choices)
+    if value in choices:
+        return
+    with pytest.raises(ConfigError) as caught:
+        check_choice("data.loss_on", value, tuple(choices))
+    message = str(caught.value)
+    assert message.startswith("data.loss_on must be one of ") and message.endswith(f"{value!r}.")
+    assert all(choice in message for choice in choices)
+
+
+def test_check_choice_raises_the_class_it_is_given():
+    with pytest.raises(DataSchemaError, match="format must be one of csv, jsonl, got 'xml'"):
+        check_choice("format", "xml", ["csv", "jsonl"], DataSchemaError)

@@ -203,3 +203,33 @@ def test_check_output_refuses_a_read_only_folder(tmp_path):
             files.check_output(locked / "out.json")
     finally:
         locked.chmod(0o700)
+
+
+def _fill(text: str):
+    def fill(tmp: Path) -> None:
+        (tmp / "weights.bin").write_text(text)
+
+    return fill
+
+
+def test_write_folder_replaces_the_folder_whole(tmp_path):
+    target = tmp_path / "deep" / "adapter"
+    files.write_folder(target, _fill("old"))
+    files.write_folder(target, _fill("new"))
+    assert (target / "weights.bin").read_text() == "new"
+    assert oct(target.stat().st_mode & 0o777) == oct(0o755)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["adapter"]
+
+
+def test_write_folder_failure_keeps_the_previous_folder_and_no_temp(tmp_path):
+    target = tmp_path / "adapter"
+    files.write_folder(target, _fill("old"))
+
+    def crash(tmp: Path) -> None:
+        (tmp / "weights.bin").write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        files.write_folder(target, crash)
+    assert (target / "weights.bin").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"]

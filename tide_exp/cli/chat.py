@@ -23,19 +23,14 @@ from pathlib import Path
 from hydra.utils import instantiate
 
 from tide_exp.cli.session import load_model, model_config
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.generation.replies import generate_replies
 
 QUIT = {"/quit", "/exit"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="tide chat",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("chat"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("chat", __doc__.split("\n\n")[0], prog="tide chat")
     parser.add_argument(
         "--run", type=Path, default=None, help="a run folder: chat with its adapter"
     )

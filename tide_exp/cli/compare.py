@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import write_text
+from tide_exp.reporting.tables import markdown_table
 
 PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
 
@@ -111,9 +112,14 @@ def _metric_names(rows: list[PromptRow]) -> list[str]:
     return list(dict.fromkeys(n for row in rows for reply in row.replies for n in reply.scores))
 
 
+def _html(text: str) -> str:
+    """Text with no HTML and no line breaks (``<br>``); markdown_table escapes a cell's pipes."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
 def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell or paragraph (no HTML, pipes or line breaks)."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>")
+    """Text safe inside a Markdown paragraph (no HTML, pipes or line breaks)."""
+    return _html(text).replace("|", "\\|")
 
 
 def to_markdown(rows: list[PromptRow], labels: list[str]) -> str:
@@ -127,11 +133,11 @@ def to_markdown(rows: list[PromptRow], labels: list[str]) -> str:
         "",
     ]
     if names:
-        out += ["| run | phase | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
-        for (run, phase), values in means.items():
-            cells = [f"{values[n]:.4f}" if n in values else "" for n in names]
-            out.append(f"| {_md(run)} | {phase} | " + " | ".join(cells) + " |")
-        out.append("")
+        table = [
+            [_html(run), phase, *(f"{values[n]:.4f}" if n in values else "" for n in names)]
+            for (run, phase), values in means.items()
+        ]
+        out += [markdown_table(["run", "phase", *names], table), ""]
     for number, row in enumerate(rows, start=1):
         out += [
             f"## {number}. {_md(row.example_id)} ({_md(row.theme)})",
@@ -140,17 +146,17 @@ def to_markdown(rows: list[PromptRow], labels: list[str]) -> str:
             "",
             f"**Reference:** {_md(row.reference)}",
             "",
-            "| run | phase | reply | " + " | ".join(names) + " |",
-            "|---|---|---|" + "---|" * len(names),
         ]
-        for reply in row.replies:
-            cells = [f"{reply.scores[n]:.3f}" if n in reply.scores else "" for n in names]
-            out.append(
-                f"| {_md(reply.run)} | {reply.phase} | {_md(reply.text)} | "
-                + " | ".join(cells)
-                + " |"
-            )
-        out.append("")
+        table = [
+            [
+                _html(reply.run),
+                reply.phase,
+                _html(reply.text),
+                *(f"{reply.scores[n]:.3f}" if n in reply.scores else "" for n in names),
+            ]
+            for reply in row.replies
+        ]
+        out += [markdown_table(["run", "phase", "reply", *names], table), ""]
     return "\n".join(out)
 
 
@@ -243,12 +249,7 @@ def write_comparison(
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="tide compare",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("compare"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("compare", __doc__.split("\n\n")[0], prog="tide compare")
     parser.add_argument("paths", nargs="+", type=Path, help="run folders, sweep folders or above")
     parser.add_argument(
         "--out", type=Path, default=Path("outputs") / "compare", help="default: outputs/compare"

@@ -15,27 +15,21 @@ tide_exp. The folder is written atomically (temp folder, then rename).
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import torch
 
 from tide_exp.cli.session import adapter_dir, load_model, run_config
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
+from tide_exp.files import write_folder
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="tide export",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("export"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("export", __doc__.split("\n\n")[0], prog="tide export")
     parser.add_argument("run", type=Path, help="a finished run folder (with adapter/)")
     parser.add_argument(
         "--out", type=Path, default=None, help="output folder (default: outputs/export/<run>)"
@@ -72,9 +66,8 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
     merged = merged.to(DTYPES[dtype])
     hub_id = cfg.model.get("hf_id")
     merged.config.name_or_path = hub_id or str(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
-    try:
+
+    def fill(tmp: Path) -> None:
         merged.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         base = f"`{hub_id}`" if hub_id else cfg.model.display_name
@@ -86,13 +79,8 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
             "`AutoModelForCausalLM.from_pretrained(folder)`.\n",
             encoding="utf-8",
         )
-        tmp.chmod(0o755)  # mkdtemp creates 0700
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+
+    return write_folder(out, fill)
 
 
 @cli_entry

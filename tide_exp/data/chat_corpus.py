@@ -16,6 +16,7 @@ from pathlib import Path
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.readers import data_files, read_records
 from tide_exp.data.records import Corpus, RowChecker
+from tide_exp.errors import check_choice
 
 # Role names as the corpora spell them -> user / assistant / system.
 ROLES = {
@@ -126,8 +127,7 @@ def load_chat_corpus(
     """
     if history_turns is not None and history_turns < 0:
         raise ValueError(f"history_turns must be >= 0 or None, got {history_turns}")
-    if targets not in TARGETS:
-        raise ValueError(f"targets must be one of {', '.join(TARGETS)}, got {targets!r}")
+    check_choice("targets", targets, TARGETS)
     checker = RowChecker(on_error, duplicates, max_chars)
     examples: list[DialogueExample] = []
     for file in data_files(path):

@@ -21,7 +21,7 @@ from tide_exp.data.split_manifest import (
     build_split_manifest,
     write_split_manifest,
 )
-from tide_exp.errors import ConfigError
+from tide_exp.errors import ConfigError, check_choice
 
 SKIP_REPORT_NAME = "skipped_rows.jsonl"
 
@@ -78,8 +78,7 @@ class DialogueDataModule(pl.LightningDataModule):
         dev_fraction: float = 0.0,
     ) -> None:
         super().__init__()
-        if loss_on not in LOSS_ON:
-            raise ConfigError(f"data.loss_on must be one of {', '.join(LOSS_ON)}, got {loss_on!r}.")
+        check_choice("data.loss_on", loss_on, LOSS_ON)
         self.loss_on = loss_on
         self.source = source
         self.chat = chat

@@ -28,7 +28,7 @@ from jinja2 import TemplateError
 
 from tide_exp.data.chat import IGNORE_INDEX, ChatFormatter
 from tide_exp.data.examples import DialogueExample
-from tide_exp.errors import ConfigError, DataError
+from tide_exp.errors import ConfigError, DataError, check_choice
 
 LOSS_ON = ("final", "all_assistant")
 
@@ -108,8 +108,7 @@ def _segments(chat: ChatFormatter, messages: Messages, loss_on: str) -> list[tup
 
 def encode_messages(chat: ChatFormatter, messages: Messages, loss_on: str = "final") -> dict:
     """Token ids and labels of a whole conversation (no truncation); see the module docstring."""
-    if loss_on not in LOSS_ON:
-        raise ConfigError(f"data.loss_on must be one of {', '.join(LOSS_ON)}, got {loss_on!r}.")
+    check_choice("data.loss_on", loss_on, LOSS_ON)
     input_ids: list[int] = []
     labels: list[int] = []
     for text, learn in _segments(chat, messages, loss_on):

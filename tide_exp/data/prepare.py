@@ -47,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.data.anonymise import RULES, anonymise, introduced_names
 from tide_exp.data.chat_corpus import parse_turns, split_system
 from tide_exp.data.readers import read_records
@@ -214,15 +214,19 @@ def clean_step(dialogues: list[Dialogue], strip: bool) -> tuple[list[Dialogue], 
     return kept, counts
 
 
+def _turns_changed(before: list[Dialogue], after: list[Dialogue]) -> int:
+    """How many turns a text step changed (the dialogues aligned one to one)."""
+    return sum(
+        a != b
+        for old, new in zip(before, after, strict=True)
+        for a, b in zip(old.turns, new.turns, strict=True)
+    )
+
+
 def normalise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
     """Step 5: :func:`zh_text.normalise` on every turn; counts the turns it changed."""
     normalised = [d.map_text(normalise) for d in dialogues]
-    changed = sum(
-        a != b
-        for old, new in zip(dialogues, normalised, strict=True)
-        for a, b in zip(old.turns, new.turns, strict=True)
-    )
-    return normalised, {"turns_changed": changed}
+    return normalised, {"turns_changed": _turns_changed(dialogues, normalised)}
 
 
 def anonymise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
@@ -232,12 +236,8 @@ def anonymise_step(dialogues: list[Dialogue]) -> tuple[list[Dialogue], Counts]:
     for dialogue in dialogues:
         names = introduced_names([dialogue.system, *(text for _, text in dialogue.turns)])
         anonymised.append(dialogue.map_text(lambda text, n=names: anonymise(text, hits, n)))
-    changed = sum(
-        a != b
-        for old, new in zip(dialogues, anonymised, strict=True)
-        for a, b in zip(old.turns, new.turns, strict=True)
-    )
     rules = [rule for rule, _, _ in RULES] + ["name_introduced"]
+    changed = _turns_changed(dialogues, anonymised)
     return anonymised, {"turns_changed": changed, **{rule: hits[rule] for rule in rules}}
 
 
@@ -346,12 +346,7 @@ def write_outputs(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.data.prepare",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("prepare"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("prepare", __doc__.split("\n\n")[0])
     parser.add_argument(
         "inputs",
         nargs="+",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.data.records import RowChecker
-from tide_exp.errors import DataError, DataSchemaError
+from tide_exp.errors import DataError, DataSchemaError, check_choice
 from tide_exp.files import csv_rows, jsonl_rows
 from tide_exp.parsing import ParseProblem, check_value, decode_utf8, loads_json
 
@@ -35,10 +35,7 @@ JSON_LIST_KEYS = ("data", "records", "examples", "rows", "items")
 def detect_format(path: Path, format: str | None = None) -> str:
     """The reader for ``path``: ``format`` when given, else from the file suffix."""
     if format is not None:
-        if format not in set(FORMATS.values()):
-            raise DataSchemaError(
-                f"format must be one of {sorted(set(FORMATS.values()))}, got {format!r}."
-            )
+        check_choice("format", format, sorted(set(FORMATS.values())), DataSchemaError)
         return format
     try:
         return FORMATS[path.suffix.lower()]

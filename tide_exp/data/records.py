@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.data.examples import DialogueExample
-from tide_exp.errors import BadRecordError, ConfigError, DataError
+from tide_exp.errors import BadRecordError, DataError, check_choice
 from tide_exp.files import write_jsonl
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,8 @@ class RowChecker:
     def __init__(
         self, on_error: str = "raise", duplicates: str = "error", max_chars: int | None = 20000
     ) -> None:
-        if on_error not in ON_ERROR:
-            raise ConfigError(f"on_error must be one of {ON_ERROR}, got {on_error!r}.")
-        if duplicates not in DUPLICATES:
-            raise ConfigError(f"duplicates must be one of {DUPLICATES}, got {duplicates!r}.")
+        check_choice("on_error", on_error, ON_ERROR)
+        check_choice("duplicates", duplicates, DUPLICATES)
         self.on_error = on_error
         self.duplicates = duplicates
         self.max_chars = max_chars

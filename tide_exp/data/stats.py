@@ -18,14 +18,13 @@ fills it (dropped).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.config import compose_config, config_dir
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
@@ -159,12 +158,7 @@ def _tokenizer(model_cfg):
 
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.data.stats",
-        description=__doc__.split("\n\n")[0],
-        epilog=epilog("stats"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("stats", __doc__.split("\n\n")[0])
     parser.add_argument(
         "target", help="data config name (conf/data/), a data config .yaml, or a data file/folder"
     )

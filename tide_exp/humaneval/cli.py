@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tide_exp.commands import epilog
+from tide_exp.commands import command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
@@ -144,12 +144,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per step)."""
-    p = argparse.ArgumentParser(
-        prog="python -m tide_exp.humaneval",
-        description=__doc__,
-        epilog=epilog("humaneval"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = command_parser("humaneval", __doc__, prog="python -m tide_exp.humaneval")
     sub = p.add_subparsers(dest="command", required=True)
     _add_build(sub)
     _add_judge_qc(sub)
@@ -262,10 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         # Outputs checked before the work: judge writes a file, the others a folder.
         check_output(args.out, folder=args.command != "judge")
         args.func(args)
-    except TideError as exc:
-        print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, json.JSONDecodeError) as exc:
+    except (TideError, OSError, json.JSONDecodeError) as exc:
         print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0

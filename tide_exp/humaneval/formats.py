@@ -1,8 +1,12 @@
-"""Small table writers (Markdown, LaTeX) with no extra dependencies."""
+"""Data frames as Markdown and LaTeX tables, through the one writer in
+:mod:`tide_exp.reporting.tables` (so model labels and demographic categories are escaped there).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
+
+from tide_exp.reporting.tables import latex_table, markdown_table
 
 
 def _cell(value, digits: int) -> str:
@@ -11,51 +15,20 @@ def _cell(value, digits: int) -> str:
     return "" if value is None else str(value)
 
 
+def _cells(frame: pd.DataFrame, digits: int) -> tuple[list[str], list[list[str]], str]:
+    """Header, formatted rows and the alignment (``r`` for numeric columns, else ``l``)."""
+    header = [str(c) for c in frame.columns]
+    rows = [[_cell(v, digits) for v in row] for row in frame.itertuples(index=False)]
+    align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame)
+    return header, rows, align
+
+
 def to_markdown(frame: pd.DataFrame, digits: int = 2) -> str:
     """A GitHub-flavoured Markdown table; numbers right-aligned."""
-    cols = list(frame.columns)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in cols]
-    lines = [
-        "| " + " | ".join(str(c) for c in cols) + " |",
-        "|" + "|".join("---:" if n else "---" for n in numeric) + "|",
-    ]
-    for row in frame.itertuples(index=False):
-        cells = [_cell(v, digits).replace("|", "\\|") for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _tex_escape(text: str) -> str:
-    for a, b in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("_", r"\_"),
-        ("#", r"\#"),
-        ("$", r"\$"),
-    ):
-        text = text.replace(a, b)
-    return text
+    return markdown_table(*_cells(frame, digits)) + "\n"
 
 
 def to_latex(frame: pd.DataFrame, caption: str = "", label: str = "", digits: int = 2) -> str:
     """A booktabs table (needs ``\\usepackage{booktabs}``)."""
-    cols = list(frame.columns)
-    align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in cols)
-    lines = [
-        r"\begin{table}[t]",
-        r"\centering",
-        rf"\begin{{tabular}}{{{align}}}",
-        r"\toprule",
-        " & ".join(_tex_escape(str(c)) for c in cols) + r" \\",
-        r"\midrule",
-    ]
-    for row in frame.itertuples(index=False):
-        lines.append(" & ".join(_tex_escape(_cell(v, digits)) for v in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    if caption:
-        lines.append(rf"\caption{{{_tex_escape(caption)}}}")
-    if label:
-        lines.append(rf"\label{{{label}}}")
-    lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
+    header, rows, align = _cells(frame, digits)
+    return latex_table(header, rows, caption=caption or None, align=align, label=label or None)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tide_exp.errors import check_choice
 from tide_exp.files import write_csv, write_json, write_text
 from tide_exp.humaneval.errors import SurveyConfigError
 from tide_exp.humaneval.gold import read_gold  # noqa: F401  (re-exported: qc reads gold)
@@ -47,10 +48,7 @@ class QCRules:
     dimension: str | None = None
 
     def __post_init__(self) -> None:
-        if self.sigma_basis not in SIGMA_BASES:
-            raise SurveyConfigError(
-                f"sigma_basis must be one of {list(SIGMA_BASES)}, got {self.sigma_basis!r}"
-            )
+        check_choice("sigma_basis", self.sigma_basis, SIGMA_BASES, SurveyConfigError)
 
 
 @dataclass

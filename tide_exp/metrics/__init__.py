@@ -9,6 +9,16 @@ replies), ``perplexity`` (Study B, needs the model), ``text_metric`` (torchmetri
 ``tokenization`` (named word tokenizers).
 """
 
-from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS, MetricSpec, score_texts
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["METRICS", "STUDY_A_METRICS", "MetricSpec", "score_texts"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the suite imports torch, and the report only needs the torch-free ``sets`` module.
+    if name in __all__:
+        return getattr(importlib.import_module("tide_exp.metrics.suite"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -81,6 +81,16 @@ def count_markers(
     )
 
 
+def _counts(
+    predictions: list[str],
+    categories: tuple[str, ...],
+    languages: tuple[str, ...],
+    lexicon_dir: str | None,
+) -> list[int]:
+    """:func:`count_markers` of each reply: the one loop every per-reply lexicon metric shares."""
+    return [count_markers(p, categories, tuple(languages), lexicon_dir) for p in predictions]
+
+
 def advice_markers(
     predictions: list[str],
     references: list[str] | None = None,
@@ -89,8 +99,7 @@ def advice_markers(
 ) -> list[float]:
     """Advice plus prescriptive markers in each reply (the AER numerator)."""
     return [
-        float(count_markers(p, ("advice", "prescriptive"), tuple(languages), lexicon_dir))
-        for p in predictions
+        float(n) for n in _counts(predictions, ("advice", "prescriptive"), languages, lexicon_dir)
     ]
 
 
@@ -101,9 +110,7 @@ def empathy_markers(
     lexicon_dir: str | None = None,
 ) -> list[float]:
     """Empathy / affective-alignment markers in each reply (the AER denominator)."""
-    return [
-        float(count_markers(p, ("empathy",), tuple(languages), lexicon_dir)) for p in predictions
-    ]
+    return [float(n) for n in _counts(predictions, ("empathy",), languages, lexicon_dir)]
 
 
 def advice_empathy_ratio(
@@ -129,10 +136,7 @@ def prescriptive_rate(
     lexicon_dir: str | None = None,
 ) -> list[float]:
     """1.0 for a reply with at least one prescriptive marker, else 0.0 (the mean is the rate)."""
-    return [
-        float(count_markers(p, ("prescriptive",), tuple(languages), lexicon_dir) > 0)
-        for p in predictions
-    ]
+    return [float(n > 0) for n in _counts(predictions, ("prescriptive",), languages, lexicon_dir)]
 
 
 def describe_lexicon(

@@ -11,6 +11,9 @@ from typing import Any, Literal
 from tide_exp.metrics import bertscore as bs
 from tide_exp.metrics import distinct, embedding, empathy, generic, lexicon, meteor, rouge
 
+# Re-exported: score.py and the benchmarks name the default set through the suite.
+from tide_exp.metrics.sets import STUDY_A_METRICS as STUDY_A_METRICS
+
 
 @dataclass(frozen=True)
 class MetricSpec:
@@ -120,16 +123,6 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 BERTSCORE_METRICS = ("bertscore_f1", "bertscore_precision", "bertscore_recall")
-STUDY_A_METRICS = (
-    "cosine",
-    "bertscore_f1",
-    "meteor",
-    "rouge_l",
-    "distinct_1_reply",
-    "distinct_2_reply",
-    "distinct_1_chunk100",
-    "distinct_2_chunk100",
-)
 
 
 def _shared_encoder_values(

@@ -9,16 +9,15 @@ shipped here. ``python -m tide_exp.metrics.wordnet install`` copies the files in
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from tide_exp.commands import epilog
-from tide_exp.errors import EXIT_USER_ERROR, ResourceMissingError
+from tide_exp.commands import cli_entry, command_parser
+from tide_exp.errors import ResourceMissingError
+from tide_exp.files import write_folder
 
 DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 APT_FIX = "apt-get install -y wordnet-base wordnet-sense-index"
@@ -126,21 +125,19 @@ def install_wordnet(
             f"`{APT_FIX}` (or online: python -m nltk.downloader wordnet)."
         )
     corpora = Path(nltk_data_dir or default_nltk_data_dir()) / "corpora"
-    corpora.mkdir(parents=True, exist_ok=True)
-    target = corpora / "wordnet"
-    staging = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=corpora))
-    for name in DEBIAN_FILES:
-        shutil.copyfile(source / name, staging / name)
-    (staging / "lexnames").write_text(LEXNAMES, encoding="utf-8")
-    (staging / "README.tide_exp").write_text(
-        f"WordNet 3.0 assembled by tide_exp.metrics.wordnet from {source} (Debian wordnet-base, "
-        "wordnet-sense-index) plus lexnames(5WN). License: see /usr/share/doc/wordnet-base/copyright.\n",
-        encoding="utf-8",
-    )
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
-    return target
+
+    def fill(staging: Path) -> None:
+        for name in DEBIAN_FILES:
+            shutil.copyfile(source / name, staging / name)
+        (staging / "lexnames").write_text(LEXNAMES, encoding="utf-8")
+        (staging / "README.tide_exp").write_text(
+            f"WordNet 3.0 assembled by tide_exp.metrics.wordnet from {source} (Debian "
+            "wordnet-base, wordnet-sense-index) plus lexnames(5WN). License: see "
+            "/usr/share/doc/wordnet-base/copyright.\n",
+            encoding="utf-8",
+        )
+
+    return write_folder(corpora / "wordnet", fill)
 
 
 @functools.lru_cache(maxsize=1)
@@ -163,14 +160,10 @@ def load_wordnet():
     return wordnet
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
     """CLI: ``python -m tide_exp.metrics.wordnet install [--nltk-data DIR] [--source DIR]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.metrics.wordnet",
-        description=__doc__,
-        epilog=epilog("wordnet"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("wordnet", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     install = sub.add_parser("install", help="copy Debian's WordNet 3.0 into an NLTK data folder")
     install.add_argument(
@@ -179,26 +172,22 @@ def main(argv: list[str] | None = None) -> int:
     install.add_argument("--source", default=str(DEBIAN_WORDNET_DIR), help="Debian WordNet folder")
     sub.add_parser("check", help="load WordNet through NLTK and print its version")
     args = parser.parse_args(argv)
-    try:
-        if args.command == "install":
-            target = install_wordnet(args.nltk_data, args.source)
-            print(f"WordNet installed in {target}")
-            import nltk
+    if args.command == "install":
+        target = install_wordnet(args.nltk_data, args.source)
+        print(f"WordNet installed in {target}")
+        import nltk
 
-            if not any(
-                Path(p).resolve() == target.parents[1].resolve()
-                for p in nltk.data.path
-                if isinstance(p, str)
-            ):
-                print(
-                    f"note: NLTK does not search {target.parents[1]}; set NLTK_DATA={target.parents[1]}"
-                )
-        else:
-            wn = load_wordnet()
-            print(f"WordNet {wn.get_version()} found at {wn.root}")
-    except WordNetMissingError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        if not any(
+            Path(p).resolve() == target.parents[1].resolve()
+            for p in nltk.data.path
+            if isinstance(p, str)
+        ):
+            print(
+                f"note: NLTK does not search {target.parents[1]}; set NLTK_DATA={target.parents[1]}"
+            )
+    else:
+        wn = load_wordnet()
+        print(f"WordNet {wn.get_version()} found at {wn.root}")
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from tide_exp.errors import NoRunsError
 from tide_exp.files import write_text
+from tide_exp.metrics import sets
 from tide_exp.reporting.bootstrap import CONFIDENCE, RESAMPLES, SEED
 from tide_exp.reporting.grouping import RunGroup, format_setting, group_runs
 from tide_exp.reporting.safety import safety_markdown
@@ -32,18 +33,8 @@ from tide_exp.reporting.tables import latex_table, markdown_table
 from tide_exp.rundir import iter_runs
 
 PAPER_TABLE = Path(__file__).with_name("paper_table1.csv")  # Study A, Table 1 (arXiv 2505.15065)
-STUDY_A_METRICS = [
-    "cosine",
-    "bertscore_f1",
-    "meteor",
-    "rouge_l",
-    "distinct_1_reply",
-    "distinct_2_reply",
-    "distinct_1_chunk100",
-    "distinct_2_chunk100",
-    "distinct_1",
-    "distinct_2",
-]
+# The suite's Study A set, then corpus-level distinct (shown, but marked not comparable).
+STUDY_A_METRICS = [*sets.STUDY_A_METRICS, "distinct_1", "distinct_2"]
 # Our metric -> the paper's column it is shown beside (every distinct pairing is marked not comparable).
 PAPER_COLUMN = {
     "cosine": "cosine",

@@ -22,6 +22,7 @@ _LATEX_SPECIAL = {
     "^": r"\textasciicircum{}",
 }
 # After escaping: symbols the report uses, as math (pdflatex has no Unicode glyphs for them).
+_MD_RULE = {"l": "---|", "r": "---:|"}
 _LATEX_SYMBOLS = {"±": r"$\pm$", "Δ": r"$\Delta$", "−": "$-$", "≥": r"$\geq$", "≤": r"$\leq$"}
 
 
@@ -38,12 +39,19 @@ def escape_markdown(text: object) -> str:
     return " ".join(str(text).split("\n")).replace("|", r"\|")
 
 
-def markdown_table(header: Sequence[object], rows: Sequence[Sequence[object]]) -> str:
-    """A GitHub-flavoured Markdown table (no trailing newline)."""
-    lines = [
-        "| " + " | ".join(escape_markdown(h) for h in header) + " |",
-        "|" + "---|" * len(header),
-    ]
+def markdown_table(
+    header: Sequence[object], rows: Sequence[Sequence[object]], align: str | None = None
+) -> str:
+    """A GitHub-flavoured Markdown table (no trailing newline).
+
+    Args:
+        header: Column titles.
+        rows: Cell values (anything ``str()`` turns into the text shown).
+        align: One letter per column, ``l`` or ``r`` (``r`` right-aligns, e.g. numbers); default:
+            no alignment marks.
+    """
+    rule = "---|" * len(header) if align is None else "".join(_MD_RULE[a] for a in align)
+    lines = ["| " + " | ".join(escape_markdown(h) for h in header) + " |", "|" + rule]
     lines += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, epilog
+from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 
 
@@ -137,12 +137,7 @@ def cmd_judge(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tide_exp.safety",
-        description=__doc__,
-        epilog=epilog("safety"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = command_parser("safety", __doc__, prog="python -m tide_exp.safety")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("probe", help="replies to the crisis probe, rule-scored")
     p.add_argument("--model", default="smollm2_135m", help="conf/model slug")

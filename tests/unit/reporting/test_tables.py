@@ -65,3 +65,9 @@ def test_latex_with_special_names_compiles(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "t.pdf").stat().st_size > 1000
+
+
+def test_markdown_alignment_marks_right_aligned_columns():
+    table = markdown_table(["model", "mean"], [["m", "2.5"]], align="lr")
+    assert table.splitlines()[1] == "|---|---:|"
+    assert markdown_table(["a", "b"], []).splitlines()[1] == "|---|---|"
