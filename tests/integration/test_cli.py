@@ -99,10 +99,9 @@ def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
         cwd=tmp_path,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert (
-        "error: /no/such/corpus: no conversations/*_conversation.json files; point data.source.path"
-        in proc.stderr
-    )
+    # Checked before the model loads (tide_exp/validation.py): the key, the path and the fix.
+    assert proc.stderr.startswith("error: data.source.path='/no/such/corpus': no such file")
+    assert proc.stderr.rstrip().endswith("fix the path.") and proc.stderr.count("\n") == 1
 
 
 def test_bad_override_is_refused_by_hydra(tmp_path):
