@@ -16,7 +16,6 @@ from tide_exp.rundir import RunFolder
 log = logging.getLogger(__name__)
 
 TABLE_COLUMNS = steps.TABLE_COLUMNS
-reply_endings = steps.reply_endings
 
 
 class GenerationMetricsCallback(pl.Callback):

@@ -1,10 +1,8 @@
 """Batched reply generation for evaluation."""
 
 from tide_exp.generation.replies import (
-    GeneratedReply,
     Reply,
     evaluation_model,
-    generate_outputs,
     generate_replies,
     generate_reply_records,
     has_open_reasoning,
@@ -12,10 +10,8 @@ from tide_exp.generation.replies import (
 )
 
 __all__ = [
-    "GeneratedReply",
     "Reply",
     "evaluation_model",
-    "generate_outputs",
     "generate_replies",
     "generate_reply_records",
     "has_open_reasoning",

@@ -60,9 +60,6 @@ class Reply:
     open_reasoning: bool = False
 
 
-GeneratedReply = Reply  # the name studya's code and tests use
-
-
 def stop_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> set[int]:
     """Token ids that end a reply: the generation config's eos ids and the tokenizer's eos."""
     config_eos = getattr(model.generation_config, "eos_token_id", None)
@@ -251,9 +248,6 @@ def generate_reply_records(
             text = "" if is_open else strip_reasoning(raw)
         replies.append(Reply(text, finished, len(kept), raw, is_open))
     return planning.restore_order(replies, order)
-
-
-generate_outputs = generate_reply_records  # the name studya's code and tests use
 
 
 def generate_replies(

@@ -51,8 +51,8 @@ class _ForceEnd:
 def test_outputs_say_which_replies_were_cut(tiny_model):
     from transformers import LogitsProcessorList
 
-    from tide_exp.callbacks.generation_metrics import reply_endings
-    from tide_exp.generation import generate_outputs
+    from tide_exp.callbacks.generation_steps import reply_endings
+    from tide_exp.generation import generate_reply_records
 
     model, tok = tiny_model.model, tiny_model.tokenizer
     prompt = ChatFormatter(tok).prompt("I can't sleep.")
@@ -61,7 +61,7 @@ def test_outputs_say_which_replies_were_cut(tiny_model):
 
     def run(at):
         processors = LogitsProcessorList([_ForceEnd(eos, at, width)])
-        return generate_outputs(
+        return generate_reply_records(
             model,
             tok,
             [prompt],
