@@ -20,7 +20,7 @@ setup: $(VENV)/.installed  ## create .venv and install everything (offline model
 # One line per step; pip runs quiet, and its "Location ... is ignored" warnings (index paths a
 # machine's pip config names that do not exist) are filtered, keeping every other message.
 PIP := $(PY) -m pip install -q --disable-pip-version-check
-QUIET := 2>&1 | { grep -v "is ignored: it is either a non-existing path" || true; }; test $${PIPESTATUS[0]} -eq 0
+QUIET := 2>&1 | { grep -vE "^WARNING: Location '.*' is ignored: it is (neither a file nor a directory|either a non-existing path)" || true; }; test $${PIPESTATUS[0]} -eq 0
 
 $(VENV)/.installed: pyproject.toml Makefile
 	@echo "setup 1/5: virtual environment in $(VENV)"
