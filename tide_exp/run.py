@@ -101,31 +101,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
 
     last = folder.resume_checkpoint() if cfg.get("resume", True) else None
-    ckpt_path = str(last) if last else None
-    if ckpt_path:
-        log.info("resuming from %s", ckpt_path)
-    validate_base = cfg.eval.get("validate_base", False)
-    validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
-    fit_start = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
-    fit_s = time.perf_counter() - fit_start
-    if validate_base:
-        validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
-
+    validation, fit_s = fit(
+        trainer, module, datamodule, str(last) if last else None, cfg.eval.get("validate_base")
+    )
     generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
     phases = generation.results if generation else {}
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    for phase in ("zs", "ft", "dev"):
-        for name, values in phases.get(phase, {}).get("metrics", {}).items():
-            metrics[f"{phase}/gen/{name}"] = values["mean"]
-        for name in ("cut_rate", "open_reasoning_rate"):
-            if name in phases.get(phase, {}).get("replies", {}):
-                metrics[f"{phase}/gen/{name}"] = phases[phase]["replies"][name]
     safety = next((c for c in callbacks if isinstance(c, SafetyProbeCallback) and c.enabled), None)
-    metrics.update(safety.scalars() if safety else {})
-    for phase, values in validation.items():
-        if values:
-            metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}
+    metrics = final_metrics(trainer, phases, validation, safety)
     results = {
         "status": "ok",
         "model": {
@@ -155,12 +137,8 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             **phase_timings(phases, fit_s),
             "total_s": round(time.perf_counter() - started, 2),
         },
-        "environment": {
-            "python": platform.python_version(),
-            "torch": _version("torch"),
-            "transformers": _version("transformers"),
-            "peft": _version("peft"),
-        },
+        "environment": {name: _version(name) for name in ("torch", "transformers", "peft")}
+        | {"python": platform.python_version()},
     }
     adapter_dir = None
     if trainer.is_global_zero:
@@ -179,6 +157,48 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "results": results,
         "loaded": loaded,
     }
+
+
+def fit(
+    trainer: pl.Trainer,
+    module: pl.LightningModule,
+    datamodule: pl.LightningDataModule,
+    ckpt_path: str | None,
+    validate_base: bool | None,
+) -> tuple[dict[str, Any], float]:
+    """Train (resuming from ``ckpt_path`` if given); with ``validate_base``, validate the base
+    model before and the adapter after. Returns ``(validation, fit seconds)``."""
+    if ckpt_path:
+        log.info("resuming from %s", ckpt_path)
+    validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
+    fit_start = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    fit_s = time.perf_counter() - fit_start
+    if validate_base:
+        validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
+    return validation, fit_s
+
+
+def final_metrics(
+    trainer: pl.Trainer,
+    phases: dict[str, Any],
+    validation: dict[str, Any],
+    safety: SafetyProbeCallback | None,
+) -> dict[str, float]:
+    """The run's flat metrics: the trainer's last logged values, each generation phase's means
+    and reply-ending rates, the safety rates, and validation before/after training."""
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    for phase in ("zs", "ft", "dev"):
+        for name, values in phases.get(phase, {}).get("metrics", {}).items():
+            metrics[f"{phase}/gen/{name}"] = values["mean"]
+        for name in ("cut_rate", "open_reasoning_rate"):
+            if name in phases.get(phase, {}).get("replies", {}):
+                metrics[f"{phase}/gen/{name}"] = phases[phase]["replies"][name]
+    metrics.update(safety.scalars() if safety else {})
+    for phase, values in validation.items():
+        if values:
+            metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}
+    return metrics
 
 
 def set_threads(threads: int | None) -> None:

@@ -138,8 +138,8 @@ def _batched_ids(
         range(0, len(prompts), batch_size),
         desc="generating",
         unit="batch",
-        disable=not progress,
-        leave=False,
+        disable=None if progress else True,  # None: no bar when stderr is not a terminal
+        leave=False,  # (a log file or a pipe got bar frames run into its log lines)
     ):
         batch = tokenizer(
             prompts[start : start + batch_size],
