@@ -124,7 +124,7 @@ def check_values(cfg: DictConfig) -> None:
                 f"{key}={value!r} is not one of {', '.join(map(repr, allowed))}; pick one of them."
             )
     _check_metrics(cfg)
-    for path, node in _targets(cfg):
+    for path, node in config_targets(cfg):
         _check_signature(path, node)
 
 
@@ -164,16 +164,17 @@ def _select(cfg: DictConfig, key: str) -> Any:
     )
 
 
-def _targets(node: Any, path: str = "") -> list[tuple[str, DictConfig]]:
+def config_targets(node: Any, path: str = "") -> list[tuple[str, DictConfig]]:
+    """Every node with a ``_target_`` under ``node``, with its dotted path."""
     found = []
     if isinstance(node, DictConfig):
         if "_target_" in node:
             found.append((path, node))
         for key in node:
-            found += _targets(node._get_node(key), f"{path}.{key}" if path else str(key))
+            found += config_targets(node._get_node(key), f"{path}.{key}" if path else str(key))
     elif isinstance(node, ListConfig):
         for i, item in enumerate(node):
-            found += _targets(item, f"{path}[{i}]")
+            found += config_targets(item, f"{path}[{i}]")
     return found
 
 

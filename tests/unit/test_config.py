@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from hydra.utils import get_object, instantiate
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
+
+from tide_exp.validation import config_targets
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = ROOT / "conf"
@@ -24,19 +26,6 @@ def _options() -> list[tuple[str, str]]:
         for option in sorted(group.rglob("*.yaml")):
             pairs.append((group.name, str(option.relative_to(group).with_suffix(""))))
     return pairs
-
-
-def _targets(node, path="") -> list[tuple[str, DictConfig]]:
-    found = []
-    if isinstance(node, DictConfig):
-        if "_target_" in node:
-            found.append((path, node))
-        for key in node:
-            found += _targets(node._get_node(key), f"{path}.{key}" if path else str(key))
-    elif isinstance(node, ListConfig):
-        for i, item in enumerate(node):
-            found += _targets(item, f"{path}[{i}]")
-    return found
 
 
 def _bind(path: str, node: DictConfig) -> None:
@@ -56,7 +45,7 @@ def _bind(path: str, node: DictConfig) -> None:
 def test_option_composes_resolves_and_binds(compose_cfg, group, option):
     cfg = compose_cfg(f"{group}={option}", tiny=False)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
-    for path, node in _targets(cfg):
+    for path, node in config_targets(cfg):
         _bind(path, node)
 
 
