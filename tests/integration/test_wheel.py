@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .test_cli import SEARCH_PATH, TINY
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -70,15 +72,10 @@ def test_wheel_installed_elsewhere_runs_a_job_from_another_directory(tmp_path):
         sys.executable,
         "-m",
         "tide_exp",
-        f"hydra.searchpath=[file://{ROOT / 'tests' / 'configs'}]",  # the tiny test model
+        SEARCH_PATH,  # the tiny test model
         "model=tiny_llama",
         "logger=none",
-        "data.max_train_examples=8",
-        "data.max_eval_examples=4",
-        "data.batch_size=4",
-        "eval.num_prompts=2",
-        "eval.max_new_tokens=4",
-        "trainer.max_epochs=1",
+        *TINY,
         f"hydra.run.dir={run_dir}",
         cwd=work,
         env=env,

@@ -15,8 +15,6 @@ from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
 
-TABLE_COLUMNS = steps.TABLE_COLUMNS
-
 
 class GenerationMetricsCallback(pl.Callback):
     """Evaluates generation quality at three moments of one run, on a configured schedule.
