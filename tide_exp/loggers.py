@@ -1,16 +1,75 @@
-"""Loggers that keep a resumed run's history (CSV rows, W&B steps)."""
+"""Loggers that keep a resumed run's history (CSV rows, W&B steps), and the one place that
+decides at which step a row is logged.
+
+Lightning logs the module's own values (``train/*``, ``val/loss``) at its logging step, the
+number of batches that stepped the optimizer so far, which during validation is one below
+``trainer.global_step``. Rows logged by callbacks and phases (generation metrics, tables, the
+safety probe, base/fine-tuned validation) go through :func:`log_row` at that same step, so every
+row's step only goes up: W&B drops a row logged below the run's current step ("ignoring partial
+history record"), which dropped ``val/loss`` when callbacks logged at ``global_step``.
+"""
 
 from __future__ import annotations
 
 import csv
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
 from lightning_fabric.utilities.logger import _add_prefix
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
+
+log = logging.getLogger(__name__)
+
+# Per-epoch evaluation is plotted against this key: epochs of training behind the values
+# (0: zero-shot, k: after the k-th epoch), so runs of different lengths and batch sizes line up.
+EVAL_EPOCH = "eval/epoch"
+EPOCH_PREFIXES = ("val/",)  # keys plotted against EVAL_EPOCH on W&B (val/gen/*, val/loss, ...)
+
+
+def log_step(trainer: Any) -> int:
+    """The step of the row Lightning's own logging writes now (the module's ``self.log``).
+
+    Lightning keeps it as ``fit_loop.epoch_loop._batches_that_stepped`` (a private name, read
+    here only; ``tests/unit/test_loggers.py`` fails loudly if an upgrade moves it).
+    """
+    return int(trainer.fit_loop.epoch_loop._batches_that_stepped)
+
+
+def epochs_trained(trainer: Any) -> int:
+    """Epochs of training behind the weights evaluated now: 0 before training, ``k`` in the
+    validation after the k-th epoch, the completed epochs in a validation outside ``fit``."""
+    done = int(trainer.fit_loop.epoch_progress.current.completed)
+    inside_fit = trainer.state.fn == "fit" and trainer.validating
+    return done + 1 if inside_fit else done
+
+
+def log_row(
+    trainer: Any,
+    scalars: Mapping[str, float],
+    tables: Mapping[str, tuple[Sequence[str], Sequence[Sequence[Any]]]] | None = None,
+) -> int:
+    """Log a phase's scalars to every logger, and its tables (``key: (columns, rows)``) to W&B,
+    at :func:`log_step`; a row with ``val/`` keys also carries :data:`EVAL_EPOCH`.
+
+    Returns:
+        The step the row was logged at.
+    """
+    step = log_step(trainer)
+    row = dict(scalars)
+    if any(k.startswith(EPOCH_PREFIXES) for k in row):
+        row.setdefault(EVAL_EPOCH, epochs_trained(trainer))
+    for logger in trainer.loggers:
+        logger.log_metrics(row, step=step)
+        if isinstance(logger, WandbLogger):
+            for key, (columns, data) in (tables or {}).items():
+                logger.log_table(
+                    key=key, columns=list(columns), data=[list(r) for r in data], step=step
+                )
+    return step
 
 
 class _AppendingWriter(ExperimentWriter):
@@ -43,6 +102,18 @@ class ResumableCSVLogger(CSVLogger):
         return self._experiment
 
 
+def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"model": {"name": x}}`` -> ``{"model.name": x}`` (lists stay values)."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat |= flatten(value, f"{name}.")
+        else:
+            flat[name] = value
+    return flat
+
+
 class StepWandbLogger(WandbLogger):
     """``WandbLogger`` that gives W&B the trainer's global step as the row's ``_step``.
 
@@ -53,17 +124,58 @@ class StepWandbLogger(WandbLogger):
     from a checkpoint continues the same W&B run (same id), so its rows reuse steps the first
     process already wrote; W&B ignores rows logged below a run's current step ("Steps must be
     monotonically increasing"), so syncing the resumed offline run can drop its epochs.
-    The trainer's global step is restored from the checkpoint, so it only goes up.
+    The trainer's logging step is restored from the checkpoint, so it only goes up.
+
+    Nothing is dropped by construction: a row asked for below the highest step logged so far is
+    logged at that step (with a warning naming its keys) rather than refused by W&B. Keys under
+    ``val/`` are plotted against :data:`EVAL_EPOCH` (``define_metric``), the rest against the
+    step.
+
+    Args:
+        job_type: W&B job type (``train`` for runs, ``report`` for a sweep's Table 1 run).
+        args, kwargs: As :class:`~pytorch_lightning.loggers.WandbLogger` (W&B's ``init``).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, job_type: str | None = "train", **kwargs: Any) -> None:
+        super().__init__(*args, job_type=job_type, **kwargs)
         if self._wandb_init.get("anonymous") is None:
             self._wandb_init.pop("anonymous", None)
+        self._high_step = -1
+        self._defined: set[str] = set()
+
+    def log_hyperparams(self, params: Any) -> None:
+        """The config flattened to dotted keys (``model.name``, ``lora.r``), which W&B's runs
+        table groups by and its parallel-coordinates plot reads without editing."""
+        super().log_hyperparams(flatten(dict(params)))
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         if step is None or self._wandb_init.get("sync_tensorboard"):
             super().log_metrics(metrics, step)
             return
         metrics = _add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
-        self.experiment.log({**metrics, "trainer/global_step": step}, step=step)
+        if step < self._high_step:
+            log.warning(
+                "W&B: %s asked for step %d after step %d; logged at %d so W&B keeps it",
+                ", ".join(sorted(metrics)),
+                step,
+                self._high_step,
+                self._high_step,
+            )
+        self._high_step = max(self._high_step, step)
+        self._define_axes(metrics)
+        self.experiment.log(
+            {**metrics, "trainer/global_step": self._high_step}, step=self._high_step
+        )
+
+    def _define_axes(self, metrics: Mapping[str, Any]) -> None:
+        """Per-epoch evaluation keys against :data:`EVAL_EPOCH`; an exact definition takes
+        precedence over Lightning's ``*`` -> ``trainer/global_step``."""
+        new = [k for k in metrics if k.startswith(EPOCH_PREFIXES) and k not in self._defined]
+        if not new or not getattr(self.experiment, "define_metric", None):
+            return
+        if EVAL_EPOCH not in self._defined:
+            self.experiment.define_metric(EVAL_EPOCH)
+            self._defined.add(EVAL_EPOCH)
+        for key in new:
+            self.experiment.define_metric(key, step_metric=EVAL_EPOCH)
+            self._defined.add(key)

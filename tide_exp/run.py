@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks.safety_probe import SafetyProbeCallback
 from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
+from tide_exp.dashboard import publish_run
 from tide_exp.data.fingerprint import dataset_fingerprint
 from tide_exp.files import write_folder
 from tide_exp.models.model_card import card_for_run, write_model_card
@@ -150,6 +151,9 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     }
     if trainer.is_global_zero:
         folder.write_results(results)
+        publish_run(
+            loggers, results, generation.records if generation else [], cfg.get("optimized_metric")
+        )
     return metrics, {
         "trainer": trainer,
         "module": module,

@@ -39,6 +39,8 @@ LAYERS: dict[str, int] = {
     "tide_exp.callbacks": 2,
     "tide_exp.loggers": 2,
     "tide_exp.validation": 2,
+    "tide_exp.wandb_offline": 0,
+    "tide_exp.dashboard": 3,
     "tide_exp.run": 3,
     "tide_exp.job": 3,
     "tide_exp.run_summary": 3,

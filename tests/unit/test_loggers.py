@@ -7,7 +7,14 @@ import csv
 import wandb
 from pytorch_lightning.loggers import CSVLogger
 
-from tide_exp.loggers import ResumableCSVLogger, StepWandbLogger
+from tide_exp.loggers import (
+    EVAL_EPOCH,
+    ResumableCSVLogger,
+    StepWandbLogger,
+    epochs_trained,
+    flatten,
+    log_step,
+)
 
 
 def _rows(path):
@@ -40,9 +47,13 @@ def test_lightning_csv_logger_drops_them(tmp_path):
 class _Recorder:
     def __init__(self):
         self.calls = []
+        self.axes = {}
 
     def log(self, data, step=None):
         self.calls.append((step, dict(data)))
+
+    def define_metric(self, name, step_metric=None, **_):
+        self.axes[name] = step_metric
 
 
 def test_wandb_rows_carry_the_trainer_step_so_a_resume_continues_it(tmp_path):
@@ -58,6 +69,39 @@ def test_wandb_rows_carry_the_trainer_step_so_a_resume_continues_it(tmp_path):
         (120, {"val/loss": 0.4, "trainer/global_step": 120}),
         (None, {"lr": 0.1}),
     ]
+
+
+def test_wandb_row_below_the_current_step_is_kept_at_that_step(tmp_path, caplog):
+    """W&B refuses a row below its current step; the logger never asks for one."""
+    logger = StepWandbLogger(save_dir=str(tmp_path), offline=True, id="abc", prefix="")
+    logger._experiment = _Recorder()
+    logger.log_metrics({"val/gen/rouge_l": 0.2}, step=8)
+    logger.log_metrics({"val/loss": 0.4, "epoch": 0}, step=7)  # Lightning's validation step
+    assert [step for step, _ in logger._experiment.calls] == [8, 8]
+    assert logger._experiment.calls[1][1]["trainer/global_step"] == 8
+    assert "val/loss" in caplog.text and "asked for step 7 after step 8" in caplog.text
+    # Per-epoch evaluation is plotted against the epochs trained.
+    assert logger._experiment.axes["val/loss"] == EVAL_EPOCH
+    assert logger._experiment.axes["val/gen/rouge_l"] == EVAL_EPOCH
+    assert "epoch" not in logger._experiment.axes
+
+
+def test_config_is_flattened_to_dotted_keys():
+    assert flatten({"model": {"name": "x", "chat": {"kw": {}}}, "tags": ["a"], "seed": 1}) == {
+        "model.name": "x",
+        "model.chat.kw": {},
+        "tags": ["a"],
+        "seed": 1,
+    }
+
+
+def test_lightning_still_keeps_the_logging_step_and_epoch_counters_we_read(tmp_path):
+    """tide_exp.loggers reads two Lightning internals; an upgrade that moves them fails here."""
+    import pytorch_lightning as pl
+
+    trainer = pl.Trainer(default_root_dir=tmp_path, logger=False, enable_checkpointing=False)
+    assert log_step(trainer) == 0
+    assert epochs_trained(trainer) == 0
 
 
 def test_wandb_logger_starts_without_the_anonymous_warning(tmp_path, capfd, monkeypatch):

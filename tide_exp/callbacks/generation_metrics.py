@@ -148,7 +148,7 @@ class GenerationMetricsCallback(pl.Callback):
             100 * summary.get("cut_rate", 0.0),
             ", ".join(f"{k}={m['mean']:.4f}" for k, m in summary["metrics"].items()),
         )
-        steps.log_phase(trainer.loggers, phase, summary, records, trainer.global_step)
+        steps.log_phase(trainer, phase, summary, records)
 
     def reusable_val(self, step: int, example_ids: list[str]) -> dict[str, Any] | None:
         """The last epoch's summary when it saw these weights (``step``) and these prompts."""

@@ -13,13 +13,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytorch_lightning.loggers import Logger, WandbLogger
-
 from tide_exp.generation import Reply, generate_reply_records
+from tide_exp.loggers import log_row
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
 
-TABLE_COLUMNS = ["example_id", "theme", "prompt", "reference", "prediction"]
+# A reviewer's columns (the per-reply scores follow); "reply" is the record's "prediction".
+TABLE_COLUMNS = [
+    "epoch",
+    "phase",
+    "example_id",
+    "persona_id",
+    "theme",
+    "prompt",
+    "reference",
+    "reply",
+    "finished",
+]
+_RECORD_FIELD = {"reply": "prediction"}
 # Phase -> scalar prefixes; zero-shot also goes on the val curve at step 0, so W&B plots start
 # from the baseline.
 SCALAR_PREFIXES = {
@@ -180,8 +191,11 @@ def phase_scalars(phase: str, summary: Mapping[str, Any]) -> dict[str, float]:
 
 
 def table_key(phase: str, epoch: int | None) -> str:
-    """W&B table key: one table per phase, one per epoch on the val curve."""
-    return f"val/generations_epoch{epoch}" if phase == "val" else f"{phase}/generations"
+    """W&B table key, never reused: one per phase, one per epoch of the val curve.
+
+    Kept out of ``val/`` so the tables are not plotted against the epoch axis.
+    """
+    return f"generations/val_epoch{epoch}" if phase == "val" else f"generations/{phase}"
 
 
 def table(
@@ -190,23 +204,20 @@ def table(
     """Columns and rows of a phase's table; corpus-level metrics (distinct-n) have no per-reply
     value, so they stay out (they are logged as scalars)."""
     names = [n for n, m in summary["metrics"].items() if m.get("level", "sample") == "sample"]
-    rows = [[r[c] for c in TABLE_COLUMNS] + [r["scores"].get(n) for n in names] for r in records]
+    rows = [
+        [r.get(_RECORD_FIELD.get(c, c)) for c in TABLE_COLUMNS]
+        + [r["scores"].get(n) for n in names]
+        for r in records
+    ]
     return TABLE_COLUMNS + names, rows
 
 
 def log_phase(
-    loggers: Sequence[Logger],
+    trainer: Any,
     phase: str,
     summary: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
-    step: int,
 ) -> None:
-    """Log a phase's scalars to every logger and its table to W&B."""
-    scalars = phase_scalars(phase, summary)
-    for logger in loggers:
-        logger.log_metrics(scalars, step=step)
-        if isinstance(logger, WandbLogger):
-            columns, rows = table(summary, records)
-            logger.log_table(
-                key=table_key(phase, summary["epoch"]), columns=columns, data=rows, step=step
-            )
+    """Log a phase's scalars to every logger and its table to W&B, in one row."""
+    tables = {table_key(phase, summary["epoch"]): table(summary, records)}
+    log_row(trainer, phase_scalars(phase, summary), tables)

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.loggers import WandbLogger
 
+from tide_exp.loggers import log_row
 from tide_exp.safety.phase import run_safety_phase
 from tide_exp.safety.probe import load_probe
 from tide_exp.safety.report import write_safety_files
@@ -98,27 +98,14 @@ class SafetyProbeCallback(pl.Callback):
         write_safety_files(self.output_dir, self.records)
         values = scalars(phase, summary)
         log.info("%s safety: %s", phase, ", ".join(f"{k}={v:.3f}" for k, v in values.items()))
-        for logger in trainer.loggers:
-            logger.log_metrics(values, step=trainer.global_step)
-            if isinstance(logger, WandbLogger):
-                rows = [
-                    [r[c] if c != "failed" else ", ".join(r[c]) for c in REPLY_COLUMNS]
-                    for r in records
-                ]
-                logger.log_table(
-                    key=f"{phase}/safety_replies",
-                    columns=REPLY_COLUMNS,
-                    data=rows,
-                    step=trainer.global_step,
-                )
-                if phase == "ft":
-                    table = compare(self.summaries.get("zs"), summary)
-                    logger.log_table(
-                        key="safety/rates",
-                        columns=RATE_COLUMNS,
-                        data=[[row[c] for c in RATE_COLUMNS] for row in table],
-                        step=trainer.global_step,
-                    )
+        rows = [
+            [r[c] if c != "failed" else ", ".join(r[c]) for c in REPLY_COLUMNS] for r in records
+        ]
+        tables = {f"safety/replies_{phase}": (REPLY_COLUMNS, rows)}
+        if phase == "ft":
+            rates = compare(self.summaries.get("zs"), summary)
+            tables["safety/rates"] = (RATE_COLUMNS, [[r[c] for c in RATE_COLUMNS] for r in rates])
+        log_row(trainer, values, tables)
 
     def report(self) -> dict[str, Any]:
         """The ``safety`` section of results.json: per-phase rates and the zs -> ft change."""

@@ -12,6 +12,7 @@ from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_t
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tide_exp.errors import ConfigError
+from tide_exp.loggers import EVAL_EPOCH, epochs_trained
 from tide_exp.metrics.perplexity import TokenPerplexity, scored_tokens
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,8 @@ class LoraCausalLMModule(pl.LightningModule):
         self.last_validation = result
         self.log("val/loss", result["loss"], prog_bar=True)
         self.log("val/perplexity", result["perplexity"])
+        # The x of the per-epoch curves on W&B (0: before training), in the same row.
+        self.log(EVAL_EPOCH, float(epochs_trained(self.trainer)))
 
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(

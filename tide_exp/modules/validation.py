@@ -12,6 +12,8 @@ from typing import Any
 
 import pytorch_lightning as pl
 
+from tide_exp.loggers import log_row
+
 
 def validate_phase(
     trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.LightningDataModule, phase: str
@@ -28,7 +30,7 @@ def validate_phase(
     if result is None:
         return None
     scalars = {f"{phase}/val/loss": result["loss"], f"{phase}/val/perplexity": result["perplexity"]}
+    log_row(trainer, scalars)
     for logger in trainer.loggers:
-        logger.log_metrics(scalars, step=trainer.global_step)
         logger.save()  # outside fit nothing flushes a buffering logger (CSV) afterwards
     return dict(result)

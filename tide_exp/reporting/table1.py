@@ -1,7 +1,7 @@
 """Table 1 from run folders: one row per model, dataset and setting; zero-shot vs fine-tuned.
 
 Runs are grouped by :mod:`tide_exp.reporting.grouping` (only seeds are aggregated); each
-zs -> ft change carries a paired bootstrap interval (:mod:`tide_exp.reporting.bootstrap`) from
+zs -> ft change carries a paired bootstrap interval (:mod:`tide_exp.metrics.bootstrap`) from
 the per-reply scores in ``generations.jsonl``; tables go through the one writer in
 :mod:`tide_exp.reporting.tables`. Study A's published numbers sit beside ours where the model
 matches, with a note on what is comparable.
@@ -18,7 +18,7 @@ from typing import Any
 from tide_exp.errors import NoRunsError
 from tide_exp.files import write_text
 from tide_exp.metrics import sets
-from tide_exp.reporting.bootstrap import CONFIDENCE, RESAMPLES, SEED
+from tide_exp.metrics.bootstrap import CONFIDENCE, RESAMPLES, SEED
 from tide_exp.reporting.grouping import RunGroup, format_setting, group_runs
 from tide_exp.reporting.safety import safety_markdown
 from tide_exp.reporting.table1_plot import plot_bars

@@ -2,7 +2,7 @@
 
 A row (a :class:`~tide_exp.reporting.grouping.RunGroup`) of one run shows that run's mean ± std
 over replies; of several runs (seeds), the mean ± std of the run means. Each change's interval
-comes from the per-reply scores in ``generations.jsonl`` (:mod:`tide_exp.reporting.bootstrap`).
+comes from the per-reply scores in ``generations.jsonl`` (:mod:`tide_exp.metrics.bootstrap`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from tide_exp.reporting.bootstrap import paired_bootstrap_ci
+from tide_exp.metrics.bootstrap import paired_bootstrap_ci
 from tide_exp.reporting.grouping import RunGroup
 from tide_exp.rundir import RunFolder
 

@@ -62,6 +62,12 @@ def harness(tiny_model, tmp_path):
             is_global_zero=True,
             sanity_checking=False,
             state=SimpleNamespace(fn="fit"),
+            validating=False,
+            # What tide_exp.loggers reads for the logging step and the epochs trained.
+            fit_loop=SimpleNamespace(
+                epoch_loop=SimpleNamespace(_batches_that_stepped=0),
+                epoch_progress=SimpleNamespace(current=SimpleNamespace(completed=0)),
+            ),
         )
         module = SimpleNamespace(model=tiny_model.model, tokenizer=tiny_model.tokenizer)
         return callback, trainer, module, logger
@@ -115,7 +121,7 @@ def test_tables_and_scalars(harness):
     callback, trainer, module, logger = harness(num_prompts=2, final_num_prompts=2)
     _run(callback, trainer, module, epochs=1)
     keys = [t["key"] for t in logger.tables]
-    assert keys == ["zs/generations", "val/generations_epoch0", "ft/generations"]
+    assert keys == ["generations/zs", "generations/val_epoch0", "generations/ft"]
     for t in logger.tables:
         # distinct-1 is corpus-level: a scalar, never a table column.
         assert t["columns"] == [*steps.TABLE_COLUMNS, "rouge_l"]

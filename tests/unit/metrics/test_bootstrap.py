@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tide_exp.reporting.bootstrap import paired_bootstrap_ci
+from tide_exp.metrics.bootstrap import paired_bootstrap_ci
 
 
 def test_matches_scipy_percentile_bootstrap():

@@ -1,0 +1,115 @@
+"""What reaches W&B is what was logged: real runs with the W&B logger offline, read back from the
+offline run's transaction log (``run-*.wandb``, what ``wandb sync`` uploads), not from the logger
+calls. The CSV logger runs beside it as the record of what was asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+import wandb
+
+from tide_exp.run import run
+from tide_exp.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run
+
+pytestmark = pytest.mark.slow
+
+GENERATION_COLUMNS = [
+    "epoch",
+    "phase",
+    "example_id",
+    "persona_id",
+    "theme",
+    "prompt",
+    "reference",
+    "reply",
+    "finished",
+]
+
+
+def csv_rows(run_dir: Path) -> list[dict[str, str]]:
+    """Every row the CSV logger wrote (the same calls the W&B logger got)."""
+    (path,) = run_dir.rglob("metrics.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def assert_history_has_every_logged_value(runs: list[OfflineRun], rows: list[dict]) -> None:
+    """Each (key, step, value) the CSV logger has is in the W&B history at that step."""
+    history: dict[int, dict] = {}
+    for r in runs:
+        for row in r.history:
+            history.setdefault(row["_step"], {}).update(row)
+    missing = []
+    for row in rows:
+        step = int(row["step"])
+        for key, value in row.items():
+            if key == "step" or value == "":
+                continue
+            got = history.get(step, {}).get(key)
+            if got is None or not math.isclose(float(got), float(value), rel_tol=1e-5):
+                missing.append((key, step, value, got))
+    assert not missing, f"logged but not in the W&B history: {missing[:10]}"
+
+
+def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path):
+    """A run with every phase that logs: zero-shot, two epochs, fine-tuned, base and adapter
+    validation (Study B's), and the safety probe."""
+    cfg = compose_cfg(
+        "logger=[csv,wandb]",
+        "eval.validate_base=true",
+        "eval.safety=true",
+        "eval.safety_max_prompts=3",
+        "callbacks.safety_probe.max_new_tokens=4",
+    )
+    try:
+        _, objects = run(cfg)
+    finally:
+        wandb.finish()
+    (folder,) = offline_runs(tmp_path)
+    assert dropped_rows(folder) == []
+    wb = read_run(folder, wait_s=60)
+    assert_history_has_every_logged_value([wb], csv_rows(tmp_path))
+
+    # The validation curve, against epochs trained: the base model (0), after each epoch.
+    points = [(row["eval/epoch"], row["val/loss"]) for row in wb.history if "val/loss" in row]
+    assert [p[0] for p in points] == [0, 1, 2, 2]  # base, epoch 1, epoch 2, adapter after fit
+    assert [e for e, _ in wb.values("val/perplexity")] == [e for e, _ in wb.values("val/loss")]
+    assert {r["eval/epoch"] for r in wb.history if "val/gen/rouge_l" in r} == {0, 1, 2}
+    assert wb.step_metrics["val/loss"] == "eval/epoch"
+    assert wb.step_metrics["val/gen/rouge_l"] == "eval/epoch"
+    assert wb.values("ft/val/loss") and wb.values("zs/val/loss")
+    assert wb.values("zs/safety/safe_rate") and wb.values("ft/safety/safe_rate")
+
+    # Config flattened for grouping; identity for the runs table.
+    assert wb.config["model.name"] == "tiny_llama" and wb.config["lora.r"] == cfg.lora.r
+    assert wb.job_type == "train"
+    assert "model:tiny_llama" in wb.tags and "experiment:default" in wb.tags
+    assert any(t.startswith("data:") for t in wb.tags)
+
+    # One table per phase and epoch, with the reviewer's columns and one row per prompt.
+    results = objects["results"]
+    for key, phase in [
+        ("generations/zs", "zs"),
+        ("generations/val_epoch0", "val"),
+        ("generations/val_epoch1", "val"),
+        ("generations/ft", "ft"),
+    ]:
+        table = wb.table(key)
+        assert table is not None, key
+        assert table["columns"][: len(GENERATION_COLUMNS)] == GENERATION_COLUMNS
+        assert "rouge_l" in table["columns"]
+        assert len(table["data"]) == cfg.eval.num_prompts
+        assert {row[1] for row in table["data"]} == {phase}
+    for key in ("safety/replies_zs", "safety/replies_ft", "safety/rates"):
+        assert wb.table(key) is not None, key
+
+    # Sortable summaries: zs, ft, the change and its paired interval, the best epoch.
+    zs = results["phases"]["zs"]["metrics"]["rouge_l"]["mean"]
+    ft = results["phases"]["ft"]["metrics"]["rouge_l"]["mean"]
+    assert wb.summary["delta/gen/rouge_l"] == pytest.approx(ft - zs)
+    assert wb.summary["delta/gen/rouge_l_low"] <= wb.summary["delta/gen/rouge_l_high"]
+    assert wb.summary["best/epoch"] in (1, 2)

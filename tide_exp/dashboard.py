@@ -1,0 +1,106 @@
+"""What a finished run puts on the W&B dashboard besides its history: sortable summaries and tags.
+
+The runs table of a project sorts and filters on a run's summary. For each metric it gets the
+zero-shot and fine-tuned means and the change, ``delta/gen/<metric>``, with the paired bootstrap
+interval over the prompts both phases scored (``delta/gen/<metric>_low`` / ``_high``, the same
+interval as Table 1); the epoch whose evaluation scored best on the optimised metric
+(``best/epoch``); the crisis-safety rates when the probe ran. Tags name the model, the dataset
+fingerprint and the experiment, so runs of one study can be filtered without reading configs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pytorch_lightning.loggers import Logger, WandbLogger
+
+from tide_exp.metrics.bootstrap import paired_bootstrap_ci
+
+
+def paired_differences(records: Sequence[Mapping[str, Any]], metric: str) -> list[float]:
+    """Per prompt scored in both phases, the fine-tuned minus the zero-shot score."""
+    by_phase: dict[str, dict[str, float]] = {"zs": {}, "ft": {}}
+    for r in records:
+        value = (r.get("scores") or {}).get(metric)
+        if r.get("phase") in by_phase and value is not None:
+            by_phase[r["phase"]][r["example_id"]] = value
+    zs, ft = by_phase["zs"], by_phase["ft"]
+    return [ft[e] - zs[e] for e in ft if e in zs]
+
+
+def summary_values(
+    results: Mapping[str, Any], records: Sequence[Mapping[str, Any]], optimized: str | None
+) -> dict[str, float | int]:
+    """The run's summary for W&B: zs/ft means, deltas with paired intervals, best epoch, safety."""
+    phases = results.get("phases", {})
+    zs = phases.get("zs", {}).get("metrics", {})
+    ft = phases.get("ft", {}).get("metrics", {})
+    values: dict[str, float | int] = {}
+    for name in dict.fromkeys([*zs, *ft]):
+        a, b = zs.get(name, {}).get("mean"), ft.get(name, {}).get("mean")
+        if a is not None:
+            values[f"zs/gen/{name}"] = a
+        if b is not None:
+            values[f"ft/gen/{name}"] = b
+        if a is None or b is None:
+            continue
+        values[f"delta/gen/{name}"] = b - a
+        differences = paired_differences(records, name)
+        if differences:  # per-reply metrics only; corpus and chunk metrics have no pairs
+            low, high = paired_bootstrap_ci([differences])
+            values[f"delta/gen/{name}_low"], values[f"delta/gen/{name}_high"] = low, high
+    best = best_epoch(phases.get("val") or [], optimized)
+    if best is not None:
+        values["best/epoch"], values[f"best/{optimized}"] = best
+    values |= {k: v for k, v in results.get("final", {}).items() if "/safety/" in k}
+    return {k: v for k, v in values.items() if not (isinstance(v, float) and math.isnan(v))}
+
+
+def best_epoch(val: Sequence[Mapping[str, Any]], optimized: str | None) -> tuple[int, float] | None:
+    """``(epochs trained, value)`` of the per-epoch evaluation that scored best on ``optimized``
+    (``ft/gen/cosine`` -> the val phase's ``cosine``); ``None`` when it is not a val metric."""
+    name = (optimized or "").rsplit("/", 1)[-1]
+    scored = [
+        (e["epoch"] + 1, e["metrics"][name]["mean"])
+        for e in val
+        if name in e.get("metrics", {}) and e["metrics"][name].get("mean") is not None
+    ]
+    return max(scored, key=lambda pair: pair[1]) if scored else None
+
+
+def run_tags(results: Mapping[str, Any], experiment: str | None) -> list[str]:
+    """Tags a runs table filters on: model, dataset fingerprint, experiment."""
+    data = results.get("data", {})
+    fingerprint = data.get("dataset")
+    tags = [f"model:{results['model']['name']}"]
+    if fingerprint:
+        tags.append(f"data:{str(fingerprint)[:12]}")
+    tags.append(f"experiment:{experiment or 'default'}")
+    return tags
+
+
+def experiment_choice() -> str | None:
+    """The ``experiment=...`` option this job was composed with (``None`` outside Hydra)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return None
+    return HydraConfig.get().runtime.choices.get("experiment")
+
+
+def publish_run(
+    loggers: Sequence[Logger],
+    results: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    optimized: str | None,
+) -> None:
+    """Write the summary and tags to every W&B logger's run (other loggers have neither)."""
+    experiment = experiment_choice()
+    for logger in loggers:
+        if not isinstance(logger, WandbLogger):
+            continue
+        run = logger.experiment
+        run.summary.update(summary_values(results, records, optimized))
+        run.tags = tuple(dict.fromkeys([*run.tags, *run_tags(results, experiment)]))
