@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -19,6 +20,8 @@ class KillOnceAtStep(pl.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if trainer.global_step >= self.step and not self.marker.exists():
             self.marker.write_text("killed")
+            time.sleep(3)  # past W&B's 2 s write interval (conf/logger/wandb.yaml), as a real
+            # preemption minutes into an epoch is; rows of the last 2 s are W&B's to lose
             os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 from collections import Counter
 
 import pytest
+
+from tide_exp.wandb_offline import dropped_rows, offline_runs, read_run
 
 from .test_cli import SEARCH_PATH, tide
 
@@ -20,7 +24,7 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
         SEARCH_PATH,
         "model=tiny_llama",
         "lora.r=4,8",
-        "logger=csv",
+        "logger=[csv,wandb]",
         "trainer.max_epochs=2",
         "data.max_train_examples=16",
         "data.batch_size=4",
@@ -54,6 +58,7 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
         results = json.loads((job / "results.json").read_text())
         assert [v["epoch"] for v in results["phases"]["val"]] == [0, 1]
     assert "resuming from" in (job0 / "tide_exp.log").read_text()
+    assert_wandb_continues(job0)
 
     stamp = (job0 / "results.json").stat().st_mtime_ns
     third = tide(*args, cwd=tmp_path)
@@ -81,3 +86,30 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
     assert error.endswith("or pass resume=false to start it over")
     assert (job0 / "results.json").stat().st_mtime_ns == stamp
     assert (job0 / ".hydra" / "config.yaml").read_text() == hydra_config
+
+
+def assert_wandb_continues(job):
+    """The killed process's W&B run and the resumed one (same id) hold every value the CSV
+    logger has, the resumed process's value where both logged a step, and W&B refused none."""
+    folders = offline_runs(job)
+    assert len(folders) == 2 and all(dropped_rows(f) == [] for f in folders)
+    runs = [read_run(f, wait_s=30) for f in folders]
+    assert len({r.run_id for r in runs}) == 1
+    history = {}
+    for r in runs:  # oldest first: the resumed process's rows win, as on the server
+        for row in r.history:
+            history.setdefault(row["_step"], {}).update(row)
+    with open(next(job.rglob("metrics.csv")), newline="") as f:
+        expected = {}
+        for row in csv.DictReader(f):  # the later row of a step is the resumed run's
+            expected |= {(int(row["step"]), k): v for k, v in row.items() if k != "step" and v}
+    missing = [
+        (key, step)
+        for (step, key), value in expected.items()
+        if not math.isclose(
+            float(history.get(step, {}).get(key, math.nan)), float(value), rel_tol=1e-5
+        )
+    ]
+    assert not missing, missing
+    steps = [row["_step"] for row in runs[1].history]
+    assert steps == sorted(steps) and steps[0] > 0  # the resumed run continues the steps

@@ -113,9 +113,11 @@ class SweepSummaryCallback(Callback):
         )
         if failed < len(rows):
             from tide_exp.reporting.table1 import write_report
+            from tide_exp.reporting.wandb_report import log_table1
 
             files = write_report([sweep_dir], sweep_dir / "report")
             log.info("Table 1 report: %s", files["markdown"])
+            log_table1(config, sweep_dir, files["csv"])
         if failed and self.exit_on_failure:
             # SystemExit passes Hydra's callback guard (it catches Exception only).
             raise SystemExit(1)
