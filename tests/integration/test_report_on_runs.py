@@ -44,4 +44,4 @@ def test_duplicate_run_counts_once_and_short_phases_warn(tmp_path, capsys, monke
             "fewer than the 40 configured" in markdown
         )
     assert f"| {scored}/{scored} | {scored}/{scored} |" in markdown  # per run: counts, no ids
-    assert "example_ids\": \[" not in markdown and "example_ids" not in out
+    assert "'example_ids': [" not in markdown and "example_ids" not in out
