@@ -128,7 +128,17 @@ def build_tables(
         "warnings": scoring_warnings(groups),
         "aggregates": any(g.seeds > 1 for g in groups),
         "duplicates": duplicates or [],
+        "not_computed": not_computed(r for g in groups for r in g.runs),
     }
+
+
+def not_computed(runs) -> dict[str, str]:
+    """What the runs' configs list as not computed (``results.json["not_computed"]``), once."""
+    out: dict[str, str] = {}
+    for run in runs:
+        for name, why in (run.get("not_computed") or {}).items():
+            out.setdefault(name, str(why))
+    return out
 
 
 def build_report(paths: list[Path], paper_table: Path = PAPER_TABLE) -> dict[str, Any]:

@@ -113,6 +113,9 @@ def to_markdown(tables: dict[str, Any]) -> str:
             "",
             "None of these models is in the paper's Table 1, so there is no side-by-side comparison.",
         ]
+    if tables.get("not_computed"):
+        lines += ["", "## Not computed", ""]
+        lines += [f"- **{name}**: {why}" for name, why in tables["not_computed"].items()]
     notes = [f"- **{m}**: {COMPARABILITY[m]}" for m in tables["metrics"] if m in COMPARABILITY]
     lines += [
         "",

@@ -24,6 +24,7 @@ def _results(
     status="ok",
     prompts=4,
     requested=4,
+    not_computed=None,
 ):
     """A finished run: results.json and generations.jsonl with per-reply scores.
 
@@ -68,6 +69,7 @@ def _results(
                 },
                 "data": {"dataset": dataset},
                 "phases": phases,
+                "not_computed": not_computed or {},
             }
         )
     )
@@ -217,3 +219,16 @@ def test_cli_writes_under_outputs_and_prints_a_short_summary(tmp_path, capsys, m
         == "| QWEN2_5_0_5B | 1 | 0.250 -> 0.550* | 0.250 -> 0.550* | 0.250 -> 0.550* | 0.250 -> 0.550* |"
     )
     assert "fewer than the 40 configured" in out and "example_ids" not in out and "{" not in out
+
+
+def test_study_b_lists_what_it_does_not_compute(tmp_path, compose_cfg):
+    from omegaconf import OmegaConf
+
+    cfg = compose_cfg("eval=study_b")  # run() copies eval.not_computed into results.json
+    listed = OmegaConf.to_container(cfg.eval.not_computed)
+    assert set(listed) == {"dialogbert_continuity", "dialogbert_filter"}
+    _results(tmp_path / "0", zs={"cosine": [0.1]}, ft={"cosine": [0.2]}, not_computed=listed)
+    markdown = write_report([tmp_path], tmp_path / "report")["markdown"].read_text()
+    section = markdown.split("## Not computed")[1]
+    assert "**dialogbert_filter**: Study B filtered its outputs" in section
+    assert "**dialogbert_continuity**" in section
