@@ -135,7 +135,7 @@ def test_a_survey_never_shrinks_silently(tmp_path, capsys):
     assert "abuse_memory, noise_social_anxiety, substance_use" in notes[-1]
 
 
-def test_study_b_design_one_model_three_dimensions_no_reference(tmp_path):
+def test_study_b_design_one_model_three_dimensions_no_reference(tmp_path, capsys):
     run = fakes.write_run(tmp_path / "run", "qwen1_5_1_8b_chat", n_per_theme=3)
     _rewrite(tmp_path, lambda r: {**r, "theme": "", "reference": ""})  # no scenario, no reference
     survey = tmp_path / "s"
@@ -161,3 +161,6 @@ def test_study_b_design_one_model_three_dimensions_no_reference(tmp_path):
     paired = pd.read_csv(tmp_path / "a" / "paired_wilcoxon.csv")
     assert set(paired["dimension"]) == set(STUDY_B.split(","))
     assert (paired["ft_mean"] > paired["zs_mean"] + 1).all()
+    # No reference was shown, so Table 4 claims no reference comparison.
+    assert "FT beat ZS in 1 (0 ties); no reference." in capsys.readouterr().out
+    assert "not shown" in (tmp_path / "a" / "table4.md").read_text()
