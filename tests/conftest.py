@@ -10,6 +10,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hypothesis import settings
 from omegaconf import DictConfig, open_dict
 
 from tide_exp.config import register_resolvers
@@ -18,6 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
 TEST_CONF_DIR = ROOT / "tests" / "configs"
 ASSETS = ROOT / "tests" / "assets"
+
+# Property tests: in CI (CI=true) a fixed set of examples, so a landing never depends on a
+# draw; locally a wider random search that finds new failures. HYPOTHESIS_PROFILE=ci|dev
+# picks one (reproduce CI's draw locally with HYPOTHESIS_PROFILE=ci).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 # Settings every tiny run shares: small data, few prompts, short replies, no W&B.
 TINY_OVERRIDES = [

@@ -1,7 +1,8 @@
 """``python -m tide_exp.report <sweep or run dirs> [--out DIR]``: Table 1 from finished runs.
 
 Writes table1.md / .csv / .tex and table1_bars.png / .pdf (zero-shot vs fine-tuned, mean ± std
-per model and metric, with Study A's published numbers beside ours where the model matches).
+per model and metric, with Study A's published numbers beside ours where the model matches)
+under outputs/report/<first folder's name> unless given --out, and prints a short summary.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.files import check_output
-from tide_exp.reporting.table1 import write_report
+from tide_exp.reporting.table1 import build_report, write_tables
+from tide_exp.reporting.table1_render import console_summary
+
+
+def default_out(paths: list[Path]) -> Path:
+    """``outputs/report/<name of the first folder>``: helper commands write under outputs/."""
+    first = paths[0].resolve()
+    return Path("outputs") / "report" / (first.name if first.is_dir() else first.parent.name)
 
 
 @cli_entry
@@ -21,18 +29,20 @@ def main(argv: list[str] | None = None) -> int:
         "paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them"
     )
     parser.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: <first path>/report)"
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: outputs/report/<first folder's name>)",
     )
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    out = args.out or (args.paths[0] if args.paths[0].is_dir() else args.paths[0].parent) / "report"
+    out = args.out or default_out(args.paths)
     check_output(out, folder=True)  # before reading every run
-    files = write_report(args.paths, out)
-    print((out / "table1.md").read_text(encoding="utf-8"))
-    print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))
+    tables = build_report(args.paths)
+    print(console_summary(tables, write_tables(tables, out)))
     return 0
 
 

@@ -6,8 +6,9 @@
 
 Input: JSON Lines (one object a line) or CSV with a header, chosen by the extension (``--format``
 overrides). Each row needs a string prediction and a non-empty string reference. An empty
-prediction is scored, as in-run scoring does (an empty reply gets BERTScore 0, cosine 0 ...),
-so one reply has one score everywhere. A run's ``generations.jsonl`` holds every phase
+prediction is scored, as in-run scoring does (BERTScore 0, METEOR and ROUGE-L 0; cosine is
+not 0: the encoder embeds the empty text like any other, about -0.06 to 0.12 against the
+sample corpus's references), so one reply has one score everywhere. A run's ``generations.jsonl`` holds every phase
 (``zs``, each epoch's ``val``, ``ft``): ``--phase`` (and ``--epoch`` for ``val``) picks one;
 a file with several and no ``--phase`` is refused rather than pooled. A bad row stops the run
 with its file and line, unless ``--skip-bad-rows``: then it is left out, counted and reported.

@@ -82,3 +82,39 @@ def test_build_qc_analyze_on_a_real_sweep(tmp_path):
     assert humaneval(["analyze", str(qc), "--out", str(analysis), "--formats", "png"]) == 0
     table = (analysis / "table4.md").read_text()
     assert "tiny" in table
+
+
+def test_readme_example_on_a_sweep_of_one_model_in_two_settings(tmp_path, capsys):
+    """`tide humaneval build <sweep> --out ...` as the README shows it, on a sweep like
+    `experiment=smoke` (one model, lora.r=4,8): no study pair, run labels with commas."""
+    sweep = tmp_path / "sweep"
+    proc = tide(
+        "-m",
+        SEARCH_PATH,
+        "model=tiny_llama",
+        "lora.r=4,8",
+        "logger=none",
+        "trainer.max_epochs=1",
+        "data.max_train_examples=8",
+        "data.max_eval_examples=4",
+        "eval.num_prompts=40",
+        "eval.max_new_tokens=4",
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert humaneval(["build", str(sweep), "--out", str(tmp_path / "survey")]) == 0
+    out = capsys.readouterr().out
+    jobs = sorted(p.parent.name for p in sweep.glob("*/generations.jsonl"))
+    labels = [f"tiny_llama@sweep/{job}" for job in jobs]
+    assert "," in labels[0] and f"built one set of the runs given: {' & '.join(labels)}" in out
+    # Every reply was cut at 4 new tokens, and the runs' own `finished` field says so.
+    assert "24 of 24 model replies cut at the token cap (from finished)" in out
+    key = pd.read_csv(tmp_path / "survey" / "key.csv")
+    assert key.loc[key["condition"] != "attention", "scenario"].nunique() == 6
+    assert set(key["model"]) == {*labels, "reference", "attention"}
+    # The same survey with the labels named: as two values, and as one value with a comma.
+    for n, pair in enumerate([labels, [",".join(labels)]]):
+        out_dir = tmp_path / f"survey{n}"
+        assert humaneval(["build", str(sweep), "--out", str(out_dir), "--pair", *pair]) == 0
+        assert pd.read_csv(out_dir / "key.csv").equals(key)

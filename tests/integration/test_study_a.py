@@ -45,7 +45,7 @@ def test_optuna_selects_on_the_dev_split(compose_cfg):
 def _report_rows(sweep):
     from tide_exp.report import main as report_main
 
-    assert report_main([str(sweep)]) == 0
+    assert report_main([str(sweep), "--out", str(sweep / "report")]) == 0
     table = (sweep / "report" / "table1.csv").read_text()
     return list(csv.DictReader(io.StringIO(table))), (sweep / "report" / "table1.md").read_text()
 

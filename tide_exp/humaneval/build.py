@@ -9,6 +9,7 @@ import pandas as pd
 
 from tide_exp.files import write_csv, write_json, write_text
 from tide_exp.humaneval.csvtable import read_csv_table
+from tide_exp.humaneval.draw import expected_scenarios
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.items import build_key, fingerprint, rater_view
 from tide_exp.humaneval.pairs import resolve_pairs
@@ -33,6 +34,7 @@ def build_summary(key: pd.DataFrame) -> dict:
         "replies": len(rated),
         "scenarios": list(dict.fromkeys(rated["scenario"])),
         "truncated_replies": int(models["truncated"].sum()),
+        "truncated_from": sorted(set(models.get("truncated_from", pd.Series(dtype=str)))),
         "model_replies": len(models),
         "duplicate_replies": int((rated["duplicate_of"] != "").sum()),
     }
@@ -48,7 +50,8 @@ def build_survey(
 
     Writes ``survey.csv`` and ``survey_qualtrics.txt`` (for raters: no model names),
     ``key.csv`` (for you: each question_id's model, condition, prompt, text, flags and
-    scores) and ``build.json`` (the settings, survey id and counts, for reproduction).
+    scores) and ``build.json`` (the settings, survey id, counts, and ``notes``: what a default
+    choice left out or assumed, and a shorter survey allowed by the spec).
 
     Returns:
         The key table.
@@ -56,8 +59,9 @@ def build_survey(
     spec = spec or SurveySpec()
     out = Path(out)
     runs = load_runs(paths)
-    run_pairs = resolve_pairs(pairs, runs)
+    run_pairs, notes = resolve_pairs(pairs, runs)
     key = build_key(run_pairs, spec)
+    notes += _short_survey(key, spec)
     write_csv(out / SURVEY_CSV, rater_view(key))
     write_text(out / SURVEY_TXT, survey_txt(key, spec))
     write_csv(out / KEY_CSV, key)
@@ -65,12 +69,27 @@ def build_survey(
         out / MANIFEST,
         {
             "spec": asdict(spec),
-            "pairs": [[a.label, b.label] for a, b in run_pairs],
+            "pairs": [[r.label for r in runs] for runs in run_pairs],
             "runs": {r.label: str(r.path) for r in runs},
             **build_summary(key),
+            "notes": notes,
         },
     )
     return key
+
+
+def _short_survey(key: pd.DataFrame, spec: SurveySpec) -> list[str]:
+    """A note when the survey covers fewer scenarios than its design (only ever allowed)."""
+    rated = key.loc[key["condition"] != "attention", "scenario"]
+    present = list(dict.fromkeys(rated))
+    wanted = expected_scenarios(pd.Series([*present, *(spec.scenarios or {}).values()]), spec)
+    missing = [s for s in wanted if s not in present]
+    if not missing or spec.example_ids or spec.prompts:
+        return []
+    return [
+        f"short survey: {len(present)} of {len(wanted)} scenarios (none shared by every pair "
+        f"set for {', '.join(missing)}), built because --allow-missing-scenarios was given"
+    ]
 
 
 def read_scenarios(path: str | Path) -> dict[str, str]:
@@ -118,7 +137,8 @@ def read_key(path: str | Path) -> pd.DataFrame:
 
 def _typed_key(key: pd.DataFrame) -> pd.DataFrame:
     key = key.replace("", float("nan"))
-    for col in ("example_id", "persona_id", "text", "prompt", "duplicate_of", "run_dir"):
+    text_columns = ("example_id", "persona_id", "text", "prompt", "duplicate_of", "run_dir")
+    for col in (*text_columns, "truncated_from"):
         if col in key:
             key[col] = key[col].fillna("")
     for col in ("slot", "pair_set", "expected", *[c for c in key if c.startswith("score_")]):

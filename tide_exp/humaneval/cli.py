@@ -41,8 +41,18 @@ def _read_ratings(path, key, key_path, demographics=None):
     return read_ratings(path, list(key["question_id"]), labels, demographics, dimensions, survey_id)
 
 
+def _lines(text: str | None) -> list[str] | None:
+    """``--prompts``: a file (one entry per line) with ``@``, else one entry."""
+    if not text:
+        return None
+    if text.startswith("@"):
+        lines = Path(text[1:]).read_text(encoding="utf-8").splitlines()
+        return [line.strip() for line in lines if line.strip()]
+    return [text]
+
+
 def cmd_build(args: argparse.Namespace) -> None:
-    from tide_exp.humaneval.build import build_summary, build_survey, read_scenarios
+    from tide_exp.humaneval.build import MANIFEST, build_survey, read_scenarios
     from tide_exp.humaneval.pairs import parse_pair, read_pairs_file
 
     pairs = read_pairs_file(args.pairs) if args.pairs else []
@@ -52,6 +62,7 @@ def cmd_build(args: argparse.Namespace) -> None:
         seed=args.seed,
         per_scenario=args.per_scenario,
         example_ids=_example_ids(args.example_ids),
+        prompts=_lines(args.prompts),
         scenarios=read_scenarios(args.scenarios) if args.scenarios else None,
         shared_prompts=not args.per_pair_prompts,
         attention_check=not args.no_attention_check,
@@ -60,13 +71,20 @@ def cmd_build(args: argparse.Namespace) -> None:
         labels=labels,
         shuffle_items=args.shuffle_items,
         dimensions=tuple(d.strip() for d in args.dimensions.split(",") if d.strip()),
+        allow_missing_scenarios=args.allow_missing_scenarios,
+        no_scenarios=args.no_scenarios,
+        reference=not args.no_reference,
     )
-    summary = build_summary(build_survey(args.runs, args.out, pairs or None, spec))
+    build_survey(args.runs, args.out, pairs or None, spec)
+    summary = read_json(Path(args.out) / MANIFEST)
+    for note in summary["notes"]:
+        print(f"note: {note}")
     print(
         f"wrote {args.out}/ (survey {summary['survey_id']}): {summary['items']} items, "
         f"{summary['replies']} replies in {len(summary['scenarios'])} scenarios; "
-        f"{summary['truncated_replies']} of {summary['model_replies']} model replies look cut "
-        f"at the token cap, {summary['duplicate_replies']} repeat another reply of their item "
+        f"{summary['truncated_replies']} of {summary['model_replies']} model replies cut at "
+        f"the token cap (from {', '.join(summary['truncated_from'])}), "
+        f"{summary['duplicate_replies']} repeat another reply of their item "
         "(flagged in key.csv: truncated, duplicate_of)"
     )
 
@@ -159,13 +177,37 @@ def _add_build(sub) -> None:
     b.add_argument(
         "--pair",
         action="append",
-        help="A,B: model slugs, run labels or run dirs "
-        "(repeatable; default: the study's four pairs)",
+        nargs="+",
+        metavar="RUN",
+        help="a pair set: two runs (--pair A B), or one run alone (zero-shot vs fine-tuned, "
+        "Study B); each a model slug, run label or run dir; A,B also works where the split "
+        "is unambiguous (repeatable; default: the study's four pairs present)",
     )
     b.add_argument("--pairs", help="YAML file with `pairs: [[A, B], ...]`")
     b.add_argument("--seed", type=int, default=42, help="prompt and order seed (study: 42)")
     b.add_argument("--per-scenario", type=int, default=1, help="prompts per scenario per pair")
     b.add_argument("--example-ids", help="comma list or @file of example ids instead of a draw")
+    b.add_argument(
+        "--prompts",
+        help="@file: one client message per line in scenario order, each its example id or "
+        "its text (e.g. the study's six Appendix A messages)",
+    )
+    b.add_argument(
+        "--allow-missing-scenarios",
+        action="store_true",
+        help="build even when a scenario has no prompt shared by every pair set (default: "
+        "error; the shorter survey is noted in build.json)",
+    )
+    b.add_argument(
+        "--no-scenarios",
+        action="store_true",
+        help="ignore themes: draw --per-scenario prompts from all (Study B: 100 dialogues)",
+    )
+    b.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="leave the reference reply out (Study B: base vs fine-tuned only)",
+    )
     b.add_argument("--scenarios", help="CSV example_id,scenario (for data without a theme field)")
     b.add_argument(
         "--per-pair-prompts",

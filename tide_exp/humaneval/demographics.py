@@ -67,6 +67,8 @@ def rater_groups(raters: pd.DataFrame) -> dict[str, pd.Series]:
         )
     if "gender" in raters:
         groups["gender"] = raters["gender"]
+    elif "sex" in raters:  # a Prolific export has sex, not gender: tested under its own name
+        groups["sex"] = raters["sex"]
     if "region" in raters:
         groups["region"] = raters["region"]
     if "race" in raters:

@@ -1,10 +1,15 @@
-"""Table 3: descriptive demographics of the kept raters (the study's Appendix D)."""
+"""Table 3: descriptive demographics of the kept raters (the study's Appendix D).
+
+The study's rows, each where the ratings or demographics file has it (column names and their
+aliases: :data:`tide_exp.humaneval.raters.ALIASES`): age, sex, gender, race, Hispanic origin,
+education, employment, region.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-CATEGORIES = ("gender", "race", "education", "region")
+CATEGORIES = ("sex", "gender", "race", "hispanic_origin", "education", "employment", "region")
 
 
 def table3(raters: pd.DataFrame) -> pd.DataFrame:

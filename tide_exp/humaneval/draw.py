@@ -1,11 +1,16 @@
 """Which client messages the survey shows: scenarios known for certain, a seeded draw.
 
 The study drew (seed 42) one client message per scenario and showed it with all four pair
-sets. The draw never shrinks silently: every scenario must offer enough prompts to every
-pair set, and data without scenarios needs a mapping file or ``--example-ids``.
+sets. The draw never shrinks silently: every scenario of the design (the study's six when the
+data's themes are the study's, else the mapping's or the data's) must offer enough prompts to
+every pair set, and data without scenarios needs a mapping file, ``--example-ids`` or
+``--prompts``. ``--prompts`` names the client messages by id or by text (the study's six
+messages as printed in its Appendix A, say).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,15 +22,19 @@ from tide_exp.humaneval.survey import SCENARIO_ORDER, SurveySpec, scenario_order
 BLANK_THEMES = {"", "nan", "None", "none", "null"}
 NO_SCENARIOS = (
     "the generations have no scenario (their `theme` is blank), so build cannot draw one "
-    "prompt per scenario; pass --scenarios mapping.csv (columns example_id,scenario) or "
-    "--example-ids in scenario order"
+    "prompt per scenario; pass --scenarios mapping.csv (columns example_id,scenario), "
+    "--example-ids or --prompts in scenario order, or --no-scenarios to draw from all prompts"
 )
+ALL = "all"  # the one scenario of --no-scenarios
 
 
-def pair_frames(a: Run, b: Run) -> dict[tuple[str, str], pd.DataFrame]:
-    """Each side's zero-shot and fine-tuned rows, indexed by example_id."""
+SIDES = ("A", "B")
+
+
+def pair_frames(runs: tuple[Run, ...]) -> dict[tuple[str, str], pd.DataFrame]:
+    """Each side's zero-shot and fine-tuned rows, indexed by example_id (sides A and B)."""
     frames = {}
-    for side, run in (("A", a), ("B", b)):
+    for side, run in zip(SIDES, runs, strict=False):
         for cond in ("zs", "ft"):
             rows = phase_rows(run, cond)
             if rows.empty:
@@ -57,6 +66,8 @@ def _positional(ids: list[str], per_scenario: int) -> dict[str, str]:
 
 def scenario_of(themes: pd.Series, spec: SurveySpec) -> pd.Series:
     """example_id -> scenario: the mapping file, else the data's themes, else positions."""
+    if spec.no_scenarios:
+        return pd.Series(ALL, index=themes.index, dtype=object)
     if spec.scenarios:
         return pd.Series(spec.scenarios, dtype=object)
     known = themes[~themes.astype(str).str.strip().isin(BLANK_THEMES)]
@@ -67,10 +78,28 @@ def scenario_of(themes: pd.Series, spec: SurveySpec) -> pd.Series:
     raise SurveyConfigError(NO_SCENARIOS)
 
 
+def expected_scenarios(scenarios: pd.Series, spec: SurveySpec) -> list[str]:
+    """The design's scenarios: the mapping's, else the study's six when the data uses the
+    study's themes, else every theme in the data."""
+    found = set(scenarios.astype(str))
+    if not spec.scenarios and found & set(SCENARIO_ORDER):
+        found |= set(SCENARIO_ORDER)
+    return scenario_order(found)
+
+
 def _draw(ids: pd.Index, scenarios: pd.Series, spec: SurveySpec, rng, who: str) -> list[str]:
     ids = ids[ids.isin(scenarios.index)]
+    have = set(scenarios.loc[ids])
+    missing = [s for s in expected_scenarios(scenarios, spec) if s not in have]
+    if missing and not spec.allow_missing_scenarios:
+        raise SurveyConfigError(
+            f"scenario(s) {', '.join(missing)} have no prompt shared by {who}, so the survey "
+            f"would cover {len(have)} of {len(have) + len(missing)} scenarios; evaluate more "
+            "prompts (eval.final_num_prompts), choose them with --prompts or --example-ids, or "
+            "pass --allow-missing-scenarios to build the shorter survey"
+        )
     chosen = []
-    for scenario in scenario_order(scenarios.loc[ids].unique()):
+    for scenario in scenario_order(have):
         pool = sorted(ids[scenarios.loc[ids].to_numpy() == scenario])
         if len(pool) < spec.per_scenario:
             raise SurveyConfigError(
@@ -82,13 +111,17 @@ def _draw(ids: pd.Index, scenarios: pd.Series, spec: SurveySpec, rng, who: str) 
     return chosen
 
 
+def _label(runs: tuple[Run, ...]) -> str:
+    return " and ".join(r.label for r in runs)
+
+
 def _check_given(pairs, commons, spec: SurveySpec) -> None:
-    for (a, b), ids in zip(pairs, commons, strict=True):
+    for runs, ids in zip(pairs, commons, strict=True):
         missing = [e for e in spec.example_ids if e not in ids]
         if missing:
             raise SurveyConfigError(
                 f"example id(s) {missing} not in both zs and ft generations of "
-                f"{a.label} and {b.label}; pick ids from their generations.jsonl"
+                f"{_label(runs)}; pick ids from their generations.jsonl"
             )
     if spec.scenarios:
         unmapped = [e for e in spec.example_ids if e not in spec.scenarios]
@@ -98,18 +131,49 @@ def _check_given(pairs, commons, spec: SurveySpec) -> None:
             )
 
 
+def _normal(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def ids_of_prompts(entries: list[str], frames: list[dict]) -> list[str]:
+    """Example ids for ``--prompts`` entries: each an example id, or a client message's text
+    (compared with whitespace collapsed and case folded)."""
+    rows = pd.concat([f["A", "zs"]["prompt"] for f in frames])
+    rows = rows[~rows.index.duplicated()]
+    by_text: dict[str, list[str]] = {}
+    for eid, text in rows.items():
+        by_text.setdefault(_normal(text), []).append(str(eid))
+    ids = []
+    for number, entry in enumerate(entries, start=1):
+        if entry in rows.index:
+            ids.append(entry)
+            continue
+        hits = by_text.get(_normal(entry), [])
+        if len(hits) != 1:
+            found = "no" if not hits else f"{len(hits)} ({', '.join(hits)})"
+            raise SurveyConfigError(
+                f"--prompts entry {number} ({entry[:60]!r}) matches {found} example id or "
+                "client message of these runs' zs generations; give its example_id, or the "
+                "message's exact text, one per line in scenario order"
+            )
+        ids.append(hits[0])
+    return ids
+
+
 def select_prompts(
-    pairs: list[tuple[Run, Run]], spec: SurveySpec
+    pairs: list[tuple[Run, ...]], spec: SurveySpec
 ) -> tuple[list[list[str]], pd.Series]:
     """Example ids per pair set (given, or a seeded draw) and each id's scenario."""
-    all_frames = [pair_frames(a, b) for a, b in pairs]
+    all_frames = [pair_frames(runs) for runs in pairs]
     commons = [common_ids(f) for f in all_frames]
-    for (a, b), ids in zip(pairs, commons, strict=True):
+    for runs, ids in zip(pairs, commons, strict=True):
         if len(ids) == 0:
             raise SurveyConfigError(
-                f"runs {a.label} and {b.label} share no example_id; run both with the same "
+                f"runs {_label(runs)} share no example_id in zs and ft; run them with the same "
                 "data config and seed so their eval prompts match"
             )
+    if spec.prompts:
+        spec = replace(spec, example_ids=ids_of_prompts(spec.prompts, all_frames), prompts=None)
     themes = pd.concat([f["A", "zs"]["theme"] for f in all_frames])
     scenarios = scenario_of(themes[~themes.index.duplicated()], spec)
     if spec.example_ids:
@@ -123,7 +187,7 @@ def select_prompts(
         chosen = _draw(shared, scenarios, spec, rng, "every pair set")
         return [chosen for _ in pairs], scenarios
     draws = [
-        _draw(ids, scenarios, spec, rng, f"{a.label} and {b.label}")
-        for ids, (a, b) in zip(commons, pairs, strict=True)
+        _draw(ids, scenarios, spec, rng, _label(runs))
+        for ids, runs in zip(commons, pairs, strict=True)
     ]
     return draws, scenarios

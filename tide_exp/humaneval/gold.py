@@ -41,10 +41,15 @@ def read_gold(path: str | Path, key: pd.DataFrame) -> pd.Series:
     for line, rec in table.records():
         if "question_id" in rec:
             qids = [rec["question_id"].strip()]
+            shown = qids[0]
         else:
-            qids = lookup.get(tuple(rec[c].strip() for c in triple), [""])
+            named = tuple(rec[c].strip() for c in triple)
+            qids, shown = lookup.get(named, [""]), "/".join(named)
+        if not shown.strip("/"):
+            # A blank id names no reply: the same one-line error, not a lookup failure.
+            blank = "question_id" if "question_id" in rec else "example_id, model and condition"
+            raise SurveyInputError(path, f"blank {blank}", GOLD_FIX, line)
         if qids[0] not in known:
-            shown = qids[0] or "/".join(rec[c] for c in triple)
             raise SurveyInputError(path, f"{shown!r} is no reply of this key", GOLD_FIX, line)
         number = pd.to_numeric(rec[value].strip(), errors="coerce")
         if not (pd.notna(number) and 1 <= number <= 5):

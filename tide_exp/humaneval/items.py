@@ -1,10 +1,11 @@
 """The survey's items and its key: five shuffled replies per item, in the study's order.
 
 Items run scenario by scenario, each scenario's client message shown once per pair set
-(pair set 1 = items 1, 5, 9, ... with four pair sets, as in the study); the five replies of
-an item are shuffled with the seed. The key records, per shown reply, where it came from,
-whether it looks cut at the token cap and whether it repeats another reply of its item;
-its fingerprint is the survey id that ratings files are checked against.
+(pair set 1 = items 1, 5, 9, ... with four pair sets, as in the study); the replies of an item
+(each model's zero-shot and fine-tuned reply, and the reference unless the design leaves it
+out) are shuffled with the seed. The key records, per shown reply, where it came from, whether
+it was cut at the token cap and whether it repeats another reply of its item; its fingerprint
+is the survey id that ratings files are checked against.
 """
 
 from __future__ import annotations
@@ -15,22 +16,32 @@ import re
 import numpy as np
 import pandas as pd
 
-from tide_exp.humaneval.draw import pair_frames, select_prompts
+from tide_exp.humaneval.draw import SIDES, pair_frames, select_prompts
 from tide_exp.humaneval.runs import Run
 from tide_exp.humaneval.survey import ATTENTION_ID, EMPTY_REPLY, SurveySpec, scenario_order
 
-# A reply that does not end like a sentence was most likely cut at max_new_tokens (the
-# study's survey shows 25 of 96 replies cut mid-sentence). A generations row may say so
-# itself with a boolean ``truncated`` field, which then wins.
+# Whether a reply was cut comes from the run itself: generations.jsonl's ``finished`` (the
+# reply ended with an end-of-turn token before max_new_tokens). Rows from elsewhere may say
+# ``truncated``; rows with neither fall back to punctuation (a reply that does not end like a
+# sentence was most likely cut: the study's survey shows 25 of 96 replies cut mid-sentence).
 SENTENCE_END = re.compile(r"[.!?…。！？~)\]\"'”’*]\s*$")
 FINGERPRINT_COLUMNS = ["question_id", "item_id", "model", "condition", "example_id", "text"]
 
 
-def _truncated(row: pd.Series, text: str) -> bool:
-    flag = row.get("truncated")
-    if isinstance(flag, bool | np.bool_):
-        return bool(flag)
-    return text != EMPTY_REPLY and not SENTENCE_END.search(text)
+def _flag(row: pd.Series, name: str) -> bool | None:
+    value = row.get(name)
+    return bool(value) if isinstance(value, bool | np.bool_) else None
+
+
+def _truncated(row: pd.Series, text: str) -> tuple[bool, str]:
+    """Whether the reply was cut at the token cap, and what says so."""
+    finished = _flag(row, "finished")
+    if finished is not None:
+        return not finished, "finished"
+    truncated = _flag(row, "truncated")
+    if truncated is not None:
+        return truncated, "truncated"
+    return text != EMPTY_REPLY and not SENTENCE_END.search(text), "punctuation"
 
 
 def _reply(frames, side, cond, run, eid, pair_no) -> dict:
@@ -38,6 +49,7 @@ def _reply(frames, side, cond, run, eid, pair_no) -> dict:
     scores = row.get("scores") if isinstance(row.get("scores"), dict) else {}
     epoch = row.get("epoch")
     text = row["prediction"] if row["prediction"].strip() else EMPTY_REPLY
+    truncated, basis = _truncated(row, text)
     return {
         "pair_set": pair_no,
         "side": side,
@@ -49,34 +61,37 @@ def _reply(frames, side, cond, run, eid, pair_no) -> dict:
         "phase": row["phase"],
         "epoch": None if epoch is None or pd.isna(epoch) else int(epoch),
         "text": text,
-        "truncated": _truncated(row, text),
+        "truncated": truncated,
+        "truncated_from": basis,
         **{f"score_{k}": v for k, v in scores.items()},
     }
 
 
-def _item(frames, a: Run, b: Run, eid: str, pair_no: int, scenario: str, rng) -> list[dict]:
+def _item(frames, runs, eid: str, pair_no: int, scenario: str, spec: SurveySpec, rng) -> list:
     base = frames["A", "zs"].loc[eid]
     replies = [
         _reply(frames, side, cond, run, eid, pair_no)
-        for side, run in (("A", a), ("B", b))
+        for side, run in zip(SIDES, runs, strict=False)
         for cond in ("zs", "ft")
     ]
-    reference = base["reference"] if base["reference"].strip() else EMPTY_REPLY
-    replies.append(
-        {
-            **replies[0],
-            "side": "reference",
-            "model": "reference",
-            "model_slug": "reference",
-            "display_name": "Reference",
-            "condition": "reference",
-            "text": reference,
-            "truncated": False,
-            "epoch": None,
-            "phase": "reference",
-        }
-        | {k: np.nan for k in replies[0] if k.startswith("score_")}
-    )
+    if spec.reference:
+        reference = base["reference"] if base["reference"].strip() else EMPTY_REPLY
+        replies.append(
+            {
+                **replies[0],
+                "side": "reference",
+                "model": "reference",
+                "model_slug": "reference",
+                "display_name": "Reference",
+                "condition": "reference",
+                "text": reference,
+                "truncated": False,
+                "truncated_from": "",
+                "epoch": None,
+                "phase": "reference",
+            }
+            | {k: np.nan for k in replies[0] if k.startswith("score_")}
+        )
     common = {
         "scenario": scenario,
         "example_id": eid,
@@ -90,13 +105,13 @@ def _ordered_items(pairs, spec: SurveySpec, rng) -> list[list[dict]]:
     chosen, scenarios = select_prompts(pairs, spec)
     order = {s: i for i, s in enumerate(scenario_order(scenarios.unique()))}
     placed = []
-    for pair_no, ((a, b), ids) in enumerate(zip(pairs, chosen, strict=True), start=1):
-        frames = pair_frames(a, b)
+    for pair_no, (runs, ids) in enumerate(zip(pairs, chosen, strict=True), start=1):
+        frames = pair_frames(runs)
         seen: dict[str, int] = {}
         for eid in ids:
             scenario = str(scenarios.loc[eid])
             rank = seen[scenario] = seen.get(scenario, -1) + 1
-            item = _item(frames, a, b, eid, pair_no, scenario, rng)
+            item = _item(frames, runs, eid, pair_no, scenario, spec, rng)
             placed.append(((order[scenario], rank, pair_no), item))
     # The study's interleaved order: scenario, then draw within it, then pair set.
     items = [item for _, item in sorted(placed, key=lambda p: p[0])]
@@ -124,6 +139,7 @@ def _attention_row(spec: SurveySpec) -> dict:
         "epoch": None,
         "text": f'Please ignore the scale meaning and select "{shown}" for this response.',
         "truncated": False,
+        "truncated_from": "",
         "expected": spec.attention_value,
     }
 
@@ -147,7 +163,7 @@ def fingerprint(key: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def build_key(pairs: list[tuple[Run, Run]], spec: SurveySpec) -> pd.DataFrame:
+def build_key(pairs: list[tuple[Run, ...]], spec: SurveySpec) -> pd.DataFrame:
     """The key: one row per shown reply, with its source model, condition, flags and scores.
 
     ``question_id`` is ``<item>_<slot>`` (e.g. ``I07_3``): the column a Qualtrics matrix

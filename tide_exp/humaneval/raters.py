@@ -28,10 +28,21 @@ ALIASES = {
     "status": ("status", "Status"),
     "attention_ok": ("attention_ok", "attention_check", "attention_passed"),
     "age": ("age", "Age", "D_age"),
-    "gender": ("gender", "Gender", "Sex", "sex"),
-    "education": ("education", "Education", "Highest education level completed"),
-    "region": ("region", "Region", "us_region", "US region"),
+    # Study A's Table 3 reports sex and gender separately (Prolific exports "Sex" only).
+    "sex": ("sex", "Sex"),
+    "gender": ("gender", "Gender", "Gender identity"),
     "race": ("race", "Race", "Ethnicity simplified", "ethnicity", "Ethnicity"),
+    "hispanic_origin": (
+        "hispanic_origin",
+        "hispanic",
+        "Hispanic",
+        "Hispanic origin",
+        "Hispanic, Latino, or Spanish origin",
+        "Hispanic or Latino",
+    ),
+    "education": ("education", "Education", "Highest education level completed"),
+    "employment": ("employment", "Employment", "Employment status", "employment_status"),
+    "region": ("region", "Region", "us_region", "US region"),
 }
 MISSING = {"", "DATA_EXPIRED", "CONSENT_REVOKED", "nan", "NaN", "None"}
 

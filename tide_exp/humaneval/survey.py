@@ -59,6 +59,14 @@ class SurveySpec:
             (pair set 1 = items 1, 5, 9, ...).
         dimensions: what each reply is rated on; one matrix per dimension per item.
         questions: wording per dimension other than empathy (default QUESTION_TEMPLATE).
+        prompts: the client messages to show, each an example id or the message's text, in
+            scenario order (resolved to ``example_ids`` against the runs).
+        allow_missing_scenarios: build even when a scenario of the design has no prompt
+            shared by every pair set (a shorter survey, stated in build.json); default: error.
+        no_scenarios: draw ``per_scenario`` prompts from all prompts, ignoring themes
+            (Study B's "100 randomly selected dialogues").
+        reference: show the reference reply in every item (Study A); Study B rated base vs
+            fine-tuned only.
     """
 
     seed: int = 42
@@ -73,6 +81,10 @@ class SurveySpec:
     shuffle_items: bool = False
     dimensions: tuple[str, ...] = DEFAULT_DIMENSIONS
     questions: dict[str, str] | None = None
+    prompts: list[str] | None = None
+    allow_missing_scenarios: bool = False
+    no_scenarios: bool = False
+    reference: bool = True
 
     def question_for(self, dimension: str) -> str:
         """The question text shown above a dimension's matrix."""

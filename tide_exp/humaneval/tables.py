@@ -68,7 +68,8 @@ def table4(joined: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
 
     The winner is the condition with the higher mean rating (a tie when equal). The
     reference reply shown beside the model's replies wins a comparison for each of the ZS
-    and FT means it is rated above (``ref_points``, 0..2).
+    and FT means it is rated above (``ref_points``, 0..2; empty where no reference was shown,
+    as in Study B's design).
     """
     rows = []
     names = model_names(key)
@@ -90,7 +91,7 @@ def table4(joined: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
                     "ft_mean": ft,
                     "winner": winner,
                     "ref_mean": ref,
-                    "ref_points": int(ref > zs) + int(ref > ft),
+                    "ref_points": int(ref > zs) + int(ref > ft) if pd.notna(ref) else None,
                 }
             )
     return pd.DataFrame(rows)
@@ -133,7 +134,14 @@ def _model_total(g: pd.DataFrame) -> str:
 
 def _scenario_summary(g: pd.DataFrame, share: bool) -> dict[str, str]:
     n, zs, ft = len(g), int((g["winner"] == "ZS").sum()), int((g["winner"] == "FT").sum())
-    ref_won, ref_n = int(g["ref_points"].sum()), 2 * n
+    ref_won, ref_n = int(g["ref_points"].sum()), 2 * int(g["ref_points"].notna().sum())
+    if not ref_n:
+        return {
+            "ZS wins": _pct(zs, n) if share else f"{zs}/{n}",
+            "FT wins": _pct(ft, n) if share else f"{ft}/{n}",
+            "ties": str(n - zs - ft),
+            "reference": "not shown",
+        }
     if share:
         return {
             "ZS wins": _pct(zs, n),
@@ -153,7 +161,10 @@ def headline(long: pd.DataFrame) -> str:
     """The study's headline sentence, from Table 4's long form."""
     zs, ft = int((long["winner"] == "ZS").sum()), int((long["winner"] == "FT").sum())
     ties = len(long) - zs - ft
+    shown = int(long["ref_points"].notna().sum())
+    if not shown:
+        return f"ZS models beat FT in {zs} cases, FT beat ZS in {ft} ({ties} ties); no reference."
     return (
         f"ZS models beat FT in {zs} cases, FT beat ZS in {ft} ({ties} ties), and the reference "
-        f"replies won {int(long['ref_points'].sum())}/{2 * len(long)} comparisons."
+        f"replies won {int(long['ref_points'].sum())}/{2 * shown} comparisons."
     )

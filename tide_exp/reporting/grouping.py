@@ -5,6 +5,10 @@ rule, from the split manifest: :mod:`tide_exp.data.fingerprint`) and every recor
 (``results.json["config"]``, written by :func:`tide_exp.config.run_settings`, which leaves out
 the seed, output paths and logging). A setting that differs between runs of one model and
 dataset becomes a column, so ``lora.r=4,8`` gives two rows and ``seed=1,2`` one row of two seeds.
+
+Replicates are distinct seeds: one run found twice (a standalone run and the identical job of a
+sweep: same model, data, settings and seed) counts once (:func:`drop_duplicate_runs`), and the
+report names the folder it set aside.
 """
 
 from __future__ import annotations
@@ -49,6 +53,49 @@ def _key(value: Any) -> str:
 
 def _dataset(run: dict[str, Any]) -> str:
     return run.get("data", {}).get("dataset") or _UNSET
+
+
+def run_identity(run: dict[str, Any]) -> str:
+    """What makes two runs the same run: model, dataset and split fingerprints, seed, settings."""
+    data = run.get("data", {})
+    return _key(
+        [
+            run["model"]["name"],
+            data.get("dataset"),
+            data.get("split"),
+            run.get("seed"),
+            run.get("config", {}),
+        ]
+    )
+
+
+def drop_duplicate_runs(
+    runs: Iterable[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The runs with each identical run kept once (the first found), and those set aside.
+
+    Two runs with the same model, data, settings and seed are one experiment done twice, not
+    two seeds: counting both would halve the spread and narrow the intervals.
+
+    Returns:
+        ``(kept, duplicates)``; each duplicate is ``{"run_dir", "same_as", "seed"}``.
+    """
+    first: dict[str, dict[str, Any]] = {}
+    kept, duplicates = [], []
+    for run in runs:
+        identity = run_identity(run)
+        if identity in first:
+            duplicates.append(
+                {
+                    "run_dir": run.get("run_dir"),
+                    "same_as": first[identity].get("run_dir"),
+                    "seed": run.get("seed"),
+                }
+            )
+            continue
+        first[identity] = run
+        kept.append(run)
+    return kept, duplicates
 
 
 def setting_columns(runs: Iterable[dict[str, Any]]) -> list[str]:

@@ -129,28 +129,46 @@ def reply_endings(group: RunGroup, phase: str) -> dict[str, float | None]:
     return out
 
 
+def prompts_scored(run: dict[str, Any], phase: str) -> str:
+    """How many prompts a run scored in a phase (``phases.<phase>.prompts.count``), or ``-``."""
+    prompts = run.get("phases", {}).get(phase, {}).get("prompts")
+    count = prompts.get("count") if isinstance(prompts, dict) else None
+    return "-" if count is None else str(count)
+
+
+def prompts_configured(run: dict[str, Any]) -> int | None:
+    """Prompts the run was configured to score zero-shot and after training.
+
+    ``eval.final_num_prompts`` from the run's recorded settings (``results.json["config"]``);
+    ``null`` there means every held-out example (``data.eval_examples``). A run that recorded
+    neither gives ``None`` (no warning can be judged).
+    """
+    config = run.get("config", {})
+    key = "eval.final_num_prompts" if "eval.final_num_prompts" in config else "eval.num_prompts"
+    if key not in config:
+        return None
+    wanted = config[key]
+    return run.get("data", {}).get("eval_examples") if wanted is None else wanted
+
+
 def scoring_warnings(groups: list[RunGroup]) -> list[str]:
     """Per run: phases that scored fewer prompts than configured, chunk metrics under one chunk."""
     warnings = []
     for group in groups:
         for run in group.runs:
             short, partial = [], set()
+            wanted = prompts_configured(run)
             for phase in PHASES:
                 summary = run.get("phases", {}).get(phase, {})
-                wanted, got = summary.get("prompts_requested"), summary.get("prompts")
-                if wanted and got is not None and got < wanted:
+                got = prompts_scored(run, phase)
+                if wanted and got != "-" and int(got) < wanted:
                     short.append(f"{phase} scored {got}")
                 partial |= {m for m, v in summary.get("metrics", {}).items() if v.get("partial")}
             where = f"{group.display_name} ({run.get('run_dir')})"
             if short:
-                wanted = max(
-                    run["phases"][p].get("prompts_requested") or 0
-                    for p in PHASES
-                    if p in run.get("phases", {})
-                )
                 warnings.append(
                     f"{where}: {', '.join(short)} prompts, fewer than the {wanted} configured "
-                    "(eval.num_prompts)."
+                    "(eval.final_num_prompts; the held-out split may be smaller)."
                 )
             if partial:
                 warnings.append(

@@ -108,9 +108,12 @@ def test_user_pairs_and_example_ids(tmp_path):
 
 
 def test_clear_errors_for_pairs_and_ids(tmp_path):
-    sweep = fakes.write_sweep(tmp_path, ["smollm2_135m", "smollm2_135m"], n_per_theme=1)
+    sweep = fakes.write_sweep(
+        tmp_path, ["smollm2_135m", "smollm2_135m", "tiny_llama"], n_per_theme=1
+    )
     with pytest.raises(SurveyConfigError, match="none of the study's default pairs"):
-        build_survey([sweep], tmp_path / "s")
+        build_survey([sweep], tmp_path / "s")  # three runs: which pair is not obvious
+    (sweep / "2" / "generations.jsonl").unlink()
     with pytest.raises(SurveyConfigError, match="matches 2 runs"):
         build_survey([sweep], tmp_path / "s", pairs=[("smollm2_135m", "smollm2_135m")])
     with pytest.raises(SurveyConfigError, match="not in both"):

@@ -99,6 +99,13 @@ def test_read_gold_by_triple_and_bad_value(tmp_path, key):
     (tmp_path / "b.csv").write_text("question_id,gold\nI01_1,4\nI99_2,3\n")
     with pytest.raises(SurveyInputError, match=r"b.csv:3: 'I99_2' is no reply of this key"):
         read_gold(tmp_path / "b.csv", key)
+    # A blank id (a Hypothesis draw once found it raising KeyError) is the one-line error.
+    (tmp_path / "b.csv").write_text("question_id,gold\nI01_1,4\n ,3\n")
+    with pytest.raises(SurveyInputError, match=r"b.csv:3: blank question_id\. Fix: "):
+        read_gold(tmp_path / "b.csv", key)
+    (tmp_path / "b.csv").write_text("example_id,model,condition,gold\n,,,3\n")
+    with pytest.raises(SurveyInputError, match=r"b.csv:2: blank example_id, model and condition"):
+        read_gold(tmp_path / "b.csv", key)
 
 
 def test_sigma_basis_is_an_option_printed_in_the_report(key, synthetic, tmp_path):

@@ -56,6 +56,41 @@ def test_long_format_and_prolific_demographics(tmp_path, key):
     assert data.raters.loc["a", "race"] == "White" and data.raters.loc["b", "status"] == "RETURNED"
 
 
+def test_table3_has_the_study_rows_the_demographics_file_has(tmp_path, key):
+    from tide_exp.humaneval.demotable import table3
+
+    pd.DataFrame(
+        {
+            "rater_id": ["a", "a", "b"],
+            "question_id": ["I01_1", "I01_2", "I01_1"],
+            "rating": [4, 5, 2],
+        }
+    ).to_csv(tmp_path / "long.csv", index=False)
+    pd.DataFrame(
+        {
+            "Participant id": ["a", "b"],
+            "Age": ["64", "30"],
+            "Sex": ["Female", "Male"],
+            "Gender identity": ["Woman", "Non-binary"],
+            "Ethnicity simplified": ["White", "Black"],
+            "Hispanic, Latino, or Spanish origin": ["No", "Yes"],
+            "Highest education level completed": ["Graduate degree", "High school"],
+            "Employment status": ["Full-Time", "Unemployed"],
+            "US region": ["West", "South"],
+        }
+    ).to_csv(tmp_path / "demo.csv", index=False)
+    data = read_ratings(
+        tmp_path / "long.csv", list(key["question_id"]), demographics=tmp_path / "demo.csv"
+    )
+    t3 = table3(data.raters)
+    study_rows = ["sex", "gender", "race", "hispanic_origin", "education", "employment", "region"]
+    assert list(dict.fromkeys(t3["characteristic"]))[2:] == study_rows  # after raters, age
+    rows = t3.set_index(["characteristic", "value"])
+    assert rows.loc[("sex", "Female"), "n"] == 1 and rows.loc[("gender", "Non-binary"), "n"] == 1
+    assert rows.loc[("hispanic_origin", "Yes"), "share"] == 50
+    assert rows.loc[("employment", "Unemployed"), "n"] == 1
+
+
 def test_bad_rating_names_line_and_column(tmp_path, key):
     path = tmp_path / "wide.csv"
     path.write_text("ResponseId,Finished,I01_1,I01_2\nr1,True,3,4\nr2,True,7,4\n")

@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ def _results(
     status="ok",
     prompts=4,
     requested=4,
+    not_computed=None,
 ):
     """A finished run: results.json and generations.jsonl with per-reply scores.
 
@@ -32,9 +34,8 @@ def _results(
     name, hf_id = model
     phases, records = {}, []
     for phase, values in (("zs", zs or {}), ("ft", ft or {})):
-        phases[phase] = {
-            "prompts": prompts,
-            "prompts_requested": requested,
+        phases[phase] = {  # the shape run() writes (see tests/integration/test_report_on_runs.py)
+            "prompts": {"count": prompts, "example_ids": [f"e{i}" for i in range(prompts)]},
             "replies": {"n": prompts, "cut": 1, "cut_rate": 0.25, "open_reasoning_rate": 0.0},
             "metrics": {
                 m: {
@@ -60,9 +61,15 @@ def _results(
                 "status": status,
                 "seed": seed,
                 "model": {"name": name, "display_name": name.upper(), "hf_id": hf_id},
-                "config": {"lora.r": 8, "data.max_length": 96, **(config or {})},
+                "config": {
+                    "lora.r": 8,
+                    "data.max_length": 96,
+                    "eval.final_num_prompts": requested,
+                    **(config or {}),
+                },
                 "data": {"dataset": dataset},
                 "phases": phases,
+                "not_computed": not_computed or {},
             }
         )
     )
@@ -123,7 +130,8 @@ def test_beside_the_paper_with_comparability(tmp_path):
     )
     assert "cannot be the paper's" in markdown and "BROKEN" not in markdown
     assert "zs scored 2, ft scored 2 prompts, fewer than the 16 configured" in markdown
-    assert "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 2 | 2 |" in markdown  # replies cut
+    assert "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 2 | 2 |" in markdown  # counts, no ids
+    assert "e0" not in markdown
     assert files["png"].stat().st_size > 10_000 and files["pdf"].stat().st_size > 1_000
 
 
@@ -138,7 +146,8 @@ def test_paper_table_is_the_published_one():
     assert len(paper) == 8 and paper["meta-llama/Llama-3.2-1B-Instruct"]["cosine_ft"] == 0.64
 
 
-def test_cli_errors_without_finished_runs(tmp_path, capsys):
+def test_cli_errors_without_finished_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert report_main([str(tmp_path / "nope")]) == 2
     assert report_main([str(tmp_path)]) == 2
     assert "no finished run" in capsys.readouterr().err
@@ -164,3 +173,62 @@ def test_cli_refuses_an_output_that_is_a_file_before_reading_runs(tmp_path, caps
         == f"error: {tmp_path / 'taken'}: is not a folder. Fix: choose a folder for the output\n"
     )
     assert (tmp_path / "taken").read_text() == "not a folder"
+
+
+def test_the_same_run_found_twice_counts_once_and_is_named(tmp_path):
+    base, up = {"cosine": [0.3, 0.4, 0.5, 0.4]}, {"cosine": [0.5, 0.6, 0.7, 0.6]}
+    _results(tmp_path / "a" / "run", zs=base, ft=up, seed=42)
+    _results(tmp_path / "b" / "0_job", zs=base, ft=up, seed=42)  # the same run again
+    _results(tmp_path / "b" / "1_job", zs=base, ft={"cosine": [0.7, 0.8, 0.9, 0.8]}, seed=43)
+    files = write_report([tmp_path], tmp_path / "report")
+    ft = [r for r in _csv(files) if r["phase"] == "ft"]
+    assert [r["seeds"] for r in ft] == ["2"]  # seeds 42 and 43, not 42 twice
+    assert float(ft[0]["std"]) == pytest.approx(statistics.stdev([0.6, 0.8]))
+    markdown = files["markdown"].read_text()
+    assert (
+        f"- `{tmp_path / 'b' / '0_job'}`: same run as `{tmp_path / 'a' / 'run'}` (seed 42)"
+        in markdown
+    )
+
+
+def test_cli_writes_under_outputs_and_prints_a_short_summary(tmp_path, capsys, monkeypatch):
+    metrics = [
+        "cosine",
+        "bertscore_f1",
+        "meteor",
+        "rouge_l",
+        "distinct_1_reply",
+        "distinct_2_reply",
+    ]
+    zs = {m: [0.2, 0.3, 0.2, 0.3] for m in metrics}
+    ft = {m: [0.5, 0.6, 0.5, 0.6] for m in metrics}
+    _results(tmp_path / "sweep" / "0_x", zs=zs, ft=ft, prompts=4, requested=40)
+    monkeypatch.chdir(tmp_path)
+    assert report_main(["sweep"]) == 0
+    out = capsys.readouterr().out
+    report = tmp_path / "outputs" / "report" / "sweep"
+    assert (report / "table1.md").is_file() and not (tmp_path / "sweep" / "report").exists()
+    assert f"markdown: {Path('outputs/report/sweep/table1.md')}" in out
+    table = [line for line in out.splitlines() if line.startswith("| ")]
+    assert table[0] == (
+        "| model | seeds | cosine zs -> ft | bertscore_f1 zs -> ft | meteor zs -> ft "
+        "| rouge_l zs -> ft |"
+    )  # four headline metrics, not 27 columns
+    assert (
+        table[1]
+        == "| QWEN2_5_0_5B | 1 | 0.250 -> 0.550* | 0.250 -> 0.550* | 0.250 -> 0.550* | 0.250 -> 0.550* |"
+    )
+    assert "fewer than the 40 configured" in out and "example_ids" not in out and "{" not in out
+
+
+def test_study_b_lists_what_it_does_not_compute(tmp_path, compose_cfg):
+    from omegaconf import OmegaConf
+
+    cfg = compose_cfg("eval=study_b")  # run() copies eval.not_computed into results.json
+    listed = OmegaConf.to_container(cfg.eval.not_computed)
+    assert set(listed) == {"dialogbert_continuity", "dialogbert_filter"}
+    _results(tmp_path / "0", zs={"cosine": [0.1]}, ft={"cosine": [0.2]}, not_computed=listed)
+    markdown = write_report([tmp_path], tmp_path / "report")["markdown"].read_text()
+    section = markdown.split("## Not computed")[1]
+    assert "**dialogbert_filter**: Study B filtered its outputs" in section
+    assert "**dialogbert_continuity**" in section
