@@ -82,6 +82,11 @@ COMMANDS: dict[str, Command] = {
         "install or check WordNet for METEOR",
         "tide wordnet install",
     ),
+    "wandb": Command(
+        "tide_exp.cli.wandb_runs",
+        "list a run's or sweep's offline W&B runs and the `wandb sync` command for them",
+        "tide wandb multirun/2026-01-01/12-00-00",
+    ),
     "safety": Command(
         "tide_exp.safety.cli",
         "crisis-safety probe on a configured model or a run's adapter; judge rubrics",

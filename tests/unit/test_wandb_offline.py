@@ -21,6 +21,7 @@ def offline_run(tmp_path):
     run.summary["best/epoch"] = 2
     run.finish()
     (folder,) = offline_runs(tmp_path)
+    read_run(folder, wait_s=30)  # finish() returns before W&B's service writes the last rows
     return folder
 
 
@@ -48,3 +49,14 @@ def test_a_torn_tail_ends_the_scan_and_a_damaged_record_is_named(offline_run, tm
     other.write_bytes(b"PK\x03\x04" + data[4:])
     with pytest.raises(FileError, match="not a W&B transaction log"):
         list(read_record_bytes(other))
+
+
+def test_tide_wandb_lists_the_runs_and_the_sync_command(offline_run, tmp_path, capsys):
+    from tide_exp.cli.wandb_runs import main
+
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert str(offline_run) in out and "job train, 40 history rows (steps 0-39), 1 tables" in out
+    assert out.strip().splitlines()[-1] == f"  wandb sync {offline_run}"
+    assert main([str(tmp_path / "nothing")]) == 2
+    assert "no W&B offline run" in capsys.readouterr().err

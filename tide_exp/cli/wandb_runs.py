@@ -1,0 +1,67 @@
+"""``tide wandb``: the offline W&B runs of a run or sweep folder, what they hold, how to upload them.
+
+Each line is one offline run as ``wandb sync`` will upload it (read from its ``run-*.wandb``
+log): name, group, job type, history rows and steps, tables, and any row W&B refused. The
+closing line is the ``wandb sync`` command for all of them.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from tide_exp.commands import cli_entry, command_parser
+from tide_exp.errors import FileError
+from tide_exp.wandb_offline import dropped_rows, offline_runs, read_run
+
+
+def describe(folder: Path) -> str:
+    """One line about one offline run."""
+    run = read_run(folder)
+    steps = [row["_step"] for row in run.history]
+    tables = sorted(
+        {k[: -len("/_type")] for row in run.history for k in row if k.endswith("/_type")}
+    )
+    dropped = dropped_rows(folder)
+    return (
+        f"{folder}\n    name {run.name or '-'}, group {run.group or '-'}, job {run.job_type or '-'}, "
+        f"{len(steps)} history rows (steps {min(steps, default='-')}-{max(steps, default='-')}), "
+        f"{len(tables)} tables"
+        + (
+            f", {len(dropped)} rows REFUSED by W&B (see its logs/debug-internal.log)"
+            if dropped
+            else ""
+        )
+    )
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    parser = command_parser(
+        "wandb",
+        "List the offline W&B runs under run or sweep folders and print the `wandb sync` "
+        "command that uploads them (a resumed job has one offline run per process: sync all).",
+        prog="tide wandb",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, help="run or sweep folders")
+    args = parser.parse_args(argv)
+    folders = [f for path in args.paths for f in offline_runs(path)]
+    if not folders:
+        raise FileError(
+            ", ".join(map(str, args.paths)),
+            "no W&B offline run (wandb/offline-run-*) below it",
+            "runs log to W&B with logger=wandb (the default) and logger.wandb.offline=true",
+        )
+    lines = [describe(folder) for folder in folders]
+    lines += ["", "upload (after `wandb login`):"]
+    lines.append("  wandb sync " + " ".join(shlex.quote(str(f)) for f in folders))
+    try:
+        print("\n".join(lines))
+    except BrokenPipeError:  # `tide wandb ... | head`
+        sys.stderr.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
