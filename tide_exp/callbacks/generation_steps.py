@@ -15,7 +15,7 @@ from typing import Any
 
 from pytorch_lightning.loggers import Logger, WandbLogger
 
-from tide_exp.generation import Reply, generate_reply_records
+from tide_exp.generation import Reply, decoding_config, effective_settings, generate_reply_records
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
 
@@ -56,7 +56,8 @@ def generate_phase(
 
     Returns:
         ``(replies, stats)``; ``stats`` has ``generation_s``, ``new_tokens``,
-        ``generation_tokens_per_s`` and ``cut_rate`` (share of replies stopped at the cap).
+        ``generation_tokens_per_s``, ``cut_rate`` (share of replies stopped at the cap) and
+        ``decoding`` (every setting that shaped the replies: docs/generation.md).
     """
     start = time.perf_counter()
     replies = generate_reply_records(
@@ -79,7 +80,17 @@ def generate_phase(
         "generation_tokens_per_s": round(new_tokens / seconds, 1) if seconds > 0 else None,
         "cut_rate": sum(not r.finished for r in replies) / len(replies) if replies else 0.0,
         "replies": reply_endings(replies),
+        "decoding": phase_decoding(model, tokenizer, settings),
     }
+
+
+def phase_decoding(model: Any, tokenizer: Any, settings: GenerationSettings) -> dict[str, Any]:
+    """The effective decoding settings of a phase, from the config the replies were decoded with."""
+    checkpoint = model.generation_config
+    config = decoding_config(
+        checkpoint, tokenizer, settings.max_new_tokens, settings.generation_kwargs
+    )
+    return effective_settings(config, checkpoint)
 
 
 def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:
