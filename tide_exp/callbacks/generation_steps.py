@@ -15,7 +15,7 @@ from typing import Any
 
 from pytorch_lightning.loggers import Logger, WandbLogger
 
-from tide_exp.generation import Reply, decoding_config, effective_settings, generate_reply_records
+from tide_exp.generation import Reply, decoding, generate_reply_records
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
 
@@ -87,10 +87,9 @@ def generate_phase(
 def phase_decoding(model: Any, tokenizer: Any, settings: GenerationSettings) -> dict[str, Any]:
     """The effective decoding settings of a phase, from the config the replies were decoded with."""
     checkpoint = model.generation_config
-    config = decoding_config(
-        checkpoint, tokenizer, settings.max_new_tokens, settings.generation_kwargs
-    )
-    return effective_settings(config, checkpoint)
+    options, arguments = decoding.split_kwargs(settings.generation_kwargs)
+    config = decoding.decoding_config(checkpoint, tokenizer, settings.max_new_tokens, options)
+    return decoding.effective_settings(config, checkpoint, arguments)
 
 
 def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:

@@ -16,12 +16,13 @@ unset values from ``model.generation_config``, then from its library defaults).
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from transformers import GenerationConfig, PreTrainedTokenizerBase
+from transformers import GenerationConfig, GenerationMixin, PreTrainedTokenizerBase
 
 from tide_exp.errors import ConfigError
 
@@ -45,6 +46,15 @@ NEUTRAL_SAMPLING: dict[str, Any] = {
     "min_p": None,
     "typical_p": 1.0,
 }
+# generate() arguments that are not config settings (logits_processor, stopping_criteria...).
+GENERATE_ARGUMENTS = frozenset(inspect.signature(GenerationMixin.generate).parameters) - {
+    "self",
+    "inputs",
+    "generation_config",
+    "kwargs",
+}
+# Config entries that are bookkeeping or stated apart, not decoding choices.
+UNSTATED = {*TOKEN_IDS, "pad_token_id", "transformers_version", "_from_model_config"}
 # Checkpoint settings compared with the ones in use, to say which were not applied.
 REPLY_SETTINGS = (
     *NEUTRAL,
@@ -70,11 +80,42 @@ REPLY_SETTINGS = (
 )
 
 
+def split_kwargs(
+    generation_kwargs: Mapping[str, Any] | None, engine: str = "plain"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The eval config's ``generation_kwargs`` as (``GenerationConfig`` settings, ``generate``
+    arguments such as ``logits_processor``).
+
+    Raises:
+        ConfigError: a key that is neither (a typo would otherwise be kept as a custom attribute
+            of the config and ignored), or a ``generate`` argument for the continuous engine,
+            whose ``generate_batch`` takes none.
+    """
+    settings, arguments = {}, {}
+    known = GenerationConfig().to_dict()
+    for key, value in (generation_kwargs or {}).items():
+        if key in known:
+            settings[key] = value
+        elif key in GENERATE_ARGUMENTS:
+            arguments[key] = value
+        else:
+            raise ConfigError(
+                f"eval.generation_kwargs.{key} is not a setting of transformers' "
+                "GenerationConfig; check its spelling (docs/generation.md, 'Decoding settings')."
+            )
+    if arguments and engine == "continuous":
+        raise ConfigError(
+            f"eval.generation_kwargs.{next(iter(arguments))} is a generate() argument, which the "
+            "continuous engine does not take; set eval.engine=plain (or static)."
+        )
+    return settings, arguments
+
+
 def decoding_config(
     checkpoint: GenerationConfig | None,
     tokenizer: PreTrainedTokenizerBase,
     max_new_tokens: int,
-    generation_kwargs: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> GenerationConfig:
     """The generation config of the eval config: neutral settings, the checkpoint's token ids.
 
@@ -82,20 +123,10 @@ def decoding_config(
         checkpoint: The model's own ``generation_config`` (only its token ids are kept).
         tokenizer: Its tokenizer; its pad id pads the batch, its eos id ends a reply too.
         max_new_tokens: Cap on reply length.
-        generation_kwargs: The eval config's ``generation_kwargs``; they win over everything.
-
-    Raises:
-        ConfigError: a key transformers' ``GenerationConfig`` does not know (a typo would
-            otherwise be kept as a custom attribute and ignored).
+        settings: ``GenerationConfig`` settings of the eval config (:func:`split_kwargs`); they
+            win over everything.
     """
-    extra = dict(generation_kwargs or {})
-    known = GenerationConfig().to_dict()
-    unknown = sorted(k for k in extra if k not in known)
-    if unknown:
-        raise ConfigError(
-            f"eval.generation_kwargs.{unknown[0]} is not a setting of transformers' "
-            "GenerationConfig; check its spelling (docs/generation.md, 'Decoding settings')."
-        )
+    extra = dict(settings or {})
     values: dict[str, Any] = {
         key: getattr(checkpoint, key, None) for key in TOKEN_IDS if checkpoint is not None
     }
@@ -110,21 +141,26 @@ def decoding_config(
 
 
 def effective_settings(
-    config: GenerationConfig, checkpoint: GenerationConfig | None = None
+    config: GenerationConfig,
+    checkpoint: GenerationConfig | None = None,
+    arguments: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What results.json states about decoding: every value that shapes a reply.
 
-    Sampling settings are listed only when sampling (greedy search never reads them); any other
-    setting the eval config turned on is listed too. ``not_from_checkpoint`` names the
-    checkpoint's own settings that were not applied (``{}`` when it had none that differ).
+    Sampling settings are listed only when sampling (greedy search never reads them); every other
+    setting the eval config gave is listed too, and ``generate_arguments`` names the ``generate``
+    arguments it passed (``logits_processor``). ``not_from_checkpoint`` holds the checkpoint's
+    own settings that were not applied (``{}`` when it had none that differ).
     """
     used = config.to_dict()
     keys = [*NEUTRAL, "max_new_tokens"]
     if used.get("do_sample"):
         keys += list(NEUTRAL_SAMPLING)
-    keys += [k for k in REPLY_SETTINGS if k not in keys and used.get(k) is not None]
+    keys += [k for k in used if k not in keys and k not in UNSTATED and used[k] is not None]
     settings = {key: used.get(key) for key in keys}
     settings.update(eos_token_id=used.get("eos_token_id"), pad_token_id=used.get("pad_token_id"))
+    if arguments:
+        settings["generate_arguments"] = sorted(arguments)
     own = checkpoint.to_dict() if checkpoint is not None else {}
     settings["not_from_checkpoint"] = {
         key: own[key]

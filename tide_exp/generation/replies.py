@@ -115,6 +115,7 @@ def _batched_ids(
     prompts: list[str],
     batch_size: int,
     config: GenerationConfig,
+    arguments: dict[str, Any],
     progress: bool,
 ) -> list[list[int]]:
     """New token ids per prompt from ``generate`` on left-padded batches (plain and static)."""
@@ -133,7 +134,7 @@ def _batched_ids(
             padding=True,
             add_special_tokens=False,
         ).to(device)
-        output = model.generate(**batch, generation_config=config)
+        output = model.generate(**batch, generation_config=config, **arguments)
         out.extend(output[:, batch["input_ids"].shape[1] :].tolist())
     return out
 
@@ -181,8 +182,9 @@ def generate_reply_records(
         batch_size: Prompts per ``generate`` call, or ``auto``: from free memory on CUDA
             (:func:`~tide_exp.generation.planning.auto_batch_size`), 8 on the CPU.
         max_new_tokens: Cap on reply length.
-        generation_kwargs: ``GenerationConfig`` settings over greedy search; nothing else applies
-            (not the checkpoint's own sampling or penalty settings: :mod:`.decoding`).
+        generation_kwargs: ``GenerationConfig`` settings over greedy search, and ``generate``
+            arguments (``logits_processor``); nothing else applies, not the checkpoint's own
+            sampling or penalty settings (:mod:`tide_exp.generation.decoding`).
         strip_think: Remove a ``...</think>`` reasoning block from each reply.
         progress: Show a progress bar.
         engine: ``plain``, ``static``, ``continuous`` or ``auto`` (see module docstring).
@@ -195,9 +197,8 @@ def generate_reply_records(
     padding_side = tokenizer.padding_side
     device = next(model.parameters()).device
     engine = planning.resolve_engine(engine, device)
-    config = decoding.decoding_config(
-        model.generation_config, tokenizer, max_new_tokens, generation_kwargs
-    )
+    settings, arguments = decoding.split_kwargs(generation_kwargs, engine)
+    config = decoding.decoding_config(model.generation_config, tokenizer, max_new_tokens, settings)
     if engine == "static":
         config.cache_implementation = "static"  # how, not what: the replies are the same
     lengths = [len(ids) for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
@@ -224,7 +225,7 @@ def generate_reply_records(
                 new_ids = _continuous_ids(decoder, tokenizer, ordered, config, progress)
             else:
                 new_ids = _batched_ids(
-                    decoder, tokenizer, ordered, int(batch_size), config, progress
+                    decoder, tokenizer, ordered, int(batch_size), config, arguments, progress
                 )
     finally:
         tokenizer.padding_side = padding_side

@@ -10,6 +10,7 @@ from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.tide_folder import load_tide_folder
 from tide_exp.errors import ConfigError
 from tide_exp.generation import decoding_config, effective_settings, generate_reply_records
+from tide_exp.generation.decoding import split_kwargs
 from tide_exp.models.tiny import build_tiny_random_model
 
 # What a chat checkpoint ships (Qwen2.5-Instruct: repetition_penalty 1.05, top_k 20, top_p 0.8,
@@ -140,7 +141,9 @@ def test_greedy_states_no_sampling_values_and_lists_what_the_config_adds():
     assert settings["not_from_checkpoint"] == {}
 
 
-def test_a_misspelt_setting_names_the_key():
+def test_a_misspelt_setting_names_the_key(prompts):
     loaded = build_tiny_random_model()
     with pytest.raises(ConfigError, match=r"eval\.generation_kwargs\.top_pp .*spelling"):
-        decoding_config(loaded.model.generation_config, loaded.tokenizer, 8, {"top_pp": 0.9})
+        _replies(loaded.model, loaded.tokenizer, prompts, generation_kwargs={"top_pp": 0.9})
+    with pytest.raises(ConfigError, match=r"logits_processor .*eval\.engine=plain"):
+        split_kwargs({"logits_processor": []}, engine="continuous")
