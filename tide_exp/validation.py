@@ -125,6 +125,11 @@ def check_values(cfg: DictConfig) -> None:
                 f"{key}={value!r} is not one of {', '.join(map(repr, allowed))}; pick one of them."
             )
     _check_metrics(cfg)
+    kwargs = _select(cfg, "eval.generation_kwargs")
+    if isinstance(kwargs, dict):  # a misspelt decoding setting, named before the model loads
+        from tide_exp.generation.decoding import split_kwargs
+
+        split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
     for path, node in config_targets(cfg):
         _check_signature(path, node)
 
