@@ -53,6 +53,17 @@ GENERATE_ARGUMENTS = frozenset(inspect.signature(GenerationMixin.generate).param
     "generation_config",
     "kwargs",
 }
+# What an unset setting means, so a checkpoint's explicit neutral value is not reported as dropped.
+NEUTRAL_VALUES = {
+    **NEUTRAL,
+    **NEUTRAL_SAMPLING,
+    "min_length": 0,
+    "length_penalty": 1.0,
+    "encoder_repetition_penalty": 1.0,
+    "epsilon_cutoff": 0.0,
+    "eta_cutoff": 0.0,
+    "renormalize_logits": False,
+}
 # Config entries that are bookkeeping or stated apart, not decoding choices.
 UNSTATED = {*TOKEN_IDS, "pad_token_id", "transformers_version", "_from_model_config"}
 # Checkpoint settings compared with the ones in use, to say which were not applied.
@@ -165,10 +176,16 @@ def effective_settings(
     settings["not_from_checkpoint"] = {
         key: own[key]
         for key in REPLY_SETTINGS
-        if own.get(key) is not None and own[key] != used.get(key)
+        if own.get(key) is not None and own[key] != _or_neutral(used, key)
     }
     # Plain JSON types only: the phase summary travels in checkpoints (weights_only loads).
     return json.loads(json.dumps(settings, default=str))
+
+
+def _or_neutral(values: Mapping[str, Any], key: str) -> Any:
+    """A setting's value, or the neutral one it stands for when unset (``min_length`` 0...)."""
+    value = values.get(key)
+    return NEUTRAL_VALUES.get(key) if value is None else value
 
 
 def decoding_target(model: Any) -> Any:
