@@ -10,7 +10,8 @@ before a W&B run starts, so a typo costs a second, not a 3B model load. It check
   "every prompt" to a truthiness test, a negative ``max_train_examples`` would slice from the end),
   fractions, and metric names;
 - the environment: a GPU trainer where CUDA is not available, a data path that does not exist,
-  an output folder that cannot be created or written.
+  an output folder that cannot be created or written, a scoring encoder (BERTScore's
+  roberta-large, cosine's encoder) that is not available offline.
 """
 
 from __future__ import annotations
@@ -124,6 +125,11 @@ def check_values(cfg: DictConfig) -> None:
                 f"{key}={value!r} is not one of {', '.join(map(repr, allowed))}; pick one of them."
             )
     _check_metrics(cfg)
+    kwargs = _select(cfg, "eval.generation_kwargs")
+    if isinstance(kwargs, dict):  # a misspelt decoding setting, named before the model loads
+        from tide_exp.generation.decoding import split_kwargs
+
+        split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
     for path, node in config_targets(cfg):
         _check_signature(path, node)
 
@@ -150,6 +156,20 @@ def check_environment(cfg: DictConfig) -> None:
         value = _select(cfg, key)
         if isinstance(value, str):
             _check_writable_folder(key, Path(value).expanduser())
+    _check_scoring_models(cfg)
+
+
+def _check_scoring_models(cfg: DictConfig) -> None:
+    """The encoders of the metrics a configured callback scores with, before the LM loads."""
+    from tide_exp.metrics.suite import check_encoders_available
+
+    callbacks = cfg.get("callbacks")
+    for name in callbacks if isinstance(callbacks, DictConfig) else []:
+        metrics = _select(cfg, f"callbacks.{name}.metrics")
+        if isinstance(metrics, dict):
+            same = metrics == _select(cfg, "eval.metrics")  # set through eval.metrics
+            key = "eval.metrics" if same else f"callbacks.{name}.metrics"
+            check_encoders_available(metrics, key)
 
 
 def _select(cfg: DictConfig, key: str) -> Any:

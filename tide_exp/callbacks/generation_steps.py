@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.generation import Reply, generate_reply_records
+from tide_exp.generation import Reply, decoding, generate_reply_records
 from tide_exp.loggers import log_row
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
@@ -67,7 +67,8 @@ def generate_phase(
 
     Returns:
         ``(replies, stats)``; ``stats`` has ``generation_s``, ``new_tokens``,
-        ``generation_tokens_per_s`` and ``cut_rate`` (share of replies stopped at the cap).
+        ``generation_tokens_per_s``, ``cut_rate`` (share of replies stopped at the cap) and
+        ``decoding`` (every setting that shaped the replies: docs/generation.md).
     """
     start = time.perf_counter()
     replies = generate_reply_records(
@@ -90,7 +91,16 @@ def generate_phase(
         "generation_tokens_per_s": round(new_tokens / seconds, 1) if seconds > 0 else None,
         "cut_rate": sum(not r.finished for r in replies) / len(replies) if replies else 0.0,
         "replies": reply_endings(replies),
+        "decoding": phase_decoding(model, tokenizer, settings),
     }
+
+
+def phase_decoding(model: Any, tokenizer: Any, settings: GenerationSettings) -> dict[str, Any]:
+    """The effective decoding settings of a phase, from the config the replies were decoded with."""
+    checkpoint = model.generation_config
+    options, arguments = decoding.split_kwargs(settings.generation_kwargs)
+    config = decoding.decoding_config(checkpoint, tokenizer, settings.max_new_tokens, options)
+    return decoding.effective_settings(config, checkpoint, arguments)
 
 
 def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Batched reply generation for evaluation."""
 
+from tide_exp.generation.decoding import decoding_config, effective_settings
 from tide_exp.generation.replies import (
     Reply,
     evaluation_model,
@@ -11,6 +12,8 @@ from tide_exp.generation.replies import (
 
 __all__ = [
     "Reply",
+    "decoding_config",
+    "effective_settings",
     "evaluation_model",
     "generate_replies",
     "generate_reply_records",

@@ -4,7 +4,8 @@ Three engines give the same greedy replies (tests/unit/generation): ``plain`` (`
 length-sorted, left-padded batches), ``static`` (the same with a static KV cache, which
 transformers compiles into CUDA graphs on a GPU) and ``continuous`` (transformers' continuous
 batching, ``generate_batch``, paged attention). ``auto`` picks one per device
-(:func:`tide_exp.generation.planning.resolve_engine`).
+(:func:`tide_exp.generation.planning.resolve_engine`). Every engine decodes with the one config
+:func:`tide_exp.generation.decoding.decoding_config` builds from the eval config.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
 
-from tide_exp.generation import planning
+from tide_exp.generation import decoding, planning
 
 _THINK_CLOSE = re.compile(r"^.*?</think>", flags=re.DOTALL)
 
@@ -108,27 +109,13 @@ def evaluation_model(model: PreTrainedModel, merge: bool | str = "auto") -> Iter
             torch.cuda.empty_cache()
 
 
-def _generation_kwargs(
-    tokenizer: PreTrainedTokenizerBase, max_new_tokens: int, extra: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    kwargs = {
-        "do_sample": False,
-        "max_new_tokens": max_new_tokens,
-        "pad_token_id": tokenizer.pad_token_id,
-    }
-    kwargs.update(extra or {})
-    if not kwargs.get("do_sample"):
-        # Greedy: drop sampling knobs a checkpoint's generation_config may carry, to avoid warnings.
-        kwargs.update(temperature=None, top_p=None, top_k=None)
-    return kwargs
-
-
 def _batched_ids(
     model: Any,
     tokenizer: PreTrainedTokenizerBase,
     prompts: list[str],
     batch_size: int,
-    kwargs: dict[str, Any],
+    config: GenerationConfig,
+    arguments: dict[str, Any],
     progress: bool,
 ) -> list[list[int]]:
     """New token ids per prompt from ``generate`` on left-padded batches (plain and static)."""
@@ -147,7 +134,7 @@ def _batched_ids(
             padding=True,
             add_special_tokens=False,
         ).to(device)
-        output = model.generate(**batch, **kwargs)
+        output = model.generate(**batch, generation_config=config, **arguments)
         out.extend(output[:, batch["input_ids"].shape[1] :].tolist())
     return out
 
@@ -156,17 +143,17 @@ def _continuous_ids(
     model: Any,
     tokenizer: PreTrainedTokenizerBase,
     prompts: list[str],
-    kwargs: dict[str, Any],
+    config: GenerationConfig,
     progress: bool,
 ) -> list[list[int]]:
     """New token ids per prompt from transformers' continuous batching (``generate_batch``)."""
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    base = decoding.decoding_target(model)
     inputs = tokenizer(prompts, add_special_tokens=False)["input_ids"]
-    config = copy.deepcopy(base.generation_config) or GenerationConfig()
-    max_new_tokens = kwargs.pop("max_new_tokens")
-    config.update(**kwargs)
     results = base.generate_batch(
-        inputs, generation_config=config, max_new_tokens=max_new_tokens, progress_bar=progress
+        inputs,
+        generation_config=config,
+        max_new_tokens=config.max_new_tokens,
+        progress_bar=progress,
     )
     # generate_batch returns the results in input order.
     return [list(r.generated_tokens) for r in results.values()]
@@ -195,7 +182,9 @@ def generate_reply_records(
         batch_size: Prompts per ``generate`` call, or ``auto``: from free memory on CUDA
             (:func:`~tide_exp.generation.planning.auto_batch_size`), 8 on the CPU.
         max_new_tokens: Cap on reply length.
-        generation_kwargs: Extra ``generate`` arguments; greedy decoding unless they say otherwise.
+        generation_kwargs: ``GenerationConfig`` settings over greedy search, and ``generate``
+            arguments (``logits_processor``); nothing else applies, not the checkpoint's own
+            sampling or penalty settings (:mod:`tide_exp.generation.decoding`).
         strip_think: Remove a ``...</think>`` reasoning block from each reply.
         progress: Show a progress bar.
         engine: ``plain``, ``static``, ``continuous`` or ``auto`` (see module docstring).
@@ -208,9 +197,10 @@ def generate_reply_records(
     padding_side = tokenizer.padding_side
     device = next(model.parameters()).device
     engine = planning.resolve_engine(engine, device)
-    kwargs = _generation_kwargs(tokenizer, max_new_tokens, generation_kwargs)
+    settings, arguments = decoding.split_kwargs(generation_kwargs, engine)
+    config = decoding.decoding_config(model.generation_config, tokenizer, max_new_tokens, settings)
     if engine == "static":
-        kwargs["cache_implementation"] = "static"
+        config.cache_implementation = "static"  # how, not what: the replies are the same
     lengths = [len(ids) for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
     order = planning.length_order(lengths) if sort_by_length else list(range(len(prompts)))
     ordered = [prompts[i] for i in order]
@@ -227,12 +217,15 @@ def generate_reply_records(
     model.eval()
     tokenizer.padding_side = "left"
     try:
-        with evaluation_model(model, merge) as decoder:
+        with (
+            evaluation_model(model, merge) as decoder,
+            decoding.decoding_with(decoder, config),
+        ):
             if engine == "continuous":
-                new_ids = _continuous_ids(decoder, tokenizer, ordered, kwargs, progress)
+                new_ids = _continuous_ids(decoder, tokenizer, ordered, config, progress)
             else:
                 new_ids = _batched_ids(
-                    decoder, tokenizer, ordered, int(batch_size), kwargs, progress
+                    decoder, tokenizer, ordered, int(batch_size), config, arguments, progress
                 )
     finally:
         tokenizer.padding_side = padding_side

@@ -123,6 +123,32 @@ METRICS: dict[str, MetricSpec] = {
 }
 
 BERTSCORE_METRICS = ("bertscore_f1", "bertscore_precision", "bertscore_recall")
+# Metrics that run an encoder model (their ``model_name_or_path`` option; None: embedded MiniLM).
+ENCODER_METRICS = (*BERTSCORE_METRICS, "cosine")
+
+
+def check_encoders_available(
+    metrics: Mapping[str, Mapping[str, Any] | None], key: str = "eval.metrics"
+) -> None:
+    """Fail before anything loads when an encoder a metric needs cannot be had offline.
+
+    Raises:
+        ModelUnavailableError: a hub model neither cached nor downloadable (the LM's sentence,
+            naming ``<key>.<metric>.model_name_or_path``).
+        ResourceMissingError: the embedded all-MiniLM-L6-v2 package is not installed.
+    """
+    from tide_exp.models.loading import check_available
+
+    for name in (n for n in metrics if n in ENCODER_METRICS):
+        model = dict(metrics[name] or {}).get("model_name_or_path")
+        if model is None:
+            embedding.embedded_minilm_path()
+        else:
+            check_available(
+                str(model),
+                f"{key}.{name}.model_name_or_path",
+                alternative=" (or to null: the embedded all-MiniLM-L6-v2, installed offline)",
+            )
 
 
 def _shared_encoder_values(

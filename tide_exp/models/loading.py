@@ -219,30 +219,13 @@ def resolve_local_folder(name: str, revision: str | None, gated: bool) -> Path:
     if Path(name).expanduser().is_dir():
         return Path(name).expanduser()
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-    )
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
-    try:
-        return Path(
-            snapshot_download(
-                name, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS, local_files_only=True
-            )
-        )
-    except LocalEntryNotFoundError:
-        pass
-    access = " after accepting its terms on the hub and setting HF_TOKEN" if gated else ""
-    fix = (
-        f"download it{access} on a machine with network (`hf download {name}`) and copy the Hugging Face "
-        f"cache here, or set model.loader.pretrained_model_name_or_path to a local folder"
-    )
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"} or not hub_reachable():
-        raise ModelUnavailableError(
-            f"Model '{name}' is not available offline: it is not in the Hugging Face cache and the hub "
-            f"cannot be reached; {fix}."
-        )
+    cached = cached_folder(name, revision)
+    if cached is not None:
+        return cached
+    if hub_offline():
+        raise unavailable_offline(name, "model.loader.pretrained_model_name_or_path", gated)
     try:
         return Path(snapshot_download(name, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS))
     except GatedRepoError:
@@ -254,6 +237,63 @@ def resolve_local_folder(name: str, revision: str | None, gated: bool) -> Path:
             f"Model '{name}' was not found on the hub: check model.loader.pretrained_model_name_or_path "
             "(and HF_TOKEN if it is private)."
         ) from None
+
+
+def check_available(name: str, key: str, gated: bool = False, alternative: str = "") -> None:
+    """Fail now, before anything loads, when the model ``key`` names cannot be had here.
+
+    A folder, a hub id in the local Hugging Face cache, or one the hub can serve is available;
+    anything else raises the one sentence the LM's loader gives (:func:`unavailable_offline`),
+    with ``alternative`` (another value for ``key``) after its fix.
+
+    Raises:
+        ModelUnavailableError: not a folder, not cached, and the hub is off or unreachable.
+    """
+    if Path(name).expanduser().is_dir():
+        return
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        cached = cached_folder(name, None)
+    except HFValidationError:  # a path that is not there, not a hub id
+        raise ModelUnavailableError(
+            f"{key}={name!r}: no such folder and not a hub id; fix the path."
+        ) from None
+    if cached is None and hub_offline():
+        raise unavailable_offline(name, key, gated, alternative)
+
+
+def cached_folder(name: str, revision: str | None) -> Path | None:
+    """The model's folder in the local Hugging Face cache, or ``None`` when it is not there."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(
+            snapshot_download(
+                name, revision=revision, allow_patterns=HUB_ALLOW_PATTERNS, local_files_only=True
+            )
+        )
+    except LocalEntryNotFoundError:
+        return None
+
+
+def hub_offline() -> bool:
+    """``HF_HUB_OFFLINE`` is set, or the hub cannot be reached from here."""
+    offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}
+    return offline or not hub_reachable()
+
+
+def unavailable_offline(
+    name: str, key: str, gated: bool = False, alternative: str = ""
+) -> ModelUnavailableError:
+    """The one sentence for a model that is neither cached nor downloadable here, naming ``key``."""
+    access = " after accepting its terms on the hub and setting HF_TOKEN" if gated else ""
+    return ModelUnavailableError(
+        f"Model '{name}' is not available offline: it is not in the Hugging Face cache and the hub "
+        f"cannot be reached; download it{access} on a machine with network (`hf download {name}`) "
+        f"and copy the Hugging Face cache here, or set {key} to a local folder{alternative}."
+    )
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:

@@ -8,6 +8,8 @@ LoRA, generation, saving) runs in seconds on a CPU.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -64,11 +66,14 @@ def build_tiny_random_model(
     vocab_size: int = 512,
     initializer_range: float = 0.2,
     seed: int = 0,
+    generation_config: Mapping[str, Any] | None = None,
 ) -> LoadedModel:
     """A randomly initialised causal LM of ``model_type`` (llama, qwen2, phi3, ...) and its tokenizer.
 
     ``initializer_range`` is ten times the usual 0.02: with frozen embeddings of hidden size 32,
     the usual scale caps the logits near zero and no adapter could fit anything.
+    ``generation_config`` settings are written into the model's generation config, as a hub
+    checkpoint's ``generation_config.json`` carries them (``{repetition_penalty: 1.1}``).
     """
     tokenizer = build_tiny_tokenizer(vocab_size)
     config = AutoConfig.for_model(
@@ -91,6 +96,8 @@ def build_tiny_random_model(
         model = AutoModelForCausalLM.from_config(config)
     model.name_or_path = f"tiny-random-{model_type}"
     ensure_pad_token(tokenizer, model)
+    for key, value in (generation_config or {}).items():
+        setattr(model.generation_config, key, value)
     return LoadedModel(
         model, tokenizer, source=f"random {model_type} ({hidden_size}x{num_hidden_layers})"
     )
