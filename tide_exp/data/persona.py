@@ -83,3 +83,46 @@ def render_persona(template: str | None, metadata: Mapping[str, Any] | None) -> 
             kept.append(line.format_map(values))
             filled = True
     return "\n".join(kept).strip() if filled else ""
+
+
+def persona_coverage(
+    template: str | None, metadatas: list[Mapping[str, Any] | None]
+) -> dict[str, Any]:
+    """How the template's fields meet the data: prompts left without persona context, per field.
+
+    Returns:
+        ``{"prompts": n, "without_persona": k, "fields_missing": {field: examples lacking it},
+        "data_fields": sorted keys seen in the metadata}``; empty without a template.
+    """
+    if not template:
+        return {}
+    fields = template_fields(template)
+    missing = dict.fromkeys(fields, 0)
+    seen: set[str] = set()
+    without = 0
+    for metadata in metadatas:
+        values = {k: _value(v) for k, v in (metadata or {}).items() if isinstance(k, str)}
+        seen.update(k for k, v in values.items() if v)
+        for name in fields:
+            missing[name] += not values.get(name)
+        without += not render_persona(template, metadata)
+    return {
+        "prompts": len(metadatas),
+        "without_persona": without,
+        "fields_missing": {k: v for k, v in missing.items() if v},
+        "data_fields": sorted(seen),
+    }
+
+
+def describe_coverage(coverage: Mapping[str, Any]) -> str | None:
+    """One warning line when some prompt lacks a persona line or some field is missing; else ``None``."""
+    if not coverage or not (coverage["without_persona"] or coverage["fields_missing"]):
+        return None
+    n = coverage["prompts"]
+    lacking = ", ".join(f"{{{k}}} in {v}" for k, v in coverage["fields_missing"].items())
+    return (
+        f"model.chat.persona_template: {coverage['without_persona']} of {n} prompts got no "
+        f"persona context; fields missing: {lacking} of {n} examples; the data's metadata has "
+        f"{', '.join(coverage['data_fields']) or 'no fields'}; rename the template's "
+        "{field}s to these keys (docs/data.md, Persona context)."
+    )
