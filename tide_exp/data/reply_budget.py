@@ -58,6 +58,8 @@ class ReplyBudget:
 
     def describe(self) -> str:
         """One line: learned vs whole reply tokens, cut, dropped and starved examples."""
+        if self.dropped == self.examples:
+            return f"no reply tokens learned: all {self.examples} prompts alone fill max_length"
         return (
             f"{self.mean_learned:.1f} of {self.mean_reply:.1f} reply tokens learned per example "
             f"({self.kept_share:.0%} kept), {self.cut} of {self.examples} replies cut, "
