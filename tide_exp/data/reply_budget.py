@@ -119,8 +119,8 @@ def check_reply_budget(
         return
     cap = "" if max_target_tokens is None else f" (data.max_target_tokens={max_target_tokens})"
     raise ConfigError(
-        f"data.max_length={max_length}{cap} leaves the {split} split {budget.describe()}, "
-        f"more than data.max_starved_share={max_starved_share:.0%}: the prompt (chat template, "
+        f"data.max_length={max_length}{cap} starves the {split} split ({budget.describe()}; "
+        f"data.max_starved_share={max_starved_share:.0%}): the prompt (chat template, "
         "system prompt, persona context) fills the sequence, so fine-tuning would barely see "
         "the replies; raise data.max_length to fit prompt and reply (`tide stats` shows both) "
         "or shorten the prompt (model.chat.persona_template, model.chat.system_prompt)."
