@@ -48,3 +48,11 @@ def test_the_base_checkpoint_is_one_setting(compose_cfg, model, hub_id):
     assert cfg.model.hf_id == cfg.model.loader.pretrained_model_name_or_path == hub_id
     default = compose_cfg(f"model={model}", tiny=False)
     assert default.model.hf_id == f"{hub_id}-Instruct"
+
+
+def test_a_model_without_a_base_checkpoint_says_so(compose_cfg):
+    from tide_exp.validation import check_values
+
+    cfg = compose_cfg("model=phi3_5_mini", "model.checkpoint=base", tiny=False)
+    with pytest.raises(ConfigError, match=r"conf/model/phi3_5_mini.yaml lists instruct only"):
+        check_values(cfg)

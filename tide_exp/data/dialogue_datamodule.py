@@ -18,10 +18,9 @@ from tide_exp.data.multiturn import (
     LOSS_ON,
     encode_example,
     encode_for_training,
-    is_multiturn,
     prompt_text,
 )
-from tide_exp.data.persona import describe_coverage, persona_coverage
+from tide_exp.data.persona import report_persona_coverage
 from tide_exp.data.records import write_skip_report
 from tide_exp.data.reply_budget import check_reply_budget, measure_replies
 from tide_exp.data.split_manifest import (
@@ -135,7 +134,7 @@ class DialogueDataModule(pl.LightningDataModule):
         if self.train_examples:
             return
         corpus = self.source()
-        without_persona = self._check_persona(corpus)
+        without_persona = report_persona_coverage(self.chat, corpus)
         if self.split_manifest:
             train, evaluation = apply_split_manifest(corpus, self.split_manifest)
         else:
@@ -186,19 +185,6 @@ class DialogueDataModule(pl.LightningDataModule):
         too_long = {"train": too_long_train, "eval_loss": too_long_eval}
         self._save_manifest(corpus, self.train_examples, evaluation, too_long, self.dev_examples)
         self._multiturn_features.clear()  # eval examples past max_eval_examples
-
-    def _check_persona(self, corpus: list[DialogueExample]) -> int | None:
-        """Warn once when the persona template's fields miss the data; the prompts left without
-        persona context (``None`` without a template). Conversations never get persona context."""
-        template = getattr(self.chat, "persona_template", None)
-        if not template:
-            return None
-        metadatas = [None if is_multiturn(e) else e.metadata for e in corpus]
-        coverage = persona_coverage(template, metadatas)
-        warning = describe_coverage(coverage)
-        if warning:
-            log.warning("%s", warning)
-        return coverage["without_persona"]
 
     def _carve_dev(
         self, train: list[DialogueExample]

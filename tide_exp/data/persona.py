@@ -15,11 +15,14 @@ naming metadata keys, rendered line by line:
 
 from __future__ import annotations
 
+import logging
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tide_exp.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def template_fields(template: str) -> list[str]:
@@ -126,3 +129,23 @@ def describe_coverage(coverage: Mapping[str, Any]) -> str | None:
         f"{', '.join(coverage['data_fields']) or 'no fields'}; rename the template's "
         "{field}s to these keys (docs/data.md, Persona context)."
     )
+
+
+def report_persona_coverage(chat: Any, examples: Sequence[Any]) -> int | None:
+    """Warn once when ``chat.persona_template``'s fields miss the examples' metadata.
+
+    Conversations (earlier turns or their own system turn) never get persona context and count
+    as prompts without it.
+
+    Returns:
+        The prompts left without persona context; ``None`` without a template.
+    """
+    template = getattr(chat, "persona_template", None)
+    if not template:
+        return None
+    bare = [None if e.history or e.system_prompt else e.metadata for e in examples]
+    coverage = persona_coverage(template, bare)
+    warning = describe_coverage(coverage)
+    if warning:
+        log.warning("%s", warning)
+    return coverage["without_persona"]

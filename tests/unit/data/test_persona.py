@@ -97,7 +97,7 @@ def test_template_fields_that_miss_the_data_are_reported_once_with_counts(tiny_m
         tiny_model.tokenizer, persona_template="Client:\nAge: {age_years}\nJob: {job}"
     )
     dm = DialogueDataModule(load_tide_folder, chat, max_length=160)
-    with caplog.at_level(logging.WARNING, logger="tide_exp.data.dialogue_datamodule"):
+    with caplog.at_level(logging.WARNING, logger="tide_exp.data.persona"):
         dm.setup()
     warnings = [r.getMessage() for r in caplog.records if "persona_template" in r.getMessage()]
     assert len(warnings) == 1  # once per run, not once per prompt
