@@ -86,6 +86,9 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "data.num_workers": _whole(0),
     "data.source.max_chars": _whole(1, none=True),
     "data.source.history_turns": _whole(0, none=True),
+    "data.max_target_tokens": _whole(1, none=True),
+    "data.min_reply_tokens": _whole(0),
+    "data.max_starved_share": _number(0, 1),
     "eval.num_prompts": _whole(1, none=True),
     "eval.final_num_prompts": _whole(1, none=True),
     "eval.batch_size": _or_auto(_whole(1)),  # auto: from free memory on CUDA
@@ -98,6 +101,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "data.source.duplicates": ("error", "keep", None),
     "eval.engine": ("auto", "plain", "static", "continuous"),  # docs/generation.md
     "eval.merge": ("auto", True, False),
+    "model.chat.prompt_format": ("chat", "plain"),
 }
 GPU_ACCELERATORS = ("gpu", "cuda")
 
@@ -130,6 +134,7 @@ def check_values(cfg: DictConfig) -> None:
         from tide_exp.generation.decoding import split_kwargs
 
         split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
+    _check_checkpoint(cfg)
     for path, node in config_targets(cfg):
         _check_signature(path, node)
 
@@ -170,6 +175,16 @@ def _check_scoring_models(cfg: DictConfig) -> None:
             same = metrics == _select(cfg, "eval.metrics")  # set through eval.metrics
             key = "eval.metrics" if same else f"callbacks.{name}.metrics"
             check_encoders_available(metrics, key)
+
+
+def _check_checkpoint(cfg: DictConfig) -> None:
+    """``model.checkpoint`` names one of the model file's ``checkpoints`` (instruct, base)."""
+    checkpoints = _select(cfg, "model.checkpoints")
+    if isinstance(checkpoints, dict) and _select(cfg, "model.checkpoint") not in checkpoints:
+        raise ConfigError(
+            f"model.checkpoint={_select(cfg, 'model.checkpoint')!r}: conf/model/{cfg.model.name}.yaml "
+            f"lists {', '.join(checkpoints)} only; pick one of them (docs/data.md, Checkpoint and prompt format)."
+        )
 
 
 def _select(cfg: DictConfig, key: str) -> Any:
