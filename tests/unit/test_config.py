@@ -17,14 +17,21 @@ TEST_CONF_DIR = ROOT / "tests" / "configs"
 PROTOCOL = ROOT.parent / "shared" / "reference" / "protocol.yaml"
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
-SKIP_GROUPS = {"hydra", "local", "model_base"}  # model_base: included by conf/model/*
+# *_base: included by the options of another group (conf/model/*, conf/data/*)
+SKIP_GROUPS = {"hydra", "local", "model_base", "data_base"}
+NESTED_GROUPS = {"eval/metrics"}  # a group inside a group: composed as `eval/metrics=<option>`
 
 
 def _options() -> list[tuple[str, str]]:
     pairs = []
     for group in sorted(p for p in CONF_DIR.iterdir() if p.is_dir() and p.name not in SKIP_GROUPS):
         for option in sorted(group.rglob("*.yaml")):
-            pairs.append((group.name, str(option.relative_to(group).with_suffix(""))))
+            name = str(option.relative_to(group).with_suffix(""))
+            nested = f"{group.name}/{name.rpartition('/')[0]}"
+            if nested in NESTED_GROUPS:
+                pairs.append((nested, option.stem))
+            else:
+                pairs.append((group.name, name))
     return pairs
 
 
