@@ -33,6 +33,7 @@ from typing import Any, Literal, TypedDict
 
 from tide_exp import files
 from tide_exp.errors import ConfigError, FileError, TideError
+from tide_exp.results import Results
 
 log = logging.getLogger(__name__)
 
@@ -70,25 +71,6 @@ class Status(TypedDict):
     overrides: list[str]
     status: Literal["running", "ok", "failed"]  # running: started, not ended (killed if stale)
     error: str | None
-
-
-class Results(TypedDict, total=False):
-    """``results.json`` of a finished run (written by :func:`tide_exp.run.run`)."""
-
-    status: str
-    model: dict[str, Any]  # name, display_name, hf_id, source
-    seed: int
-    prompt: dict[str, Any]  # system prompt, persona template, reasoning mode: verbatim
-    config: dict[str, Any]  # resolved settings, flat dotted keys (tide_exp.config.run_settings)
-    # zs/ft/dev: {metrics: {name: {mean, std, n, ...}}, prompts, prompts_requested, replies:
-    # {n, cut, cut_rate, open_reasoning, open_reasoning_rate}}; val: a list of those
-    phases: dict[str, Any]
-    final: dict[str, float | None]  # flat metrics: zs/gen/rouge_l, val/loss, ...
-    params: dict[str, int]
-    data: dict[str, Any]  # example counts; dataset and split fingerprints
-    timings: dict[str, float]
-    environment: dict[str, str]
-    outputs: dict[str, str | None]
 
 
 class GenerationRow(TypedDict, total=False):
