@@ -7,11 +7,13 @@ drift apart. Readers (the report, the sweep summary, human evaluation) rely on t
 
 from typing import Any, NotRequired, TypedDict
 
+
 class ModelInfo(TypedDict):
     name: str  # the config slug (conf/model/<name>.yaml)
     display_name: str
     hf_id: str | None
     source: str  # where the weights were loaded from
+
 
 class MetricSummary(TypedDict, total=False):
     """One metric of one phase (tide_exp.metrics.score_texts): ``mean`` is null when NaN."""
@@ -23,9 +25,11 @@ class MetricSummary(TypedDict, total=False):
     partial: bool
     chunks: int
 
+
 class Prompts(TypedDict):
     count: int
     example_ids: list[str]
+
 
 class ReplyEndings(TypedDict):
     n: int
@@ -33,6 +37,7 @@ class ReplyEndings(TypedDict):
     cut_rate: float | None
     open_reasoning: int  # stopped inside an unclosed <think> block
     open_reasoning_rate: float | None
+
 
 class PhaseSummary(TypedDict):
     """One generation phase: zero-shot (zs), an epoch's evaluation (val), fine-tuned (ft), dev."""
@@ -51,11 +56,13 @@ class PhaseSummary(TypedDict):
     scoring_s: float
     reused_from: NotRequired[str]  # ft reused the last epoch's replies (same weights, prompts)
 
+
 class Phases(TypedDict, total=False):
     zs: PhaseSummary
     val: list[PhaseSummary]
     ft: PhaseSummary
     dev: PhaseSummary
+
 
 class Validation(TypedDict, total=False):
     """Token-weighted validation loss before (zs) and after (ft) training (eval.validate_base)."""
@@ -63,11 +70,13 @@ class Validation(TypedDict, total=False):
     zs: dict[str, float] | None
     ft: dict[str, float] | None
 
+
 class PhaseSeconds(TypedDict, total=False):
     generation_s: float
     scoring_s: float
     epoch: int | None
     reused_epoch: int | None
+
 
 class Timings(TypedDict, total=False):
     load_s: float
@@ -78,11 +87,13 @@ class Timings(TypedDict, total=False):
     train_s: float  # fit less the evaluations inside it
     total_s: float
 
+
 class Outputs(TypedDict, total=False):
     adapter: str | None
     generations: str | None
     safety: str
     safety_unsafe: str
+
 
 class Results(TypedDict):
     """``results.json`` of a finished run."""

@@ -92,6 +92,26 @@ class GenerationRow(TypedDict, total=False):
     scores: dict[str, float | None]
 
 
+def generation_lines(
+    path: str | Path, required: Iterable[str] = ()
+) -> Iterator[tuple[int, GenerationRow]]:
+    """``(line number, row)`` of a ``generations.jsonl`` file: the one reader of that format.
+
+    Raises:
+        FileError: a malformed line, or a line without one of the ``required`` keys (file, line).
+    """
+    path = Path(path)
+    required = list(required)
+    bad = files.raise_bad("re-run generation or repair the line")
+    for line, row in files.jsonl_rows(path, files.read_bytes(path), bad):
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise FileError(
+                path, f"missing key(s) {missing}", f"each line needs {required}", line, 1
+            )
+        yield line, row
+
+
 @dataclass(frozen=True)
 class RunFolder:
     """One run's folder: the paths of its files and typed reads and atomic writes of them.
@@ -163,9 +183,10 @@ class RunFolder:
     def write_status(self, status: Status) -> Path:
         return files.write_json(self.status_path, status)
 
-    def read_generations(self) -> list[GenerationRow]:
-        """Every row of ``generations.jsonl``; a bad line is a FileError naming it."""
-        return files.read_jsonl(self.generations_path, "re-run generation or repair the line")
+    def read_generations(self, required: Iterable[str] = ()) -> list[GenerationRow]:
+        """Every row of ``generations.jsonl``; a bad line, or one without a ``required`` key,
+        is a FileError naming file and line."""
+        return [row for _, row in generation_lines(self.generations_path, required)]
 
     def write_generations(self, rows: Iterable[GenerationRow]) -> Path:
         return files.write_jsonl(self.generations_path, rows)
