@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -141,3 +142,10 @@ def test_tab_in_a_real_bash_completes_the_command_name(tmp_path):
     assert "-F hydra_bash_completion tide" in proc.stdout
     assert "tide ch -> chat\n" in proc.stdout
     assert "tide train trainer.max_ep -> trainer.max_epochs=" in proc.stdout
+
+
+def test_the_readme_command_table_has_a_row_for_each_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `tide (\w+)` \|.*\| `tide (\w+)[^`]*` \|$", readme, flags=re.MULTILINE)
+    assert [name for name, _ in rows] == list(COMMANDS)
+    assert all(name == example for name, example in rows)  # each row's example is its command
