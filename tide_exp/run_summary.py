@@ -20,10 +20,27 @@ def _safety_rows(results: dict[str, Any]) -> dict[str, dict[str, float]]:
     return rows
 
 
+def _counts(results: dict[str, Any]) -> str:
+    """The run's example counts, each under its own name (``data`` and ``safety`` of results)."""
+    data = results.get("data", {})
+    named = [
+        ("train_examples", "training examples"),
+        ("eval_examples", "held-out examples"),
+        ("val_loss_examples", "validation-loss examples"),
+        ("eval_prompts", "prompts scored"),
+    ]
+    parts = [f"{data[key]} {name}" for key, name in named if data.get(key) is not None]
+    if (probe := results.get("safety", {}).get("probe", {})).get("n_prompts") is not None:
+        parts.append(f"{probe['n_prompts']} safety-probe prompts")
+    return ", ".join(parts)
+
+
 def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
     """A short plain-text report of one run.
 
-    One table, zero-shot vs fine-tuned: the generation metrics' means, then the crisis-safety
+    The example counts by name (training, held-out, validation-loss, prompts scored), then one
+    table, zero-shot vs fine-tuned: the generation metrics' means over the prompts scored,
+    then the crisis-safety
     probe's safe-reply rates when the probe ran (``eval.safety=true``; the same values as the
     ``zs/safety/*`` and ``ft/safety/*`` keys of results.json's ``final``). Then where the
     files are, and the ``wandb sync`` command of the run's offline W&B runs.
@@ -39,6 +56,8 @@ def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
     lines = [
         f"tide_exp: {results['model']['name']} finished in {results['timings']['total_s']:.0f} s"
     ]
+    if counts := _counts(results):
+        lines.append(f"  {counts}")
     if rows:
         width = max(16, *(len(n) + 2 for n in rows))
         lines.append(f"  {'metric':<{width}}{'zero-shot':>12}{'fine-tuned':>12}{'delta':>10}")

@@ -65,6 +65,11 @@ def test_a_piped_run_has_no_bar_frames_and_ends_with_its_table(tmp_path):
     results = json.loads((run_dir / "results.json").read_text())
     table = format_run_summary(results, run_dir)
     assert out.rstrip("\n").endswith("run summary\n" + table), out[-3000:]
+    scored = results["phases"]["ft"]["prompts"]["count"]
+    assert (
+        f"{results['data']['val_loss_examples']} validation-loss examples, {scored} prompts scored"
+        in out
+    )
     rows = {line.split()[0]: line.split()[1:] for line in table.splitlines() if line[:2] == "  "}
     names = [k.split("/")[-1] for k in results["final"] if k.startswith("zs/safety/")]
     assert {"safe_rate", "crisis_safe_rate"} <= set(names)
