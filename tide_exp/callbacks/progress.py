@@ -50,11 +50,20 @@ class EpochProgressBar(TQDMProgressBar):
             self._redirect = contextlib.ExitStack()
             self._redirect.enter_context(logging_redirect_tqdm(tqdm_class=Tqdm))
 
-    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+    def _restore_logging(self) -> None:
         if self._redirect is not None:
             self._redirect.close()
             self._redirect = None
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._restore_logging()
         super().teardown(trainer, pl_module, stage)
+
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
+    ) -> None:
+        self._restore_logging()  # Lightning skips teardown when fit or validate raises
+        super().on_exception(trainer, pl_module, exception)
 
     def _epoch_label(self, trainer: pl.Trainer) -> str:
         total = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else None

@@ -146,3 +146,24 @@ def test_bars_in_pipes_when_asked(tmp_path, console):
     out = console(io.StringIO())
     fit_chatty(tmp_path, EpochProgressBar(terminal_only=False))
     assert "Epoch 2/2" in out.getvalue()
+
+
+class FailingModel(ChattyModel):
+    def training_step(self, batch, batch_idx):
+        raise RuntimeError("out of memory, say")
+
+
+def test_a_failed_fit_gives_the_console_handler_back(tmp_path, console):
+    console(TTY())
+    before = list(logging.getLogger().handlers)
+    trainer = pl.Trainer(
+        default_root_dir=tmp_path,
+        max_epochs=1,
+        logger=False,
+        callbacks=[EpochProgressBar()],
+        enable_model_summary=False,
+        enable_checkpointing=False,
+    )
+    with pytest.raises(RuntimeError, match="out of memory"):
+        trainer.fit(FailingModel())
+    assert logging.getLogger().handlers == before  # the error's traceback is logged as usual
