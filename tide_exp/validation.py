@@ -28,6 +28,7 @@ from typing import Any
 from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from tide_exp.compat import raw_node, raw_value
 from tide_exp.errors import ConfigError
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
@@ -206,7 +207,7 @@ def config_targets(node: Any, path: str = "") -> list[tuple[str, DictConfig]]:
         if "_target_" in node:
             found.append((path, node))
         for key in node:
-            found += config_targets(node._get_node(key), f"{path}.{key}" if path else str(key))
+            found += config_targets(raw_node(node, key), f"{path}.{key}" if path else str(key))
     elif isinstance(node, ListConfig):
         for i, item in enumerate(node):
             found += config_targets(item, f"{path}[{i}]")
@@ -251,7 +252,7 @@ def _check_signature(path: str, node: DictConfig) -> None:
 
 def _source_key(node: DictConfig, key: str, path: str) -> str:
     """The key a user sets: ``eval.max_new_tokens`` for ``max_new_tokens: ${eval.max_new_tokens}``."""
-    raw = node._get_node(key)._value()
+    raw = raw_value(node, key)
     match = _REFERENCE.fullmatch(raw) if isinstance(raw, str) else None
     return f"{match.group(1)} (used as {path}.{key})" if match else f"{path}.{key}"
 
