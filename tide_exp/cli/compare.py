@@ -26,7 +26,7 @@ from typing import Any
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import write_text
-from tide_exp.reporting.tables import markdown_table
+from tide_exp.reporting.table_writers import markdown_table
 
 PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
 

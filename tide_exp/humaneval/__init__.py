@@ -12,7 +12,7 @@ from tide_exp.humaneval.analyze import (
     write_analysis,
 )
 from tide_exp.humaneval.build import build_survey, read_key
-from tide_exp.humaneval.judge import judge_replies, parse_score
+from tide_exp.humaneval.gold_scores import judge_replies, parse_score
 from tide_exp.humaneval.qc import QCRules, read_gold, run_qc, write_qc
 from tide_exp.humaneval.ratings import Ratings, read_ratings
 from tide_exp.humaneval.survey import SurveySpec

@@ -24,12 +24,10 @@ from tide_exp.humaneval.demotable import table3
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.formats import to_latex, to_markdown
 from tide_exp.humaneval.mixed import mixed_effects, ordinal_effects
-from tide_exp.humaneval.paired import paired_tests
+from tide_exp.humaneval.paired_tests import paired_tests
 from tide_exp.humaneval.plots import plot_all
 from tide_exp.humaneval.qc import RATERS, RATINGS_CLEAN
-from tide_exp.humaneval.ratings import Ratings
-from tide_exp.humaneval.reliability import icc_table, krippendorff_table
-from tide_exp.humaneval.tables import (
+from tide_exp.humaneval.rating_tables import (
     headline,
     join_ratings,
     mean_ratings,
@@ -37,6 +35,8 @@ from tide_exp.humaneval.tables import (
     table4,
     table4_wide,
 )
+from tide_exp.humaneval.ratings import Ratings
+from tide_exp.humaneval.reliability import icc_table, krippendorff_table
 
 TABLE4_CAPTION = (
     "ZS vs FT winner per model and scenario (mean ZS/FT rating); per scenario the share of "

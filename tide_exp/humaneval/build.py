@@ -12,7 +12,7 @@ from tide_exp.humaneval.csvtable import read_csv_table
 from tide_exp.humaneval.draw import expected_scenarios
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.items import build_key, fingerprint, rater_view
-from tide_exp.humaneval.pairs import resolve_pairs
+from tide_exp.humaneval.pair_sets import resolve_pairs
 from tide_exp.humaneval.qualtrics import survey_txt
 from tide_exp.humaneval.runs import load_runs
 from tide_exp.humaneval.survey import SurveySpec

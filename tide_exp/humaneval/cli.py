@@ -53,7 +53,7 @@ def _lines(text: str | None) -> list[str] | None:
 
 def cmd_build(args: argparse.Namespace) -> None:
     from tide_exp.humaneval.build import MANIFEST, build_survey, read_scenarios
-    from tide_exp.humaneval.pairs import parse_pair, read_pairs_file
+    from tide_exp.humaneval.pair_sets import parse_pair, read_pairs_file
 
     pairs = read_pairs_file(args.pairs) if args.pairs else []
     pairs += [parse_pair(p) for p in args.pair or []]
@@ -92,7 +92,7 @@ def cmd_build(args: argparse.Namespace) -> None:
 def cmd_judge(args: argparse.Namespace) -> None:
     from tide_exp.files import write_csv, write_json
     from tide_exp.humaneval.build import read_key
-    from tide_exp.humaneval.judge import judge_replies, load_generate
+    from tide_exp.humaneval.gold_scores import judge_replies, load_generate
 
     gold, consistency = judge_replies(
         read_key(args.key), load_generate(args.generate), n_calls=args.calls
@@ -130,7 +130,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     from tide_exp.errors import ConfigError
     from tide_exp.humaneval.analyze import AnalysisOptions, analyze, load_qc_dir
     from tide_exp.humaneval.build import read_key
-    from tide_exp.humaneval.tables import headline
+    from tide_exp.humaneval.rating_tables import headline
 
     source, key_path = Path(args.source), args.key
     if source.is_dir():

@@ -1,12 +1,12 @@
 """Data frames as Markdown and LaTeX tables, through the one writer in
-:mod:`tide_exp.reporting.tables` (so model labels and demographic categories are escaped there).
+:mod:`tide_exp.reporting.table_writers` (so model labels and demographic categories are escaped there).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from tide_exp.reporting.tables import latex_table, markdown_table
+from tide_exp.reporting.table_writers import latex_table, markdown_table
 
 
 def _cell(value, digits: int) -> str:

@@ -3,7 +3,7 @@
 Runs are grouped by :mod:`tide_exp.reporting.grouping` (only seeds are aggregated); each
 zs -> ft change carries a paired bootstrap interval (:mod:`tide_exp.metrics.bootstrap`) from
 the per-reply scores in ``generations.jsonl``; tables go through the one writer in
-:mod:`tide_exp.reporting.tables`. Study A's published numbers sit beside ours where the model
+:mod:`tide_exp.reporting.table_writers`. Study A's published numbers sit beside ours where the model
 matches, with a note on what is comparable.
 """
 

@@ -1,7 +1,7 @@
 """Table 1's tables as text: Markdown, the long CSV, LaTeX, and a compact console summary.
 
 :func:`tide_exp.reporting.table1.build_tables` makes the tables; this module only writes them
-out (the Markdown and LaTeX through the one writer in :mod:`tide_exp.reporting.tables`).
+out (the Markdown and LaTeX through the one writer in :mod:`tide_exp.reporting.table_writers`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from tide_exp.metrics.bootstrap import CONFIDENCE, RESAMPLES, SEED
 from tide_exp.reporting.paper import COMPARABILITY
-from tide_exp.reporting.tables import latex_table, markdown_table
+from tide_exp.reporting.table_writers import latex_table, markdown_table
 
 
 def format_value(mean: float | None, std: float | None = None) -> str:

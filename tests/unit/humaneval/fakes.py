@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tide_exp.humaneval.pairs import STUDY_PAIRS
+from tide_exp.humaneval.pair_sets import STUDY_PAIRS
 from tide_exp.humaneval.survey import SCENARIO_ORDER
 
 THEMES = list(SCENARIO_ORDER)

@@ -9,8 +9,8 @@ import pytest
 from tide_exp.humaneval.agreement import fieller_ci, metric_agreement
 from tide_exp.humaneval.demographics import cohens_d, demographic_tests, holm, is_graduate
 from tide_exp.humaneval.qc import run_qc
+from tide_exp.humaneval.rating_tables import headline, join_ratings, table4, table4_wide
 from tide_exp.humaneval.ratings import read_ratings
-from tide_exp.humaneval.tables import headline, join_ratings, table4, table4_wide
 
 from . import fakes
 

@@ -127,7 +127,7 @@ def test_clear_errors_for_pairs_and_ids(tmp_path):
 
 def test_pairs_yaml(tmp_path):
     from tide_exp.errors import FileError
-    from tide_exp.humaneval.pairs import read_pairs_file
+    from tide_exp.humaneval.pair_sets import read_pairs_file
 
     path = tmp_path / "pairs.yaml"
     path.write_text("pairs:\n  - [qwen2_5_3b, qwen2_5_1_5b]\n  - [a, b]\n")
@@ -140,7 +140,7 @@ def test_pairs_yaml(tmp_path):
 def test_pairs_asset_and_empty_reply(tmp_path):
     from pathlib import Path
 
-    from tide_exp.humaneval.pairs import read_pairs_file
+    from tide_exp.humaneval.pair_sets import read_pairs_file
 
     asset = Path(__file__).parents[2] / "assets" / "humaneval" / "pairs.yaml"
     pairs = read_pairs_file(asset)

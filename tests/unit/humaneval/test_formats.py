@@ -7,7 +7,7 @@ import pandas as pd
 from tide_exp.humaneval.analyze import FILES, write_analysis
 from tide_exp.humaneval.demotable import table3
 from tide_exp.humaneval.formats import to_latex, to_markdown
-from tide_exp.humaneval.tables import table4_wide
+from tide_exp.humaneval.rating_tables import table4_wide
 
 CATEGORY = "non_binary & other (50%) #1"
 MODEL = "Qwen_2.5 & co #2 (100%) {v~1^2}"

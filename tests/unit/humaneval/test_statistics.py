@@ -18,7 +18,7 @@ from tide_exp.humaneval.demographics import (
 )
 from tide_exp.humaneval.demotable import table3
 from tide_exp.humaneval.mixed import mixed_effects, ordinal_effects
-from tide_exp.humaneval.paired import paired_tests, rank_biserial
+from tide_exp.humaneval.paired_tests import paired_tests, rank_biserial
 from tide_exp.humaneval.reliability import icc_table, krippendorff_table
 from tide_exp.humaneval.survey import SCENARIO_ORDER
 

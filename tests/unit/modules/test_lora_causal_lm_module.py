@@ -140,7 +140,7 @@ def test_val_perplexity_is_token_weighted_and_equals_reference_perplexity(tmp_pa
 
 
 def test_validate_phase_before_and_after_training(tmp_path):
-    from tide_exp.modules.validation import validate_phase
+    from tide_exp.modules.validation_phase import validate_phase
 
     module, dm = _module(2e-2)
     dm.max_eval_examples = 16

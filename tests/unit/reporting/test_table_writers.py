@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tide_exp.reporting.tables import (
+from tide_exp.reporting.table_writers import (
     escape_latex,
     latex_document,
     latex_table,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tide_exp.humaneval.errors import SurveyConfigError
-from tide_exp.humaneval.judge import judge_replies, parse_score
+from tide_exp.humaneval.gold_scores import judge_replies, parse_score
 
 
 @pytest.mark.parametrize(
