@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import tide_exp.job as job
 import tide_exp.run
@@ -168,3 +170,147 @@ def test_a_damaged_saved_config_is_a_warning_not_a_crash(compose_cfg, fake_run, 
     (tmp_path / ".tide" / "config.yaml").write_text("lora: [unclosed\n")
     assert job.run_job(compose_cfg()) == pytest.approx(0.8)  # complete: skipped
     assert "settings not compared" in caplog.text and len(fake_run.calls) == 1
+
+
+# --- a fresh start (resume=false) retires the previous run; a resume checks its checkpoint ---
+
+
+class Killed(BaseException):
+    """A kill -9: nothing after it runs (no except clause of the job catches it)."""
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """A run(cfg) that resumes from, and writes, a checkpoint, replies and an adapter tagged with
+    its lora.r, as run() does; ``kill_after_zs`` dies after the zero-shot replies."""
+    seen = []
+
+    def run(cfg):
+        folder = RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.checkpoint_dir)
+        last = folder.resume_checkpoint() if cfg.get("resume", True) else None
+        tag = f"r={cfg.lora.r}"
+        seen.append({"run": tag, "resumed_from": last.read_text() if last else None})
+        folder.write_generations([{"phase": "zs", "prediction": tag}])
+        if run.kill_after_zs:
+            raise Killed
+        folder.last_checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        folder.last_checkpoint.write_text(last.read_text() if last else tag)  # trained on from it
+        (folder.adapter_dir).mkdir(exist_ok=True)
+        (folder.adapter_dir / "adapter_model.safetensors").write_text(
+            folder.last_checkpoint.read_text()
+        )
+        results = {
+            "status": "ok",
+            "model": {"name": cfg.model.name},
+            "config": {"lora.r": cfg.lora.r},
+            "phases": {},
+            "final": {},
+            "timings": {"total_s": 1.0},
+            "outputs": {},
+        }
+        folder.write_results(results)
+        return {}, {"results": results}
+
+    run.kill_after_zs = False
+    run.seen = seen
+    monkeypatch.setattr(tide_exp.run, "run", run)
+    return run
+
+
+def _weights_and_settings(folder: Path) -> tuple[str | None, int | None]:
+    """What the user would read: the adapter's weights tag and the lora.r results.json records."""
+    adapter = folder / "adapter" / "adapter_model.safetensors"
+    results = RunFolder(folder).read_results()
+    return (
+        adapter.read_text() if adapter.is_file() else None,
+        results["config"]["lora.r"] if results else None,
+    )
+
+
+def test_a_fresh_start_killed_after_zero_shot_never_resumes_the_old_checkpoint(
+    compose_cfg, fake_training, tmp_path
+):
+    job.run_job(compose_cfg("lora.r=4"))
+    assert _weights_and_settings(tmp_path) == ("r=4", 4)
+    fake_training.kill_after_zs = True
+    with pytest.raises(Killed):
+        job.run_job(compose_cfg("lora.r=8", "resume=false"))
+    fake_training.kill_after_zs = False
+    job.run_job(compose_cfg("lora.r=8"))  # the re-run, without resume=false
+    assert fake_training.seen[-1] == {"run": "r=8", "resumed_from": None}
+    assert _weights_and_settings(tmp_path) == ("r=8", 8)
+    assert [r["prediction"] for r in RunFolder(tmp_path).read_generations()] == ["r=8"]
+    assert yaml.safe_load((tmp_path / ".hydra" / "config.yaml").read_text())["lora"]["r"] == 8
+
+
+def test_a_fresh_start_killed_at_any_point_leaves_the_old_run_or_the_new_one(
+    compose_cfg, fake_training, tmp_path, monkeypatch
+):
+    """Kill the fresh start at its k-th rename, replace, unlink or rmtree, for every k."""
+    import os
+    import shutil
+
+    for k in range(200):
+        shutil.rmtree(tmp_path, ignore_errors=True)
+        tmp_path.mkdir()
+        job.run_job(compose_cfg("lora.r=4"))
+        calls = {"n": 0}
+
+        def dying(real, calls=calls, k=k):
+            def call(*args, **kwargs):
+                calls["n"] += 1
+                if calls["n"] == k + 1:
+                    raise Killed
+                return real(*args, **kwargs)
+
+            return call
+
+        with monkeypatch.context() as m:
+            for module, name in (
+                (os, "rename"),
+                (os, "replace"),
+                (os, "unlink"),
+                (shutil, "rmtree"),
+            ):
+                m.setattr(module, name, dying(getattr(module, name)))
+            try:
+                job.run_job(compose_cfg("lora.r=8", "resume=false"))
+                finished = True
+            except Killed:
+                finished = False
+        state = _weights_and_settings(tmp_path)
+        saved = RunFolder(tmp_path).read_saved_config()
+        old = state == ("r=4", 4) and saved["lora"]["r"] == 4
+        new = state in ((None, None), ("r=8", 8)) and (saved is None or saved["lora"]["r"] == 8)
+        assert old or new, (k, state, saved)
+        if finished:
+            assert state == ("r=8", 8)
+            break
+        try:  # the re-run without resume=false: never the old weights under the new settings
+            job.run_job(compose_cfg("lora.r=8"))
+        except SystemExit:  # the old run is whole: its settings differ, one sentence says so
+            assert old
+        else:
+            assert fake_training.seen[-1]["resumed_from"] in (None, "r=8")
+            assert _weights_and_settings(tmp_path) == ("r=8", 8)
+    else:
+        pytest.fail("the fresh start never finished")
+    assert k > 3  # the kill points were inside the retirement
+
+
+def test_a_checkpoint_older_than_the_recorded_settings_is_not_resumed(
+    compose_cfg, fake_training, tmp_path, capsys
+):
+    """A folder a fresh start left before retirement existed: new settings, the old checkpoint."""
+    job.run_job(compose_cfg("lora.r=4"))
+    checkpoint = tmp_path / "checkpoints" / "last.ckpt"
+    (tmp_path / "status.json").write_text('{"status": "running"}')
+    (tmp_path / "results.json").unlink()
+    saved = tmp_path / ".tide" / "config.yaml"
+    saved.write_text(saved.read_text().replace("r: 4", "r: 8"))
+    os.utime(checkpoint, (saved.stat().st_mtime - 60,) * 2)
+    with pytest.raises(SystemExit):
+        job.run_job(compose_cfg("lora.r=8"))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(checkpoint) in err and "resume=false" in err
+    assert len(fake_training.seen) == 1 and checkpoint.read_text() == "r=4"
