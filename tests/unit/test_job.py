@@ -47,29 +47,22 @@ def fake_run(monkeypatch):
     return run
 
 
-def _hydra_files(folder: Path, text: str) -> Path:
-    """What Hydra does before the task runs: (re)write .hydra/config.yaml."""
-    path = folder / ".hydra" / "config.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def test_rerun_with_other_settings_stops_and_keeps_the_first_hydra_files(
     compose_cfg, fake_run, tmp_path, capsys
 ):
-    hydra_config = _hydra_files(tmp_path, "lora: {r: 4}\n")
     assert job.run_job(compose_cfg("lora.r=4")) == pytest.approx(0.4)
     results = (tmp_path / "results.json").read_text()
+    hydra_config = tmp_path / ".hydra" / "config.yaml"
+    first = hydra_config.read_text()
+    assert yaml.safe_load(first)["lora"]["r"] == 4  # written by the job, under the lock
 
-    _hydra_files(tmp_path, "lora: {r: 16}\n")
     with pytest.raises(SystemExit) as stopped:
         job.run_job(compose_cfg("lora.r=16"))
     assert stopped.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "lora.r" in err and "resume=false" in err
     assert (tmp_path / "results.json").read_text() == results
-    assert hydra_config.read_text() == "lora: {r: 4}\n"
+    assert hydra_config.read_text() == first
     assert len(fake_run.calls) == 1
 
 
@@ -129,6 +122,17 @@ def test_a_user_error_in_a_single_run_exits_with_one_line(compose_cfg, fake_run,
     with pytest.raises(SystemExit):
         job.run_job(compose_cfg())
     assert capsys.readouterr().err == "error: data/x.csv: no such file. Fix: check the path\n"
+    assert not tmp_path.exists()  # made for this run, which ran nothing: removed
+
+
+def test_a_user_error_after_work_keeps_the_folder_with_its_status(
+    compose_cfg, fake_run, tmp_path, capsys
+):
+    (tmp_path / "generations.jsonl").write_text("{}\n")  # a killed run's replies
+    fake_run.error = DataError("data/x.csv: no such file. Fix: check the path")
+    with pytest.raises(SystemExit):
+        job.run_job(compose_cfg())
+    assert capsys.readouterr().err.count("\n") == 1
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
 
 
@@ -278,13 +282,17 @@ def test_a_fresh_start_killed_at_any_point_leaves_the_old_run_or_the_new_one(
                 finished = True
             except Killed:
                 finished = False
-        state = _weights_and_settings(tmp_path)
+        weights, recorded = _weights_and_settings(tmp_path)
         saved = RunFolder(tmp_path).read_saved_config()
-        old = state == ("r=4", 4) and saved["lora"]["r"] == 4
-        new = state in ((None, None), ("r=8", 8)) and (saved is None or saved["lora"]["r"] == 8)
-        assert old or new, (k, state, saved)
+        hydra = tmp_path / ".hydra" / "config.yaml"
+        loaded = yaml.safe_load(hydra.read_text())["lora"]["r"] if hydra.is_file() else None
+        old = (weights, recorded, saved["lora"]["r"] if saved else None) == ("r=4", 4, 4)
+        new = recorded in (None, 8) and (saved is None or saved["lora"]["r"] == 8)
+        assert old or new, (k, weights, recorded, saved)
+        # what tide chat / export load: an adapter never beside another run's config
+        assert None in (weights, loaded) or weights == f"r={loaded}", (k, weights, loaded)
         if finished:
-            assert state == ("r=8", 8)
+            assert (weights, recorded) == ("r=8", 8)
             break
         try:  # the re-run without resume=false: never the old weights under the new settings
             job.run_job(compose_cfg("lora.r=8"))
