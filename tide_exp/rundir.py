@@ -11,6 +11,7 @@ A run folder (Hydra's ``paths.output_dir``; one job folder of a sweep) holds:
 ``.hydra/``                 the composed config, Hydra's config and the overrides (written by the
                            job once it holds the lock, at the run's start; a resume keeps them)
 ``.tide/config.yaml``      the config the run started with (compared on every re-run)
+``.tide/run_id``           a token of the run's start (part of the W&B run id)
 ``.tide/retiring``         present while a fresh start (``resume=false``) retires the previous run
 ``.lock``                  held (``flock``) while a job runs in the folder
 ``tide_exp.log``           the job's log
@@ -26,6 +27,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -48,6 +50,7 @@ HYDRA_CONFIG = ".hydra/config.yaml"
 HYDRA_DIR = ".hydra"
 TIDE_DIR = ".tide"
 SAVED_CONFIG = ".tide/config.yaml"
+RUN_ID = ".tide/run_id"  # a token per start: a fresh start in the folder is another W&B run
 RETIRING = ".tide/retiring"  # a fresh start's commit point: from it on, the previous run is gone
 RETIRED = ".tide/retired"  # where the previous run's files go before they are deleted
 LOCK = ".lock"
@@ -239,7 +242,13 @@ class RunFolder:
 
         for name, text in (hydra_files or {}).items():
             files.write_text(self.path / HYDRA_DIR / name, text)
+        files.write_text(self.path / RUN_ID, secrets.token_hex(8) + "\n")
         files.write_text(self.saved_config_path, yaml.safe_dump(config, sort_keys=False))
+
+    def read_run_id(self) -> str | None:
+        """The token of the run's start (``.tide/run_id``); ``None`` in folders from before it."""
+        path = self.path / RUN_ID
+        return path.read_text(encoding="utf-8").strip() or None if path.is_file() else None
 
     def check_same_config(self, config: dict[str, Any]) -> None:
         """Stop when ``config`` differs from the saved one in a key that changes results.

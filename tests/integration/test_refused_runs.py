@@ -3,10 +3,13 @@ error is one line, and an attempt that ran nothing leaves no folder."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
-from .test_cli import ROOT, SEARCH_PATH, tide
+import pytest
+
+from .test_cli import ROOT, SEARCH_PATH, TINY, tide
 
 HOLD_LOCK = """
 import sys, time
@@ -66,3 +69,30 @@ def test_a_run_stopped_by_a_user_error_before_any_work_leaves_no_folder_and_one_
         said
     )
     assert sorted(tmp_path.iterdir()) == []  # no outputs/<date>/<run> folder either
+
+
+@pytest.mark.slow
+def test_a_fresh_start_killed_after_zero_shot_is_rerun_as_the_new_run(tmp_path):
+    """resume=false into a finished run's folder, killed in training after the zero-shot
+    replies, then re-run without it: the new settings train from scratch (no size-mismatch
+    traceback from the old adapter, no old replies beside the new ones)."""
+    run_dir = tmp_path / "run"
+    marker = tmp_path / "killed.marker"
+    base = [SEARCH_PATH, "model=tiny_llama", "logger=csv", *TINY, f"hydra.run.dir={run_dir}"]
+    first = tide(*base, "lora.r=4", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-3000:]
+    killer = [
+        "+callbacks.killer._target_=tests.integration.killer.KillOnceAtStep",
+        "+callbacks.killer.step=1",
+        f"+callbacks.killer.marker={marker}",
+    ]
+    killed = tide(*base, "lora.r=8", "resume=false", *killer, cwd=tmp_path)
+    assert killed.returncode != 0 and marker.exists()
+    again = tide(*base, "lora.r=8", *killer, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["config"]["lora.r"] == 8
+    assert json.loads((run_dir / "adapter" / "adapter_config.json").read_text())["r"] == 8
+    rows = [json.loads(x) for x in (run_dir / "generations.jsonl").read_text().splitlines()]
+    assert sum(r["phase"] == "zs" for r in rows) == results["phases"]["zs"]["prompts"]["count"]
+    assert "resuming from" not in (run_dir / "tide_exp.log").read_text().split("retired")[-1]

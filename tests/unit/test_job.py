@@ -15,6 +15,7 @@ import yaml
 
 import tide_exp.job as job
 import tide_exp.run
+from tide_exp.config import _run_id
 from tide_exp.errors import DataError
 from tide_exp.rundir import RunFolder
 
@@ -236,11 +237,14 @@ def test_a_fresh_start_killed_after_zero_shot_never_resumes_the_old_checkpoint(
 ):
     job.run_job(compose_cfg("lora.r=4"))
     assert _weights_and_settings(tmp_path) == ("r=4", 4)
+    old_wandb_id = _run_id(str(tmp_path))
     fake_training.kill_after_zs = True
     with pytest.raises(Killed):
         job.run_job(compose_cfg("lora.r=8", "resume=false"))
+    new_wandb_id = _run_id(str(tmp_path))
     fake_training.kill_after_zs = False
     job.run_job(compose_cfg("lora.r=8"))  # the re-run, without resume=false
+    assert _run_id(str(tmp_path)) == new_wandb_id != old_wandb_id  # the new run's own W&B run
     assert fake_training.seen[-1] == {"run": "r=8", "resumed_from": None}
     assert _weights_and_settings(tmp_path) == ("r=8", 8)
     assert [r["prediction"] for r in RunFolder(tmp_path).read_generations()] == ["r=8"]
@@ -254,10 +258,16 @@ def test_a_fresh_start_killed_at_any_point_leaves_the_old_run_or_the_new_one(
     import os
     import shutil
 
+    monkeypatch.setattr(job, "_free_accelerator_memory", lambda: None)  # 0.5 s of gc a job
+    old_cfg, fresh_cfg, rerun_cfg = (
+        compose_cfg("lora.r=4"),
+        compose_cfg("lora.r=8", "resume=false"),
+        compose_cfg("lora.r=8"),
+    )
     for k in range(200):
         shutil.rmtree(tmp_path, ignore_errors=True)
         tmp_path.mkdir()
-        job.run_job(compose_cfg("lora.r=4"))
+        job.run_job(old_cfg)
         calls = {"n": 0}
 
         def dying(real, calls=calls, k=k):
@@ -278,7 +288,7 @@ def test_a_fresh_start_killed_at_any_point_leaves_the_old_run_or_the_new_one(
             ):
                 m.setattr(module, name, dying(getattr(module, name)))
             try:
-                job.run_job(compose_cfg("lora.r=8", "resume=false"))
+                job.run_job(fresh_cfg)
                 finished = True
             except Killed:
                 finished = False
@@ -295,7 +305,7 @@ def test_a_fresh_start_killed_at_any_point_leaves_the_old_run_or_the_new_one(
             assert (weights, recorded) == ("r=8", 8)
             break
         try:  # the re-run without resume=false: never the old weights under the new settings
-            job.run_job(compose_cfg("lora.r=8"))
+            job.run_job(rerun_cfg)
         except SystemExit:  # the old run is whole: its settings differ, one sentence says so
             assert old
         else:
