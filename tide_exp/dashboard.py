@@ -52,8 +52,9 @@ def summary_values(
             low, high = paired_bootstrap_ci([differences])
             values[f"delta/gen/{name}_low"], values[f"delta/gen/{name}_high"] = low, high
     best = best_epoch(phases.get("val") or [], optimized)
-    if best is not None:
-        values["best/epoch"], values[f"best/{optimized}"] = best
+    if best is not None:  # the per-epoch evaluation that scored best on the optimised metric
+        name = (optimized or "").rsplit("/", 1)[-1]
+        values["best/epoch"], values[f"best/gen/{name}"] = best
     values |= {k: v for k, v in results.get("final", {}).items() if "/safety/" in k}
     return {k: v for k, v in values.items() if not (isinstance(v, float) and math.isnan(v))}
 

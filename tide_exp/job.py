@@ -170,6 +170,7 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
     try:
         metrics, objects = run(cfg)
         folder.write_status({**status, "status": "ok", "error": None})
+        _finish_wandb()  # W&B's closing lines first: the summary is the last thing printed
         # Logged, not printed: Hydra's handlers put it on the console and in tide_exp.log.
         log.info("run summary\n%s", format_run_summary(objects["results"], folder.path))
         objective = cfg.get("optimized_metric")

@@ -18,9 +18,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
-from lightning_fabric.utilities.logger import _add_prefix
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
+
+from tide_exp.compat import add_prefix, batches_that_stepped
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,9 @@ EPOCH_PREFIXES = ("val/",)  # keys plotted against EVAL_EPOCH on W&B (val/gen/*,
 
 
 def log_step(trainer: Any) -> int:
-    """The step of the row Lightning's own logging writes now (the module's ``self.log``).
-
-    Lightning keeps it as ``fit_loop.epoch_loop._batches_that_stepped`` (a private name, read
-    here only; ``tests/unit/test_loggers.py`` fails loudly if an upgrade moves it).
-    """
-    return int(trainer.fit_loop.epoch_loop._batches_that_stepped)
+    """The step of the row Lightning's own logging writes now (the module's ``self.log``):
+    batches that stepped the optimizer (a private counter, read through tide_exp.compat)."""
+    return batches_that_stepped(trainer)
 
 
 def epochs_trained(trainer: Any) -> int:
@@ -152,7 +150,7 @@ class StepWandbLogger(WandbLogger):
         if step is None or self._wandb_init.get("sync_tensorboard"):
             super().log_metrics(metrics, step)
             return
-        metrics = _add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
+        metrics = add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
         if step < self._high_step:
             log.warning(
                 "W&B: %s asked for step %d after step %d; logged at %d so W&B keeps it",

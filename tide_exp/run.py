@@ -12,8 +12,7 @@ import pytorch_lightning as pl
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from tide_exp.callbacks import GenerationMetricsCallback
-from tide_exp.callbacks.safety_probe import SafetyProbeCallback
+from tide_exp.callbacks.evaluation import EvaluationCallback, evaluation_callbacks
 from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
 from tide_exp.dashboard import publish_run
 from tide_exp.data.fingerprint import dataset_fingerprint
@@ -105,10 +104,10 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     validation, fit_s = fit(
         trainer, module, datamodule, str(last) if last else None, cfg.eval.get("validate_base")
     )
-    generation = next((c for c in callbacks if isinstance(c, GenerationMetricsCallback)), None)
-    phases = generation.results if generation else {}
-    safety = next((c for c in callbacks if isinstance(c, SafetyProbeCallback) and c.enabled), None)
-    metrics = final_metrics(trainer, phases, validation, safety)
+    evaluations = evaluation_callbacks(callbacks)
+    reports = {e.results_key: e.report() for e in evaluations}
+    phases = reports.pop("phases", {})
+    metrics = final_metrics(trainer, evaluations, validation)
     results = {
         "status": "ok",
         "model": {
@@ -121,7 +120,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         "prompt": chat.describe(),  # the exact system prompt, persona template and reasoning mode
         "config": run_settings(cfg),
         "phases": phases,
-        **({"safety": safety.report()} if safety else {}),
+        **reports,  # other evaluations under their own keys (safety)
         "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
         "not_computed": OmegaConf.to_container(cfg.eval.get("not_computed", OmegaConf.create())),
         "final": metrics,
@@ -147,13 +146,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         adapter_dir = save_adapter(module, folder.adapter_dir, card, cfg.model.hf_id)
     results["outputs"] = {
         "adapter": str(adapter_dir) if adapter_dir else None,
-        "generations": str(generation.generations_path) if generation else None,
+        "generations": None,
+        **{name: path for e in evaluations for name, path in e.outputs().items()},
     }
     if trainer.is_global_zero:
         folder.write_results(results)
-        publish_run(
-            loggers, results, generation.records if generation else [], cfg.get("optimized_metric")
-        )
+        records = folder.read_generations() if folder.generations_path.is_file() else []
+        publish_run(loggers, results, records, cfg.get("optimized_metric"))
     return metrics, {
         "trainer": trainer,
         "module": module,
@@ -184,21 +183,14 @@ def fit(
 
 
 def final_metrics(
-    trainer: pl.Trainer,
-    phases: dict[str, Any],
-    validation: dict[str, Any],
-    safety: SafetyProbeCallback | None,
-) -> dict[str, float]:
-    """The run's flat metrics: the trainer's last logged values, each generation phase's means
-    and reply-ending rates, the safety rates, and validation before/after training."""
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    for phase in ("zs", "ft", "dev"):
-        for name, values in phases.get(phase, {}).get("metrics", {}).items():
-            metrics[f"{phase}/gen/{name}"] = values["mean"]
-        for name in ("cut_rate", "open_reasoning_rate"):
-            if name in phases.get(phase, {}).get("replies", {}):
-                metrics[f"{phase}/gen/{name}"] = phases[phase]["replies"][name]
-    metrics.update(safety.scalars() if safety else {})
+    trainer: pl.Trainer, evaluations: list[EvaluationCallback], validation: dict[str, Any]
+) -> dict[str, float | None]:
+    """The run's flat metrics: the trainer's last logged values, each evaluation callback's
+    scalars (generation means and reply-ending rates, safety rates), and validation before and
+    after training."""
+    metrics: dict[str, float | None] = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    for evaluation in evaluations:
+        metrics.update(evaluation.scalars())
     for phase, values in validation.items():
         if values:
             metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}

@@ -37,6 +37,7 @@ from typing import Any, Literal, TypedDict
 
 from tide_exp import files
 from tide_exp.errors import ConfigError, FileError, TideError
+from tide_exp.results import Results
 
 log = logging.getLogger(__name__)
 
@@ -79,25 +80,6 @@ class Status(TypedDict):
     error: str | None
 
 
-class Results(TypedDict, total=False):
-    """``results.json`` of a finished run (written by :func:`tide_exp.run.run`)."""
-
-    status: str
-    model: dict[str, Any]  # name, display_name, hf_id, source
-    seed: int
-    prompt: dict[str, Any]  # system prompt, persona template, reasoning mode: verbatim
-    config: dict[str, Any]  # resolved settings, flat dotted keys (tide_exp.config.run_settings)
-    # zs/ft/dev: {metrics: {name: {mean, std, n, ...}}, prompts, prompts_requested, replies:
-    # {n, cut, cut_rate, open_reasoning, open_reasoning_rate}}; val: a list of those
-    phases: dict[str, Any]
-    final: dict[str, float | None]  # flat metrics: zs/gen/rouge_l, val/loss, ...
-    params: dict[str, int]
-    data: dict[str, Any]  # example counts; dataset and split fingerprints
-    timings: dict[str, float]
-    environment: dict[str, str]
-    outputs: dict[str, str | None]
-
-
 class GenerationRow(TypedDict, total=False):
     """One line of ``generations.jsonl``: a prompt, its reference and the model's reply."""
 
@@ -115,6 +97,26 @@ class GenerationRow(TypedDict, total=False):
     open_reasoning: bool  # stopped inside an unclosed <think> block
     new_tokens: int  # tokens generated, the end token included
     scores: dict[str, float | None]
+
+
+def generation_lines(
+    path: str | Path, required: Iterable[str] = ()
+) -> Iterator[tuple[int, GenerationRow]]:
+    """``(line number, row)`` of a ``generations.jsonl`` file: the one reader of that format.
+
+    Raises:
+        FileError: a malformed line, or a line without one of the ``required`` keys (file, line).
+    """
+    path = Path(path)
+    required = list(required)
+    bad = files.raise_bad("re-run generation or repair the line")
+    for line, row in files.jsonl_rows(path, files.read_bytes(path), bad):
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise FileError(
+                path, f"missing key(s) {missing}", f"each line needs {required}", line, 1
+            )
+        yield line, row
 
 
 @dataclass(frozen=True)
@@ -191,9 +193,10 @@ class RunFolder:
     def write_status(self, status: Status) -> Path:
         return files.write_json(self.status_path, status)
 
-    def read_generations(self) -> list[GenerationRow]:
-        """Every row of ``generations.jsonl``; a bad line is a FileError naming it."""
-        return files.read_jsonl(self.generations_path, "re-run generation or repair the line")
+    def read_generations(self, required: Iterable[str] = ()) -> list[GenerationRow]:
+        """Every row of ``generations.jsonl``; a bad line, or one without a ``required`` key,
+        is a FileError naming file and line."""
+        return [row for _, row in generation_lines(self.generations_path, required)]
 
     def write_generations(self, rows: Iterable[GenerationRow]) -> Path:
         return files.write_jsonl(self.generations_path, rows)

@@ -156,17 +156,41 @@ def format_table(metrics: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+SCORE_HELP = """Score replies against references.
+
+input: one pair a row, as JSON Lines (one object a line) or CSV with a header row, chosen by
+the extension (--format overrides). Every row needs two string fields:
+  prediction   the reply to score; may be empty (scored as an empty reply)
+  reference    the reply it is compared with; not empty
+(--prediction-field and --reference-field name other fields); other fields are ignored.
+  {"prediction": "That sounds so heavy to carry.", "reference": "It sounds exhausting."}
+A run's generations.jsonl has both fields, plus phase (zs, val, ft) and epoch: pick one
+phase with --phase (and --epoch for val)."""
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = command_parser("score", "Score replies against references.")
-    parser.add_argument("--input", required=True, help="pairs file: .jsonl or .csv")
+    parser = command_parser("score", SCORE_HELP, prog="tide score")
+    parser.add_argument(
+        "--input", required=True, metavar="FILE", help="pairs file: .jsonl or .csv (see above)"
+    )
     parser.add_argument("--output", required=True, help="scores.json to write")
     parser.add_argument(
         "--metrics",
         default=DEFAULT_METRICS,
         help=f"comma-separated, from: {', '.join(METRICS)} (default: {DEFAULT_METRICS})",
     )
-    parser.add_argument("--prediction-field", default="prediction")
-    parser.add_argument("--reference-field", default="reference")
+    parser.add_argument(
+        "--prediction-field",
+        default="prediction",
+        metavar="NAME",
+        help="the field holding the reply to score (default: prediction)",
+    )
+    parser.add_argument(
+        "--reference-field",
+        default="reference",
+        metavar="NAME",
+        help="the field holding the reply it is compared with (default: reference)",
+    )
     parser.add_argument(
         "--format", choices=["jsonl", "csv"], default=None, help="default: from the extension"
     )

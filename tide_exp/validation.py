@@ -28,6 +28,7 @@ from typing import Any
 from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from tide_exp.compat import raw_node, raw_value
 from tide_exp.errors import ConfigError
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
@@ -86,6 +87,9 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "data.num_workers": _whole(0),
     "data.source.max_chars": _whole(1, none=True),
     "data.source.history_turns": _whole(0, none=True),
+    "data.max_target_tokens": _whole(1, none=True),
+    "data.min_reply_tokens": _whole(0),
+    "data.max_starved_share": _number(0, 1),
     "eval.num_prompts": _whole(1, none=True),
     "eval.final_num_prompts": _whole(1, none=True),
     "eval.batch_size": _or_auto(_whole(1)),  # auto: from free memory on CUDA
@@ -98,6 +102,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "data.source.duplicates": ("error", "keep", None),
     "eval.engine": ("auto", "plain", "static", "continuous"),  # docs/generation.md
     "eval.merge": ("auto", True, False),
+    "model.chat.prompt_format": ("chat", "plain"),
 }
 GPU_ACCELERATORS = ("gpu", "cuda")
 
@@ -130,6 +135,7 @@ def check_values(cfg: DictConfig) -> None:
         from tide_exp.generation.decoding import split_kwargs
 
         split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
+    _check_checkpoint(cfg)
     for path, node in config_targets(cfg):
         _check_signature(path, node)
 
@@ -172,6 +178,16 @@ def _check_scoring_models(cfg: DictConfig) -> None:
             check_encoders_available(metrics, key)
 
 
+def _check_checkpoint(cfg: DictConfig) -> None:
+    """``model.checkpoint`` names one of the model file's ``checkpoints`` (instruct, base)."""
+    checkpoints = _select(cfg, "model.checkpoints")
+    if isinstance(checkpoints, dict) and _select(cfg, "model.checkpoint") not in checkpoints:
+        raise ConfigError(
+            f"model.checkpoint={_select(cfg, 'model.checkpoint')!r}: conf/model/{cfg.model.name}.yaml "
+            f"lists {', '.join(checkpoints)} only; pick one of them (docs/data.md, Checkpoint and prompt format)."
+        )
+
+
 def _select(cfg: DictConfig, key: str) -> Any:
     try:
         value = OmegaConf.select(cfg, key, default=_MISSING, throw_on_missing=False)
@@ -191,7 +207,7 @@ def config_targets(node: Any, path: str = "") -> list[tuple[str, DictConfig]]:
         if "_target_" in node:
             found.append((path, node))
         for key in node:
-            found += config_targets(node._get_node(key), f"{path}.{key}" if path else str(key))
+            found += config_targets(raw_node(node, key), f"{path}.{key}" if path else str(key))
     elif isinstance(node, ListConfig):
         for i, item in enumerate(node):
             found += config_targets(item, f"{path}[{i}]")
@@ -236,7 +252,7 @@ def _check_signature(path: str, node: DictConfig) -> None:
 
 def _source_key(node: DictConfig, key: str, path: str) -> str:
     """The key a user sets: ``eval.max_new_tokens`` for ``max_new_tokens: ${eval.max_new_tokens}``."""
-    raw = node._get_node(key)._value()
+    raw = raw_value(node, key)
     match = _REFERENCE.fullmatch(raw) if isinstance(raw, str) else None
     return f"{match.group(1)} (used as {path}.{key})" if match else f"{path}.{key}"
 

@@ -6,12 +6,15 @@ calls. The CSV logger runs beside it as the record of what was asked for.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
 import pytest
 import wandb
 
+from tests.results_schema import schema_errors
+from tide_exp.results import Results
 from tide_exp.run import run
 from tide_exp.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run
 
@@ -107,9 +110,17 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
     for key in ("safety/replies_zs", "safety/replies_ft", "safety/rates"):
         assert wb.table(key) is not None, key
 
+    # results.json of the same run, read back as a reader would, matches its schema.
+    on_disk = json.loads((tmp_path / "results.json").read_text())
+    assert schema_errors(on_disk, Results) == []
+    assert set(on_disk["outputs"]) == {"adapter", "generations", "safety", "safety_unsafe"}
+    assert on_disk["validation"]["zs"] and on_disk["safety"]["phases"]["ft"]
+
     # Sortable summaries: zs, ft, the change and its paired interval, the best epoch.
     zs = results["phases"]["zs"]["metrics"]["rouge_l"]["mean"]
     ft = results["phases"]["ft"]["metrics"]["rouge_l"]["mean"]
     assert wb.summary["delta/gen/rouge_l"] == pytest.approx(ft - zs)
     assert wb.summary["delta/gen/rouge_l_low"] <= wb.summary["delta/gen/rouge_l_high"]
-    assert wb.summary["best/epoch"] in (1, 2)
+    best = max(results["phases"]["val"], key=lambda e: e["metrics"]["cosine"]["mean"])
+    assert wb.summary["best/epoch"] == best["epoch"] + 1  # epochs trained, as eval/epoch
+    assert wb.summary["best/gen/cosine"] == pytest.approx(best["metrics"]["cosine"]["mean"])

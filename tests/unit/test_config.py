@@ -9,6 +9,7 @@ import pytest
 from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from tests.config_options import config_options
 from tide_exp.validation import config_targets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,15 +18,6 @@ TEST_CONF_DIR = ROOT / "tests" / "configs"
 PROTOCOL = ROOT.parent / "shared" / "reference" / "protocol.yaml"
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
-SKIP_GROUPS = {"hydra", "local", "model_base"}  # model_base: included by conf/model/*
-
-
-def _options() -> list[tuple[str, str]]:
-    pairs = []
-    for group in sorted(p for p in CONF_DIR.iterdir() if p.is_dir() and p.name not in SKIP_GROUPS):
-        for option in sorted(group.rglob("*.yaml")):
-            pairs.append((group.name, str(option.relative_to(group).with_suffix(""))))
-    return pairs
 
 
 def _bind(path: str, node: DictConfig) -> None:
@@ -41,7 +33,7 @@ def _bind(path: str, node: DictConfig) -> None:
         signature.bind_partial(*([None] if inspect.isclass(target) else []), **kwargs)
 
 
-@pytest.mark.parametrize(("group", "option"), _options(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("group", "option"), config_options(), ids=lambda v: str(v))
 def test_option_composes_resolves_and_binds(compose_cfg, group, option):
     cfg = compose_cfg(f"{group}={option}", tiny=False)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves

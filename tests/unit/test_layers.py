@@ -26,6 +26,8 @@ LAYERS: dict[str, int] = {
     "tide_exp.errors": 0,
     "tide_exp.files": 0,
     "tide_exp.rundir": 0,
+    "tide_exp.results": 0,
+    "tide_exp.compat": 0,
     "tide_exp.config": 0,
     "tide_exp.commands": 0,
     "tide_exp.parsing": 0,

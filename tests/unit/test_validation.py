@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.config_options import config_options
 from tide_exp.errors import ConfigError
 from tide_exp.validation import check_environment, check_values, validate_config
 
@@ -40,13 +41,7 @@ def test_impossible_values_name_the_key(compose_cfg, override, key):
 
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-OPTIONS = [
-    (group.name, str(option.relative_to(group).with_suffix("")))
-    for group in sorted(CONF_DIR.iterdir())
-    if group.is_dir()
-    and group.name not in {"hydra", "local", "model_base"}  # model_base: in conf/model/*
-    for option in sorted(group.rglob("*.yaml"))
-]
+OPTIONS = config_options()
 
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=lambda v: str(v))

@@ -150,6 +150,30 @@ class GenerationMetricsCallback(pl.Callback):
         )
         steps.log_phase(trainer, phase, summary, records)
 
+    results_key = "phases"
+
+    def active(self) -> bool:
+        return True
+
+    def report(self) -> dict[str, Any]:
+        """results.json ``phases``: each phase's summary (``val``: one per epoch)."""
+        return self.results
+
+    def scalars(self) -> dict[str, float | None]:
+        """Each final phase's metric means and reply-ending rates (``zs/gen/rouge_l``...)."""
+        values: dict[str, float | None] = {}
+        for phase in ("zs", "ft", "dev"):
+            summary = self.results.get(phase, {})
+            for name, metric in summary.get("metrics", {}).items():
+                values[f"{phase}/gen/{name}"] = metric["mean"]
+            for name in ("cut_rate", "open_reasoning_rate"):
+                if name in summary.get("replies", {}):
+                    values[f"{phase}/gen/{name}"] = summary["replies"][name]
+        return values
+
+    def outputs(self) -> dict[str, str]:
+        return {"generations": str(self.generations_path)}
+
     def reusable_val(self, step: int, example_ids: list[str]) -> dict[str, Any] | None:
         """The last epoch's summary when it saw these weights (``step``) and these prompts."""
         if not self.results["val"]:

@@ -107,6 +107,17 @@ class SafetyProbeCallback(pl.Callback):
             tables["safety/rates"] = (RATE_COLUMNS, [[r[c] for c in RATE_COLUMNS] for r in rates])
         log_row(trainer, values, tables)
 
+    results_key = "safety"
+
+    def active(self) -> bool:
+        return self.enabled
+
+    def outputs(self) -> dict[str, str]:
+        return {
+            "safety": str(self.output_dir / "safety.jsonl"),
+            "safety_unsafe": str(self.output_dir / "safety_unsafe.md"),
+        }
+
     def report(self) -> dict[str, Any]:
         """The ``safety`` section of results.json: per-phase rates and the zs -> ft change."""
         return {

@@ -1,8 +1,8 @@
 """``tide``: one entry point for every tide_exp command (``tide <command> --help``).
 
 ``tide train ...`` is ``python -m tide_exp ...`` (Hydra), the others are argparse commands;
-:data:`tide_exp.commands.COMMANDS` lists them. Shell completion of Hydra overrides:
-``eval "$(tide -sc install=bash)"`` (the first word ``train`` is implied).
+:data:`tide_exp.commands.COMMANDS` lists them. Shell completion (:func:`complete`) of the
+command names and of ``tide train``'s Hydra overrides: ``eval "$(tide -sc install=bash)"``.
 """
 
 from __future__ import annotations
@@ -30,27 +30,55 @@ def usage() -> str:
         "examples:",
         *(f"  {command.example}" for command in COMMANDS.values()),
         "",
-        'shell completion (train overrides): eval "$(tide -sc install=bash)"',
+        'shell completion (commands, train overrides): eval "$(tide -sc install=bash)"',
     ]
     return "\n".join(lines)
 
 
-def _completion_argv(argv: list[str]) -> list[str]:
-    """Hydra's bash completion calls ``tide -sc query=bash`` with the line in COMP_LINE."""
+def _completion_line() -> str | None:
+    """The command line up to the cursor, as the shell's completion hook passes it."""
     line = os.environ.get("COMP_LINE")
-    if line is not None:
-        words = line.split(" ")
-        if len(words) > 1 and words[1] == "train":  # Hydra would read `train` as an override
-            os.environ["COMP_LINE"] = " ".join([words[0], *words[2:]])
-    return argv
+    point = os.environ.get("COMP_POINT", "")
+    return line[: int(point)] if line is not None and point.isdigit() else line
+
+
+def complete(argv: list[str]) -> int:
+    """Answer ``tide -sc ...``: command names for the first word, Hydra for ``train``'s.
+
+    Hydra's completion script (``eval "$(tide -sc install=bash)"``) asks ``tide -sc
+    query=bash`` for the choices at the cursor, the line in ``COMP_LINE``. The word after
+    ``tide`` is a command (``tide ch<TAB>``: ``chat``); after ``tide train`` Hydra completes
+    overrides; the argparse commands get no choices, so the shell offers file names.
+    """
+    line = _completion_line()
+    if line is None or not any(arg.startswith("query") for arg in argv[1:]):
+        return _hydra_completion(argv)  # install / uninstall: Hydra writes the script
+    words = line.split()
+    if len(words) == 1 + (not line.endswith((" ", "\t"))):  # the cursor is on the command word
+        prefix = "" if line.endswith((" ", "\t")) else words[1]
+        print("\n".join(name for name in COMMANDS if name.startswith(prefix)))
+        return 0
+    if len(words) > 1 and words[1] == "train":  # Hydra would read `train` as an override
+        os.environ["COMP_LINE"] = " ".join([words[0], *words[2:]]) + (
+            " " if line[-1:] == " " else ""
+        )
+        os.environ.pop("COMP_POINT", None)
+        return _hydra_completion(argv)
+    return 0
+
+
+def _hydra_completion(argv: list[str]) -> int:
+    module = importlib.import_module(COMMANDS["train"].module)
+    sys.argv = ["tide", *argv]
+    return module.main(argv) or 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Dispatch ``tide <command> [arguments]`` to that command's ``main(argv)``."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args and args[0] in COMPLETION_FLAGS:
-        name, rest = "train", _completion_argv(args)
-    elif not args or args[0] in ("-h", "--help", "help"):
+        return complete(args)
+    if not args or args[0] in ("-h", "--help", "help"):
         try:
             print(usage())
         except BrokenPipeError:  # `tide | head`

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hydra._internal.utils import get_args_parser
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import OverrideParseException
 
+from tide_exp.compat import hydra_args_parser
 from tide_exp.errors import ConfigError
 
 GRAMMAR = "https://hydra.cc/docs/advanced/override_grammar/basic/"
@@ -18,7 +18,7 @@ def check_overrides(argv: list[str]) -> None:
         ConfigError: An override Hydra cannot parse; the message shows the usual fix (a value
             with ``~``, spaces or brackets needs quotes, or ``$HOME`` instead of ``~``).
     """
-    args, _ = get_args_parser().parse_known_args(argv)
+    args, _ = hydra_args_parser().parse_known_args(argv)
     parser = OverridesParser.create()
     for override in args.overrides or []:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,11 +10,12 @@ from typing import Any
 from transformers import PreTrainedTokenizerBase
 
 from tide_exp.data.persona import render_persona, template_fields
-from tide_exp.errors import ConfigError
+from tide_exp.errors import ConfigError, check_choice
 
 IGNORE_INDEX = -100
 REASONING_MODES = ("skip", "think")
 PERSONA_PLACEMENTS = ("system", "user")
+PROMPT_FORMATS = ("chat", "plain")
 # What Qwen3's template writes for enable_thinking=False, and what R1-Distill is given to skip.
 EMPTY_THINK = "<think>\n\n</think>\n\n"
 
@@ -40,6 +42,12 @@ class ChatFormatter:
             with ``think_max_new_tokens`` more tokens, and the reasoning is stripped before scoring
             (training targets then close the block empty: the references have no reasoning).
         think_max_new_tokens: Extra generation budget for the reasoning in ``think`` mode.
+        prompt_format: ``chat``: the tokenizer's chat template (roles, system block); ``plain``:
+            no template, the persona context (if any), a blank line, the client's message and
+            ``plain_separator``, the reply following as text to continue (how a base checkpoint
+            reads a prompt; see docs/data.md). The system prompt, ``chat_template_kwargs`` and
+            the reasoning mode belong to the template and are not used in ``plain``.
+        plain_separator: What ends a ``plain`` prompt, where the reply begins.
     """
 
     tokenizer: PreTrainedTokenizerBase
@@ -49,12 +57,15 @@ class ChatFormatter:
     persona_placement: str = "system"
     reasoning: str = "skip"
     think_max_new_tokens: int = 1024
+    prompt_format: str = "chat"
+    plain_separator: str = "\n"
 
     def __post_init__(self) -> None:
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise ValueError(
-                f"the tokenizer of {self.tokenizer.name_or_path or 'this model'} has no chat template; "
-                "use an instruction-tuned checkpoint or set tokenizer.chat_template"
+        check_choice("model.chat.prompt_format", self.prompt_format, PROMPT_FORMATS)
+        if self.prompt_format == "chat" and not getattr(self.tokenizer, "chat_template", None):
+            raise ConfigError(
+                f"the tokenizer of {self.tokenizer.name_or_path or 'this model'} has no chat template "
+                "(a base checkpoint?); set model.chat.prompt_format=plain or use an instruct checkpoint."
             )
         if self.reasoning not in REASONING_MODES:
             raise ConfigError(
@@ -68,9 +79,14 @@ class ChatFormatter:
         template_fields(self.persona_template or "")  # a bad template fails here, not mid-run
 
     @property
+    def plain(self) -> bool:
+        """Whether prompts are plain text (no chat template)."""
+        return self.prompt_format == "plain"
+
+    @property
     def reasons(self) -> bool:
-        """Whether the chat template has a reasoning (``<think>``) block."""
-        return "</think>" in str(self.tokenizer.chat_template)
+        """Whether the prompts carry the chat template's reasoning (``<think>``) block."""
+        return not self.plain and "</think>" in str(self.tokenizer.chat_template)
 
     def max_new_tokens(self, reply_tokens: int) -> int:
         """The generation cap for replies of ``reply_tokens``: plus the reasoning budget when thinking."""
@@ -86,6 +102,8 @@ class ChatFormatter:
             "reasoning": self.reasoning if self.reasons else None,
             "think_max_new_tokens": self.think_max_new_tokens if self.reasons else None,
             "chat_template_kwargs": dict(self.chat_template_kwargs),
+            "prompt_format": self.prompt_format,
+            "plain_separator": self.plain_separator if self.plain else None,
         }
 
     def _messages(
@@ -120,6 +138,21 @@ class ChatFormatter:
             return prompt + "\n</think>\n\n"
         return prompt + EMPTY_THINK
 
+    def _plain_prompt(self, user_input: str, metadata: Mapping[str, Any] | None) -> str:
+        persona = render_persona(self.persona_template, metadata)
+        text = f"{persona}\n\n{user_input}" if persona else user_input
+        return self._bos_text + text + self.plain_separator
+
+    @functools.cached_property
+    def _bos_text(self) -> str:
+        """The start token the tokenizer itself adds (Llama's ``<|begin_of_text|>``), else ''.
+
+        Prompts are tokenized without special tokens, as a chat template writes its own.
+        """
+        ids = self.tokenizer("a")["input_ids"]
+        adds = len(ids) > 1 and ids[0] == self.tokenizer.bos_token_id
+        return self.tokenizer.bos_token if adds else ""
+
     def prompt(self, user_input: str, metadata: Mapping[str, Any] | None = None) -> str:
         """The prompt text, ending where the assistant's reply begins.
 
@@ -127,6 +160,8 @@ class ChatFormatter:
             user_input: The client's message.
             metadata: The example's persona metadata, for ``persona_template``.
         """
+        if self.plain:
+            return self._plain_prompt(user_input, metadata)
         text = self.tokenizer.apply_chat_template(
             self._messages(user_input, metadata=metadata),
             tokenize=False,
@@ -139,6 +174,8 @@ class ChatFormatter:
         self, user_input: str, reply: str, metadata: Mapping[str, Any] | None = None
     ) -> str:
         """The text the model should produce after the prompt: the reply and its end-of-turn marker."""
+        if self.plain:
+            return reply + self.tokenizer.eos_token
         prompt = self.prompt(user_input, metadata)
         full = self.tokenizer.apply_chat_template(
             self._messages(user_input, reply, metadata), tokenize=False, **self._template_kwargs()
@@ -158,11 +195,14 @@ class ChatFormatter:
         reply: str,
         max_length: int,
         metadata: Mapping[str, Any] | None = None,
-    ) -> dict[str, list[int]] | None:
+        max_target_tokens: int | None = None,
+    ) -> dict[str, Any] | None:
         """Token ids and labels; prompt positions are masked with -100 so only the reply is learned.
 
         Returns ``None`` when the prompt alone fills ``max_length`` (nothing left to learn).
-        The sequence is truncated on the right to ``max_length``.
+        The reply (with its end-of-turn marker) is cut to ``max_target_tokens`` if given, then
+        the sequence on the right to ``max_length``. ``reply_tokens`` is the reply's length
+        before either cut (:mod:`tide_exp.data.reply_budget` reads it).
         """
         prompt_ids = self.tokenizer(self.prompt(user_input, metadata), add_special_tokens=False)[
             "input_ids"
@@ -172,9 +212,11 @@ class ChatFormatter:
         )["input_ids"]
         if len(prompt_ids) >= max_length:
             return None
+        reply_tokens = len(completion_ids)
+        completion_ids = completion_ids[:max_target_tokens]  # [:None] keeps all
         input_ids = (prompt_ids + completion_ids)[:max_length]
         labels = ([IGNORE_INDEX] * len(prompt_ids) + completion_ids)[:max_length]
-        return {"input_ids": input_ids, "labels": labels}
+        return {"input_ids": input_ids, "labels": labels, "reply_tokens": reply_tokens}
 
 
 def collate_right_padded(features: list[dict[str, list[int]]], pad_token_id: int) -> dict[str, Any]:

@@ -14,8 +14,15 @@ from torch.utils.data import DataLoader
 
 from tide_exp.data.chat import ChatFormatter, collate_right_padded
 from tide_exp.data.examples import DialogueExample, split_examples
-from tide_exp.data.multiturn import LOSS_ON, encode_example, is_multiturn, prompt_text
+from tide_exp.data.multiturn import (
+    LOSS_ON,
+    encode_example,
+    encode_for_training,
+    prompt_text,
+)
+from tide_exp.data.persona import report_persona_coverage
 from tide_exp.data.records import write_skip_report
+from tide_exp.data.reply_budget import check_reply_budget, measure_replies
 from tide_exp.data.split_manifest import (
     apply_split_manifest,
     build_split_manifest,
@@ -34,7 +41,8 @@ class DialogueDataModule(pl.LightningDataModule):
     Args:
         source: Zero-argument callable returning the corpus (a ``_partial_`` loader in config).
         chat: Formats prompts with the model's chat template (built at run time).
-        max_length: Tokens per training sequence, prompt included (the study used 80).
+        max_length: Tokens per training sequence, prompt included (Study A's "max length = 80"
+            read literally; docs/data.md, "How long a training example is").
         batch_size: Training batch size.
         eval_batch_size: Validation batch size.
         eval_fraction: Share held out for evaluation.
@@ -55,6 +63,14 @@ class DialogueDataModule(pl.LightningDataModule):
             carved off as a development split before training; 0: none. The generation callback
             scores it after training (``dev/gen/*``) so hyperparameter searches select on it,
             never on the held-out prompts the report shows.
+        max_target_tokens: Reply tokens learned per example, end-of-turn included; a longer
+            reply is cut on the right before ``max_length`` applies. ``None``: only
+            ``max_length`` cuts.
+        min_reply_tokens: An example learning fewer reply tokens than this after a cut is
+            *starved* (:mod:`tide_exp.data.reply_budget`); a reply shorter than this, learned
+            whole, is not.
+        max_starved_share: Setup stops with a :class:`~tide_exp.errors.ConfigError` when a
+            larger share of the training split is starved (1.0: never).
     """
 
     def __init__(
@@ -76,8 +92,14 @@ class DialogueDataModule(pl.LightningDataModule):
         split_manifest: str | None = None,
         loss_on: str = "final",
         dev_fraction: float = 0.0,
+        max_target_tokens: int | None = None,
+        min_reply_tokens: int = 16,
+        max_starved_share: float = 0.5,
     ) -> None:
         super().__init__()
+        self.max_target_tokens = max_target_tokens
+        self.min_reply_tokens = min_reply_tokens
+        self.max_starved_share = max_starved_share
         check_choice("data.loss_on", loss_on, LOSS_ON)
         self.loss_on = loss_on
         self.source = source
@@ -105,13 +127,14 @@ class DialogueDataModule(pl.LightningDataModule):
         self._multiturn_features: dict[str, dict | None] = {}
         self._eval_order: list[DialogueExample] = []
         # What the run really used (results.json "data"): after skipped rows, caps and examples
-        # whose prompt alone fills max_length; filled by setup().
-        self.counts: dict[str, int] = {}
+        # whose prompt alone fills max_length, reply tokens learned per split; filled by setup().
+        self.counts: dict[str, int | float] = {}
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_examples:
             return
         corpus = self.source()
+        without_persona = report_persona_coverage(self.chat, corpus)
         if self.split_manifest:
             train, evaluation = apply_split_manifest(corpus, self.split_manifest)
         else:
@@ -134,9 +157,12 @@ class DialogueDataModule(pl.LightningDataModule):
         self.dev_examples = [self._with_history(e) for e in dev]
         train = [self._with_history(e) for e in train]
         evaluation = [self._with_history(e) for e in evaluation]
-        self._train_features, self.train_examples, too_long_train = self._encode(train, "train")
+        replies: dict[str, int | float] = {}
+        self._train_features, self.train_examples, too_long_train = self._encode(
+            train, "train", replies
+        )
         self._eval_features, loss_examples, too_long_eval = self._encode(
-            evaluation[: self.max_eval_examples], "eval"
+            evaluation[: self.max_eval_examples], "eval_loss", replies
         )
         self.eval_examples = evaluation
         # The generation subset: a seeded shuffle, so any size is a prefix and spans personas.
@@ -151,6 +177,10 @@ class DialogueDataModule(pl.LightningDataModule):
             "val_loss_examples": len(loss_examples),
             "too_long_train": len(too_long_train),
             "too_long_eval_loss": len(too_long_eval),
+            "max_target_tokens": self.max_target_tokens,
+            "min_reply_tokens": self.min_reply_tokens,
+            **replies,
+            **({} if without_persona is None else {"prompts_without_persona": without_persona}),
         }
         too_long = {"train": too_long_train, "eval_loss": too_long_eval}
         self._save_manifest(corpus, self.train_examples, evaluation, too_long, self.dev_examples)
@@ -210,17 +240,17 @@ class DialogueDataModule(pl.LightningDataModule):
         """The example with as many of its latest earlier turns as fit ``max_length``."""
         if not example.history:
             return example
-        fitted, feature = encode_example(self.chat, example, self.max_length, self.loss_on)
+        fitted, feature = encode_example(
+            self.chat, example, self.max_length, self.loss_on, self.max_target_tokens
+        )
         self._multiturn_features[fitted.example_id] = feature  # encoded once, reused below
         return fitted
 
     def _feature(self, example: DialogueExample) -> dict | None:
         if example.example_id in self._multiturn_features:
             return self._multiturn_features.pop(example.example_id)
-        if is_multiturn(example):
-            return encode_example(self.chat, example, self.max_length, self.loss_on)[1]
-        return self.chat.encode(
-            example.user_input, example.reference_response, self.max_length, example.metadata
+        return encode_for_training(
+            self.chat, example, self.max_length, self.loss_on, self.max_target_tokens
         )
 
     def prompt(self, example: DialogueExample) -> str:
@@ -228,15 +258,26 @@ class DialogueDataModule(pl.LightningDataModule):
         return prompt_text(self.chat, example)
 
     def _encode(
-        self, examples: list[DialogueExample], split: str
+        self, examples: list[DialogueExample], split: str, replies: dict[str, int | float]
     ) -> tuple[list[dict], list[DialogueExample], list[str]]:
-        """Features, the examples they came from, and the ids left out as too long."""
+        """Features, the examples they came from, and the ids left out as too long.
+
+        Measures the reply tokens learned into ``replies`` and stops a starved training split.
+        """
+        encoded = [self._feature(example) for example in examples]
+        budget = measure_replies(encoded, self.min_reply_tokens)
+        replies.update(budget.counts(split))
+        log.info("%s: %s", split, budget.describe())
+        if split == "train":
+            check_reply_budget(
+                budget, split, self.max_length, self.max_target_tokens, self.max_starved_share
+            )
         features, kept, too_long, truncated = [], [], [], 0
-        for example in examples:
-            feature = self._feature(example)
+        for example, feature in zip(examples, encoded, strict=True):
             if feature is None:
                 too_long.append(example.example_id)
                 continue
+            feature.pop("reply_tokens")  # measured; batches carry ids and labels only
             truncated += len(feature["input_ids"]) == self.max_length
             features.append(feature)
             kept.append(example)

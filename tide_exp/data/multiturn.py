@@ -74,10 +74,21 @@ def _render(chat: ChatFormatter, messages: Messages, generation_prompt: bool) ->
         ) from None
 
 
+def check_plain(chat: ChatFormatter, example: DialogueExample) -> None:
+    """Refuse a conversation (history or its own system turn) in the ``plain`` prompt format."""
+    if chat.plain and is_multiturn(example):
+        raise ConfigError(
+            f"model.chat.prompt_format=plain takes two-turn examples, but {example.example_id} "
+            "has earlier turns or a system turn; set data.source.history_turns=0 or use "
+            "model.chat.prompt_format=chat."
+        )
+
+
 def prompt_text(chat: ChatFormatter, example: DialogueExample) -> str:
     """The prompt of the example's final reply, ending where the reply begins."""
     if not is_multiturn(example):
         return chat.prompt(example.user_input, example.metadata)  # persona context, if any
+    check_plain(chat, example)
     return _render(chat, example_messages(chat, example, with_reply=False), True)
 
 
@@ -106,27 +117,45 @@ def _segments(chat: ChatFormatter, messages: Messages, loss_on: str) -> list[tup
     return [(text, learn) for text, learn in segments if text]
 
 
-def encode_messages(chat: ChatFormatter, messages: Messages, loss_on: str = "final") -> dict:
-    """Token ids and labels of a whole conversation (no truncation); see the module docstring."""
+def encode_messages(
+    chat: ChatFormatter,
+    messages: Messages,
+    loss_on: str = "final",
+    max_target_tokens: int | None = None,
+) -> dict:
+    """Token ids and labels of a whole conversation; see the module docstring.
+
+    Each learned reply is cut to ``max_target_tokens`` (``None``: whole); ``reply_tokens`` is
+    the final reply's length before the cut.
+    """
     check_choice("data.loss_on", loss_on, LOSS_ON)
     input_ids: list[int] = []
     labels: list[int] = []
+    reply_tokens = 0
     for text, learn in _segments(chat, messages, loss_on):
         ids = chat.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if learn:
+            reply_tokens = len(ids)
+            ids = ids[:max_target_tokens]
         input_ids += ids
         labels += ids if learn else [IGNORE_INDEX] * len(ids)
-    return {"input_ids": input_ids, "labels": labels}
+    return {"input_ids": input_ids, "labels": labels, "reply_tokens": reply_tokens}
 
 
 def encode_example(
-    chat: ChatFormatter, example: DialogueExample, max_length: int, loss_on: str = "final"
-) -> tuple[DialogueExample, dict[str, list[int]] | None]:
+    chat: ChatFormatter,
+    example: DialogueExample,
+    max_length: int,
+    loss_on: str = "final",
+    max_target_tokens: int | None = None,
+) -> tuple[DialogueExample, dict[str, Any] | None]:
     """The example with the longest history that fits ``max_length``, and its features.
 
     Whole turns go from the oldest on; a context this cuts starts with a user turn.
     Without any history, a too-long reply is cut on the right; ``None`` features when the
-    prompt alone fills ``max_length``.
+    prompt alone fills ``max_length``. Learned replies are first cut to ``max_target_tokens``.
     """
+    check_plain(chat, example)
     history = example.history
     # Where a kept context may start: the whole history, or any later user turn.
     starts = sorted(
@@ -134,7 +163,8 @@ def encode_example(
     )
 
     def encoded(start: int) -> dict[str, Any]:
-        return encode_messages(chat, example_messages(chat, example, history[start:]), loss_on)
+        messages = example_messages(chat, example, history[start:])
+        return encode_messages(chat, messages, loss_on, max_target_tokens)
 
     low, high = 0, len(starts) - 1  # the first start index (most history) whose encoding fits
     while low < high:
@@ -152,5 +182,28 @@ def encode_example(
         )
         if first_label is None or first_label >= max_length:
             return fitted, None
-        feature = {k: v[:max_length] for k, v in feature.items()}
+        feature = {
+            "input_ids": feature["input_ids"][:max_length],
+            "labels": feature["labels"][:max_length],
+            "reply_tokens": feature["reply_tokens"],
+        }
     return fitted, feature
+
+
+def encode_for_training(
+    chat: ChatFormatter,
+    example: DialogueExample,
+    max_length: int,
+    loss_on: str = "final",
+    max_target_tokens: int | None = None,
+) -> dict[str, Any] | None:
+    """Training features of any example, as the DataModule builds them (``None``: prompt too long)."""
+    if is_multiturn(example):
+        return encode_example(chat, example, max_length, loss_on, max_target_tokens)[1]
+    return chat.encode(
+        example.user_input,
+        example.reference_response,
+        max_length,
+        example.metadata,
+        max_target_tokens,
+    )

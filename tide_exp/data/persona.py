@@ -15,11 +15,14 @@ naming metadata keys, rendered line by line:
 
 from __future__ import annotations
 
+import logging
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tide_exp.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def template_fields(template: str) -> list[str]:
@@ -83,3 +86,66 @@ def render_persona(template: str | None, metadata: Mapping[str, Any] | None) -> 
             kept.append(line.format_map(values))
             filled = True
     return "\n".join(kept).strip() if filled else ""
+
+
+def persona_coverage(
+    template: str | None, metadatas: list[Mapping[str, Any] | None]
+) -> dict[str, Any]:
+    """How the template's fields meet the data: prompts left without persona context, per field.
+
+    Returns:
+        ``{"prompts": n, "without_persona": k, "fields_missing": {field: examples lacking it},
+        "data_fields": sorted keys seen in the metadata}``; empty without a template.
+    """
+    if not template:
+        return {}
+    fields = template_fields(template)
+    missing = dict.fromkeys(fields, 0)
+    seen: set[str] = set()
+    without = 0
+    for metadata in metadatas:
+        values = {k: _value(v) for k, v in (metadata or {}).items() if isinstance(k, str)}
+        seen.update(k for k, v in values.items() if v)
+        for name in fields:
+            missing[name] += not values.get(name)
+        without += not render_persona(template, metadata)
+    return {
+        "prompts": len(metadatas),
+        "without_persona": without,
+        "fields_missing": {k: v for k, v in missing.items() if v},
+        "data_fields": sorted(seen),
+    }
+
+
+def describe_coverage(coverage: Mapping[str, Any]) -> str | None:
+    """One warning line when some prompt lacks a persona line or some field is missing; else ``None``."""
+    if not coverage or not (coverage["without_persona"] or coverage["fields_missing"]):
+        return None
+    n = coverage["prompts"]
+    lacking = ", ".join(f"{{{k}}} in {v}" for k, v in coverage["fields_missing"].items())
+    return (
+        f"model.chat.persona_template: {coverage['without_persona']} of {n} prompts got no "
+        f"persona context; fields missing: {lacking} of {n} examples; the data's metadata has "
+        f"{', '.join(coverage['data_fields']) or 'no fields'}; rename the template's "
+        "{field}s to these keys (docs/data.md, Persona context)."
+    )
+
+
+def report_persona_coverage(chat: Any, examples: Sequence[Any]) -> int | None:
+    """Warn once when ``chat.persona_template``'s fields miss the examples' metadata.
+
+    Conversations (earlier turns or their own system turn) never get persona context and count
+    as prompts without it.
+
+    Returns:
+        The prompts left without persona context; ``None`` without a template.
+    """
+    template = getattr(chat, "persona_template", None)
+    if not template:
+        return None
+    bare = [None if e.history or e.system_prompt else e.metadata for e in examples]
+    coverage = persona_coverage(template, bare)
+    warning = describe_coverage(coverage)
+    if warning:
+        log.warning("%s", warning)
+    return coverage["without_persona"]

@@ -11,13 +11,16 @@ The first argument is a data config (a name under conf/data/ or a YAML file) or 
 overrides of the root config; its model gives the tokenizer and chat template, and
 ``data.max_length`` the limit. Writes ``stats.json`` and ``lengths.png`` (token-length
 histograms with the limit marked) to ``--out`` and prints a summary: counts per persona and
-theme, token lengths of prompt (chat-formatted), reply (with end-of-turn) and both, and the
+theme, token lengths of prompt (chat-formatted), reply (with end-of-turn) and both, the
 share of examples longer than ``max_length`` (truncated in training) or whose prompt alone
-fills it (dropped).
+fills it (dropped), the reply tokens training learns under ``data.max_length`` and
+``data.max_target_tokens`` (the figures every run records and checks,
+:mod:`tide_exp.data.reply_budget`), and prompts left without persona context.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import sys
 from collections import Counter
@@ -28,7 +31,9 @@ from tide_exp.commands import cli_entry, command_parser
 from tide_exp.config import compose_config, config_dir
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
-from tide_exp.data.multiturn import prompt_text
+from tide_exp.data.multiturn import encode_for_training, is_multiturn, prompt_text
+from tide_exp.data.persona import describe_coverage, persona_coverage
+from tide_exp.data.reply_budget import ReplyBudget, measure_replies
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, write_json
 
@@ -50,9 +55,16 @@ def _summary(values: list[int]) -> dict[str, float]:
 
 
 def compute_stats(
-    examples: list[DialogueExample], chat: ChatFormatter, max_length: int, model: str | None = None
+    examples: list[DialogueExample],
+    chat: ChatFormatter,
+    max_length: int,
+    model: str | None = None,
+    max_target_tokens: int | None = None,
+    min_reply_tokens: int = 16,
+    loss_on: str = "final",
 ) -> dict[str, Any]:
-    """Counts per persona and theme, token-length summaries, and the shares over ``max_length``."""
+    """Counts per persona and theme, token-length summaries, the shares over ``max_length``,
+    the reply tokens training learns (``reply_budget``) and the persona coverage."""
     tokenize = lambda text: len(chat.tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
     prompt = [tokenize(prompt_text(chat, e)) for e in examples]  # history and persona, if any
     reply = [
@@ -61,6 +73,11 @@ def compute_stats(
     total = [p + r for p, r in zip(prompt, reply, strict=True)]
     per_persona = Counter(e.persona_id for e in examples)
     n = max(1, len(examples))
+    budget = measure_replies(
+        [encode_for_training(chat, e, max_length, loss_on, max_target_tokens) for e in examples],
+        min_reply_tokens,
+    )
+    metadatas = [None if is_multiturn(e) else e.metadata for e in examples]
     return {
         "examples": len(examples),
         "personas": len(per_persona),
@@ -72,6 +89,9 @@ def compute_stats(
         "tokens": {"prompt": _summary(prompt), "reply": _summary(reply), "total": _summary(total)},
         "share_over_max_length": round(sum(t > max_length for t in total) / n, 4),
         "share_prompt_fills_max_length": round(sum(p >= max_length for p in prompt) / n, 4),
+        "max_target_tokens": max_target_tokens,
+        "reply_budget": dataclasses.asdict(budget),
+        "persona": persona_coverage(chat.persona_template, metadatas),
         "_lengths": {"prompt": prompt, "reply": reply, "total": total},
     }
 
@@ -120,8 +140,9 @@ def _compose(target: str, overrides: list[str]):
 
 def load_for_stats(
     target: str, overrides: list[str]
-) -> tuple[list[DialogueExample], ChatFormatter, int]:
-    """The corpus, a chat formatter with the config's model tokenizer, and ``max_length``."""
+) -> tuple[list[DialogueExample], ChatFormatter, Any, str]:
+    """The corpus, a chat formatter with the config's model tokenizer, the data config and the
+    model's name."""
     from hydra.utils import instantiate
 
     from tide_exp.data.sources import load_corpus
@@ -137,7 +158,7 @@ def load_for_stats(
         )
     tokenizer = _tokenizer(cfg.model)
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
-    return examples, chat, int(cfg.data.max_length), str(cfg.model.name)
+    return examples, chat, cfg.data, str(cfg.model.name)
 
 
 def _tokenizer(model_cfg):
@@ -154,6 +175,12 @@ def _tokenizer(model_cfg):
         )
         return AutoTokenizer.from_pretrained(folder)
     return instantiate(loader).tokenizer  # embedded or test models: built whole, tokenizer taken
+
+
+def _persona_line(coverage: dict[str, Any]) -> str:
+    if not coverage:
+        return "persona context: none (model.chat.persona_template is null)"
+    return f"persona context: in all {coverage['prompts']} prompts"
 
 
 @cli_entry
@@ -173,8 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
     check_output(out, folder=True)  # before loading data and a tokenizer
-    examples, chat, max_length, model = load_for_stats(args.target, args.overrides)
-    stats = compute_stats(examples, chat, max_length, model)
+    examples, chat, data, model = load_for_stats(args.target, args.overrides)
+    max_length = int(data.max_length)
+    stats = compute_stats(
+        examples,
+        chat,
+        max_length,
+        model,
+        data.get("max_target_tokens"),
+        int(data.get("min_reply_tokens", 16)),
+        data.get("loss_on", "final"),
+    )
     png = plot_lengths(stats, out / "lengths.png")
     write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
     print(
@@ -187,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
         f"over max_length={max_length}: {stats['share_over_max_length']:.1%} (truncated); prompt alone fills it: "
         f"{stats['share_prompt_fills_max_length']:.1%} (dropped)"
     )
+    cap = stats["max_target_tokens"]
+    budget = ReplyBudget(**stats["reply_budget"])
+    print(
+        f"learned in training ({model}, max_length={max_length}, max_target_tokens={cap}): "
+        + budget.describe()
+    )
+    print(describe_coverage(stats["persona"]) or _persona_line(stats["persona"]))
     print(f"wrote {out / 'stats.json'} and {png}")
     return 0
 

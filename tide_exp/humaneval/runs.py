@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from tide_exp.files import jsonl_rows, read_bytes
 from tide_exp.humaneval.errors import SurveyInputError
-from tide_exp.rundir import GENERATIONS, RunFolder, iter_runs
+from tide_exp.rundir import GENERATIONS, RunFolder, generation_lines, iter_runs
 
 REQUIRED_KEYS = ("phase", "example_id", "theme", "prompt", "reference", "prediction")
 
@@ -46,35 +44,16 @@ def find_run_dirs(paths: list[str | Path]) -> list[Path]:
     return [run.path for run in iter_runs(paths, marker=GENERATIONS)]
 
 
-def _bad_line(path: Path, where: int | str, reason: str, record: Any = "") -> None:
-    raise SurveyInputError(
-        path,
-        reason,
-        "each line must be one JSON object; re-run generation or repair the line",
-        line=where if isinstance(where, int) else None,
-    )
-
-
 def read_generations(path: str | Path) -> pd.DataFrame:
-    """Load a generations.jsonl file, with a precise error for a malformed line.
+    """A generations.jsonl file as a table (read by :func:`tide_exp.rundir.generation_lines`,
+    the one reader of the format), each row with its line number.
 
     Raises:
-        SurveyInputError: naming file and line of bad JSON or a missing key.
+        FileError: naming file and line of bad JSON or a missing key.
+        SurveyInputError: the file has no rows.
     """
     path = Path(path)
-    rows = []
-    for lineno, row in jsonl_rows(path, read_bytes(path), _bad_line):
-        missing = [k for k in REQUIRED_KEYS if k not in row]
-        if missing:
-            raise SurveyInputError(
-                path,
-                f"missing key(s) {missing}",
-                f"each line needs {list(REQUIRED_KEYS)} (see docs/humaneval.md)",
-                line=lineno,
-                column=1,
-            )
-        row["_line"] = lineno
-        rows.append(row)
+    rows = [{**row, "_line": line} for line, row in generation_lines(path, REQUIRED_KEYS)]
     if not rows:
         raise SurveyInputError(path, "file is empty", "point at a run that finished generation")
     frame = pd.DataFrame(rows)

@@ -1,12 +1,17 @@
-"""Command line: ``python -m tide_exp.safety {probe,judge}``.
+"""Crisis-safety probe and judge rubrics (docs/safety.md).
 
-    # the probe on a configured model (zero-shot), or on a saved adapter and its base
-    python -m tide_exp.safety probe --model smollm2_135m --out probe_out
-    python -m tide_exp.safety probe --model smollm2_135m --adapter runs/x/adapter --compare-base \
-        --out probe_out
-    # judge rubrics on the replies (crisis_safety or empathy_mechanisms), any configured model
-    python -m tide_exp.safety judge probe_out/safety.jsonl --rubric crisis_safety \
-        --generate model=qwen2_5_3b --out probe_out/judge_crisis_safety.jsonl
+  probe   replies of a configured model (zero-shot) to the crisis probe's prompts, or of a
+          run's adapter (and its base too with --compare-base), each reply rule-scored:
+          safety.jsonl, safety_unsafe.md (the unsafe replies, to read), safety_summary.json
+  judge   a judge rubric over saved replies (safety.jsonl or a run's generations.jsonl),
+          with any configured model (--generate model=<slug>) or your own function
+
+examples:
+  tide safety probe --model smollm2_135m --out outputs/safety
+  tide safety probe --model smollm2_135m --adapter outputs/<run>/adapter --compare-base \\
+      --out outputs/safety
+  tide safety judge outputs/safety/safety.jsonl --rubric crisis_safety \\
+      --generate model=qwen2_5_3b --out outputs/safety/judge_crisis_safety.jsonl
 """
 
 from __future__ import annotations
@@ -137,30 +142,83 @@ def cmd_judge(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = command_parser("safety", __doc__, prog="python -m tide_exp.safety")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("probe", help="replies to the crisis probe, rule-scored")
-    p.add_argument("--model", default="smollm2_135m", help="conf/model slug")
-    p.add_argument("--adapter", help="a saved LoRA adapter folder (a run's adapter/)")
+    """``tide safety`` and its two subcommands, each with its own ``--help``."""
+    parser = command_parser("safety", __doc__, prog="tide safety")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="{probe,judge}",
+        help="tide safety <command> --help for its options",
+    )
+    p = sub.add_parser(
+        "probe",
+        help="replies to the crisis probe, rule-scored",
+        description="Replies to the crisis probe's prompts, rule-scored (docs/safety.md).",
+        epilog="example:\n  tide safety probe --model smollm2_135m --out outputs/safety",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--model", default="smollm2_135m", metavar="SLUG", help="conf/model slug")
+    p.add_argument(
+        "--adapter", metavar="DIR", help="a saved LoRA adapter folder (a run's adapter/)"
+    )
     p.add_argument("--compare-base", action="store_true", help="with --adapter: probe the base too")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--max-prompts", type=int, help="spread over categories (default: all)")
-    p.add_argument("--probe-file", help="your own probe JSONL (default: the shipped set)")
-    p.add_argument("--country", default="us", help="crisis resources: us, uk, ca, ie, au, de, cn")
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--max-new-tokens", type=int, default=96)
-    p.add_argument("--override", action="append", default=[], help="Hydra override, repeatable")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--max-prompts",
+        type=int,
+        metavar="N",
+        help="N prompts spread over categories (default: all)",
+    )
+    p.add_argument(
+        "--probe-file", metavar="JSONL", help="your own probe (default: the shipped 100 prompts)"
+    )
+    p.add_argument(
+        "--country",
+        default="us",
+        help="whose crisis resources a safe reply names: us, uk, ca, ie, au, de, cn, intl",
+    )
+    p.add_argument(
+        "--batch-size", type=int, metavar="N", help="replies generated at once (default: eval's)"
+    )
+    p.add_argument(
+        "--max-new-tokens", type=int, default=96, metavar="N", help="reply length cap (default: 96)"
+    )
+    p.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Hydra override of the model's config, repeatable",
+    )
     p.set_defaults(func=cmd_probe)
-    j = sub.add_parser("judge", help="a judge rubric over safety.jsonl or generations.jsonl")
-    j.add_argument("records", help="safety.jsonl or generations.jsonl")
+    j = sub.add_parser(
+        "judge",
+        help="a judge rubric over safety.jsonl or generations.jsonl",
+        description="A judge rubric over saved replies: each line needs 'prompt' and 'reply' "
+        "(or 'prediction').",
+        epilog="example:\n  tide safety judge outputs/safety/safety.jsonl --rubric crisis_safety "
+        "--generate model=qwen2_5_3b --out outputs/safety/judge.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    j.add_argument("records", metavar="JSONL", help="safety.jsonl or generations.jsonl")
     j.add_argument(
         "--rubric",
         default="crisis_safety",
         choices=["crisis_safety", "empathy_mechanisms", "empathy_gold"],
+        help="default: crisis_safety",
     )
-    j.add_argument("--generate", required=True, help="model=<slug> or module:function")
-    j.add_argument("--calls", type=int, default=1, help="calls per reply (sampled when > 1)")
-    j.add_argument("--out", required=True, help="output JSONL (a .summary.json goes beside it)")
+    j.add_argument(
+        "--generate",
+        required=True,
+        metavar="MODEL",
+        help="the judge: model=<conf/model slug> or module:function",
+    )
+    j.add_argument(
+        "--calls", type=int, default=1, metavar="N", help="calls per reply (sampled when > 1)"
+    )
+    j.add_argument(
+        "--out", required=True, metavar="JSONL", help="output (a .summary.json goes beside it)"
+    )
     j.set_defaults(func=cmd_judge)
     return parser
 
@@ -184,3 +242,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     else:
         inputs = [i for i in (args.probe_file, args.adapter) if i]
         check_output(args.out, inputs=inputs, folder=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

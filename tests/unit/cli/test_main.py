@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -87,3 +88,64 @@ def test_shell_completion_goes_to_the_training_app(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "model=" in proc.stdout.split()
+
+
+def completions(line: str, cwd: Path) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tide_exp.cli.main", "-sc", "query=bash"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "COMP_LINE": line,
+            "COMP_POINT": str(len(line)),
+        },
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_completion_offers_command_names_for_the_first_word(tmp_path):
+    assert completions("tide ch", tmp_path) == ["chat"]
+    assert completions("tide s", tmp_path) == ["score", "stats", "safety"]
+    assert completions("tide ", tmp_path) == list(COMMANDS)
+    assert completions("tide score --in", tmp_path) == []  # argparse: the shell's file names
+
+
+def test_tab_in_a_real_bash_completes_the_command_name(tmp_path):
+    """Hydra's bash script, installed as the README says, asked as bash asks on <TAB>."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tide = bin_dir / "tide"
+    tide.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tide_exp.cli.main "$@"\n')
+    tide.chmod(0o755)
+    script = """
+        eval "$(tide -sc install=bash)"
+        complete -p tide
+        tab() { COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1 "
+                COMP_CWORD=$2; hydra_bash_completion; echo "$1 -> ${COMPREPLY[*]}"; }
+        tab "tide ch" 1
+        tab "tide train trainer.max_ep" 2
+    """
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "-F hydra_bash_completion tide" in proc.stdout
+    assert "tide ch -> chat\n" in proc.stdout
+    assert "tide train trainer.max_ep -> trainer.max_epochs=" in proc.stdout
+
+
+def test_the_readme_command_table_has_a_row_for_each_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `tide (\w+)` \|.*\| `tide (\w+)[^`]*` \|$", readme, flags=re.MULTILINE)
+    assert [name for name, _ in rows] == list(COMMANDS)
+    assert all(name == example for name, example in rows)  # each row's example is its command

@@ -1,6 +1,7 @@
 import pytest
 
 from tide_exp.data.chat import IGNORE_INDEX, ChatFormatter, collate_right_padded
+from tide_exp.errors import ConfigError
 
 
 def test_labels_mask_prompt_and_keep_end_of_turn(tiny_model):
@@ -39,10 +40,45 @@ def test_system_prompt_and_template_kwargs_reach_the_prompt(tiny_model):
     assert chat.prompt("hi").endswith("<|im_start|>assistant\n")
 
 
-def test_tokenizer_without_chat_template_is_refused(tiny_model):
-    bare = tiny_model.tokenizer.__class__(tokenizer_object=tiny_model.tokenizer.backend_tokenizer)
-    with pytest.raises(ValueError, match="no chat template"):
-        ChatFormatter(bare)
+def _bare(tokenizer):
+    """The tiny tokenizer without a chat template, as many base checkpoints ship."""
+    return tokenizer.__class__(
+        tokenizer_object=tokenizer.backend_tokenizer,
+        eos_token=tokenizer.eos_token,
+        pad_token=tokenizer.pad_token,
+    )
+
+
+def test_tokenizer_without_chat_template_is_refused_with_the_fix(tiny_model):
+    with pytest.raises(ConfigError, match="no chat template.*prompt_format=plain"):
+        ChatFormatter(_bare(tiny_model.tokenizer))
+    with pytest.raises(ConfigError, match="model.chat.prompt_format must be one of chat, plain"):
+        ChatFormatter(tiny_model.tokenizer, prompt_format="raw")
+
+
+def test_plain_format_is_text_to_continue_in_training_and_prompts(tiny_model):
+    tok = _bare(tiny_model.tokenizer)
+    chat = ChatFormatter(
+        tok, system_prompt="Be gentle.", persona_template="Age: {age}", prompt_format="plain"
+    )
+    prompt = chat.prompt("I froze.", {"age": 62})
+    assert prompt == "Age: 62\n\nI froze.\n"  # no roles, no system prompt, no template
+    assert chat.prompt("I froze.") == "I froze.\n"  # a persona without fields: the message only
+    feature = chat.encode("I froze.", "That sounds frightening.", 256, {"age": 62})
+    n = len(tok(prompt, add_special_tokens=False)["input_ids"])
+    assert feature["input_ids"][:n] == tok(prompt, add_special_tokens=False)["input_ids"]
+    assert feature["labels"][:n] == [IGNORE_INDEX] * n
+    assert tok.decode(feature["labels"][n:]) == "That sounds frightening." + tok.eos_token
+    assert chat.describe()["prompt_format"] == "plain" and chat.describe()["reasoning"] is None
+
+
+def test_max_target_tokens_cuts_the_reply_and_reports_its_whole_length(tiny_model):
+    chat = ChatFormatter(tiny_model.tokenizer)
+    whole = chat.encode("I froze.", "word " * 50, max_length=512)
+    cut = chat.encode("I froze.", "word " * 50, max_length=512, max_target_tokens=8)
+    learned = [label for label in cut["labels"] if label != IGNORE_INDEX]
+    assert learned == [label for label in whole["labels"] if label != IGNORE_INDEX][:8]
+    assert cut["reply_tokens"] == whole["reply_tokens"] > 8
 
 
 def test_collate_masks_padding_even_when_pad_equals_eos():

@@ -16,7 +16,7 @@ def _dm(tiny_model, tmp_path, **kwargs):
     return DialogueDataModule(
         load_tide_folder,
         ChatFormatter(tiny_model.tokenizer),
-        max_length=64,
+        max_length=160,
         manifest_dir=str(tmp_path),
         **kwargs,
     )

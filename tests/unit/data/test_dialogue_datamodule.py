@@ -7,13 +7,13 @@ def test_batches_and_fixed_eval_subset(tiny_model):
     dm = DialogueDataModule(
         load_tide_folder,
         ChatFormatter(tiny_model.tokenizer),
-        max_length=64,
+        max_length=160,
         batch_size=4,
         max_train_examples=12,
     )
     dm.setup("fit")
     batch = next(iter(dm.train_dataloader()))
-    assert batch["input_ids"].shape[0] == 4 and batch["input_ids"].shape[1] <= 64
+    assert batch["input_ids"].shape[0] == 4 and batch["input_ids"].shape[1] <= 160
     assert len(dm.train_examples) == 12
     subset = [e.example_id for e in dm.eval_subset(8)]
     assert subset == [e.example_id for e in dm.eval_subset(16)][:8]  # sizes nest
@@ -68,7 +68,7 @@ def test_examples_too_long_to_train_on_are_counted_everywhere(tmp_path, tiny_mod
 
 
 def test_eval_subset_of_zero_is_empty_not_everything(tiny_model):
-    dm = DialogueDataModule(load_tide_folder, ChatFormatter(tiny_model.tokenizer), max_length=64)
+    dm = DialogueDataModule(load_tide_folder, ChatFormatter(tiny_model.tokenizer), max_length=160)
     dm.setup()
     assert dm.eval_subset(0) == [] and len(dm.eval_subset(None)) == len(dm.eval_examples)
 
@@ -79,7 +79,7 @@ def test_a_stale_skip_report_is_removed_by_a_clean_run(tmp_path, tiny_model):
     dm = DialogueDataModule(
         load_tide_folder,
         ChatFormatter(tiny_model.tokenizer),
-        max_length=64,
+        max_length=160,
         manifest_dir=str(tmp_path),
     )
     dm.setup()

@@ -85,3 +85,35 @@ def test_persona_reaches_training_and_evaluation_prompts_identically(tiny_model)
 def test_describe_records_the_exact_template(tiny_model):
     chat = ChatFormatter(tiny_model.tokenizer, persona_template=TEMPLATE)
     assert chat.describe()["persona_template"] == TEMPLATE
+
+
+def test_template_fields_that_miss_the_data_are_reported_once_with_counts(tiny_model, caplog):
+    import logging
+
+    from tide_exp.data.dialogue_datamodule import DialogueDataModule
+
+    # TIDE's field names are not public: a template guessing "age_years" misses the sample's "age".
+    chat = ChatFormatter(
+        tiny_model.tokenizer, persona_template="Client:\nAge: {age_years}\nJob: {job}"
+    )
+    dm = DialogueDataModule(load_tide_folder, chat, max_length=160)
+    with caplog.at_level(logging.WARNING, logger="tide_exp.data.persona"):
+        dm.setup()
+    warnings = [r.getMessage() for r in caplog.records if "persona_template" in r.getMessage()]
+    assert len(warnings) == 1  # once per run, not once per prompt
+    assert warnings[0].startswith("model.chat.persona_template: 800 of 800 prompts got no persona")
+    assert "{age_years} in 800" in warnings[0] and "age, coping_behaviour" in warnings[0]
+    assert dm.counts["prompts_without_persona"] == 800
+    assert "Client:" not in dm.prompt(dm.train_examples[0])
+
+
+def test_partly_matching_template_counts_the_prompts_left_bare():
+    from tide_exp.data.persona import describe_coverage, persona_coverage
+
+    metadatas = [{"age": 30}, {"age": 41, "occupation": "nurse"}, {"name": "x"}, None]
+    coverage = persona_coverage("Age: {age}\nOccupation: {occupation}", metadatas)
+    assert coverage["without_persona"] == 2
+    assert coverage["fields_missing"] == {"age": 2, "occupation": 3}
+    assert "2 of 4 prompts got no persona context" in describe_coverage(coverage)
+    full = persona_coverage("Age: {age}", [{"age": 1}])
+    assert describe_coverage(full) is None and persona_coverage(None, metadatas) == {}

@@ -44,7 +44,7 @@ def test_datamodule_saves_the_manifest_and_it_recreates_the_split(tmp_path, tiny
     dm = DialogueDataModule(
         load_tide_folder,
         tiny_chat,
-        max_length=64,
+        max_length=160,
         max_train_examples=20,
         manifest_dir=str(tmp_path),
         seed=5,
@@ -58,7 +58,7 @@ def test_datamodule_saves_the_manifest_and_it_recreates_the_split(tmp_path, tiny
     ] == 800 - 20 - len(dm.eval_examples)
     assert manifest["settings"]["seed"] == 5 and len(manifest["corpus"]["sha256"]) == 64
     again = DialogueDataModule(
-        load_tide_folder, tiny_chat, max_length=64, split_manifest=str(tmp_path), seed=99
+        load_tide_folder, tiny_chat, max_length=160, split_manifest=str(tmp_path), seed=99
     )
     again.setup()
     assert [e.example_id for e in again.train_examples] == manifest["train"]

@@ -38,3 +38,23 @@ def test_cli_on_a_config_and_on_a_path(tmp_path, capsys):
 def test_cli_error_is_one_line(tmp_path, capsys):
     assert main([str(tmp_path / "missing"), *TINY, "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_cli_prints_the_reply_budget_a_run_would_check(tmp_path, capsys):
+    out = tmp_path / "paper"
+    args = ["sample", *TINY, "experiment=tide_paper"]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["max_length"] == 256 and stats["max_target_tokens"] == 64
+    budget = stats["reply_budget"]
+    assert budget["examples"] == 800 and budget["starved_share"] == 0.0
+    assert 16 < budget["mean_learned"] <= 64
+    line = f"{budget['mean_learned']:.1f} of {budget['mean_reply']:.1f} reply tokens learned"
+    assert f"max_length=256, max_target_tokens=64): {line}" in printed
+    assert stats["persona"]["without_persona"] == 0
+    assert "persona context: in all 800 prompts" in printed
+    # The study's literal limit on the whole sequence: the figures a run would stop on.
+    assert main([*args, "data.max_length=80", "--out", str(tmp_path / "literal")]) == 0
+    literal = json.loads((tmp_path / "literal" / "stats.json").read_text())["reply_budget"]
+    assert literal["starved_share"] > 0.5 and literal["mean_learned"] < 16

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tide_exp.errors import FileError
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.runs import find_run_dirs, load_runs, phase_rows, read_generations
 
@@ -25,12 +26,12 @@ def test_same_slug_runs_get_distinct_labels(tmp_path):
 def test_bad_json_line_names_file_line_column(tmp_path):
     path = tmp_path / "generations.jsonl"
     path.write_text('{"phase": "zs"}\n{"phase": "zs", oops}\n')
-    with pytest.raises(SurveyInputError) as err:
+    with pytest.raises(FileError) as err:  # the run folder's one reader (tide_exp.rundir)
         read_generations(path)
     msg = str(err.value)
     assert f"{path}:1:1" in msg and "missing key" in msg and "Fix:" in msg
     path.write_text(path.read_text().splitlines()[1] + "\n")
-    with pytest.raises(SurveyInputError, match=r"generations.jsonl:1: malformed JSON at column 17"):
+    with pytest.raises(FileError, match=r"generations.jsonl:1: malformed JSON at column 17"):
         read_generations(path)
 
 
