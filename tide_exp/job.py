@@ -14,6 +14,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.errors import EXIT_USER_ERROR, TideError
+from tide_exp.retire import finish_retiring, start_over
 from tide_exp.run_summary import format_run_summary
 from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
 
@@ -147,7 +148,7 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
 
     resume = cfg.get("resume", True)
     config = _task_config(cfg)
-    folder.finish_retiring()  # a fresh start killed midway: its previous run is gone
+    finish_retiring(folder)  # a fresh start killed midway: its previous run is gone
     if resume:
         folder.check_same_config(config)
         done = folder.completed_results()
@@ -157,7 +158,7 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
             return float("nan") if value is None else value  # NaN is stored as null
         folder.resume_checkpoint()  # a checkpoint of other settings stops here, before the work
     else:
-        folder.start_over()
+        start_over(folder)
     if folder.read_saved_config() is None:
         folder.save_config(config, _hydra_files(cfg))
     folder.remove_stale_temp()

@@ -29,7 +29,6 @@ import logging
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,7 +174,7 @@ class RunFolder:
     def read_results(self) -> Results | None:
         """``results.json``, or ``None`` when the run wrote none (a bad file is a FileError).
 
-        A run being retired (:meth:`start_over` cut short) has none: its results are gone.
+        A run being retired (:func:`tide_exp.retire.start_over` cut short) has none: its results are gone.
         """
         if not self.results_path.is_file() or self.retiring:
             return None
@@ -286,49 +285,9 @@ class RunFolder:
 
     @property
     def retiring(self) -> bool:
-        """A fresh start committed to retiring the previous run and has not finished."""
+        """A fresh start committed to retiring the previous run and has not finished
+        (:mod:`tide_exp.retire`): the previous run counts as gone."""
         return (self.path / RETIRING).is_file()
-
-    def _previous_run(self) -> list[Path]:
-        """The previous run's files, the ones that make a folder look finished first."""
-        keep = {LOCK, LOG, TIDE_DIR}
-        entries = [p for p in self.path.iterdir() if p.name not in keep]
-        tide = self.path / TIDE_DIR
-        if tide.is_dir():
-            entries += [p for p in tide.iterdir() if p.name not in ("retiring", "retired")]
-        if self.last_checkpoint.is_file() and not self.last_checkpoint.is_relative_to(self.path):
-            entries.append(self.last_checkpoint)  # paths.checkpoint_dir outside the folder
-        first = (RESULTS, STATUS)
-        return sorted(entries, key=lambda p: (p.name not in first, p.parent != self.path, p.name))
-
-    def start_over(self) -> None:
-        """Retire the previous run (results, replies, checkpoint, adapter, settings, logs but the
-        text log) so a fresh start shares nothing with it.
-
-        Writing ``.tide/retiring`` is the one step that decides: a kill before it leaves the
-        previous run whole; after it, the previous run counts as gone and the next start of
-        any kind finishes retiring it (:meth:`finish_retiring`) before anything else.
-        """
-        if not self.path.is_dir() or not self._previous_run():
-            return
-        files.write_text(self.path / RETIRING, "the previous run is being retired (resume=false)\n")
-        self.finish_retiring()
-
-    def finish_retiring(self) -> None:
-        """Move what is left of a retired run aside and delete it (no-op when none is)."""
-        if not self.retiring:
-            return
-        graveyard = self.path / RETIRED
-        graveyard.mkdir(parents=True, exist_ok=True)
-        for entry in self._previous_run():
-            if not entry.is_relative_to(self.path):
-                os.unlink(entry)  # a checkpoint elsewhere: a move could cross file systems
-                continue
-            # One folder each: .tide/config.yaml and a config.yaml beside it never collide.
-            os.replace(entry, Path(tempfile.mkdtemp(dir=graveyard)) / entry.name)
-        shutil.rmtree(graveyard, ignore_errors=True)
-        os.unlink(self.path / RETIRING)
-        log.info("%s: the previous run retired (resume=false); starting over", self.path)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
