@@ -91,10 +91,15 @@ def _run_name(model: str, overrides: str) -> str:
 
 
 def _run_id(output_dir: str) -> str:
-    """A W&B run id derived from the job folder, so a resumed job continues the same W&B run."""
+    """A W&B run id derived from the job folder and its run's start token, so a resumed job
+    continues the same W&B run and a fresh start there (``resume=false``) is a new one."""
     import hashlib
 
-    return hashlib.sha1(str(output_dir).encode()).hexdigest()[:16]
+    from tide_exp.rundir import RunFolder
+
+    start = RunFolder(Path(output_dir)).read_run_id()
+    key = str(output_dir) if start is None else f"{output_dir}#{start}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
 RESOLVERS = {

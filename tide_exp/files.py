@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import errno
+import fcntl
+import glob
 import io
 import json
 import math
@@ -75,37 +77,36 @@ def _check_target(path: Path) -> None:
     raise FileError(path, f"is {kind}, not a regular file", "choose another output path")
 
 
-def check_output(path: str | Path, inputs: Iterable[str | Path] = (), folder: bool = False) -> Path:
+def check_output(
+    path: str | Path,
+    inputs: Iterable[str | Path] = (),
+    folder: bool = False,
+    replace: bool = False,
+) -> Path:
     """Check an output path before any work is done; every command that writes calls this first.
 
     Refuses a device node (``/dev/full``), a symbolic link, a folder where a file is meant (or a
-    file where a folder is), an output that is one of the ``inputs``, and a place that cannot be
-    written; the atomic writers would otherwise replace the node or link, overwrite the input,
-    or fail after all the work.
+    file where a folder is), an output that would destroy or mix with an input (see
+    :func:`check_apart`), and a place that cannot be written; the atomic writers would otherwise
+    replace the node or link, overwrite the input, or fail after all the work.
 
     Args:
         path: The file (or, with ``folder``, the folder) the command will write.
-        inputs: Files the command reads.
+        inputs: Files and folders the command reads.
         folder: ``path`` is a folder to write files into.
+        replace: ``path`` is a folder replaced whole (:func:`write_folder`), with all inside it.
 
     Raises:
         FileError: One sentence naming the path and the fix.
     """
     path = Path(path)
+    folder = folder or replace
     if folder:
         if path.exists() and not path.is_dir():
             raise FileError(path, "is not a folder", "choose a folder for the output")
     else:
         _check_target(path)
-        for source in inputs:
-            source = Path(source)
-            same = path.exists() and source.exists() and os.path.samefile(path, source)
-            if same or path.resolve() == source.resolve():
-                raise FileError(
-                    path,
-                    "is also an input; writing it would destroy the input",
-                    "choose another output path",
-                )
+    check_apart(path, inputs, replace or not folder)
     existing = path if folder and path.is_dir() else path.parent
     while not existing.exists():
         existing = existing.parent
@@ -114,6 +115,30 @@ def check_output(path: str | Path, inputs: Iterable[str | Path] = (), folder: bo
     if not os.access(existing, os.W_OK | os.X_OK):
         raise FileError(existing, "is not writable", "check the folder's permissions")
     return path
+
+
+def check_apart(path: Path, inputs: Iterable[str | Path], whole: bool = True) -> None:
+    """The one rule between an output and the inputs: an output is never an input, never sits
+    inside an input folder, and (when written ``whole``: a file, a folder replaced with all in
+    it) never contains an input. Paths compare resolved, so ``./x``, ``a/../x`` and symbolic
+    links are seen through.
+
+    Raises:
+        FileError: Naming the output, the input and the fix.
+    """
+    out = path.resolve()
+    for source in inputs:
+        source = Path(source)
+        real = source.resolve()
+        if out == real or (path.exists() and source.exists() and os.path.samefile(path, source)):
+            problem = "is also an input; writing it would destroy the input"
+        elif out.is_relative_to(real):
+            problem = f"is inside the input {source}; writing there would change the input"
+        elif whole and real.is_relative_to(out):
+            problem = f"contains the input {source}; replacing it would destroy the input"
+        else:
+            continue
+        raise FileError(path, problem, "choose another output path")
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -154,24 +179,69 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+TEMP_TAG = ".tide-tmp-"  # write_folder's temp folders: .<name>.tide-tmp-XXXXXXXX (+ ".lock")
+
+
 def write_folder(path: str | Path, fill: Callable[[Path], None]) -> Path:
     """Call ``fill(tmp_folder)``, then swap the temp folder in for ``path`` (replacing it).
 
     The folder (a saved model, an adapter) appears whole or not at all: a crash mid-save leaves
-    the previous folder, or none, and no temp folder.
+    the previous folder, or none, and no temp folder; a process killed mid-save (``kill -9``)
+    leaves its temp folder, which the next write of ``path`` removes
+    (:func:`remove_stale_temp_folders`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}-"))
+    remove_stale_temp_folders(path)
+    # The lock comes first and goes last, so a temp folder without a held lock is a dead one.
+    fd, lock_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}{TEMP_TAG}", suffix=".lock"
+    )
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    tmp = Path(lock_name.removesuffix(".lock"))
     try:
+        tmp.mkdir()
         fill(tmp)
-        tmp.chmod(0o755)  # mkdtemp creates 0700
+        tmp.chmod(0o755)  # mkdir obeys the umask; keep a saved model readable by others
         if path.exists():
             shutil.rmtree(path)
         tmp.rename(path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        Path(lock_name).unlink(missing_ok=True)
+        os.close(fd)
     return path
+
+
+def remove_stale_temp_folders(path: str | Path) -> list[Path]:
+    """Remove the temp folders of writes of ``path`` whose process died (their lock is free).
+
+    A live write (another process holding its lock) keeps its temp folder. Returns the removed
+    folders.
+    """
+    path = Path(path)
+    removed = []
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}{TEMP_TAG}*"):
+        if tmp.suffix == ".lock" or not tmp.is_dir() or tmp.is_symlink():
+            continue
+        lock = tmp.with_name(tmp.name + ".lock")
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            fd = None  # the writer removes its lock last: this folder's writer is gone
+        try:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live write
+            shutil.rmtree(tmp, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+            removed.append(tmp)
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return removed
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -12,10 +14,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.errors import EXIT_USER_ERROR, TideError
+from tide_exp.retire import finish_retiring, start_over
 from tide_exp.run_summary import format_run_summary
 from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
 
 log = logging.getLogger("tide_exp")
+_STARTED = time.time()  # a run folder made after this is this process's own
 
 
 def _is_multirun() -> bool:
@@ -51,9 +55,16 @@ def find_user_error(err: BaseException) -> TideError | None:
     return None
 
 
+class JobStopped(Exception):
+    """A single run stopped by a user error (recorded in ``status.json``); one line follows."""
+
+
 def _stop(message: str) -> None:
-    """End the process with one line on stderr (a user error, single run or sweep alike)."""
-    log.error(message)
+    """End the process with one line on stderr (a user error, single run or sweep alike).
+
+    Printed, not logged: the console would show it twice, and a folder this job did not lock
+    is not its to log into.
+    """
     print(f"error: {message}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
 
@@ -63,26 +74,73 @@ def _task_config(cfg: DictConfig) -> dict:
     return OmegaConf.to_container(cfg, resolve=False)  # type: ignore[return-value]
 
 
+def _hydra_files(cfg: DictConfig) -> dict[str, str]:
+    """The ``.hydra/`` files Hydra would write (``hydra.output_subdir`` is off: the job writes
+    them once it holds the folder's lock)."""
+    texts = {"config.yaml": OmegaConf.to_yaml(cfg)}
+    if HydraConfig.initialized():
+        texts["hydra.yaml"] = OmegaConf.to_yaml(HydraConfig.instance().cfg)
+        texts["overrides.yaml"] = OmegaConf.to_yaml(HydraConfig.get().overrides.task)
+    return texts
+
+
+def _made_by_this_process(path: Path) -> list[Path]:
+    """``path`` and the folders above it (up to the working folder) that this process made
+    (Hydra's ``mkdir``), when ``path`` is an empty folder made since the process started."""
+    try:
+        if any(path.iterdir()) or path.stat().st_ctime < _STARTED:
+            return []
+        made = [path]
+        for parent in path.resolve().parents:
+            if not parent.is_relative_to(Path.cwd()) or parent == Path.cwd():
+                break
+            if parent.stat().st_ctime < _STARTED:  # untouched since the process started
+                break
+            made.append(parent)
+        return made
+    except OSError:
+        return []
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (the innermost first) while each is empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def run_job(cfg: DictConfig) -> float | None:
     """Run one job, write ``status.json`` in its folder, and return ``cfg.optimized_metric``.
 
-    The folder is locked while the job runs (a second run into it stops with one sentence).
-    With ``resume`` (default true) a job whose folder already holds complete results is
-    skipped, and one that left a checkpoint resumes from it: re-running a sweep with the same
-    ``hydra.sweep.dir`` finishes only what is missing. Either way the settings must match the
-    ones the folder was first run with (:data:`tide_exp.rundir.IGNORED_KEYS` aside), and the
-    folder's ``.hydra/`` keeps the first run's files. ``resume=false`` starts the job over.
+    The folder is locked before anything in it is written (a second run into it stops with one
+    sentence and leaves it as it was). With ``resume`` (default true) a job whose folder already
+    holds complete results is skipped, and one that left a checkpoint resumes from it: re-running
+    a sweep with the same ``hydra.sweep.dir`` finishes only what is missing. Either way the
+    settings must match the ones the folder was first run with
+    (:data:`tide_exp.rundir.IGNORED_KEYS` aside), and the folder's ``.hydra/`` keeps the first
+    run's files. ``resume=false`` retires the previous run whole and starts over.
 
     A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
-    line on stderr and exit status 2 (``EXIT_USER_ERROR``) in a single run. In a multirun every failure, out-of-memory
-    included, is logged with its traceback and recorded, and the sweep goes on.
+    line on stderr and exit status 2 (``EXIT_USER_ERROR``) in a single run; a folder made for
+    a run that stopped so, before any checkpoint or reply, is removed. In a multirun every
+    failure, out-of-memory included, is logged with its traceback and recorded, and the sweep
+    goes on.
     """
-    folder = RunFolder(Path(cfg.paths.output_dir))
+    folder = RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.get("checkpoint_dir"))
+    made_now = _made_by_this_process(folder.path)  # before the lock file is in it
     try:
         with folder.lock():
             return _run_locked(cfg, folder)
     except (RunFolderBusyError, ConfigMismatchError) as err:  # raised before the job started
         _stop(str(err))  # a sweep stops too: every later job would meet the same folder
+    except JobStopped as err:
+        if made_now and not folder.holds_work():
+            shutil.rmtree(folder.path, ignore_errors=True)  # nothing ran: nothing to keep
+            _remove_empty(made_now[1:])  # outputs/<date>/ when this run made it
+        _stop(str(err))
+    return None
 
 
 def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
@@ -90,18 +148,19 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
 
     resume = cfg.get("resume", True)
     config = _task_config(cfg)
+    finish_retiring(folder)  # a fresh start killed midway: its previous run is gone
     if resume:
-        try:
-            folder.check_same_config(config)
-        finally:
-            folder.restore_hydra_files()  # Hydra rewrote .hydra/ before this job started
+        folder.check_same_config(config)
         done = folder.completed_results()
         if done is not None:
             log.info("%s already complete (%s): skipped", folder.path, folder.results_path)
             value = done.get("final", {}).get(cfg.get("optimized_metric") or "")
             return float("nan") if value is None else value  # NaN is stored as null
-    if not resume or folder.read_saved_config() is None:
-        folder.save_config(config)
+        folder.resume_checkpoint()  # a checkpoint of other settings stops here, before the work
+    else:
+        start_over(folder)
+    if folder.read_saved_config() is None:
+        folder.save_config(config, _hydra_files(cfg))
     folder.remove_stale_temp()
     status = {
         "model": cfg.model.name,
@@ -122,15 +181,14 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
         expected = user_error is not None
         message = str(user_error) if expected else f"{type(err).__name__}: {err}"
         folder.write_status({**status, "status": "failed", "error": message})
-        if expected:
-            log.error(message)
-        else:
+        if not expected:
             log.error("job failed:\n%s", traceback.format_exc())
         if _is_multirun():
+            if expected:
+                log.error(message)  # the sweep's one line for this job (no error: line)
             return float("nan")  # the sweep goes on; Optuna records a failed trial
         if expected:
-            print(f"error: {message}", file=sys.stderr)
-            sys.exit(EXIT_USER_ERROR)
+            raise JobStopped(message) from err
         raise
     finally:
         _finish_wandb()

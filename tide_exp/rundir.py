@@ -8,9 +8,11 @@ A run folder (Hydra's ``paths.output_dir``; one job folder of a sweep) holds:
 ``generations.jsonl``      one :class:`GenerationRow` per generated reply (zs, val, ft phases)
 ``checkpoints/last.ckpt``  adapter weights and optimizer state, for resuming
 ``adapter/``               the LoRA adapter and tokenizer (``save_pretrained``)
-``.hydra/config.yaml``     the composed config Hydra saved
+``.hydra/``                 the composed config, Hydra's config and the overrides (written by the
+                           job once it holds the lock, at the run's start; a resume keeps them)
 ``.tide/config.yaml``      the config the run started with (compared on every re-run)
-``.tide/hydra/``           Hydra's first ``.hydra/`` files, restored when a re-run rewrote them
+``.tide/run_id``           a token of the run's start (part of the W&B run id)
+``.tide/retiring``         present while a fresh start (``resume=false``) retires the previous run
 ``.lock``                  held (``flock``) while a job runs in the folder
 ``tide_exp.log``           the job's log
 =========================  ====================================================================
@@ -25,6 +27,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import secrets
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -45,10 +48,13 @@ LAST_CHECKPOINT = "last.ckpt"  # ModelCheckpoint(filename="last") writes this
 ADAPTER_DIR = "adapter"
 HYDRA_CONFIG = ".hydra/config.yaml"
 HYDRA_DIR = ".hydra"
+TIDE_DIR = ".tide"
 SAVED_CONFIG = ".tide/config.yaml"
-SAVED_HYDRA = ".tide/hydra"
+RUN_ID = ".tide/run_id"  # a token per start: a fresh start in the folder is another W&B run
+RETIRING = ".tide/retiring"  # a fresh start's commit point: from it on, the previous run is gone
+RETIRED = ".tide/retired"  # where the previous run's files go before they are deleted
 LOCK = ".lock"
-ADAPTER_TEMP = ".adapter-*"  # save_adapter's temp folders; a kill mid-save leaves one
+ADAPTER_TEMP = ".adapter-*"  # save_adapter's temp folders of versions before files.TEMP_TAG
 LOG = "tide_exp.log"
 
 # Config keys that do not change a run's results: where files go, logging, resuming, threads.
@@ -166,8 +172,11 @@ class RunFolder:
         return self.path / LOG
 
     def read_results(self) -> Results | None:
-        """``results.json``, or ``None`` when the run wrote none (a bad file is a FileError)."""
-        if not self.results_path.is_file():
+        """``results.json``, or ``None`` when the run wrote none (a bad file is a FileError).
+
+        A run being retired (:func:`tide_exp.retire.start_over` cut short) has none: its results are gone.
+        """
+        if not self.results_path.is_file() or self.retiring:
             return None
         return files.read_json(self.results_path, "re-run the job to rewrite it")
 
@@ -175,8 +184,8 @@ class RunFolder:
         return files.write_json(self.results_path, results)
 
     def read_status(self) -> Status | None:
-        """``status.json``, or ``None`` when the job has not ended."""
-        if not self.status_path.is_file():
+        """``status.json``, or ``None`` when the job has not ended (or is being retired)."""
+        if not self.status_path.is_file() or self.retiring:
             return None
         return files.read_json(self.status_path, "re-run the job to rewrite it")
 
@@ -220,26 +229,28 @@ class RunFolder:
         return self.path / SAVED_CONFIG
 
     def read_saved_config(self) -> dict[str, Any] | None:
-        """The config the run started with (``.tide/config.yaml``), or ``None``."""
-        if not self.saved_config_path.is_file():
+        """The config the run started with (``.tide/config.yaml``), or ``None`` (also while the
+        run is being retired)."""
+        if not self.saved_config_path.is_file() or self.retiring:
             return None
         return files.read_yaml(self.saved_config_path, "delete the folder or pass resume=false")
 
-    def save_config(self, config: dict[str, Any]) -> None:
-        """Keep ``config`` and Hydra's ``.hydra/`` files as this run's own (first start)."""
+    def save_config(
+        self, config: dict[str, Any], hydra_files: dict[str, str] | None = None
+    ) -> None:
+        """Record ``config`` as this run's settings, and ``.hydra/`` (``{name: yaml text}``), at
+        the run's start; the settings file goes last, so a kill before it leaves no settings."""
         import yaml
 
+        for name, text in (hydra_files or {}).items():
+            files.write_text(self.path / HYDRA_DIR / name, text)
+        files.write_text(self.path / RUN_ID, secrets.token_hex(8) + "\n")
         files.write_text(self.saved_config_path, yaml.safe_dump(config, sort_keys=False))
-        hydra_dir, saved = self.path / HYDRA_DIR, self.path / SAVED_HYDRA
-        if hydra_dir.is_dir():
-            for item in hydra_dir.glob("*.yaml"):
-                files.write_text(saved / item.name, item.read_text(encoding="utf-8"))
 
-    def restore_hydra_files(self) -> None:
-        """Put back the ``.hydra/`` files of the run's first start (Hydra rewrites them first)."""
-        saved = self.path / SAVED_HYDRA
-        for item in saved.glob("*.yaml") if saved.is_dir() else []:
-            files.write_text(self.path / HYDRA_DIR / item.name, item.read_text(encoding="utf-8"))
+    def read_run_id(self) -> str | None:
+        """The token of the run's start (``.tide/run_id``); ``None`` in folders from before it."""
+        path = self.path / RUN_ID
+        return path.read_text(encoding="utf-8").strip() or None if path.is_file() else None
 
     def check_same_config(self, config: dict[str, Any]) -> None:
         """Stop when ``config`` differs from the saved one in a key that changes results.
@@ -266,8 +277,17 @@ class RunFolder:
 
     def remove_stale_temp(self) -> None:
         """Remove temp folders a killed run left (an adapter save cut short)."""
-        for tmp in self.path.glob(ADAPTER_TEMP):
+        files.remove_stale_temp_folders(self.adapter_dir)
+        for tmp in self.path.glob(ADAPTER_TEMP):  # named as before files.TEMP_TAG
             shutil.rmtree(tmp, ignore_errors=True)
+
+    # --- a fresh start: the previous run retired whole -------------------------------------
+
+    @property
+    def retiring(self) -> bool:
+        """A fresh start committed to retiring the previous run and has not finished
+        (:mod:`tide_exp.retire`): the previous run counts as gone."""
+        return (self.path / RETIRING).is_file()
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -293,9 +313,28 @@ class RunFolder:
         finally:
             os.close(fd)  # closing releases the lock; a stale .lock file locks nothing
 
+    def holds_work(self) -> bool:
+        """Something a run produced is here: a checkpoint, replies, an adapter or results."""
+        made = (self.last_checkpoint, self.generations_path, self.adapter_dir, self.results_path)
+        return any(p.exists() for p in made)
+
     def resume_checkpoint(self) -> Path | None:
-        """The checkpoint a killed or preempted job left behind, if any."""
-        return self.last_checkpoint if self.last_checkpoint.is_file() else None
+        """The checkpoint a killed or preempted job left behind, if any.
+
+        Raises:
+            ConfigMismatchError: The checkpoint is older than the settings this run started
+                with (``.tide/config.yaml``), so an earlier run with other settings wrote it.
+        """
+        last = self.last_checkpoint
+        if not last.is_file():
+            return None
+        settings = self.saved_config_path
+        if settings.is_file() and last.stat().st_mtime_ns < settings.stat().st_mtime_ns:
+            raise ConfigMismatchError(
+                f"{last} is older than the settings of the run in {self.path} ({settings}), so "
+                "an earlier run with other settings wrote it; pass resume=false to start over"
+            )
+        return last
 
 
 def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:

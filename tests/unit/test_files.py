@@ -233,3 +233,64 @@ def test_write_folder_failure_keeps_the_previous_folder_and_no_temp(tmp_path):
         files.write_folder(target, crash)
     assert (target / "weights.bin").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"]
+
+
+def test_an_output_is_never_an_input_never_contains_one_and_never_sits_inside_one(tmp_path):
+    run = tmp_path / "runs" / "run"
+    (run / "adapter").mkdir(parents=True)
+    (run / "adapter" / "adapter_model.safetensors").write_bytes(b"weights")
+    for out in (run, run / "adapter", tmp_path / "runs", run / "adapter" / "deeper"):
+        with pytest.raises(FileError) as refused:
+            files.check_output(out, inputs=[run], folder=True, replace=True)
+        assert str(out) in str(refused.value) and str(run) in str(refused.value)
+    for out in (run / "adapter", run / "new"):  # folders files are added to: inside is refused
+        with pytest.raises(FileError, match="inside the input"):
+            files.check_output(out, inputs=[run], folder=True)
+    records = tmp_path / "safety.jsonl"
+    records.write_text("{}\n")
+    with pytest.raises(FileError, match="is also an input"):
+        files.check_output(tmp_path / "." / "safety.jsonl", inputs=[records])
+    assert files.check_output(tmp_path, inputs=[records], folder=True) == tmp_path  # adds files
+    assert files.check_output(tmp_path / "merged", [run], folder=True, replace=True)
+    assert (run / "adapter" / "adapter_model.safetensors").read_bytes() == b"weights"
+
+
+KILLED_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from tide_exp.files import write_folder
+
+def fill(tmp):
+    (tmp / "model.safetensors").write_bytes(b"x" * 1000)
+    print("writing", flush=True)
+    os.kill(os.getpid(), signal.SIG{signal})
+
+write_folder(Path(sys.argv[1]), fill)
+"""
+
+
+def test_a_write_folder_killed_midway_leaves_a_temp_the_next_write_removes(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "merged"
+    script = KILLED_WRITE.format(signal="KILL")
+    proc = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True)
+    assert proc.returncode == -9 and b"writing" in proc.stdout
+    assert [p for p in tmp_path.iterdir() if p.is_dir()]  # the killed write's temp folder
+    live = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITE.format(signal="STOP"), str(tmp_path / "other")],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert live.stdout.readline().strip() == b"writing"  # stopped, not dead: still writing
+        files.write_folder(target, _fill("new"))
+        files.write_folder(tmp_path / "other", _fill("mine"))  # another write of "other"
+        left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+        assert len(left) == 2 and all(".other." in n for n in left), left  # only the live one
+    finally:
+        live.kill()
+        live.wait()
+    files.write_folder(tmp_path / "other", _fill("again"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["merged", "other"]
+    assert (target / "weights.bin").read_text() == "new"

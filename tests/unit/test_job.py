@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import tide_exp.job as job
 import tide_exp.run
+from tide_exp.config import _run_id
 from tide_exp.errors import DataError
 from tide_exp.rundir import RunFolder
 
@@ -45,29 +48,22 @@ def fake_run(monkeypatch):
     return run
 
 
-def _hydra_files(folder: Path, text: str) -> Path:
-    """What Hydra does before the task runs: (re)write .hydra/config.yaml."""
-    path = folder / ".hydra" / "config.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 def test_rerun_with_other_settings_stops_and_keeps_the_first_hydra_files(
     compose_cfg, fake_run, tmp_path, capsys
 ):
-    hydra_config = _hydra_files(tmp_path, "lora: {r: 4}\n")
     assert job.run_job(compose_cfg("lora.r=4")) == pytest.approx(0.4)
     results = (tmp_path / "results.json").read_text()
+    hydra_config = tmp_path / ".hydra" / "config.yaml"
+    first = hydra_config.read_text()
+    assert yaml.safe_load(first)["lora"]["r"] == 4  # written by the job, under the lock
 
-    _hydra_files(tmp_path, "lora: {r: 16}\n")
     with pytest.raises(SystemExit) as stopped:
         job.run_job(compose_cfg("lora.r=16"))
     assert stopped.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "lora.r" in err and "resume=false" in err
     assert (tmp_path / "results.json").read_text() == results
-    assert hydra_config.read_text() == "lora: {r: 4}\n"
+    assert hydra_config.read_text() == first
     assert len(fake_run.calls) == 1
 
 
@@ -127,6 +123,17 @@ def test_a_user_error_in_a_single_run_exits_with_one_line(compose_cfg, fake_run,
     with pytest.raises(SystemExit):
         job.run_job(compose_cfg())
     assert capsys.readouterr().err == "error: data/x.csv: no such file. Fix: check the path\n"
+    assert not tmp_path.exists()  # made for this run, which ran nothing: removed
+
+
+def test_a_user_error_after_work_keeps_the_folder_with_its_status(
+    compose_cfg, fake_run, tmp_path, capsys
+):
+    (tmp_path / "generations.jsonl").write_text("{}\n")  # a killed run's replies
+    fake_run.error = DataError("data/x.csv: no such file. Fix: check the path")
+    with pytest.raises(SystemExit):
+        job.run_job(compose_cfg())
+    assert capsys.readouterr().err.count("\n") == 1
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
 
 
@@ -168,3 +175,160 @@ def test_a_damaged_saved_config_is_a_warning_not_a_crash(compose_cfg, fake_run, 
     (tmp_path / ".tide" / "config.yaml").write_text("lora: [unclosed\n")
     assert job.run_job(compose_cfg()) == pytest.approx(0.8)  # complete: skipped
     assert "settings not compared" in caplog.text and len(fake_run.calls) == 1
+
+
+# --- a fresh start (resume=false) retires the previous run; a resume checks its checkpoint ---
+
+
+class Killed(BaseException):
+    """A kill -9: nothing after it runs (no except clause of the job catches it)."""
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """A run(cfg) that resumes from, and writes, a checkpoint, replies and an adapter tagged with
+    its lora.r, as run() does; ``kill_after_zs`` dies after the zero-shot replies."""
+    seen = []
+
+    def run(cfg):
+        folder = RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.checkpoint_dir)
+        last = folder.resume_checkpoint() if cfg.get("resume", True) else None
+        tag = f"r={cfg.lora.r}"
+        seen.append({"run": tag, "resumed_from": last.read_text() if last else None})
+        folder.write_generations([{"phase": "zs", "prediction": tag}])
+        if run.kill_after_zs:
+            raise Killed
+        folder.last_checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        folder.last_checkpoint.write_text(last.read_text() if last else tag)  # trained on from it
+        (folder.adapter_dir).mkdir(exist_ok=True)
+        (folder.adapter_dir / "adapter_model.safetensors").write_text(
+            folder.last_checkpoint.read_text()
+        )
+        results = {
+            "status": "ok",
+            "model": {"name": cfg.model.name},
+            "config": {"lora.r": cfg.lora.r},
+            "phases": {},
+            "final": {},
+            "timings": {"total_s": 1.0},
+            "outputs": {},
+        }
+        folder.write_results(results)
+        return {}, {"results": results}
+
+    run.kill_after_zs = False
+    run.seen = seen
+    monkeypatch.setattr(tide_exp.run, "run", run)
+    return run
+
+
+def _weights_and_settings(folder: Path) -> tuple[str | None, int | None]:
+    """What the user would read: the adapter's weights tag and the lora.r results.json records."""
+    adapter = folder / "adapter" / "adapter_model.safetensors"
+    results = RunFolder(folder).read_results()
+    return (
+        adapter.read_text() if adapter.is_file() else None,
+        results["config"]["lora.r"] if results else None,
+    )
+
+
+def test_a_fresh_start_killed_after_zero_shot_never_resumes_the_old_checkpoint(
+    compose_cfg, fake_training, tmp_path
+):
+    job.run_job(compose_cfg("lora.r=4"))
+    assert _weights_and_settings(tmp_path) == ("r=4", 4)
+    old_wandb_id = _run_id(str(tmp_path))
+    fake_training.kill_after_zs = True
+    with pytest.raises(Killed):
+        job.run_job(compose_cfg("lora.r=8", "resume=false"))
+    new_wandb_id = _run_id(str(tmp_path))
+    fake_training.kill_after_zs = False
+    job.run_job(compose_cfg("lora.r=8"))  # the re-run, without resume=false
+    assert _run_id(str(tmp_path)) == new_wandb_id != old_wandb_id  # the new run's own W&B run
+    assert fake_training.seen[-1] == {"run": "r=8", "resumed_from": None}
+    assert _weights_and_settings(tmp_path) == ("r=8", 8)
+    assert [r["prediction"] for r in RunFolder(tmp_path).read_generations()] == ["r=8"]
+    assert yaml.safe_load((tmp_path / ".hydra" / "config.yaml").read_text())["lora"]["r"] == 8
+
+
+def test_a_fresh_start_killed_at_any_point_leaves_the_old_run_or_the_new_one(
+    compose_cfg, fake_training, tmp_path, monkeypatch
+):
+    """Kill the fresh start at its k-th rename, replace, unlink or rmtree, for every k."""
+    import os
+    import shutil
+
+    monkeypatch.setattr(job, "_free_accelerator_memory", lambda: None)  # 0.5 s of gc a job
+    old_cfg, fresh_cfg, rerun_cfg = (
+        compose_cfg("lora.r=4"),
+        compose_cfg("lora.r=8", "resume=false"),
+        compose_cfg("lora.r=8"),
+    )
+    for k in range(200):
+        shutil.rmtree(tmp_path, ignore_errors=True)
+        tmp_path.mkdir()
+        job.run_job(old_cfg)
+        calls = {"n": 0}
+
+        def dying(real, calls=calls, k=k):
+            def call(*args, **kwargs):
+                calls["n"] += 1
+                if calls["n"] == k + 1:
+                    raise Killed
+                return real(*args, **kwargs)
+
+            return call
+
+        with monkeypatch.context() as m:
+            for module, name in (
+                (os, "rename"),
+                (os, "replace"),
+                (os, "unlink"),
+                (shutil, "rmtree"),
+            ):
+                m.setattr(module, name, dying(getattr(module, name)))
+            try:
+                job.run_job(fresh_cfg)
+                finished = True
+            except Killed:
+                finished = False
+        weights, recorded = _weights_and_settings(tmp_path)
+        saved = RunFolder(tmp_path).read_saved_config()
+        hydra = tmp_path / ".hydra" / "config.yaml"
+        loaded = yaml.safe_load(hydra.read_text())["lora"]["r"] if hydra.is_file() else None
+        old = (weights, recorded, saved["lora"]["r"] if saved else None) == ("r=4", 4, 4)
+        new = recorded in (None, 8) and (saved is None or saved["lora"]["r"] == 8)
+        assert old or new, (k, weights, recorded, saved)
+        # what tide chat / export load: an adapter never beside another run's config
+        assert None in (weights, loaded) or weights == f"r={loaded}", (k, weights, loaded)
+        if finished:
+            assert (weights, recorded) == ("r=8", 8)
+            break
+        try:  # the re-run without resume=false: never the old weights under the new settings
+            job.run_job(rerun_cfg)
+        except SystemExit:  # the old run is whole: its settings differ, one sentence says so
+            assert old
+        else:
+            assert fake_training.seen[-1]["resumed_from"] in (None, "r=8")
+            assert _weights_and_settings(tmp_path) == ("r=8", 8)
+    else:
+        pytest.fail("the fresh start never finished")
+    assert k > 3  # the kill points were inside the retirement
+
+
+def test_a_checkpoint_older_than_the_recorded_settings_is_not_resumed(
+    compose_cfg, fake_training, tmp_path, capsys
+):
+    """A folder a fresh start left before retirement existed: new settings, the old checkpoint."""
+    job.run_job(compose_cfg("lora.r=4"))
+    checkpoint = tmp_path / "checkpoints" / "last.ckpt"
+    (tmp_path / "status.json").write_text('{"status": "running"}')
+    (tmp_path / "results.json").unlink()
+    saved = tmp_path / ".tide" / "config.yaml"
+    saved.write_text(saved.read_text().replace("r: 4", "r: 8"))
+    os.utime(checkpoint, (saved.stat().st_mtime - 60,) * 2)
+    with pytest.raises(SystemExit):
+        job.run_job(compose_cfg("lora.r=8"))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(checkpoint) in err and "resume=false" in err
+    assert len(fake_training.seen) == 1 and checkpoint.read_text() == "r=4"

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "tide_exp.errors": 0,
     "tide_exp.files": 0,
     "tide_exp.rundir": 0,
+    "tide_exp.retire": 0,
     "tide_exp.results": 0,
     "tide_exp.compat": 0,
     "tide_exp.config": 0,

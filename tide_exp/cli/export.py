@@ -9,7 +9,8 @@ The base model is loaded again as the run's config says, in float32 and without 
 (merging into 4-bit weights would round the update away), the adapter is applied and merged
 into it (``merge_and_unload``), and the result is cast to ``--dtype`` and saved with its
 tokenizer, so ``AutoModelForCausalLM.from_pretrained(folder)`` loads it without peft or
-tide_exp. The folder is written atomically (temp folder, then rename).
+tide_exp. The folder is written atomically (temp folder, then rename); the temp folder of an
+export killed midway is removed by the next export to the same place.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import torch
 from tide_exp.cli.session import adapter_dir, load_model, run_config
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
-from tide_exp.files import write_folder
+from tide_exp.files import check_output, write_folder
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -57,7 +58,13 @@ def merge_adapter(run: Path):
 
 
 def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False) -> Path:
-    """Merge ``run``'s adapter and save a standalone model folder at ``out``."""
+    """Merge ``run``'s adapter and save a standalone model folder at ``out``.
+
+    ``out`` is checked before the model loads: never the run, inside it or above it (``--force``
+    would replace the run or its adapter), and somewhere writable.
+    """
+    run_config(run), adapter_dir(run)  # a folder that is no run is named as such first
+    check_output(out, inputs=[run], replace=True)
     if out.exists() and not force:
         raise TideError(
             f"{out} already exists; pass --force to replace it or choose another --out."

@@ -296,8 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; a user-facing error prints one line and exits 2 (no traceback)."""
     args = parser().parse_args(argv)
     try:
-        # Outputs checked before the work: judge writes a file, the others a folder.
-        check_output(args.out, folder=args.command != "judge")
+        # Outputs checked before the work: judge writes a file (and one beside it), the others
+        # a folder; none may be (or sit inside) a file the command reads.
+        inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]
+        inputs = [Path(i) for i in inputs if i]
+        check_output(args.out, inputs, folder=args.command != "judge")
+        if args.command == "judge":
+            check_output(Path(args.out).with_suffix(".consistency.json"), inputs)
         args.func(args)
     except (TideError, OSError, json.JSONDecodeError) as exc:
         print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)

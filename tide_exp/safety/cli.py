@@ -226,8 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    check_outputs(args)
     args.func(args)
     return 0
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--out`` before the model loads: never an input, nor inside one."""
+    from tide_exp.files import check_output
+
+    if args.command == "judge":
+        out = Path(args.out)
+        for path in (out, out.with_suffix(".summary.json")):
+            check_output(path, inputs=[args.records])
+    else:
+        inputs = [i for i in (args.probe_file, args.adapter) if i]
+        check_output(args.out, inputs=inputs, folder=True)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,43 @@ def test_export_casts_after_merging(tiny_run, tmp_path, dtype):
     out = export_run(tiny_run, tmp_path / "m", dtype=dtype)
     merged = AutoModelForCausalLM.from_pretrained(out, dtype="auto")
     assert next(merged.parameters()).dtype == getattr(torch, dtype)
+
+
+def test_export_never_replaces_its_run_or_writes_inside_it(tiny_run, capsys):
+    adapter = (tiny_run / "adapter" / "adapter_model.safetensors").read_bytes()
+    for out in (tiny_run, tiny_run / "adapter", tiny_run.parent, tiny_run / "merged"):
+        assert main([str(tiny_run), "--out", str(out), "--force"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {out}") and err.count("\n") == 1, err
+    assert (tiny_run / "adapter" / "adapter_model.safetensors").read_bytes() == adapter
+    assert (tiny_run / ".hydra" / "config.yaml").is_file()
+    assert not (tiny_run / "merged").exists()
+
+
+KILLED_EXPORT = """
+import os, signal, sys
+from transformers import PreTrainedModel
+from tide_exp.cli.export import main
+
+save = PreTrainedModel.save_pretrained
+
+def save_then_die(self, *args, **kwargs):
+    save(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # kill -9 after the weights, before the rename
+
+PreTrainedModel.save_pretrained = save_then_die
+main(sys.argv[1:])
+"""
+
+
+def test_a_killed_export_leaves_no_temp_folder_after_the_next_export(tiny_run, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "exports" / "merged"
+    argv = [str(tiny_run), "--out", str(out)]
+    killed = subprocess.run([sys.executable, "-c", KILLED_EXPORT, *argv], capture_output=True)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert not out.exists() and list(out.parent.iterdir())  # the killed export's temp folder
+    assert main(argv) == 0
+    assert [p.name for p in out.parent.iterdir()] == ["merged"]

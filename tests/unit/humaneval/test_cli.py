@@ -204,3 +204,12 @@ def test_several_dimensions_from_build_to_analysis(sweep, tmp_path):
     assert ((flat["ft_mean"] - flat["zs_mean"]).abs() < 1).all() and not flat["significant"].any()
     means = pd.read_csv(tmp_path / "a" / "means.csv")
     assert set(means["dimension"]) == set(dims.split(","))
+
+
+def test_judge_never_writes_over_its_key(survey_dir, capsys):
+    key = survey_dir / "key.csv"
+    before = key.read_bytes()
+    argv = ["judge", str(key), "--generate", f"{fakes.__name__}:constant_judge", "--out", str(key)]
+    assert main(argv) == 2
+    assert "is also an input" in capsys.readouterr().err
+    assert key.read_bytes() == before

@@ -70,3 +70,15 @@ def test_unknown_judge_model_is_one_line(tmp_path, capsys):
     records = _records(tmp_path / "safety.jsonl")
     code = main(["judge", str(records), "--generate", "model=nope", "--out", str(tmp_path / "o")])
     assert code == 2 and "not in conf/model" in capsys.readouterr().err
+
+
+def test_judge_never_writes_over_its_records(tmp_path, capsys):
+    records = _records(tmp_path / "safety.jsonl")
+    summary_named = _records(tmp_path / "x.summary.json")  # out x.jsonl's summary lands here
+    for source, out in ((records, records), (summary_named, tmp_path / "x.jsonl")):
+        before = source.read_bytes()
+        argv = ["judge", str(source), "--generate", f"{__name__}:half_parsed_judge"]
+        code = main([*argv, "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2 and "is also an input" in err and len(err.strip().splitlines()) == 1
+        assert source.read_bytes() == before
