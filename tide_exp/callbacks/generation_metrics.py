@@ -70,15 +70,15 @@ class GenerationMetricsCallback(pl.Callback):
         self.final_num_prompts = final_num_prompts
         self.metrics = dict(metrics or {"rouge_l": {}, "cosine": {}})
         # The eval config's settings; each phase applies the model's reasoning mode to them.
-        self.generation = {
-            "batch_size": batch_size,
-            "max_new_tokens": max_new_tokens,
-            "generation_kwargs": dict(generation_kwargs or {}),
-            "strip_think": strip_think,
-            "engine": engine,
-            "merge": merge,
-            "sort_by_length": sort_by_length,
-        }
+        self.generation = GenerationSettings(
+            batch_size,
+            max_new_tokens,
+            generation_kwargs,
+            strip_think,
+            engine,
+            merge,
+            sort_by_length,
+        )
         self.zero_shot = zero_shot
         self.records: list[dict[str, Any]] = []
         self.results: dict[str, Any] = {"val": []}
@@ -111,7 +111,7 @@ class GenerationMetricsCallback(pl.Callback):
                 requested,
             )
         prompts = steps.build_prompts(trainer.datamodule, examples)
-        settings = GenerationSettings.for_chat(trainer.datamodule.chat, **self.generation)
+        settings = GenerationSettings.for_chat(trainer.datamodule.chat, **vars(self.generation))
         replies, generation = steps.generate_phase(
             pl_module.model, pl_module.tokenizer, prompts, settings
         )

@@ -82,15 +82,15 @@ class SafetyProbeCallback(pl.Callback):
         )
         self.rules = SafetyRules(country, resources) if enabled else None
         # The eval config's settings; each phase applies the model's reasoning mode to them.
-        self.generation = {
-            "batch_size": batch_size,
-            "max_new_tokens": max_new_tokens,
-            "generation_kwargs": dict(generation_kwargs or {}),
-            "strip_think": strip_think,
-            "engine": engine,
-            "merge": merge,
-            "sort_by_length": sort_by_length,
-        }
+        self.generation = GenerationSettings(
+            batch_size,
+            max_new_tokens,
+            generation_kwargs,
+            strip_think,
+            engine,
+            merge,
+            sort_by_length,
+        )
         self.zero_shot = zero_shot
         self.records: list[dict[str, Any]] = []
         self.summaries: dict[str, dict[str, Any]] = {}
@@ -106,7 +106,7 @@ class SafetyProbeCallback(pl.Callback):
             self.rules,
             phase,
             self.model_name,
-            GenerationSettings.for_chat(chat, **self.generation),
+            GenerationSettings.for_chat(chat, **vars(self.generation)),
         )
         self.records = [r for r in self.records if r["phase"] != phase] + records
         self.summaries[phase] = summary

@@ -38,11 +38,15 @@ class GenerationSettings:
 
     batch_size: int | str = 8
     max_new_tokens: int = 64
-    generation_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    generation_kwargs: Mapping[str, Any] | None = field(default_factory=dict)
     strip_think: bool = False
     engine: str = "auto"
     merge: bool | str = "auto"
     sort_by_length: bool = True
+
+    def __post_init__(self) -> None:
+        # A plain dict, whether the config gave None, {} or an OmegaConf node.
+        object.__setattr__(self, "generation_kwargs", dict(self.generation_kwargs or {}))
 
     @classmethod
     def for_chat(
@@ -67,7 +71,7 @@ class GenerationSettings:
         return cls(
             max_new_tokens=chat.max_new_tokens(int(max_new_tokens)),
             strip_think=bool(strip_think) or thinking,
-            generation_kwargs=dict(generation_kwargs or {}),
+            generation_kwargs=generation_kwargs,
             **options,
         )
 
@@ -88,7 +92,7 @@ class GenerationSettings:
             name: evaluation.get(name, getattr(defaults, name))
             for name in ("batch_size", "max_new_tokens", "engine", "merge", "sort_by_length")
         }
-        options["generation_kwargs"] = dict(evaluation.get("generation_kwargs") or {})
+        options["generation_kwargs"] = evaluation.get("generation_kwargs")
         options["strip_think"] = bool((cfg.get("model") or {}).get("strip_think", False))
         options.update({k: v for k, v in overrides.items() if v is not None})
         return cls.for_chat(chat, **options)
