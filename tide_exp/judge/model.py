@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tide_exp.judge.core import Generate, JudgeError
+
+if TYPE_CHECKING:  # importing the judge loads no torch
+    from tide_exp.generation import GenerationSettings
 
 
 def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
@@ -20,7 +23,7 @@ def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
     return compose_config([f"model={model}", *overrides])
 
 
-def model_generate(model: Any, tokenizer: Any, chat: Any, settings: Any) -> Generate:
+def model_generate(model: Any, tokenizer: Any, chat: Any, settings: GenerationSettings) -> Generate:
     """A ``generate(prompts)`` that formats each judge input with ``chat`` and generates in
     batches with ``settings`` (a :class:`~tide_exp.generation.GenerationSettings` built for
     ``chat``: a reasoning judge gets its budget, and an answer still inside ``<think>`` comes
