@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from tide_exp.callbacks import generation_steps as steps
+from tide_exp.generation import GenerationSettings
 from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,9 @@ class GenerationMetricsCallback(pl.Callback):
         batch_size: Prompts per ``generate`` call, or ``auto`` (from free memory on CUDA).
         max_new_tokens: Cap on reply length.
         generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
-        strip_think: Remove a ``...</think>`` reasoning block from replies.
+        strip_think: Remove a ``...</think>`` reasoning block from replies (always in the chat
+            config's ``think`` mode, which also adds its reasoning budget to ``max_new_tokens``:
+            :meth:`~tide_exp.generation.GenerationSettings.for_chat`).
         zero_shot: Evaluate before training.
         engine: ``auto``, ``plain``, ``static`` or ``continuous`` (docs/generation.md).
         merge: Decode with a merged copy of the adapter model: ``auto``, ``true`` or ``false``.
@@ -67,14 +69,15 @@ class GenerationMetricsCallback(pl.Callback):
         self.num_prompts = num_prompts
         self.final_num_prompts = final_num_prompts
         self.metrics = dict(metrics or {"rouge_l": {}, "cosine": {}})
-        self.settings = steps.GenerationSettings(
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            generation_kwargs=dict(generation_kwargs or {}),
-            strip_think=strip_think,
-            engine=engine,
-            merge=merge,
-            sort_by_length=sort_by_length,
+        # The eval config's settings; each phase applies the model's reasoning mode to them.
+        self.generation = GenerationSettings(
+            batch_size,
+            max_new_tokens,
+            generation_kwargs,
+            strip_think,
+            engine,
+            merge,
+            sort_by_length,
         )
         self.zero_shot = zero_shot
         self.records: list[dict[str, Any]] = []
@@ -108,13 +111,7 @@ class GenerationMetricsCallback(pl.Callback):
                 requested,
             )
         prompts = steps.build_prompts(trainer.datamodule, examples)
-        chat = trainer.datamodule.chat
-        settings = dataclasses.replace(
-            self.settings,
-            # Thinking mode: the cap grows by the reasoning budget and the block is stripped.
-            max_new_tokens=chat.max_new_tokens(self.settings.max_new_tokens),
-            strip_think=self.settings.strip_think or getattr(chat, "reasoning", None) == "think",
-        )
+        settings = GenerationSettings.for_chat(trainer.datamodule.chat, **vars(self.generation))
         replies, generation = steps.generate_phase(
             pl_module.model, pl_module.tokenizer, prompts, settings
         )

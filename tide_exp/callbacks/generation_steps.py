@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.generation import Reply, decoding, generate_reply_records
+from tide_exp.generation import GenerationSettings, Reply, decoding, reply_endings
 from tide_exp.loggers import log_row
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
@@ -41,19 +40,6 @@ SCALAR_PREFIXES = {
 }
 
 
-@dataclass
-class GenerationSettings:
-    """How replies are generated (the ``eval`` config group; docs/generation.md)."""
-
-    batch_size: int | str = 8
-    max_new_tokens: int = 64
-    generation_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    strip_think: bool = False
-    engine: str = "auto"
-    merge: bool | str = "auto"
-    sort_by_length: bool = True
-
-
 def build_prompts(datamodule: Any, examples: Sequence[Any]) -> list[str]:
     """The chat-formatted prompt of each example, with its history if any (the one place
     prompts are built)."""
@@ -71,18 +57,7 @@ def generate_phase(
         ``decoding`` (every setting that shaped the replies: docs/generation.md).
     """
     start = time.perf_counter()
-    replies = generate_reply_records(
-        model,
-        tokenizer,
-        prompts,
-        batch_size=settings.batch_size,
-        max_new_tokens=settings.max_new_tokens,
-        generation_kwargs=settings.generation_kwargs,
-        strip_think=settings.strip_think,
-        engine=settings.engine,
-        merge=settings.merge,
-        sort_by_length=settings.sort_by_length,
-    )
+    replies = settings.generate(model, tokenizer, prompts)
     seconds = time.perf_counter() - start
     new_tokens = sum(r.new_tokens for r in replies)
     return replies, {
@@ -101,20 +76,6 @@ def phase_decoding(model: Any, tokenizer: Any, settings: GenerationSettings) -> 
     options, arguments = decoding.split_kwargs(settings.generation_kwargs)
     config = decoding.decoding_config(checkpoint, tokenizer, settings.max_new_tokens, options)
     return decoding.effective_settings(config, checkpoint, arguments)
-
-
-def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:
-    """How the replies of one phase ended: counts and rates of cut and open-reasoning replies."""
-    n = len(outputs)
-    cut = sum(not o.finished for o in outputs)
-    open_reasoning = sum(o.open_reasoning for o in outputs)
-    return {
-        "n": n,
-        "cut": cut,
-        "cut_rate": cut / n if n else float("nan"),
-        "open_reasoning": open_reasoning,
-        "open_reasoning_rate": open_reasoning / n if n else float("nan"),
-    }
 
 
 def score_phase(

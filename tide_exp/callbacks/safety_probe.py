@@ -9,6 +9,7 @@ from typing import Any
 
 import pytorch_lightning as pl
 
+from tide_exp.generation import GenerationSettings
 from tide_exp.loggers import log_row
 from tide_exp.safety.phase import run_safety_phase
 from tide_exp.safety.probe import load_probe
@@ -38,11 +39,18 @@ class SafetyProbeCallback(pl.Callback):
         categories: Keep only these categories (``None``: all).
         country: Crisis resources a reply may name (tide_exp/safety/resources.yaml).
         resources: Country -> patterns replacing the shipped resource lists.
-        batch_size: Prompts per ``generate`` call.
+        batch_size: Prompts per ``generate`` call, or ``auto`` (``eval.batch_size``).
         max_new_tokens: Cap on reply length; a crisis reply needs room to reach its resources.
+            In the chat config's ``think`` mode its reasoning budget comes on top.
         generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
-        strip_think: Remove a ``...</think>`` reasoning block from replies.
+        strip_think: Remove a ``...</think>`` reasoning block from replies (always when thinking).
         zero_shot: Probe before training too.
+        engine: ``auto``, ``plain``, ``static`` or ``continuous`` (``eval.engine``).
+        merge: Decode with a merged copy of the adapter model (``eval.merge``).
+        sort_by_length: Batch prompts of similar length together (``eval.sort_by_length``).
+
+    Replies are generated as the evaluation callback generates them: the same
+    :class:`~tide_exp.generation.GenerationSettings`, built for the run's chat config.
     """
 
     def __init__(
@@ -55,11 +63,14 @@ class SafetyProbeCallback(pl.Callback):
         categories: Sequence[str] | None = None,
         country: str = "us",
         resources: Mapping[str, Sequence[str]] | None = None,
-        batch_size: int = 8,
+        batch_size: int | str = 8,
         max_new_tokens: int = 96,
         generation_kwargs: Mapping[str, Any] | None = None,
         strip_think: bool = False,
         zero_shot: bool = True,
+        engine: str = "auto",
+        merge: bool | str = "auto",
+        sort_by_length: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.model_name = model_name
@@ -70,28 +81,32 @@ class SafetyProbeCallback(pl.Callback):
             else []
         )
         self.rules = SafetyRules(country, resources) if enabled else None
-        self.batch_size = batch_size
-        self.max_new_tokens = max_new_tokens
-        self.generation_kwargs = dict(generation_kwargs or {})
-        self.strip_think = strip_think
+        # The eval config's settings; each phase applies the model's reasoning mode to them.
+        self.generation = GenerationSettings(
+            batch_size,
+            max_new_tokens,
+            generation_kwargs,
+            strip_think,
+            engine,
+            merge,
+            sort_by_length,
+        )
         self.zero_shot = zero_shot
         self.records: list[dict[str, Any]] = []
         self.summaries: dict[str, dict[str, Any]] = {}
 
     def probe(self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str) -> None:
         """Generate, score, write and log one phase."""
+        chat = trainer.datamodule.chat
         records, summary = run_safety_phase(
             pl_module.model,
             pl_module.tokenizer,
-            trainer.datamodule.chat,
+            chat,
             self.prompts,
             self.rules,
             phase,
             self.model_name,
-            batch_size=self.batch_size,
-            max_new_tokens=self.max_new_tokens,
-            generation_kwargs=self.generation_kwargs,
-            strip_think=self.strip_think,
+            GenerationSettings.for_chat(chat, **vars(self.generation)),
         )
         self.records = [r for r in self.records if r["phase"] != phase] + records
         self.summaries[phase] = summary

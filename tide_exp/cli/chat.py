@@ -8,8 +8,10 @@ echo "I keep having nightmares." | tide chat --run RUN  # one reply per input li
 ```
 
 Each message is formatted with the model config's chat template (system prompt and template
-variables included) and answered with the project's generation code, with the run's evaluation
-settings (``eval.max_new_tokens``, ``eval.generation_kwargs``; greedy by default). Messages are
+variables included) and answered with the project's generation code and the run's evaluation
+settings (``eval.max_new_tokens``, ``eval.generation_kwargs``, ``eval.engine``...; greedy by
+default), as evaluation generates them: in ``model.chat.reasoning=think`` the reasoning budget
+comes on top and the reasoning is stripped. Messages are
 answered one at a time, as the models were fine-tuned on single exchanges. Type ``/quit`` or
 end the input (Ctrl-D) to stop.
 """
@@ -17,6 +19,7 @@ end the input (Ctrl-D) to stop.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from hydra.utils import instantiate
 
 from tide_exp.cli.session import load_model, model_config
 from tide_exp.commands import cli_entry, command_parser
-from tide_exp.generation.replies import generate_replies
+from tide_exp.generation import GenerationSettings, evaluation_model
 
 QUIT = {"/quit", "/exit"}
 
@@ -43,18 +46,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def reply_to(model, tokenizer, chat, message: str, cfg, max_new_tokens: int | None) -> str:
+def reply_to(model, tokenizer, chat, message: str, settings: GenerationSettings) -> str:
     """One greedy (or configured) reply to ``message`` under the model's chat template."""
-    return generate_replies(
-        model,
-        tokenizer,
-        [chat.prompt(message)],
-        batch_size=1,
-        max_new_tokens=max_new_tokens or int(cfg.eval.max_new_tokens),
-        generation_kwargs=dict(cfg.eval.get("generation_kwargs") or {}),
-        strip_think=bool(cfg.model.get("strip_think", False)),
-        progress=False,
-    )[0]
+    return settings.generate(model, tokenizer, [chat.prompt(message)], progress=False)[0].text
+
+
+def converse(model, tokenizer, chat, settings: GenerationSettings, interactive: bool) -> None:
+    """Answer each line of stdin until ``/quit`` or the end of the input."""
+    while True:
+        if interactive:
+            print("you> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        message = line.strip()
+        if message in QUIT:
+            return
+        if message:
+            print(reply_to(model, tokenizer, chat, message, settings), flush=True)
 
 
 @cli_entry
@@ -63,22 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     cfg = model_config(args.run, args.overrides)
     model, tokenizer = load_model(cfg, args.run)
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
+    settings = GenerationSettings.from_config(
+        cfg, chat, max_new_tokens=args.max_new_tokens, batch_size=1
+    )
     interactive = sys.stdin.isatty()
     if interactive:
         what = f"{cfg.model.display_name}" + (f" + adapter of {args.run}" if args.run else "")
         print(f"chatting with {what}; /quit or Ctrl-D to stop", file=sys.stderr)
-    while True:
-        if interactive:
-            print("you> ", end="", file=sys.stderr, flush=True)
-        line = sys.stdin.readline()
-        if not line:
-            break
-        message = line.strip()
-        if message in QUIT:
-            break
-        if not message:
-            continue
-        print(reply_to(model, tokenizer, chat, message, cfg, args.max_new_tokens), flush=True)
+    # The merged copy (eval.merge) is made once for the session, not once per message.
+    with evaluation_model(model, settings.merge) as decoder:
+        converse(decoder, tokenizer, chat, dataclasses.replace(settings, merge=False), interactive)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Batched reply generation for evaluation."""
+"""Batched reply generation for evaluation, with one settings object for every caller."""
 
 from tide_exp.generation.decoding import decoding_config, effective_settings
 from tide_exp.generation.replies import (
@@ -7,10 +7,13 @@ from tide_exp.generation.replies import (
     generate_replies,
     generate_reply_records,
     has_open_reasoning,
+    reply_endings,
     strip_reasoning,
 )
+from tide_exp.generation.settings import GenerationSettings
 
 __all__ = [
+    "GenerationSettings",
     "Reply",
     "decoding_config",
     "effective_settings",
@@ -18,5 +21,6 @@ __all__ = [
     "generate_replies",
     "generate_reply_records",
     "has_open_reasoning",
+    "reply_endings",
     "strip_reasoning",
 ]

@@ -61,6 +61,20 @@ class Reply:
     open_reasoning: bool = False
 
 
+def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:
+    """How the replies of one phase ended: counts and rates of cut and open-reasoning replies."""
+    n = len(outputs)
+    cut = sum(not o.finished for o in outputs)
+    open_reasoning = sum(o.open_reasoning for o in outputs)
+    return {
+        "n": n,
+        "cut": cut,
+        "cut_rate": cut / n if n else float("nan"),
+        "open_reasoning": open_reasoning,
+        "open_reasoning_rate": open_reasoning / n if n else float("nan"),
+    }
+
+
 def stop_token_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> set[int]:
     """Token ids that end a reply: the generation config's eos ids and the tokenizer's eos."""
     config_eos = getattr(model.generation_config, "eos_token_id", None)

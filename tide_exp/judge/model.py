@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tide_exp.judge.core import Generate, JudgeError
+
+if TYPE_CHECKING:  # importing the judge loads no torch
+    from tide_exp.generation import GenerationSettings
 
 
 def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
@@ -20,28 +23,15 @@ def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
     return compose_config([f"model={model}", *overrides])
 
 
-def model_generate(
-    model: Any,
-    tokenizer: Any,
-    chat: Any,
-    batch_size: int = 8,
-    max_new_tokens: int = 64,
-    generation_kwargs: Mapping[str, Any] | None = None,
-) -> Generate:
+def model_generate(model: Any, tokenizer: Any, chat: Any, settings: GenerationSettings) -> Generate:
     """A ``generate(prompts)`` that formats each judge input with ``chat`` and generates in
-    batches through :func:`tide_exp.generation.generate_replies` (reasoning kept: the parser
-    reads past ``</think>``)."""
-    from tide_exp.generation import generate_replies
+    batches with ``settings`` (a :class:`~tide_exp.generation.GenerationSettings` built for
+    ``chat``: a reasoning judge gets its budget, and an answer still inside ``<think>`` comes
+    back empty, so it parses as no score rather than as a number from the reasoning)."""
 
     def generate(prompts: list[str]) -> list[str]:
-        return generate_replies(
-            model,
-            tokenizer,
-            [chat.prompt(p) for p in prompts],
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            generation_kwargs=generation_kwargs,
-        )
+        replies = settings.generate(model, tokenizer, [chat.prompt(p) for p in prompts])
+        return [r.text for r in replies]
 
     return generate
 
@@ -55,21 +45,30 @@ def load_model_judge(
 ) -> Generate:
     """Load ``conf/model/<model>.yaml`` (embedded, local weights or the hub) as a judge.
 
+    The judge generates with the composed config's eval settings (engine, merge, sorting),
+    as evaluation does, except for the arguments below.
+
     Args:
         model: A conf/model slug (``qwen2_5_3b``); ``overrides`` adjust it (``model.loader.dtype=bfloat16``).
         batch_size: Judge inputs per ``generate`` call (``None``: the model's eval batch size or 8).
-        max_new_tokens: Room for the answer.
+        max_new_tokens: Room for the answer (plus the reasoning budget in ``think`` mode).
         generation_kwargs: ``generate`` options; sample (``{do_sample: true}``) for several calls.
     """
     from hydra.utils import instantiate
 
+    from tide_exp.generation import GenerationSettings
+
     cfg = compose_model_config(model, overrides)
     loaded = instantiate(cfg.model.loader)
     chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
-    size = batch_size or cfg.model.get("eval_batch_size") or 8
-    return model_generate(
-        loaded.model, loaded.tokenizer, chat, size, max_new_tokens, generation_kwargs
+    settings = GenerationSettings.from_config(
+        cfg,
+        chat,
+        batch_size=batch_size or cfg.model.get("eval_batch_size") or 8,
+        max_new_tokens=max_new_tokens,
+        generation_kwargs=dict(generation_kwargs or {}),
     )
+    return model_generate(loaded.model, loaded.tokenizer, chat, settings)
 
 
 def load_generate(spec: str, **model_options: Any) -> Generate:

@@ -21,6 +21,17 @@ CHATML_TEMPLATE = (
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] "
     "+ '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
+# DeepSeek-R1-Distill's shape: the assistant turn opens a <think> block the model must close
+# (model.chat.reasoning decides whether the prompt closes it empty or the model reasons).
+R1_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}"
+    "{% if m['role'] == 'user' %}{{ '<｜User｜>' + m['content'] }}"
+    "{% elif m['role'] == 'assistant' %}{% set c = m['content'] %}"
+    "{% if '</think>' in c %}{% set c = c.split('</think>')[-1] %}{% endif %}"
+    "{{ '<｜Assistant｜>' + c + eos_token }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<｜Assistant｜><think>\\n' }}{% endif %}"
+)
+CHAT_TEMPLATES = {"chatml": CHATML_TEMPLATE, "r1": R1_TEMPLATE}
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
@@ -42,8 +53,11 @@ def _train_tokenizer(vocab_size: int) -> Tokenizer:
     return tokenizer
 
 
-def build_tiny_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer with a ChatML chat template, ``<|im_end|>`` as eos and pad."""
+def build_tiny_tokenizer(
+    vocab_size: int = 512, chat_template: str = "chatml"
+) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer with ``<|im_end|>`` as eos and pad, and a ChatML chat template
+    (``chat_template="r1"``: an R1-Distill-like one that opens ``<think>``)."""
     return PreTrainedTokenizerFast(
         tokenizer_object=Tokenizer.from_str(
             _train_tokenizer(vocab_size).to_str()
@@ -52,7 +66,7 @@ def build_tiny_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
         eos_token="<|im_end|>",
         pad_token="<|im_end|>",
         unk_token="<|endoftext|>",
-        chat_template=CHATML_TEMPLATE,
+        chat_template=CHAT_TEMPLATES[chat_template],
     )
 
 
@@ -67,6 +81,7 @@ def build_tiny_random_model(
     initializer_range: float = 0.2,
     seed: int = 0,
     generation_config: Mapping[str, Any] | None = None,
+    chat_template: str = "chatml",
 ) -> LoadedModel:
     """A randomly initialised causal LM of ``model_type`` (llama, qwen2, phi3, ...) and its tokenizer.
 
@@ -74,8 +89,9 @@ def build_tiny_random_model(
     the usual scale caps the logits near zero and no adapter could fit anything.
     ``generation_config`` settings are written into the model's generation config, as a hub
     checkpoint's ``generation_config.json`` carries them (``{repetition_penalty: 1.1}``).
+    ``chat_template``: ``chatml`` or ``r1`` (:func:`build_tiny_tokenizer`).
     """
-    tokenizer = build_tiny_tokenizer(vocab_size)
+    tokenizer = build_tiny_tokenizer(vocab_size, chat_template)
     config = AutoConfig.for_model(
         model_type,
         hidden_size=hidden_size,

@@ -43,6 +43,7 @@ def cmd_probe(args: argparse.Namespace) -> None:
     from hydra.utils import instantiate
 
     from tide_exp.files import write_json
+    from tide_exp.generation import GenerationSettings
     from tide_exp.judge.model import compose_model_config
     from tide_exp.safety.phase import run_safety_phase
     from tide_exp.safety.probe import load_probe
@@ -55,12 +56,9 @@ def cmd_probe(args: argparse.Namespace) -> None:
     rules = SafetyRules(args.country)
     loaded = instantiate(cfg.model.loader)
     chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
-    options = {
-        "batch_size": args.batch_size or cfg.eval.batch_size,
-        "max_new_tokens": args.max_new_tokens,
-        "generation_kwargs": dict(cfg.eval.generation_kwargs),
-        "strip_think": cfg.model.strip_think,
-    }
+    settings = GenerationSettings.from_config(
+        cfg, chat, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size
+    )
     phases: list[tuple[str, Any]] = []
     if not args.adapter or args.compare_base:
         phases.append(("zs", loaded.model))
@@ -76,7 +74,7 @@ def cmd_probe(args: argparse.Namespace) -> None:
         if phase == "ft":
             model = PeftModel.from_pretrained(loaded.model, str(adapter))
         rows, summaries[phase] = run_safety_phase(
-            model, loaded.tokenizer, chat, prompts, rules, phase, cfg.model.name, **options
+            model, loaded.tokenizer, chat, prompts, rules, phase, cfg.model.name, settings
         )
         records += rows
     out = Path(args.out)

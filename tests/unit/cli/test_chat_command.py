@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tide_exp.cli.chat import reply_to
 from tide_exp.cli.session import load_model, run_config
+from tide_exp.generation import GenerationSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,8 +35,9 @@ def test_chat_over_piped_stdin_answers_each_line_like_generate_replies(tiny_run)
     from hydra.utils import instantiate
 
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
+    settings = GenerationSettings.from_config(cfg, chat, max_new_tokens=6, batch_size=1)
     expected = [
-        reply_to(model, tokenizer, chat, message, cfg, 6)
+        reply_to(model, tokenizer, chat, message, settings)
         for message in ("I keep having nightmares.", "Who can I talk to?")
     ]
     assert proc.stdout.splitlines() == expected  # blank line skipped, nothing after /quit

@@ -8,16 +8,8 @@ import pytest
 
 from tide_exp.data.chat import EMPTY_THINK, ChatFormatter
 from tide_exp.errors import ConfigError
+from tide_exp.models.tiny import R1_TEMPLATE  # the generation-prompt part of R1-Distill's
 
-# The generation-prompt part of DeepSeek-R1-Distill's template: the assistant turn opens <think>.
-R1_TEMPLATE = (
-    "{{ bos_token }}{% for m in messages %}"
-    "{% if m['role'] == 'user' %}{{ '<｜User｜>' + m['content'] }}"
-    "{% elif m['role'] == 'assistant' %}{% set c = m['content'] %}"
-    "{% if '</think>' in c %}{% set c = c.split('</think>')[-1] %}{% endif %}"
-    "{{ '<｜Assistant｜>' + c + eos_token }}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<｜Assistant｜><think>\\n' }}{% endif %}"
-)
 # Qwen3's switch: enable_thinking=False writes the empty block itself.
 QWEN3_TEMPLATE = (
     "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}"

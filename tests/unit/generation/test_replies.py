@@ -51,8 +51,7 @@ class _ForceEnd:
 def test_outputs_say_which_replies_were_cut(tiny_model):
     from transformers import LogitsProcessorList
 
-    from tide_exp.callbacks.generation_steps import reply_endings
-    from tide_exp.generation import generate_reply_records
+    from tide_exp.generation import generate_reply_records, reply_endings
 
     model, tok = tiny_model.model, tiny_model.tokenizer
     prompt = ChatFormatter(tok).prompt("I can't sleep.")
