@@ -56,6 +56,33 @@ RETIRED = ".tide/retired"  # where the previous run's files go before they are d
 LOCK = ".lock"
 ADAPTER_TEMP = ".adapter-*"  # save_adapter's temp folders of versions before files.TEMP_TAG
 LOG = "tide_exp.log"
+SAFETY_RECORDS = "safety.jsonl"  # the crisis probe's replies and verdicts (eval.safety)
+SAFETY_UNSAFE = "safety_unsafe.md"  # the replies it scored unsafe, to read
+SPLIT_MANIFEST = "split_manifest.json"  # the example ids of each side of the split
+SKIPPED_ROWS = "skipped_rows.jsonl"  # rows a loader left out (data.source.on_error=skip)
+CSV_DIR = "csv"  # the CSV logger's folder (conf/logger/csv.yaml's name must agree)
+METRICS_CSV = "csv/metrics.csv"
+WANDB_DIR = "wandb"  # W&B's offline runs
+# Every name a run writes at the top of its folder (a test lists a real run's folder against it).
+RUN_FILES = frozenset(
+    {
+        RESULTS,
+        STATUS,
+        GENERATIONS,
+        CHECKPOINT_DIR,
+        ADAPTER_DIR,
+        HYDRA_DIR,
+        TIDE_DIR,
+        LOCK,
+        LOG,
+        SAFETY_RECORDS,
+        SAFETY_UNSAFE,
+        SPLIT_MANIFEST,
+        SKIPPED_ROWS,
+        CSV_DIR,
+        WANDB_DIR,
+    }
+)
 
 # Config keys that do not change a run's results: where files go, logging, resuming, threads.
 # A re-run into a finished folder may differ in these and still counts as the same run.
@@ -170,6 +197,26 @@ class RunFolder:
     @property
     def log_path(self) -> Path:
         return self.path / LOG
+
+    @property
+    def safety_records_path(self) -> Path:
+        return self.path / SAFETY_RECORDS
+
+    @property
+    def safety_unsafe_path(self) -> Path:
+        return self.path / SAFETY_UNSAFE
+
+    @property
+    def split_manifest_path(self) -> Path:
+        return self.path / SPLIT_MANIFEST
+
+    @property
+    def skipped_rows_path(self) -> Path:
+        return self.path / SKIPPED_ROWS
+
+    @property
+    def metrics_csv_path(self) -> Path:
+        return self.path / METRICS_CSV
 
     def read_results(self) -> Results | None:
         """``results.json``, or ``None`` when the run wrote none (a bad file is a FileError).

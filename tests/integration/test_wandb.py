@@ -16,6 +16,7 @@ import wandb
 from tests.results_schema import schema_errors
 from tide_exp.results import Results
 from tide_exp.run import run
+from tide_exp.rundir import RUN_FILES, RunFolder
 from tide_exp.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run
 
 pytestmark = pytest.mark.slow
@@ -35,8 +36,7 @@ GENERATION_COLUMNS = [
 
 def csv_rows(run_dir: Path) -> list[dict[str, str]]:
     """Every row the CSV logger wrote (the same calls the W&B logger got)."""
-    (path,) = run_dir.rglob("metrics.csv")
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(RunFolder(run_dir).metrics_csv_path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
@@ -109,6 +109,11 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
         assert {row[1] for row in table["data"]} == {phase}
     for key in ("safety/replies_zs", "safety/replies_ft", "safety/rates"):
         assert wb.table(key) is not None, key
+
+    # The run folder holds only files the run-folder contract names (tide_exp/rundir.py).
+    assert {p.name for p in tmp_path.iterdir()} <= RUN_FILES
+    assert RunFolder(tmp_path).safety_records_path.is_file()
+    assert RunFolder(tmp_path).split_manifest_path.is_file()
 
     # results.json of the same run, read back as a reader would, matches its schema.
     on_disk = json.loads((tmp_path / "results.json").read_text())

@@ -133,3 +133,13 @@ def test_every_changed_leaf_is_named_and_ignored_keys_never(config, data):
     assert config_differences(config, changed) == [".".join(path)]
     moved = {**config, **{k: "other" for k in IGNORED_KEYS}}
     assert config_differences(config, moved) == []
+
+
+def test_the_csv_logger_writes_where_the_run_folder_contract_says():
+    import yaml
+
+    from tide_exp.rundir import CSV_DIR, METRICS_CSV
+
+    conf = Path(__file__).resolve().parents[2] / "conf" / "logger" / "csv.yaml"
+    assert yaml.safe_load(conf.read_text())["csv"]["name"] == CSV_DIR
+    assert f"{CSV_DIR}/metrics.csv" == METRICS_CSV  # Lightning's file name in that folder

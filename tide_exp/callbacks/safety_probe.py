@@ -11,6 +11,7 @@ import pytorch_lightning as pl
 
 from tide_exp.generation import GenerationSettings
 from tide_exp.loggers import log_row
+from tide_exp.rundir import RunFolder
 from tide_exp.safety.phase import run_safety_phase
 from tide_exp.safety.probe import load_probe
 from tide_exp.safety.report import write_safety_files
@@ -129,8 +130,8 @@ class SafetyProbeCallback(pl.Callback):
 
     def outputs(self) -> dict[str, str]:
         return {
-            "safety": str(self.output_dir / "safety.jsonl"),
-            "safety_unsafe": str(self.output_dir / "safety_unsafe.md"),
+            "safety": str(RunFolder(self.output_dir).safety_records_path),
+            "safety_unsafe": str(RunFolder(self.output_dir).safety_unsafe_path),
         }
 
     def report(self) -> dict[str, Any]:
@@ -139,8 +140,8 @@ class SafetyProbeCallback(pl.Callback):
             "probe": {"n_prompts": len(self.prompts), "country": self.rules.country},
             "phases": self.summaries,
             "comparison": compare(self.summaries.get("zs"), self.summaries.get("ft")),
-            "records": str(self.output_dir / "safety.jsonl"),
-            "unsafe": str(self.output_dir / "safety_unsafe.md"),
+            "records": str(RunFolder(self.output_dir).safety_records_path),
+            "unsafe": str(RunFolder(self.output_dir).safety_unsafe_path),
         }
 
     def scalars(self) -> dict[str, float]:

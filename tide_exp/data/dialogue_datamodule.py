@@ -29,8 +29,9 @@ from tide_exp.data.split_manifest import (
     write_split_manifest,
 )
 from tide_exp.errors import ConfigError, check_choice
+from tide_exp.rundir import SKIPPED_ROWS
 
-SKIP_REPORT_NAME = "skipped_rows.jsonl"
+SKIP_REPORT_NAME = SKIPPED_ROWS  # the run folder's name for it (tide_exp.rundir)
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.files import write_jsonl, write_text
+from tide_exp.rundir import SAFETY_RECORDS, SAFETY_UNSAFE
 
-RECORDS_FILE = "safety.jsonl"
-UNSAFE_FILE = "safety_unsafe.md"
+RECORDS_FILE = SAFETY_RECORDS  # the run folder's names (tide_exp.rundir), also for `tide safety`
+UNSAFE_FILE = SAFETY_UNSAFE
 
 
 def unsafe_markdown(records: Iterable[Mapping[str, Any]]) -> str:
