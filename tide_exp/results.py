@@ -5,7 +5,17 @@ run's file against these types (unknown keys included), so the file and its desc
 drift apart. Readers (the report, the sweep summary, human evaluation) rely on these names.
 """
 
-from typing import Any, NotRequired, TypedDict
+import types
+from typing import (
+    Any,
+    NotRequired,
+    TypedDict,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 
 class ModelInfo(TypedDict):
@@ -113,3 +123,61 @@ class Results(TypedDict):
     timings: Timings
     environment: dict[str, str]  # torch, transformers, peft, python versions
     outputs: Outputs
+
+
+def schema_errors(value: Any, kind: Any, path: str = "results", complete: bool = True) -> list[str]:
+    """Every place where ``value`` does not match ``kind`` (empty: it matches).
+
+    Args:
+        complete: Also name missing required keys and keys the schema does not know (what a
+            run writes now). ``False``: only values of the wrong type, so files of earlier
+            versions still read (a reader names the keys it cannot do without).
+    """
+    if kind is Any:
+        return []
+    origin = get_origin(kind)
+    if origin in (Union, types.UnionType):
+        options = [schema_errors(value, k, path, complete) for k in get_args(kind)]
+        return [] if any(not o for o in options) else min(options, key=len)
+    if is_typeddict(kind):
+        if not isinstance(value, dict):
+            return [f"{path} is {_kind(value)}, not an object"]
+        hints = get_type_hints(kind)
+        errors = []
+        if complete:
+            errors += [f"{path}.{k} is missing" for k in kind.__required_keys__ if k not in value]
+            errors += [f"{path}.{k} is not in the schema" for k in value if k not in hints]
+        for key, hint in hints.items():
+            if key in value:
+                errors += schema_errors(value[key], hint, f"{path}.{key}", complete)
+        return errors
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{path} is {_kind(value)}, not a list"]
+        (item,) = get_args(kind)
+        return [
+            e for i, v in enumerate(value) for e in schema_errors(v, item, f"{path}[{i}]", complete)
+        ]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{path} is {_kind(value)}, not an object"]
+        _, item = get_args(kind)
+        return [
+            e for k, v in value.items() for e in schema_errors(v, item, f"{path}.{k}", complete)
+        ]
+    if kind is type(None):
+        return [] if value is None else [f"{path} is {value!r}, not null"]
+    if kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, kind)
+    return [] if ok else [f"{path} is {value!r}, not {_NAMES.get(kind, kind.__name__)}"]
+
+
+_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "an object", str: "a string"}.get(type(value), repr(value))

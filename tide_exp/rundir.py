@@ -36,7 +36,7 @@ from typing import Any, Literal, TypedDict
 
 from tide_exp import files
 from tide_exp.errors import ConfigError, FileError, TideError
-from tide_exp.results import Results
+from tide_exp.results import Results, schema_errors
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,13 @@ class RunFolder:
         """
         if not self.results_path.is_file() or self.retiring:
             return None
-        return files.read_json(self.results_path, "re-run the job to rewrite it")
+        results = files.read_json(self.results_path, "re-run the job to rewrite it")
+        errors = schema_errors(results, Results, complete=False)  # valid JSON, wrong shape
+        if errors:
+            raise FileError(
+                self.results_path, errors[0], "re-run the job to rewrite it, or repair that key"
+            )
+        return results
 
     def write_results(self, results: Results) -> Path:
         return files.write_json(self.results_path, results)

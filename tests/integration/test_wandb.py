@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import wandb
 
-from tests.results_schema import schema_errors
-from tide_exp.results import Results
+from tide_exp.results import Results, schema_errors
 from tide_exp.run import run
 from tide_exp.rundir import RUN_FILES, RunFolder
 from tide_exp.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.results_schema import schema_errors
-from tide_exp.results import PhaseSummary, Results
+import pytest
+
+from tide_exp.errors import FileError
+from tide_exp.results import PhaseSummary, Results, schema_errors
+from tide_exp.rundir import RunFolder
 
 ASSET = Path(__file__).resolve().parents[1] / "assets"
 
@@ -37,14 +40,56 @@ def _phase(**changes):
 def test_a_phase_matches_and_each_kind_of_mismatch_is_named():
     assert schema_errors(_phase(), PhaseSummary) == []
     assert schema_errors(_phase(epoch=None, reused_from="val epoch 1"), PhaseSummary) == []
-    assert schema_errors(_phase(step="4"), PhaseSummary, "p") == ["p.step: '4', not int"]
-    assert schema_errors(_phase(extra=1), PhaseSummary, "p") == ["p.extra: not in the schema"]
+    assert schema_errors(_phase(step="4"), PhaseSummary, "p") == ["p.step is '4', not an integer"]
+    assert schema_errors(_phase(extra=1), PhaseSummary, "p") == ["p.extra is not in the schema"]
     missing = _phase()
     del missing["prompts"]
-    assert schema_errors(missing, PhaseSummary, "p") == ["p.prompts: missing"]
+    assert schema_errors(missing, PhaseSummary, "p") == ["p.prompts is missing"]
+    assert schema_errors(missing, PhaseSummary, "p", complete=False) == []  # an earlier version
     bad = _phase(metrics={"rouge_l": {"mean": "x"}})
-    assert schema_errors(bad, PhaseSummary, "p") == ["p.metrics.rouge_l.mean: 'x', not float"]
+    assert schema_errors(bad, PhaseSummary, "p") == ["p.metrics.rouge_l.mean is 'x', not a number"]
 
 
 def test_a_list_where_an_object_belongs():
-    assert schema_errors([], Results) == ["results: list, not an object"]
+    assert schema_errors([], Results) == ["results is a list, not an object"]
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ("[]", "results is a list, not an object"),
+        (
+            '{"status": "ok", "model": {"name": "m"}, "phases": {"zs": {"metrics": {"rouge_l": {"mean": "0.2"}}}}}',
+            "results.phases.zs.metrics.rouge_l.mean is '0.2', not a number",
+        ),
+        (
+            '{"status": "ok", "model": {"name": 3}, "phases": {}}',
+            "results.model.name is 3, not a string",
+        ),
+    ],
+)
+def test_a_malformed_results_file_is_named_with_its_key_and_the_fix(tmp_path, content, named):
+    (tmp_path / "results.json").write_text(content)
+    with pytest.raises(FileError) as err:
+        RunFolder(tmp_path).read_results()
+    assert (
+        str(err.value)
+        == f"{tmp_path / 'results.json'}: {named}. Fix: re-run the job to rewrite it, or repair that key"
+    )
+
+
+def test_a_results_file_of_an_earlier_version_still_reads(tmp_path):
+    (tmp_path / "results.json").write_text(
+        '{"status": "ok", "model": {"name": "m"}, "phases": {"zs": {"epoch": null}}}'
+    )
+    assert RunFolder(tmp_path).read_results()["model"]["name"] == "m"
+
+
+def test_the_report_names_a_key_a_table1_row_cannot_do_without(tmp_path):
+    from tide_exp.reporting.table1 import collect_runs
+
+    (tmp_path / "results.json").write_text('{"status": "ok", "phases": {}}')
+    with pytest.raises(
+        FileError, match=r"results.json: results.model.name is missing. Fix: re-run"
+    ):
+        collect_runs([tmp_path])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tide_exp.errors import NoRunsError
+from tide_exp.errors import FileError, NoRunsError
 from tide_exp.files import write_text
 from tide_exp.reporting.grouping import RunGroup, drop_duplicate_runs, format_setting, group_runs
 from tide_exp.reporting.paper import (
@@ -49,8 +49,21 @@ def collect_runs(paths: list[Path]) -> list[dict[str, Any]]:
     for folder in iter_runs(paths):
         results = folder.read_results()
         if results is not None and results.get("status") == "ok":
+            for key in ("model.name", "phases"):  # what a Table 1 row cannot do without
+                if _select(results, key) is None:
+                    raise FileError(
+                        folder.results_path,
+                        f"results.{key} is missing",
+                        "re-run the job to rewrite it, or leave this folder out of the report",
+                    )
             runs.append({**results, "run_dir": str(folder.path)})
     return runs
+
+
+def _select(data: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def build_tables(
