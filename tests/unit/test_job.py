@@ -120,8 +120,9 @@ def test_a_non_tide_error_in_a_multirun_is_recorded_and_the_sweep_goes_on(
 
 def test_a_user_error_in_a_single_run_exits_with_one_line(compose_cfg, fake_run, tmp_path, capsys):
     fake_run.error = DataError("data/x.csv: no such file. Fix: check the path")
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as stopped:
         job.run_job(compose_cfg())
+    assert stopped.value.code == 2
     assert capsys.readouterr().err == "error: data/x.csv: no such file. Fix: check the path\n"
     assert not tmp_path.exists()  # made for this run, which ran nothing: removed
 
@@ -157,8 +158,9 @@ def test_a_second_process_on_a_locked_folder_stops_with_one_sentence(
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(SystemExit):
+        with pytest.raises(SystemExit) as stopped:
             job.run_job(compose_cfg())
+        assert stopped.value.code == 2  # a user error, as docs/run_folder.md says
         err = capsys.readouterr().err
         assert f"is in use by another run (process {holder.pid})" in err
         assert not fake_run.calls and not (tmp_path / "status.json").exists()
