@@ -1,7 +1,7 @@
 """What every tide_exp command shares (bottom layer: stdlib and errors only): the command list, ``--help`` epilogue, error convention.
 
 Each command is a console-script subcommand (``tide score ...``) and a ``python -m`` module
-(``python -m tide_exp.score ...``); both call the module's ``main(argv)``. A
+(``python -m tide_exp.cli.score ...``); both call the module's ``main(argv)``. A
 :class:`~tide_exp.errors.TideError` becomes one line ``error: ...`` on stderr and exit status
 :data:`EXIT_USER_ERROR`, whichever way the command was started.
 """
@@ -53,7 +53,7 @@ COMMANDS: dict[str, Command] = {
         "tide compare multirun/2026-01-01/12-00-00 --out outputs/compare",
     ),
     "score": Command(
-        "tide_exp.score",
+        "tide_exp.cli.score",
         "score any system's replies against references",
         "tide score --input pairs.jsonl --output outputs/scores.json",
     ),
