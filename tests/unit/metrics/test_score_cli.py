@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tide_exp.metrics import score_texts
 from tide_exp.cli.score import main
+from tide_exp.metrics import score_texts
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST = "rouge_l,meteor,distinct_1,distinct_2_reply"
