@@ -58,7 +58,7 @@ COMMANDS: dict[str, Command] = {
         "tide score --input pairs.jsonl --output outputs/scores.json",
     ),
     "report": Command(
-        "tide_exp.report",
+        "tide_exp.cli.report",
         "Table 1 (zero-shot vs fine-tuned) from finished runs",
         "tide report multirun/2026-01-01/12-00-00 --out outputs/report",
     ),

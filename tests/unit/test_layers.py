@@ -50,7 +50,6 @@ LAYERS: dict[str, int] = {
     "tide_exp.reporting": 4,
     "tide_exp.humaneval": 4,
     "tide_exp.cli": 4,
-    "tide_exp.report": 4,
     "tide_exp.__main__": 4,
     "tide_exp.safety.cli": 4,
     "tide_exp.safety.__main__": 4,

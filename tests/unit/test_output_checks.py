@@ -12,7 +12,7 @@ import tide_exp.files as files
 # (module, arguments before the output, output option, output is a folder)
 COMMANDS = [
     ("tide_exp.cli.score", ["--input", "{input}", "--metrics", "rouge_l"], "--output", False),
-    ("tide_exp.report", ["{dir}"], "--out", True),
+    ("tide_exp.cli.report", ["{dir}"], "--out", True),
     ("tide_exp.data.prepare", ["{input}"], "--out", True),
     ("tide_exp.data.stats", ["{input}"], "--out", True),
     ("tide_exp.humaneval.cli", ["build", "{dir}"], "--out", True),
