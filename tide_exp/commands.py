@@ -73,7 +73,7 @@ COMMANDS: dict[str, Command] = {
         "tide prepare data/raw/情绪.jsonl --out outputs/study_b",
     ),
     "stats": Command(
-        "tide_exp.data.stats",
+        "tide_exp.cli.stats",
         "data: corpus statistics and token lengths under a model's chat template",
         "tide stats sample model=qwen2_5_0_5b",
     ),
