@@ -68,7 +68,7 @@ COMMANDS: dict[str, Command] = {
         "tide humaneval build multirun/2026-01-01/12-00-00 --out outputs/survey",
     ),
     "prepare": Command(
-        "tide_exp.data.prepare",
+        "tide_exp.cli.prepare",
         "data: Study B's preparation of a Chinese counselling corpus",
         "tide prepare data/raw/情绪.jsonl --out outputs/study_b",
     ),

@@ -53,8 +53,6 @@ LAYERS: dict[str, int] = {
     "tide_exp.__main__": 4,
     "tide_exp.safety.cli": 4,
     "tide_exp.safety.__main__": 4,
-    # Command-line entry points that live beside their library code (python -m tide_exp.data.X).
-    "tide_exp.data.prepare": 4,
 }
 
 

@@ -13,7 +13,7 @@ import tide_exp.files as files
 COMMANDS = [
     ("tide_exp.cli.score", ["--input", "{input}", "--metrics", "rouge_l"], "--output", False),
     ("tide_exp.cli.report", ["{dir}"], "--out", True),
-    ("tide_exp.data.prepare", ["{input}"], "--out", True),
+    ("tide_exp.cli.prepare", ["{input}"], "--out", True),
     ("tide_exp.cli.stats", ["{input}"], "--out", True),
     ("tide_exp.humaneval.cli", ["build", "{dir}"], "--out", True),
     ("tide_exp.humaneval.cli", ["qc", "{input}", "--key", "{input}"], "--out", True),
