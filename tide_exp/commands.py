@@ -88,7 +88,7 @@ COMMANDS: dict[str, Command] = {
         "tide wandb multirun/2026-01-01/12-00-00",
     ),
     "safety": Command(
-        "tide_exp.safety.cli",
+        "tide_exp.cli.safety",
         "crisis-safety probe on a configured model or a run's adapter; judge rubrics",
         "tide safety probe --model smollm2_135m --out outputs/safety",
     ),

@@ -51,8 +51,6 @@ LAYERS: dict[str, int] = {
     "tide_exp.humaneval": 4,
     "tide_exp.cli": 4,
     "tide_exp.__main__": 4,
-    "tide_exp.safety.cli": 4,
-    "tide_exp.safety.__main__": 4,
 }
 
 
@@ -140,5 +138,5 @@ def test_the_checker_catches_upward_imports_and_private_names():
     assert "imports tide_exp.reporting.table1 (layer 4)" in found[0]
     assert "private ['_secret']" in found[1]
     assert "imports tide_exp.humaneval.cli (layer 4)" in found[2]
-    assert layer_of("tide_exp.safety.cli") > layer_of("tide_exp.safety.probe")
+    assert layer_of("tide_exp.cli.safety") > layer_of("tide_exp.safety.probe")
     assert layer_of("tide_exp.newthing") is None
