@@ -78,7 +78,7 @@ COMMANDS: dict[str, Command] = {
         "tide stats sample model=qwen2_5_0_5b",
     ),
     "wordnet": Command(
-        "tide_exp.metrics.wordnet",
+        "tide_exp.cli.wordnet",
         "install or check WordNet for METEOR",
         "tide wordnet install",
     ),
