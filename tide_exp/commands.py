@@ -63,7 +63,7 @@ COMMANDS: dict[str, Command] = {
         "tide report multirun/2026-01-01/12-00-00 --out outputs/report",
     ),
     "humaneval": Command(
-        "tide_exp.humaneval.cli",
+        "tide_exp.cli.humaneval",
         "human evaluation: build a survey, judge, quality control, analyse",
         "tide humaneval build multirun/2026-01-01/12-00-00 --out outputs/survey",
     ),

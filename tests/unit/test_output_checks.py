@@ -15,8 +15,8 @@ COMMANDS = [
     ("tide_exp.cli.report", ["{dir}"], "--out", True),
     ("tide_exp.cli.prepare", ["{input}"], "--out", True),
     ("tide_exp.cli.stats", ["{input}"], "--out", True),
-    ("tide_exp.humaneval.cli", ["build", "{dir}"], "--out", True),
-    ("tide_exp.humaneval.cli", ["qc", "{input}", "--key", "{input}"], "--out", True),
+    ("tide_exp.cli.humaneval", ["build", "{dir}"], "--out", True),
+    ("tide_exp.cli.humaneval", ["qc", "{input}", "--key", "{input}"], "--out", True),
 ]
 
 
