@@ -1,9 +1,11 @@
 """What every tide_exp command shares (bottom layer: stdlib and errors only): the command list, ``--help`` epilogue, error convention.
 
-Each command is a console-script subcommand (``tide score ...``) and a ``python -m`` module
-(``python -m tide_exp.cli.score ...``); both call the module's ``main(argv)``. A
-:class:`~tide_exp.errors.TideError` becomes one line ``error: ...`` on stderr and exit status
-:data:`EXIT_USER_ERROR`, whichever way the command was started.
+Each command's ``main(argv)`` lives in ``tide_exp/cli/<command>.py`` (training's in
+``tide_exp/__main__.py``); it is a console-script subcommand (``tide score ...``) and a
+``python -m`` module (``python -m tide_exp.cli.score ...``). A
+:class:`~tide_exp.errors.TideError`, and an argument argparse rejects (:class:`CommandParser`),
+becomes one line ``error: ...`` on stderr and exit status :data:`EXIT_USER_ERROR`, whichever
+way the command was started.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ PROJECT = (
     "tide_exp: fine-tune and evaluate small language models as trauma-informed, "
     "empathetic dialogue partners."
 )
+
+
+class UsageError(TideError):
+    """A command line argparse rejects: an unknown option, a missing or malformed value."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,18 @@ def epilog(name: str) -> str:
     )
 
 
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose errors follow the one convention: one ``error: ...`` line, exit 2.
+
+    argparse prints the usage block and ``prog: error: ...``; here a bad option or value raises
+    :class:`UsageError`, which :func:`cli_entry` prints as every other user error. Subcommand
+    parsers (``add_subparsers().add_parser``) are built from the same class.
+    """
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {' '.join(message.split())}; see `{self.prog} --help`")
+
+
 def command_parser(name: str, description: str, prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of command ``name``: its description, then the shared ``--help`` epilogue.
 
@@ -113,7 +131,7 @@ def command_parser(name: str, description: str, prog: str | None = None) -> argp
         description: what ``--help`` shows above the options.
         prog: the usage line's program name (default ``python -m <the command's module>``).
     """
-    return argparse.ArgumentParser(
+    return CommandParser(
         prog=prog or f"python -m {COMMANDS[name].module}",
         description=description,
         epilog=epilog(name),

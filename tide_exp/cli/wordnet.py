@@ -11,7 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
-from tide_exp.metrics.wordnet import DEBIAN_WORDNET_DIR, install_wordnet, load_wordnet
+from tide_exp.files import check_output
+from tide_exp.metrics.wordnet import (
+    DEBIAN_WORDNET_DIR,
+    default_nltk_data_dir,
+    install_wordnet,
+    load_wordnet,
+)
 
 
 @cli_entry
@@ -27,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", help="load WordNet through NLTK and print its version")
     args = parser.parse_args(argv)
     if args.command == "install":
-        target = install_wordnet(args.nltk_data, args.source)
+        nltk_data = Path(args.nltk_data or default_nltk_data_dir())
+        check_output(nltk_data / "corpora" / "wordnet", replace=True)  # before copying
+        target = install_wordnet(nltk_data, args.source)
         print(f"WordNet installed in {target}")
         import nltk
 
