@@ -129,10 +129,10 @@ def command_parser(name: str, description: str, prog: str | None = None) -> argp
     Args:
         name: the command's key in :data:`COMMANDS`.
         description: what ``--help`` shows above the options.
-        prog: the usage line's program name (default ``python -m <the command's module>``).
+        prog: the usage line's program name (default ``tide <name>``; the epilogue names ``python -m``).
     """
     return CommandParser(
-        prog=prog or f"python -m {COMMANDS[name].module}",
+        prog=prog or f"tide {name}",
         description=description,
         epilog=epilog(name),
         formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the example's line breaks
