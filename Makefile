@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	@# and links it into .venv/nltk_data. Elsewhere: python -m nltk.downloader wordnet
 	@test -f /usr/share/wordnet/data.noun || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wordnet-base wordnet-sense-index >/dev/null; } \
 		|| echo "WordNet: could not apt-get wordnet-base wordnet-sense-index; METEOR will say how to install it"
-	@$(PY) -m tide_exp.metrics.wordnet install >/dev/null
+	@$(PY) -m tide_exp.cli.wordnet install >/dev/null
 	@touch $@
 	@echo "setup done: $(VENV)/bin/tide --help lists the commands"
 

@@ -1,9 +1,11 @@
 """What every tide_exp command shares (bottom layer: stdlib and errors only): the command list, ``--help`` epilogue, error convention.
 
-Each command is a console-script subcommand (``tide score ...``) and a ``python -m`` module
-(``python -m tide_exp.score ...``); both call the module's ``main(argv)``. A
-:class:`~tide_exp.errors.TideError` becomes one line ``error: ...`` on stderr and exit status
-:data:`EXIT_USER_ERROR`, whichever way the command was started.
+Each command's ``main(argv)`` lives in ``tide_exp/cli/<command>.py`` (training's in
+``tide_exp/__main__.py``); it is a console-script subcommand (``tide score ...``) and a
+``python -m`` module (``python -m tide_exp.cli.score ...``). A
+:class:`~tide_exp.errors.TideError`, and an argument argparse rejects (:class:`CommandParser`),
+becomes one line ``error: ...`` on stderr and exit status :data:`EXIT_USER_ERROR`, whichever
+way the command was started.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ PROJECT = (
     "tide_exp: fine-tune and evaluate small language models as trauma-informed, "
     "empathetic dialogue partners."
 )
+
+
+class UsageError(TideError):
+    """A command line argparse rejects: an unknown option, a missing or malformed value."""
 
 
 @dataclass(frozen=True)
@@ -53,32 +59,32 @@ COMMANDS: dict[str, Command] = {
         "tide compare multirun/2026-01-01/12-00-00 --out outputs/compare",
     ),
     "score": Command(
-        "tide_exp.score",
+        "tide_exp.cli.score",
         "score any system's replies against references",
         "tide score --input pairs.jsonl --output outputs/scores.json",
     ),
     "report": Command(
-        "tide_exp.report",
+        "tide_exp.cli.report",
         "Table 1 (zero-shot vs fine-tuned) from finished runs",
         "tide report multirun/2026-01-01/12-00-00 --out outputs/report",
     ),
     "humaneval": Command(
-        "tide_exp.humaneval.cli",
+        "tide_exp.cli.humaneval",
         "human evaluation: build a survey, judge, quality control, analyse",
         "tide humaneval build multirun/2026-01-01/12-00-00 --out outputs/survey",
     ),
     "prepare": Command(
-        "tide_exp.data.prepare",
+        "tide_exp.cli.prepare",
         "data: Study B's preparation of a Chinese counselling corpus",
         "tide prepare data/raw/情绪.jsonl --out outputs/study_b",
     ),
     "stats": Command(
-        "tide_exp.data.stats",
+        "tide_exp.cli.stats",
         "data: corpus statistics and token lengths under a model's chat template",
         "tide stats sample model=qwen2_5_0_5b",
     ),
     "wordnet": Command(
-        "tide_exp.metrics.wordnet",
+        "tide_exp.cli.wordnet",
         "install or check WordNet for METEOR",
         "tide wordnet install",
     ),
@@ -88,7 +94,7 @@ COMMANDS: dict[str, Command] = {
         "tide wandb multirun/2026-01-01/12-00-00",
     ),
     "safety": Command(
-        "tide_exp.safety.cli",
+        "tide_exp.cli.safety",
         "crisis-safety probe on a configured model or a run's adapter; judge rubrics",
         "tide safety probe --model smollm2_135m --out outputs/safety",
     ),
@@ -105,16 +111,28 @@ def epilog(name: str) -> str:
     )
 
 
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose errors follow the one convention: one ``error: ...`` line, exit 2.
+
+    argparse prints the usage block and ``prog: error: ...``; here a bad option or value raises
+    :class:`UsageError`, which :func:`cli_entry` prints as every other user error. Subcommand
+    parsers (``add_subparsers().add_parser``) are built from the same class.
+    """
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {' '.join(message.split())}; see `{self.prog} --help`")
+
+
 def command_parser(name: str, description: str, prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of command ``name``: its description, then the shared ``--help`` epilogue.
 
     Args:
         name: the command's key in :data:`COMMANDS`.
         description: what ``--help`` shows above the options.
-        prog: the usage line's program name (default ``python -m <the command's module>``).
+        prog: the usage line's program name (default ``tide <name>``; the epilogue names ``python -m``).
     """
-    return argparse.ArgumentParser(
-        prog=prog or f"python -m {COMMANDS[name].module}",
+    return CommandParser(
+        prog=prog or f"tide {name}",
         description=description,
         epilog=epilog(name),
         formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the example's line breaks

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tide_exp.humaneval.cli import main as humaneval
+from tide_exp.cli.humaneval import main as humaneval
 
 from .test_cli import SEARCH_PATH, tide
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tide_exp.report import main as report
+from tide_exp.cli.report import main as report
 
 from .test_cli import SEARCH_PATH, TINY, tide
 

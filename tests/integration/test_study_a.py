@@ -44,7 +44,7 @@ def test_optuna_selects_on_the_dev_split(compose_cfg):
 
 
 def _report_rows(sweep):
-    from tide_exp.report import main as report_main
+    from tide_exp.cli.report import main as report_main
 
     assert report_main([str(sweep), "--out", str(sweep / "report")]) == 0
     table = (sweep / "report" / "table1.csv").read_text()

@@ -25,7 +25,7 @@ from typing import Any
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
-from tide_exp.files import write_text
+from tide_exp.files import check_output, write_text
 from tide_exp.reporting.table_writers import markdown_table
 
 PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
@@ -265,6 +265,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    check_output(args.out, folder=True)  # before reading every run
     files = write_comparison(args.paths, args.out, metrics, args.limit)
     print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))
     return 0

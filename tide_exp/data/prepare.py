@@ -1,10 +1,7 @@
-"""Study B's preparation of a Chinese counselling corpus: ``python -m tide_exp.data.prepare``.
+"""Study B's preparation of a Chinese counselling corpus (the library under ``tide prepare``).
 
-```
-python -m tide_exp.data.prepare data/raw/情绪.jsonl [more.jsonl | folder ...] --out data/study_b
-```
-
-One function per step, in this order; each step's counts go into the report under its name:
+:func:`prepare` runs one function per step, in this order; each step's counts go into the report
+under its name:
 
 1. ``read``: JSONL lines per category file (the category is the file name, e.g. 情绪); blank
    lines dropped; a malformed line stops the run (``--skip-bad``: skipped, counted as
@@ -37,24 +34,21 @@ dialogue, category) that ``conf/data/study_b_prepared.yaml`` reads with the chat
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, command_parser
 from tide_exp.data.anonymise import RULES, anonymise, introduced_names
 from tide_exp.data.chat_corpus import parse_turns, split_system
 from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError
-from tide_exp.files import check_output, read_bytes, write_json, write_jsonl
+from tide_exp.files import read_bytes, write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")
@@ -343,54 +337,3 @@ def write_outputs(
     write_jsonl(out / "pairs.jsonl", rows)
     write_json(out / "prepare_report.json", report)
     write_skip_report(out / "skipped_rows.jsonl", checker.skipped)  # none: a stale one goes
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = command_parser("prepare", __doc__.split("\n\n")[0])
-    parser.add_argument(
-        "inputs",
-        nargs="+",
-        help="JSONL files (one per category, e.g. 情绪.jsonl) or folders of them",
-    )
-    parser.add_argument(
-        "--out", required=True, type=Path, help="output folder for pairs.jsonl and the report"
-    )
-    parser.add_argument(
-        "--min-reply-tokens", type=int, default=5, help="replies with fewer tokens are not learned"
-    )
-    parser.add_argument(
-        "--strip", action="store_true", help="remove URLs and emoji instead of the exchange"
-    )
-    parser.add_argument(
-        "--skip-bad",
-        action="store_true",
-        help="skip malformed lines, list them in skipped_rows.jsonl",
-    )
-    parser.add_argument(
-        "--dedup-pairs", action="store_true", help="also drop a (message, reply) pair seen before"
-    )
-    return parser
-
-
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    check_output(args.out, folder=True)  # before reading every input
-    report = prepare(
-        args.inputs,
-        args.out,
-        args.min_reply_tokens,
-        args.strip,
-        args.skip_bad,
-        args.dedup_pairs,
-    )
-    for step, counts in report["steps"].items():
-        print(f"{step:<21} " + ", ".join(f"{k}={v}" for k, v in counts.items()))
-    print(
-        f"duplicate dialogues removed: {report['duplicate_share']:.1%}; wrote {args.out / 'pairs.jsonl'}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,41 +1,31 @@
-"""Corpus statistics: ``python -m tide_exp.data.stats <config or path> [overrides]``.
+"""Corpus statistics under a model's chat template: the library under ``tide stats``.
 
-```
-python -m tide_exp.data.stats sample                          # conf/data/sample.yaml, default model
-python -m tide_exp.data.stats tide_folder data.source.path=$HOME/data/TIDE model=qwen2_5_0_5b
-python -m tide_exp.data.stats data/study_b/pairs.jsonl --out stats/study_b
-```
-
-The first argument is a data config (a name under conf/data/ or a YAML file) or a data path
-(loader detected as in :func:`~tide_exp.data.sources.load_corpus`). The rest are Hydra
-overrides of the root config; its model gives the tokenizer and chat template, and
-``data.max_length`` the limit. Writes ``stats.json`` and ``lengths.png`` (token-length
-histograms with the limit marked) to ``--out`` and prints a summary: counts per persona and
-theme, token lengths of prompt (chat-formatted), reply (with end-of-turn) and both, the
-share of examples longer than ``max_length`` (truncated in training) or whose prompt alone
-fills it (dropped), the reply tokens training learns under ``data.max_length`` and
+:func:`load_for_stats` reads a data config (a name under conf/data/ or a YAML file) or a data
+path (loader detected as in :func:`~tide_exp.data.sources.load_corpus`) with the root config's
+model for the tokenizer and chat template; :func:`compute_stats` counts examples per persona and
+theme, token lengths of prompt (chat-formatted), reply (with end-of-turn) and both, the share of
+examples longer than ``max_length`` (truncated in training) or whose prompt alone fills it
+(dropped), the reply tokens training learns under ``data.max_length`` and
 ``data.max_target_tokens`` (the figures every run records and checks,
-:mod:`tide_exp.data.reply_budget`), and prompts left without persona context.
+:mod:`tide_exp.data.reply_budget`), and prompts left without persona context;
+:func:`plot_lengths` draws the token-length histograms with the limit marked.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import statistics
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, command_parser
 from tide_exp.config import compose_config, config_dir
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.multiturn import encode_for_training, is_multiturn, prompt_text
-from tide_exp.data.persona import describe_coverage, persona_coverage
-from tide_exp.data.reply_budget import ReplyBudget, measure_replies
+from tide_exp.data.persona import persona_coverage
+from tide_exp.data.reply_budget import measure_replies
 from tide_exp.errors import TideError
-from tide_exp.files import check_output, write_json
 
 
 def _summary(values: list[int]) -> dict[str, float]:
@@ -175,64 +165,3 @@ def _tokenizer(model_cfg):
         )
         return AutoTokenizer.from_pretrained(folder)
     return instantiate(loader).tokenizer  # embedded or test models: built whole, tokenizer taken
-
-
-def _persona_line(coverage: dict[str, Any]) -> str:
-    if not coverage:
-        return "persona context: none (model.chat.persona_template is null)"
-    return f"persona context: in all {coverage['prompts']} prompts"
-
-
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
-    parser = command_parser("stats", __doc__.split("\n\n")[0])
-    parser.add_argument(
-        "target", help="data config name (conf/data/), a data config .yaml, or a data file/folder"
-    )
-    parser.add_argument(
-        "overrides",
-        nargs="*",
-        help="Hydra overrides of the root config (model=..., data.max_length=...)",
-    )
-    parser.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: outputs/data_stats/<name>)"
-    )
-    args = parser.parse_args(argv)
-    out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
-    check_output(out, folder=True)  # before loading data and a tokenizer
-    examples, chat, data, model = load_for_stats(args.target, args.overrides)
-    max_length = int(data.max_length)
-    stats = compute_stats(
-        examples,
-        chat,
-        max_length,
-        model,
-        data.get("max_target_tokens"),
-        int(data.get("min_reply_tokens", 16)),
-        data.get("loss_on", "final"),
-    )
-    png = plot_lengths(stats, out / "lengths.png")
-    write_json(out / "stats.json", {k: v for k, v in stats.items() if not k.startswith("_")})
-    print(
-        f"{stats['examples']} examples, {stats['personas']} personas, examples per persona {stats['examples_per_persona']}"
-    )
-    print("per theme: " + ", ".join(f"{k} {v}" for k, v in stats["per_theme"].items()))
-    for name, summary in stats["tokens"].items():
-        print(f"{name:>6} tokens: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
-    print(
-        f"over max_length={max_length}: {stats['share_over_max_length']:.1%} (truncated); prompt alone fills it: "
-        f"{stats['share_prompt_fills_max_length']:.1%} (dropped)"
-    )
-    cap = stats["max_target_tokens"]
-    budget = ReplyBudget(**stats["reply_budget"])
-    print(
-        f"learned in training ({model}, max_length={max_length}, max_target_tokens={cap}): "
-        + budget.describe()
-    )
-    print(describe_coverage(stats["persona"]) or _persona_line(stats["persona"]))
-    print(f"wrote {out / 'stats.json'} and {png}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Human evaluation (Study A protocol): build a survey from run outputs, QC ratings, analyse.
 
-Run ``python -m tide_exp.humaneval --help``; the guide is docs/humaneval.md.
+Run ``python -m tide_exp.cli.humaneval --help``; the guide is docs/humaneval.md.
 """
 
 from tide_exp.humaneval.analyze import (

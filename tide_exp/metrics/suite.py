@@ -11,7 +11,7 @@ from typing import Any, Literal
 from tide_exp.metrics import bertscore as bs
 from tide_exp.metrics import distinct, embedding, empathy, generic, lexicon, meteor, rouge
 
-# Re-exported: score.py and the benchmarks name the default set through the suite.
+# Re-exported: cli/score.py and the benchmarks name the default set through the suite.
 from tide_exp.metrics.sets import STUDY_A_METRICS as STUDY_A_METRICS
 
 

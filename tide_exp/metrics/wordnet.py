@@ -3,8 +3,8 @@
 NLTK reads WordNet from ``<nltk_data>/corpora/wordnet/``. Offline, Debian's ``wordnet-base`` and
 ``wordnet-sense-index`` packages carry the same WordNet 3.0 database files in ``/usr/share/wordnet``
 except ``lexnames`` (the list of the 45 lexicographer files), which NLTK's reader needs and which is
-shipped here. ``python -m tide_exp.metrics.wordnet install`` copies the files into place; online,
-``python -m nltk.downloader wordnet`` gives the same corpus.
+shipped here. ``tide wordnet install`` (:mod:`tide_exp.cli.wordnet`) copies the files into place;
+online, ``python -m nltk.downloader wordnet`` gives the same corpus.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import ResourceMissingError
 from tide_exp.files import write_folder
 
 DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 APT_FIX = "apt-get install -y wordnet-base wordnet-sense-index"
-INSTALL_FIX = "python -m tide_exp.metrics.wordnet install"
+INSTALL_FIX = "python -m tide_exp.cli.wordnet install"
 
 # The files NLTK's WordNetCorpusReader opens (its _FILES), all but lexnames found in Debian's packages.
 DEBIAN_FILES = (
@@ -158,38 +157,3 @@ def load_wordnet():
             "`python -m nltk.downloader wordnet`."
         ) from err
     return wordnet
-
-
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
-    """CLI: ``python -m tide_exp.metrics.wordnet install [--nltk-data DIR] [--source DIR]``."""
-    parser = command_parser("wordnet", __doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    install = sub.add_parser("install", help="copy Debian's WordNet 3.0 into an NLTK data folder")
-    install.add_argument(
-        "--nltk-data", default=None, help="NLTK data root (default: $NLTK_DATA or <venv>/nltk_data)"
-    )
-    install.add_argument("--source", default=str(DEBIAN_WORDNET_DIR), help="Debian WordNet folder")
-    sub.add_parser("check", help="load WordNet through NLTK and print its version")
-    args = parser.parse_args(argv)
-    if args.command == "install":
-        target = install_wordnet(args.nltk_data, args.source)
-        print(f"WordNet installed in {target}")
-        import nltk
-
-        if not any(
-            Path(p).resolve() == target.parents[1].resolve()
-            for p in nltk.data.path
-            if isinstance(p, str)
-        ):
-            print(
-                f"note: NLTK does not search {target.parents[1]}; set NLTK_DATA={target.parents[1]}"
-            )
-    else:
-        wn = load_wordnet()
-        print(f"WordNet {wn.get_version()} found at {wn.root}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Crisis-safety probe: prompt set, offline rules, per-phase rates (docs/safety.md).
 
-``python -m tide_exp.safety`` runs the probe on any configured model or saved adapter, and the
+``tide safety`` (:mod:`tide_exp.cli.safety`) runs the probe on any configured model or saved adapter, and the
 crisis-safety and empathy-mechanism judge rubrics on its replies.
 """
 

@@ -10,8 +10,8 @@ import shlex
 import pytest
 
 from tide_exp.cli.main import main
-from tide_exp.safety.cli import build_parser
-from tide_exp.score import BadInputError, read_pairs
+from tide_exp.cli.safety import build_parser
+from tide_exp.metrics.score_file import BadInputError, read_pairs
 
 
 def help_text(capsys, *args: str) -> str:

@@ -7,13 +7,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from tide_exp.cli.main import main
 from tide_exp.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[3]
-ARGPARSE_COMMANDS = [name for name in COMMANDS if name != "train"]
 
 
 def test_console_script_is_the_dispatcher():
@@ -32,17 +29,6 @@ def test_no_arguments_lists_every_command_with_an_example(capsys):
 def test_unknown_command_is_one_error_and_status_2(capsys):
     assert main(["trian"]) == 2
     assert capsys.readouterr().err.startswith("error: unknown command 'trian'")
-
-
-@pytest.mark.parametrize("name", ARGPARSE_COMMANDS)
-def test_each_help_shows_an_example_the_project_and_companions(name, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main([name, "--help"])
-    assert exit_info.value.code == 0
-    out = capsys.readouterr().out
-    assert f"example:\n  {COMMANDS[name].example}" in out
-    assert "tide_exp: fine-tune and evaluate" in out and "companion commands: tide {" in out
-    assert f"python -m {COMMANDS[name].module}" in out
 
 
 def hydra_app(*args: str, cwd: Path) -> subprocess.CompletedProcess:

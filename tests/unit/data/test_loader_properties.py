@@ -231,7 +231,7 @@ def test_flat_csv_every_row_loaded_or_reported(tmp_path_factory, kinds, n_good, 
 @SETTINGS
 @given(kinds=st.lists(st.sampled_from(sorted(HOSTILE_JSONL)), min_size=1, max_size=4))
 def test_scorer_every_row_scored_or_reported(tmp_path_factory, kinds):
-    from tide_exp.score import BadInputError, read_pairs
+    from tide_exp.metrics.score_file import BadInputError, read_pairs
 
     path = tmp_path_factory.mktemp("score") / "pairs.jsonl"
     good = b'{"prediction": "a", "reference": "b"}'
@@ -362,7 +362,7 @@ def test_flat_json_array_reports_each_bad_record(tmp_path_factory, kinds, n_good
 
 def test_scorer_csv_unterminated_quote_costs_one_row(tmp_path):
     """Before: skip mode reported one bad row and scored the rows above it only."""
-    from tide_exp.score import read_pairs
+    from tide_exp.metrics.score_file import read_pairs
 
     lines = ["prediction,reference", *(f"p{i},r{i}" for i in range(30))]
     lines[5] = 'p4,"r4 never closed'

@@ -5,7 +5,8 @@ from data_fixtures import ASSETS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tide_exp.data.prepare import main, prepare
+from tide_exp.cli.prepare import main
+from tide_exp.data.prepare import prepare
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise, to_half_width
 from tide_exp.errors import BadRecordError
 

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from data_fixtures import write_flat
 
-from tide_exp.data.stats import compute_stats, main
+from tide_exp.cli.stats import main
+from tide_exp.data.stats import compute_stats
 from tide_exp.data.tide_folder import load_tide_folder
 
 TEST_CONF = Path(__file__).resolve().parents[2] / "configs"

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
+from tide_exp.cli.humaneval import main
 from tide_exp.humaneval.build import build_survey
-from tide_exp.humaneval.cli import main
 from tide_exp.humaneval.errors import SurveyConfigError
 from tide_exp.humaneval.survey import SCENARIO_ORDER, SurveySpec
 

@@ -8,7 +8,7 @@ import sys
 
 import pandas as pd
 
-from tide_exp.humaneval.cli import main
+from tide_exp.cli.humaneval import main
 
 from . import fakes
 
@@ -91,7 +91,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
         [
             sys.executable,
             "-m",
-            "tide_exp.humaneval",
+            "tide_exp.cli.humaneval",
             "build",
             str(bad),
             "--out",
@@ -101,7 +101,8 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
         text=True,
     )
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
     assert "generations.jsonl:1:" in proc.stderr and "Fix:" in proc.stderr
     assert not (tmp_path / "s").exists()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tide_exp.cli.score import main
 from tide_exp.metrics import score_texts
-from tide_exp.score import main
 
 ROOT = Path(__file__).resolve().parents[3]
 FAST = "rouge_l,meteor,distinct_1,distinct_2_reply"
@@ -135,7 +135,7 @@ def test_subprocess_csv_with_bad_row(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "tide_exp.score",
+        "tide_exp.cli.score",
         "--input",
         str(src),
         "--output",
@@ -160,7 +160,7 @@ def test_subprocess_csv_with_bad_row(tmp_path):
 def test_bad_outputs_are_refused_before_scoring(
     tmp_path, english_rows, capsys, output, monkeypatch
 ):
-    import tide_exp.score as score
+    import tide_exp.cli.score as score
 
     src = _write_jsonl(tmp_path / "pairs.jsonl", english_rows)
     before = src.read_bytes()

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tide_exp.cli.wordnet import main
 from tide_exp.metrics.wordnet import (
     DEBIAN_WORDNET_DIR,
     LEXNAMES,
     WordNetMissingError,
     install_wordnet,
-    main,
 )
 
 
@@ -63,4 +63,4 @@ def test_missing_wordnet_stops_meteor_with_the_fix(tmp_path):
         timeout=120,
     )
     assert "WordNetMissingError" in out.stdout, out.stderr
-    assert "python -m tide_exp.metrics.wordnet install" in out.stdout
+    assert "python -m tide_exp.cli.wordnet install" in out.stdout

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tide_exp.cli.report import main as report_main
 from tide_exp.metrics.bootstrap import paired_bootstrap_ci
-from tide_exp.report import main as report_main
 from tide_exp.reporting.table1 import read_paper_table, write_report
 
 QWEN = ("qwen2_5_0_5b", "Qwen/Qwen2.5-0.5B-Instruct")

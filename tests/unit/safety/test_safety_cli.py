@@ -1,10 +1,10 @@
-"""``python -m tide_exp.safety judge`` on a fake judge; bad inputs give one line and exit 1."""
+"""``python -m tide_exp.cli.safety judge`` on a fake judge; bad inputs give one line and exit 1."""
 
 from __future__ import annotations
 
 import json
 
-from tide_exp.safety.cli import main
+from tide_exp.cli.safety import main
 
 
 def half_parsed_judge(prompts):

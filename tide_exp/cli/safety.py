@@ -24,6 +24,7 @@ from typing import Any
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
+from tide_exp.files import check_output
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -231,8 +232,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse a bad ``--out`` before the model loads: never an input, nor inside one."""
-    from tide_exp.files import check_output
-
     if args.command == "judge":
         out = Path(args.out)
         for path in (out, out.with_suffix(".summary.json")):

@@ -1,4 +1,4 @@
-"""``python -m tide_exp.report <sweep or run dirs> [--out DIR]``: Table 1 from finished runs.
+"""``tide report <sweep or run dirs> [--out DIR]`` (``python -m tide_exp.cli.report``): Table 1 from finished runs.
 
 Writes table1.md / .csv / .tex and table1_bars.png / .pdf (zero-shot vs fine-tuned, mean ± std
 per model and metric, with Study A's published numbers beside ours where the model matches)

@@ -1,23 +1,25 @@
-"""Command line: ``python -m tide_exp.humaneval {build,judge,qc,analyze}``."""
+"""Human evaluation: ``tide humaneval {build,judge,qc,analyze}`` (``python -m tide_exp.cli.humaneval``)."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
-from tide_exp.commands import command_parser
-from tide_exp.errors import TideError
-from tide_exp.files import check_output, read_json
+from tide_exp.commands import cli_entry, command_parser
+from tide_exp.files import check_output, read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
+
+
+def _read_list(path: str) -> str:
+    """An ``@file`` argument's text; a missing or unreadable file is a one-line error."""
+    return read_bytes(path).decode("utf-8")
 
 
 def _example_ids(text: str | None) -> list[str] | None:
     if not text:
         return None
     if text.startswith("@"):
-        lines = Path(text[1:]).read_text(encoding="utf-8").split()
+        lines = _read_list(text[1:]).split()
         return [t.strip(",") for t in lines if t.strip(",")]
     return [t.strip() for t in text.split(",") if t.strip()]
 
@@ -46,7 +48,7 @@ def _lines(text: str | None) -> list[str] | None:
     if not text:
         return None
     if text.startswith("@"):
-        lines = Path(text[1:]).read_text(encoding="utf-8").splitlines()
+        lines = _read_list(text[1:]).splitlines()
         return [line.strip() for line in lines if line.strip()]
     return [text]
 
@@ -162,7 +164,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per step)."""
-    p = command_parser("humaneval", __doc__, prog="python -m tide_exp.humaneval")
+    p = command_parser("humaneval", __doc__, prog="tide humaneval")
     sub = p.add_subparsers(dest="command", required=True)
     _add_build(sub)
     _add_judge_qc(sub)
@@ -292,19 +294,20 @@ def _add_analyze(sub) -> None:
     a.set_defaults(func=cmd_analyze)
 
 
+@cli_entry
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; a user-facing error prints one line and exits 2 (no traceback)."""
+    """Entry point; a user-facing error prints one line and exits 2 (:func:`cli_entry`)."""
     args = parser().parse_args(argv)
-    try:
-        # Outputs checked before the work: judge writes a file (and one beside it), the others
-        # a folder; none may be (or sit inside) a file the command reads.
-        inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]
-        inputs = [Path(i) for i in inputs if i]
-        check_output(args.out, inputs, folder=args.command != "judge")
-        if args.command == "judge":
-            check_output(Path(args.out).with_suffix(".consistency.json"), inputs)
-        args.func(args)
-    except (TideError, OSError, json.JSONDecodeError) as exc:
-        print(f"humaneval {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    # Outputs checked before the work: judge writes a file (and one beside it), the others
+    # a folder; none may be (or sit inside) a file the command reads.
+    inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]
+    inputs = [Path(i) for i in inputs if i]
+    check_output(args.out, inputs, folder=args.command != "judge")
+    if args.command == "judge":
+        check_output(Path(args.out).with_suffix(".consistency.json"), inputs)
+    args.func(args)
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

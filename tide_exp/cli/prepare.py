@@ -1,0 +1,68 @@
+"""Study B's preparation of a Chinese counselling corpus: ``tide prepare`` (``python -m tide_exp.cli.prepare``).
+
+```
+tide prepare data/raw/情绪.jsonl [more.jsonl | folder ...] --out data/study_b
+```
+
+The steps, their counts and the output files are described in :mod:`tide_exp.data.prepare`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tide_exp.commands import cli_entry, command_parser
+from tide_exp.data.prepare import prepare
+from tide_exp.files import check_output
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = command_parser("prepare", __doc__.split("\n\n")[0])
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        help="JSONL files (one per category, e.g. 情绪.jsonl) or folders of them",
+    )
+    parser.add_argument(
+        "--out", required=True, type=Path, help="output folder for pairs.jsonl and the report"
+    )
+    parser.add_argument(
+        "--min-reply-tokens", type=int, default=5, help="replies with fewer tokens are not learned"
+    )
+    parser.add_argument(
+        "--strip", action="store_true", help="remove URLs and emoji instead of the exchange"
+    )
+    parser.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="skip malformed lines, list them in skipped_rows.jsonl",
+    )
+    parser.add_argument(
+        "--dedup-pairs", action="store_true", help="also drop a (message, reply) pair seen before"
+    )
+    return parser
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    check_output(args.out, folder=True)  # before reading every input
+    report = prepare(
+        args.inputs,
+        args.out,
+        args.min_reply_tokens,
+        args.strip,
+        args.skip_bad,
+        args.dedup_pairs,
+    )
+    for step, counts in report["steps"].items():
+        print(f"{step:<21} " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    print(
+        f"duplicate dialogues removed: {report['duplicate_share']:.1%}; wrote {args.out / 'pairs.jsonl'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
