@@ -55,7 +55,7 @@ def find_user_error(err: BaseException) -> TideError | None:
     return None
 
 
-class JobStopped(Exception):
+class JobStopped(TideError):
     """A single run stopped by a user error (recorded in ``status.json``); one line follows."""
 
 

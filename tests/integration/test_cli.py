@@ -85,8 +85,8 @@ def test_model_not_available_offline_is_one_sentence(tmp_path):
     assert proc.returncode == 2
     assert "error: Model 'Qwen/Qwen2.5-0.5B-Instruct' is not available offline" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert not (run_dir / "results.json").exists()
-    assert json.loads((run_dir / "status.json").read_text())["status"] == "failed"
+    assert proc.stderr.count("error:") == 1
+    assert not run_dir.exists()  # nothing ran: no folder is left behind
 
 
 def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
