@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tide_exp.errors import EXIT_USER_ERROR, TideError
+from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
 
 PROJECT = (
     "tide_exp: fine-tune and evaluate small language models as trauma-informed, "
@@ -152,7 +152,10 @@ def cli_entry(fn: Callable[..., int | None]) -> Callable[..., int]:
     def wrapper(*args, **kwargs) -> int:
         try:
             return fn(*args, **kwargs) or 0
-        except TideError as err:
-            return report_user_error(err)
+        except Exception as err:  # a TideError, or one wrapped by Hydra's instantiate
+            user_error = find_user_error(err)
+            if user_error is None:
+                raise
+            return report_user_error(user_error)
 
     return wrapper

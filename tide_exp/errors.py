@@ -81,3 +81,17 @@ class DataSchemaError(DataError):
 
 class DataUnavailableError(DataError):
     """A dataset cannot be had here (not in the local cache and the hub is unreachable, or gated)."""
+
+
+def find_user_error(err: BaseException) -> TideError | None:
+    """The :class:`TideError` behind ``err``, if any: Hydra's ``instantiate`` wraps what a
+    target raises in an ``InstantiationException``, so a model unavailable offline reaches a
+    command as that; every command and job unwraps it here, in one place."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TideError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

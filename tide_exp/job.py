@@ -13,7 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from tide_exp.errors import EXIT_USER_ERROR, TideError
+from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
 from tide_exp.retire import finish_retiring, start_over
 from tide_exp.run_summary import format_run_summary
 from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
@@ -41,18 +41,6 @@ def _free_accelerator_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-
-
-def find_user_error(err: BaseException) -> TideError | None:
-    """The :class:`TideError` behind ``err``, if any (Hydra's instantiate wraps it)."""
-    seen: set[int] = set()
-    current: BaseException | None = err
-    while current is not None and id(current) not in seen:
-        if isinstance(current, TideError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 class JobStopped(TideError):

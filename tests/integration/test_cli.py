@@ -89,6 +89,34 @@ def test_model_not_available_offline_is_one_sentence(tmp_path):
     assert not run_dir.exists()  # nothing ran: no folder is left behind
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["chat", "model=qwen2_5_0_5b"],
+        ["safety", "probe", "--model", "qwen2_5_0_5b", "--out", "probe"],
+    ],
+    ids=["chat", "safety-probe"],
+)
+def test_a_command_on_a_model_not_available_offline_gives_the_training_runs_sentence(
+    tmp_path, command
+):
+    """Hydra's instantiate wraps the loader's error; every command unwraps it in one place."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tide_exp.cli.main", *command],
+        cwd=tmp_path,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
+        input="hello\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stderr.startswith(
+        "error: Model 'Qwen/Qwen2.5-0.5B-Instruct' is not available offline"
+    )
+    assert not (tmp_path / "probe").exists()
+
+
 def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
     proc = tide(
         SEARCH_PATH,
