@@ -168,11 +168,19 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
     register_resolvers()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(version_base="1.3", config_dir=str(config_dir())):
             return compose(config_name, overrides=list(overrides or []))
+    except (HydraException, OmegaConfBaseException) as err:  # a typo in an override: one line
+        reason = " ".join(str(err).split())
+        raise ConfigError(
+            f"the overrides {' '.join(overrides or [])} do not compose: {reason} "
+            "(`tide train --cfg job` lists the keys; docs: https://hydra.cc/docs/advanced/override_grammar/basic/)"
+        ) from None
     finally:
         GlobalHydra.instance().clear()

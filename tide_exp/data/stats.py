@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,15 +130,17 @@ def _compose(target: str, overrides: list[str]):
 
 
 def load_for_stats(
-    target: str, overrides: list[str]
+    target: str, overrides: list[str], check: Callable[[Any], None] | None = None
 ) -> tuple[list[DialogueExample], ChatFormatter, Any, str]:
     """The corpus, a chat formatter with the config's model tokenizer, the data config and the
-    model's name."""
+    model's name; ``check`` (the config validator) sees the composed config first."""
     from hydra.utils import instantiate
 
     from tide_exp.data.sources import load_corpus
 
     cfg, is_config = _compose(target, overrides)
+    if check is not None:
+        check(cfg)
     if is_config:
         examples = instantiate(cfg.data.source)()
     elif Path(target).expanduser().exists():

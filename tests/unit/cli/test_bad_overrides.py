@@ -1,0 +1,23 @@
+"""Commands that compose the config (stats, chat, the safety probe, judges) name a bad override
+in one line, exit 2: composed in one place (tide_exp.config.compose_config)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tide_exp.cli.stats import main as stats_main
+
+CASES = {
+    "foo=1": "Could not override 'foo'. To append to your config use +foo=1",
+    "a=[1": "no viable alternative at input '[1'",
+    "model=nosuch": "Could not find 'model/nosuch'",
+    "data.max_length=abc": "data.max_length='abc' is not a whole number >= 1",
+}
+
+
+@pytest.mark.parametrize("override", list(CASES))
+def test_a_bad_override_is_one_line_naming_it(override, tmp_path, capsys):
+    assert stats_main(["sample", override, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and CASES[override] in err
+    assert not (tmp_path / "out").exists()
