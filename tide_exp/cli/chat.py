@@ -14,6 +14,12 @@ default), as evaluation generates them: in ``model.chat.reasoning=think`` the re
 comes on top and the reasoning is stripped. Messages are
 answered one at a time, as the models were fine-tuned on single exchanges. Type ``/quit`` or
 end the input (Ctrl-D) to stop.
+
+Piped, it keeps one reply line per input line, so line N of the output answers line N of the
+input: a blank input line gets a blank reply line, a reply's own line breaks are written as
+``\\n``, and a message too long for the model's context (with the reply cap) gets a blank line
+and an ``error:`` line on stderr (exit status 2 at the end). Input must be UTF-8 text: a line
+that is not stops with one ``error:`` line naming it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from hydra.utils import instantiate
 
 from tide_exp.cli.session import load_model, model_config
 from tide_exp.commands import cli_entry, command_parser
+from tide_exp.errors import EXIT_USER_ERROR, DataError
 from tide_exp.generation import GenerationSettings, evaluation_model
 
 QUIT = {"/quit", "/exit"}
@@ -51,19 +58,64 @@ def reply_to(model, tokenizer, chat, message: str, settings: GenerationSettings)
     return settings.generate(model, tokenizer, [chat.prompt(message)], progress=False)[0].text
 
 
-def converse(model, tokenizer, chat, settings: GenerationSettings, interactive: bool) -> None:
-    """Answer each line of stdin until ``/quit`` or the end of the input."""
+def converse(
+    model, tokenizer, chat, settings: GenerationSettings, interactive: bool, stdin=None
+) -> int:
+    """Answer each line of ``stdin`` (bytes; default the standard input) until ``/quit`` or the
+    end of the input, one output line per input line.
+
+    Returns:
+        How many messages were too long to answer (each named on stderr).
+
+    Raises:
+        DataError: a line that is not UTF-8 text (its number and column).
+    """
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    context = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    refused = 0
+    for number, raw in enumerate(_lines(stdin, interactive), start=1):
+        try:
+            message = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as err:
+            raise DataError(
+                f"standard input line {number}: not UTF-8 text (byte {raw[err.start]:#04x} at "
+                f"column {err.start + 1}); send UTF-8 text, one message per line"
+            ) from None
+        if message in QUIT:
+            break
+        if not message:
+            if not interactive:
+                print("", flush=True)  # keeps line N of the output answering line N of the input
+            continue
+        tokens = len(tokenizer(chat.prompt(message), add_special_tokens=False)["input_ids"])
+        if context and tokens + settings.max_new_tokens > context:
+            print(
+                f"error: input line {number} is {tokens} tokens with the chat template; with the "
+                f"reply cap ({settings.max_new_tokens}) that is over the model's context "
+                f"({context}): not answered; shorten it",
+                file=sys.stderr,
+            )
+            print("", flush=True)
+            refused += 1
+            continue
+        reply = reply_to(model, tokenizer, chat, message, settings)
+        print(reply if interactive else _one_line(reply), flush=True)
+    return refused
+
+
+def _lines(stdin, interactive: bool):
     while True:
         if interactive:
             print("you> ", end="", file=sys.stderr, flush=True)
-        line = sys.stdin.readline()
-        if not line:
+        raw = stdin.readline()
+        if not raw:
             return
-        message = line.strip()
-        if message in QUIT:
-            return
-        if message:
-            print(reply_to(model, tokenizer, chat, message, settings), flush=True)
+        yield raw
+
+
+def _one_line(reply: str) -> str:
+    """A reply on one output line: its own line breaks written as ``\\n``."""
+    return reply.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 @cli_entry
@@ -81,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chatting with {what}; /quit or Ctrl-D to stop", file=sys.stderr)
     # The merged copy (eval.merge) is made once for the session, not once per message.
     with evaluation_model(model, settings.merge) as decoder:
-        converse(decoder, tokenizer, chat, dataclasses.replace(settings, merge=False), interactive)
-    return 0
+        refused = converse(
+            decoder, tokenizer, chat, dataclasses.replace(settings, merge=False), interactive
+        )
+    return EXIT_USER_ERROR if refused else 0
 
 
 if __name__ == "__main__":

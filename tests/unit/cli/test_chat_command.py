@@ -36,11 +36,12 @@ def test_chat_over_piped_stdin_answers_each_line_like_generate_replies(tiny_run)
 
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
     settings = GenerationSettings.from_config(cfg, chat, max_new_tokens=6, batch_size=1)
-    expected = [
+    first, second = (
         reply_to(model, tokenizer, chat, message, settings)
         for message in ("I keep having nightmares.", "Who can I talk to?")
-    ]
-    assert proc.stdout.splitlines() == expected  # blank line skipped, nothing after /quit
+    )
+    # One output line per input line (the blank one too), nothing after /quit.
+    assert proc.stdout.split("\n")[:-1] == [first, "", second]
     assert "Traceback" not in proc.stderr
 
 
@@ -56,3 +57,44 @@ def test_chat_on_a_folder_that_is_not_a_run_is_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "not a tide_exp run folder" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def _converse(tiny_model, monkeypatch, data: bytes, reply: str = "a reply", context: int = 512):
+    import io
+    from types import SimpleNamespace
+
+    from tide_exp.cli import chat as chat_cli
+    from tide_exp.data.chat import ChatFormatter
+
+    monkeypatch.setattr(chat_cli, "reply_to", lambda *args: reply)
+    model = SimpleNamespace(config=SimpleNamespace(max_position_embeddings=context))
+    chat = ChatFormatter(tokenizer=tiny_model.tokenizer)
+    settings = GenerationSettings(max_new_tokens=8)
+    return chat_cli.converse(
+        model, tiny_model.tokenizer, chat, settings, interactive=False, stdin=io.BytesIO(data)
+    )
+
+
+def test_piped_chat_keeps_one_reply_line_per_input_line(tiny_model, monkeypatch, capsys):
+    assert _converse(tiny_model, monkeypatch, b"hi\n\n  \nthere\n", reply="two\nlines") == 0
+    assert capsys.readouterr().out.split("\n")[:-1] == ["two\\nlines", "", "", "two\\nlines"]
+
+
+def test_a_message_over_the_context_is_refused_on_its_own_line(tiny_model, monkeypatch, capsys):
+    long = ("word " * 400).encode()
+    assert _converse(tiny_model, monkeypatch, b"hi\n" + long + b"\nbye\n", context=128) == 1
+    captured = capsys.readouterr()
+    assert captured.out.split("\n")[:-1] == ["a reply", "", "a reply"]
+    (error,) = captured.err.splitlines()
+    assert error.startswith("error: input line 2 is ") and "over the model's context (128)" in error
+
+
+def test_input_that_is_not_utf8_is_named_by_line_and_column(tiny_model, monkeypatch):
+    import pytest
+
+    from tide_exp.errors import DataError
+
+    with pytest.raises(
+        DataError, match=r"standard input line 2: not UTF-8 text \(byte 0xff at column 3\)"
+    ):
+        _converse(tiny_model, monkeypatch, b"hi\nok\xff\n")
