@@ -85,3 +85,31 @@ def test_a_name_introduced_once_is_replaced_wherever_the_dialogue_uses_it():
     ]
     assert counts == {"name_zh": 1, "name_en": 1, "name_introduced": 2}
     assert anonymise("Sarahville is far.", None, ["Sarah"]) == "Sarahville is far."  # whole words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 200_000,
+        "1" * 200_000,
+        "我" * 200_000,
+        "a." * 100_000,
+        "a" * 100_000 + "@" + "b-" * 50_000,
+    ],
+    ids=["letters", "digits", "han", "dots", "at-without-domain"],
+)
+def test_a_long_adversarial_message_is_anonymised_in_linear_time(text):
+    """A 200k-character run with no address in it once took minutes (the e-mail pattern was
+    retried from every position); the alarm only guards against a hang, it is no speed target."""
+    import signal
+
+    def hang(*_):
+        raise TimeoutError("anonymise did not finish within 30 s: a pattern is super-linear")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(30)
+    try:
+        assert anonymise(text) == text  # nothing in it to replace
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
