@@ -309,6 +309,14 @@ def prepare(
     dialogues, steps["anonymise"] = anonymise_step(dialogues)
     dialogues, steps["dedup_after_cleaning"] = dedup_step(dialogues)
     rows, steps["pairs"] = pairs_step(dialogues, min_reply_tokens, dedup_pairs)
+    if not rows:  # nothing to train on: say why instead of writing an empty corpus
+        raise DataError(
+            f"{', '.join(str(f) for f in files)}: no (message, reply) pair to write "
+            f"({steps['read'].get('records', 0)} records read, "
+            f"{steps['conversations']['conversations']} conversations with an assistant reply, "
+            f"replies shorter than {min_reply_tokens} tokens dropped); check that the file holds "
+            "conversations with assistant turns (docs/data.md, Study B preparation)"
+        )
     conversations = steps["conversations"]["conversations"]
     report = {
         "settings": {

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tide_exp.cli.prepare import main
 from tide_exp.data.prepare import prepare
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise, to_half_width
-from tide_exp.errors import BadRecordError
+from tide_exp.errors import BadRecordError, DataError
 
 FIXTURE = ASSETS / "study_b" / "情绪.jsonl"
 SECOND = ASSETS / "study_b" / "压力.jsonl"  # repeated dialogues, names and places
@@ -233,3 +233,16 @@ def test_repeated_dialogues_change_nothing_but_the_duplicate_count(records, extr
     }
     # Dialogues sharing an opening give that opening's row once: ids stay unique for the loader.
     assert len({r["id"] for r in b}) == len(b)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", '{"messages": [{"role": "user", "content": "hi"}]}\n'],
+    ids=["empty", "no-assistant-turn"],
+)
+def test_a_corpus_with_nothing_to_train_on_is_refused_and_nothing_written(tmp_path, content):
+    source = tmp_path / "corpus.jsonl"
+    source.write_text(content)
+    with pytest.raises(DataError, match=r"corpus.jsonl: no \(message, reply\) pair to write"):
+        prepare([source], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
