@@ -139,6 +139,23 @@ def command_parser(name: str, description: str, prog: str | None = None) -> argp
     )
 
 
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= ``low`` (a count, a cap, a batch size); anything
+    else is the one-line ``error:`` of the command's parser, before any work."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is below {low}")
+        return value
+
+    parse.__name__ = f"a whole number >= {low}"
+    return parse
+
+
 def report_user_error(err: TideError) -> int:
     """Print ``err`` as the one-line convention and return :data:`EXIT_USER_ERROR`."""
     print(f"error: {err}", file=sys.stderr)

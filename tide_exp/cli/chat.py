@@ -32,7 +32,7 @@ from pathlib import Path
 from hydra.utils import instantiate
 
 from tide_exp.cli.session import load_model, model_config
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import EXIT_USER_ERROR, DataError
 from tide_exp.generation import GenerationSettings, evaluation_model
 
@@ -45,7 +45,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--run", type=Path, default=None, help="a run folder: chat with its adapter"
     )
     parser.add_argument(
-        "--max-new-tokens", type=int, default=None, help="reply length cap (default: eval's)"
+        "--max-new-tokens",
+        type=at_least(1),
+        default=None,
+        help="reply length cap (default: eval's)",
     )
     parser.add_argument(
         "overrides", nargs="*", help="Hydra overrides (model=..., eval.generation_kwargs=...)"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, write_text
 from tide_exp.reporting.table_writers import markdown_table
@@ -254,7 +254,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=Path("outputs") / "compare", help="default: outputs/compare"
     )
-    parser.add_argument("--limit", type=int, default=None, help="show the first N prompts")
+    parser.add_argument("--limit", type=at_least(1), default=None, help="show the first N prompts")
     parser.add_argument(
         "--metrics", default=None, help="comma-separated scores to show (default: all recorded)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.files import check_output, read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
 
@@ -187,7 +187,9 @@ def _add_build(sub) -> None:
     )
     b.add_argument("--pairs", help="YAML file with `pairs: [[A, B], ...]`")
     b.add_argument("--seed", type=int, default=42, help="prompt and order seed (study: 42)")
-    b.add_argument("--per-scenario", type=int, default=1, help="prompts per scenario per pair")
+    b.add_argument(
+        "--per-scenario", type=at_least(1), default=1, help="prompts per scenario per pair"
+    )
     b.add_argument("--example-ids", help="comma list or @file of example ids instead of a draw")
     b.add_argument(
         "--prompts",
@@ -239,7 +241,7 @@ def _add_judge_qc(sub) -> None:
     j = sub.add_parser("judge", help="gold scores from an LLM judge (3 calls averaged)")
     j.add_argument("key", help="key.csv from build")
     j.add_argument("--generate", required=True, help="module:callable, generate(prompts)->list")
-    j.add_argument("--calls", type=int, default=3)
+    j.add_argument("--calls", type=at_least(1), default=3)
     j.add_argument("--out", default="outputs/humaneval/gold.csv", help="default: %(default)s")
     j.set_defaults(func=cmd_judge)
 

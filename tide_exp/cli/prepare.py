@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.data.prepare import prepare
 from tide_exp.files import check_output
 
@@ -28,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
         "--out", required=True, type=Path, help="output folder for pairs.jsonl and the report"
     )
     parser.add_argument(
-        "--min-reply-tokens", type=int, default=5, help="replies with fewer tokens are not learned"
+        "--min-reply-tokens",
+        type=at_least(0),
+        default=5,
+        help="replies with fewer tokens are not learned",
     )
     parser.add_argument(
         "--strip", action="store_true", help="remove URLs and emoji instead of the exchange"

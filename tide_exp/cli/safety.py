@@ -22,7 +22,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output
 
@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--max-prompts",
-        type=int,
+        type=at_least(1),
         metavar="N",
         help="N prompts spread over categories (default: all)",
     )
@@ -177,10 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="whose crisis resources a safe reply names: us, uk, ca, ie, au, de, cn, intl",
     )
     p.add_argument(
-        "--batch-size", type=int, metavar="N", help="replies generated at once (default: eval's)"
+        "--batch-size",
+        type=at_least(1),
+        metavar="N",
+        help="replies generated at once (default: eval's)",
     )
     p.add_argument(
-        "--max-new-tokens", type=int, default=96, metavar="N", help="reply length cap (default: 96)"
+        "--max-new-tokens",
+        type=at_least(1),
+        default=96,
+        metavar="N",
+        help="reply length cap (default: 96)",
     )
     p.add_argument(
         "--override",
@@ -213,7 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the judge: model=<conf/model slug> or module:function",
     )
     j.add_argument(
-        "--calls", type=int, default=1, metavar="N", help="calls per reply (sampled when > 1)"
+        "--calls",
+        type=at_least(1),
+        default=1,
+        metavar="N",
+        help="calls per reply (sampled when > 1)",
     )
     j.add_argument(
         "--out", required=True, metavar="JSONL", help="output (a .summary.json goes beside it)"

@@ -21,3 +21,36 @@ def test_a_bad_override_is_one_line_naming_it(override, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and CASES[override] in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["humaneval", "judge", "key.csv", "--generate", "x:y", "--out", "gold.csv", "--calls", "0"],
+        ["chat", "--max-new-tokens", "0"],
+        ["safety", "probe", "--out", "probe", "--max-prompts", "abc"],
+        [
+            "safety",
+            "judge",
+            "safety.jsonl",
+            "--generate",
+            "x:y",
+            "--out",
+            "j.jsonl",
+            "--calls",
+            "0",
+        ],
+        ["compare", "run", "--limit", "-1"],
+        ["prepare", "in.jsonl", "--out", "out", "--min-reply-tokens", "-1"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_count_out_of_range_is_one_line_before_any_work(argv, tmp_path, monkeypatch, capsys):
+    from tide_exp.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: tide {argv[0]}")
+    assert ("is below" in err) or ("is not a whole number" in err)
+    assert list(tmp_path.iterdir()) == []  # nothing written
