@@ -26,14 +26,18 @@ def format_value(mean: float | None, std: float | None = None) -> str:
 
 def format_change(change: dict[str, Any] | None) -> str:
     """``+0.043 [+0.010, +0.080]*``: the change, its interval, ``*`` where it excludes 0."""
-    if change is None:
+    if change is None or _missing(change["delta"]):  # a NaN mean on either side: no change
         return "-"
     text = f"{change['delta']:+.3f}"
-    if not math.isnan(change["low"]):
+    if not (_missing(change["low"]) or _missing(change["high"])):
         text += f" [{change['low']:+.3f}, {change['high']:+.3f}]" + (
             "*" if change["distinguishable"] else ""
         )
     return text
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def format_rate(value: float | None) -> str:

@@ -232,3 +232,18 @@ def test_study_b_lists_what_it_does_not_compute(tmp_path, compose_cfg):
     section = markdown.split("## Not computed")[1]
     assert "**dialogbert_filter**: Study B filtered its outputs" in section
     assert "**dialogbert_continuity**" in section
+
+
+def test_a_change_with_a_nan_side_is_a_dash_not_plus_nan():
+    from tide_exp.reporting.table1_render import format_change
+
+    nan = float("nan")
+    assert format_change({"delta": nan, "low": 0.1, "high": 0.2, "distinguishable": True}) == "-"
+    assert format_change({"delta": None, "low": nan, "high": nan, "distinguishable": False}) == "-"
+    assert (
+        format_change({"delta": 0.04, "low": nan, "high": nan, "distinguishable": False})
+        == "+0.040"
+    )
+    assert format_change({"delta": 0.04, "low": 0.01, "high": 0.08, "distinguishable": True}) == (
+        "+0.040 [+0.010, +0.080]*"
+    )
