@@ -137,7 +137,7 @@ def to_markdown(rows: list[PromptRow], labels: list[str]) -> str:
             [_html(run), phase, *(f"{values[n]:.4f}" if n in values else "" for n in names)]
             for (run, phase), values in means.items()
         ]
-        out += [markdown_table(["run", "phase", *names], table), ""]
+        out += [markdown_table(["run", "phase", *map(_html, names)], table), ""]
     for number, row in enumerate(rows, start=1):
         out += [
             f"## {number}. {_md(row.example_id)} ({_md(row.theme)})",
@@ -156,7 +156,7 @@ def to_markdown(rows: list[PromptRow], labels: list[str]) -> str:
             ]
             for reply in row.replies
         ]
-        out += [markdown_table(["run", "phase", "reply", *names], table), ""]
+        out += [markdown_table(["run", "phase", "reply", *map(_html, names)], table), ""]
     return "\n".join(out)
 
 

@@ -107,3 +107,14 @@ def test_html_renders_in_headless_chromium(sweep, tmp_path):
     assert image.size == (1200, 900)
     colours = image.getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 50  # text and styled boxes, not a blank page
+
+
+def test_score_names_in_markdown_headers_are_escaped(tmp_path):
+    run = fake_run(tmp_path / "sweep", "0_alpha", "alpha", 0.0)
+    path = run / "generations.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for row in rows:
+        row["scores"] = {"<b>bold</b>": 0.5}  # a user's own metric name, as written
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    md = write_comparison([tmp_path / "sweep"], tmp_path / "out")["markdown"].read_text()
+    assert "<b>" not in md and "&lt;b&gt;bold&lt;/b&gt;" in md
