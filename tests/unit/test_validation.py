@@ -93,3 +93,9 @@ def test_run_stops_before_loading_the_model(compose_cfg, monkeypatch):
     monkeypatch.setattr(run_module, "instantiate", no_model_load)
     with pytest.raises(ConfigError, match=r"^lora\.r=-1"):
         run_module.run(compose_cfg("lora.r=-1"))
+
+
+@pytest.mark.parametrize("safety", ["false", "true"])
+def test_batch_size_auto_is_valid_with_or_without_the_safety_probe(compose_cfg, safety):
+    """docs/generation.md documents eval.batch_size=auto; the probe takes the same value."""
+    check_values(compose_cfg("eval.batch_size=auto", f"eval.safety={safety}", tiny=False))
