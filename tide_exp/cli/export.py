@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from tide_exp.cli.session import adapter_dir, load_model, run_config
+from tide_exp.cli.session import adapter_dir, load_adapter, load_model, run_config
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, write_folder
@@ -51,9 +51,8 @@ def merge_adapter(run: Path):
     adapter = adapter_dir(run)
     model, tokenizer = load_model(cfg, None, dtype="float32", quantization_config=None)
     model = model.to(torch.float32)
-    from peft import PeftModel
 
-    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    merged = load_adapter(model, adapter).merge_and_unload()
     return merged, tokenizer, cfg
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from tide_exp.config import compose_config, register_resolvers
-from tide_exp.errors import TideError
+from tide_exp.errors import FileError, TideError
 
 
 def run_config(run_dir: Path) -> DictConfig:
@@ -35,6 +35,23 @@ def adapter_dir(run_dir: Path) -> Path:
             "status.json and tide_exp.log), or pass a finished run folder."
         )
     return adapter
+
+
+def load_adapter(model: Any, adapter: Path) -> Any:
+    """``PeftModel.from_pretrained(model, adapter)``; a truncated, corrupt or mismatched adapter
+    is one :class:`~tide_exp.errors.FileError` naming the folder, not a library traceback."""
+    from peft import PeftModel
+    from safetensors import SafetensorError
+
+    try:
+        return PeftModel.from_pretrained(model, adapter)
+    except (SafetensorError, OSError, ValueError, RuntimeError, KeyError, TypeError) as err:
+        reason = " ".join(str(err).split())[:300] or type(err).__name__
+        raise FileError(
+            adapter,
+            f"the saved adapter cannot be loaded ({type(err).__name__}: {reason})",
+            "the file is truncated or damaged: re-run the job to save it again, or use another run",
+        ) from None
 
 
 def model_config(run: Path | None, overrides: list[str]) -> DictConfig:
@@ -65,8 +82,6 @@ def load_model(cfg: DictConfig, run: Path | None, **loader_overrides: Any):
     loaded = instantiate(loader, **kwargs)
     model = loaded.model
     if run is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, adapter_dir(run))
+        model = load_adapter(model, adapter_dir(run))
     model.eval()
     return model, loaded.tokenizer
