@@ -137,10 +137,17 @@ class GenerationMetricsCallback(pl.Callback):
             self.results["val"].append(summary)
         else:
             self.results[phase] = summary
+        # Epochs as the progress bar and W&B's eval/epoch count them: "after epoch 1" follows
+        # "Epoch 1/2" (results.json keeps Lightning's 0-based index in "epoch").
+        moment = (
+            f"after epoch {summary['epoch'] + 1}"
+            if phase == "val"
+            else {"zs": "before training"}.get(phase, "after training")
+        )
         log.info(
-            "%s (epoch %s, %d prompts, %.0f%% cut at the cap): %s",
+            "%s (%s, %d prompts, %.0f%% cut at the cap): %s",
             phase,
-            summary["epoch"],
+            moment,
             summary["prompts"]["count"],
             100 * summary.get("cut_rate", 0.0),
             ", ".join(f"{k}={m['mean']:.4f}" for k, m in summary["metrics"].items()),
