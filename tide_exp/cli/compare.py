@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import logging
 import math
 import sys
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, write_text
 from tide_exp.reporting.table_writers import markdown_table
+
+log = logging.getLogger(__name__)
 
 PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
 
@@ -65,32 +68,41 @@ def _scores(value: Any, metrics: list[str] | None) -> dict[str, float]:
 def collect(paths: list[Path], metrics: list[str] | None = None, limit: int | None = None):
     """Prompts (in the first run's order) with each run's zero-shot and fine-tuned replies.
 
+    Replies are paired by the prompt's id *and* text, and a prompt is shown only when every run
+    replied to it: runs on different corpora can reuse example ids for other messages, and a
+    reply to one message must never sit under another. What was left out is counted.
+
     Returns:
-        ``(rows, labels)``: the prompt rows and the run labels in order.
+        ``(rows, labels, left_out)``: the prompt rows, the run labels in order, and how many
+        prompts were left out because not every run replied to that text.
     """
     from tide_exp.humaneval.runs import load_runs, phase_rows
 
     runs = load_runs(paths)
-    rows: dict[str, PromptRow] = {}
+    rows: dict[tuple[str, str], PromptRow] = {}
+    answered: dict[tuple[str, str], set[str]] = {}
     for run in runs:
         for phase, label in PHASES:
             frame = phase_rows(run, phase)
             for example_id, row in frame.iterrows():
-                key = str(example_id)
+                key = (str(example_id), str(row["prompt"]))
                 if key not in rows:
                     rows[key] = PromptRow(
-                        key, str(row["theme"]), row["prompt"], row["reference"], []
+                        key[0], str(row["theme"]), row["prompt"], row["reference"], []
                     )
                 rows[key].replies.append(
                     Reply(run.label, label, row["prediction"], _scores(row.get("scores"), metrics))
                 )
-    ordered = list(rows.values())[:limit] if limit else list(rows.values())
+                answered.setdefault(key, set()).add(run.label)
+    every = {run.label for run in runs}
+    shared = [row for key, row in rows.items() if answered[key] == every]
+    ordered = shared[:limit] if limit else shared
     if not ordered:
         raise TideError(
-            f"{', '.join(map(str, paths))}: no zero-shot or fine-tuned replies in generations.jsonl; "
-            "point at runs that finished their evaluation."
+            f"{', '.join(map(str, paths))}: no prompt that every run answered in zero-shot or "
+            "fine-tuned replies (generations.jsonl); compare runs on the same corpus and split."
         )
-    return ordered, [run.label for run in runs]
+    return ordered, [run.label for run in runs], len(rows) - len(shared)
 
 
 def mean_scores(rows: list[PromptRow]) -> dict[tuple[str, str], dict[str, float]]:
@@ -122,14 +134,17 @@ def _md(text: str) -> str:
     return _html(text).replace("|", "\\|")
 
 
-def to_markdown(rows: list[PromptRow], labels: list[str]) -> str:
+def to_markdown(rows: list[PromptRow], labels: list[str], left_out: int = 0) -> str:
     """The comparison as Markdown: mean scores, then one section per prompt."""
     names = _metric_names(rows)
     means = mean_scores(rows)
+    skipped = (
+        f" {left_out} prompt(s) left out: not every run replied to that text." if left_out else ""
+    )
     out = [
         "# Zero-shot vs fine-tuned replies",
         "",
-        f"{len(rows)} prompts, runs: {', '.join(_md(label) for label in labels)}.",
+        f"{len(rows)} prompts, runs: {', '.join(_md(label) for label in labels)}.{skipped}",
         "",
     ]
     if names:
@@ -240,11 +255,17 @@ def write_comparison(
     paths: list[Path], out: Path, metrics: list[str] | None = None, limit: int | None = None
 ) -> dict[str, Path]:
     """Write ``compare.html`` and ``compare.md`` into ``out``; returns their paths."""
-    rows, labels = collect(paths, metrics, limit)
+    rows, labels, left_out = collect(paths, metrics, limit)
+    if left_out:
+        log.warning(
+            "%d prompt(s) left out: not every run replied to that text (runs on other corpora "
+            "or splits reuse example ids for other messages)",
+            left_out,
+        )
     out.mkdir(parents=True, exist_ok=True)
     files = {"html": out / "compare.html", "markdown": out / "compare.md"}
     write_text(files["html"], to_html(rows, labels))
-    write_text(files["markdown"], to_markdown(rows, labels))
+    write_text(files["markdown"], to_markdown(rows, labels, left_out))
     return files
 
 

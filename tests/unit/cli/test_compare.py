@@ -118,3 +118,17 @@ def test_score_names_in_markdown_headers_are_escaped(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     md = write_comparison([tmp_path / "sweep"], tmp_path / "out")["markdown"].read_text()
     assert "<b>" not in md and "&lt;b&gt;bold&lt;/b&gt;" in md
+
+
+def test_runs_on_other_corpora_never_pair_a_reply_with_another_message(sweep, tmp_path):
+    """Example ids coincide, messages differ: those replies are left out, and counted."""
+    path = sweep / "1_beta" / "generations.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for row in rows:
+        if row["example_id"] == "ex1":
+            row["prompt"] = "a different message under the same id"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    md = write_comparison([sweep], tmp_path / "out")["markdown"].read_text()
+    assert "2 prompts, runs:" in md and "1 prompt(s) left out" in md
+    assert "reply 1" not in md and "a different message" not in md
+    assert "alpha zs reply 0" in md and "beta ft reply 2" in md
