@@ -129,6 +129,6 @@ def test_runs_on_other_corpora_never_pair_a_reply_with_another_message(sweep, tm
             row["prompt"] = "a different message under the same id"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     md = write_comparison([sweep], tmp_path / "out")["markdown"].read_text()
-    assert "2 prompts, runs:" in md and "1 prompt(s) left out" in md
+    assert "2 prompts, runs:" in md and "2 prompt(s) left out" in md  # each run's ex1
     assert "reply 1" not in md and "a different message" not in md
     assert "alpha zs reply 0" in md and "beta ft reply 2" in md
