@@ -93,3 +93,18 @@ def test_the_report_names_a_key_a_table1_row_cannot_do_without(tmp_path):
         FileError, match=r"results.json: results.model.name is missing. Fix: re-run"
     ):
         collect_runs([tmp_path])
+
+
+def test_the_report_leaves_out_a_run_whose_job_is_running_again(tmp_path, caplog):
+    import json
+
+    from tide_exp.reporting.table1 import collect_runs
+
+    results = {"status": "ok", "model": {"name": "m"}, "phases": {}}
+    for name, status in (("done", "ok"), ("rerun", "running")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps(results))
+        (tmp_path / name / "status.json").write_text(json.dumps({"status": status}))
+    runs = collect_runs([tmp_path])
+    assert [r["run_dir"] for r in runs] == [str(tmp_path / "done")]
+    assert "rerun left out: its job is running" in caplog.text

@@ -9,6 +9,7 @@ matches, with a note on what is comparable.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,22 @@ from tide_exp.reporting.table1_stats import (
 )
 from tide_exp.rundir import iter_runs
 
+log = logging.getLogger(__name__)
+
 
 def collect_runs(paths: list[Path]) -> list[dict[str, Any]]:
     """Every finished run (``results.json`` with status ok) under ``paths``."""
     runs = []
     for folder in iter_runs(paths):
         results = folder.read_results()
+        status = folder.read_status() or {}
+        if status.get("status", "ok") != "ok":  # a re-run in progress, or one that failed
+            log.warning(
+                "%s left out: its job is %s (status.json); its results.json is not the run's",
+                folder.path,
+                status.get("status"),
+            )
+            continue
         if results is not None and results.get("status") == "ok":
             for key in ("model.name", "phases"):  # what a Table 1 row cannot do without
                 if _select(results, key) is None:
