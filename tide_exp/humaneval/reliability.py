@@ -52,17 +52,27 @@ def krippendorff_table(joined: pd.DataFrame, level: float = 0.95, n_boot: int = 
     for scope, frame in scopes.items():
         matrix = reliability_matrix(frame)
         lo, hi = alpha_ci(matrix, level, n_boot)
+        value = alpha(matrix)
         rows.append(
             {
                 "scope": scope,
-                "alpha_ordinal": alpha(matrix),
+                "alpha_ordinal": value,
                 "ci_low": lo,
                 "ci_high": hi,
                 "n_raters": matrix.shape[0],
                 "n_replies": matrix.shape[1],
+                "note": alpha_undefined(matrix) if np.isnan(value) else "",
             }
         )
     return pd.DataFrame(rows)
+
+
+def alpha_undefined(matrix: np.ndarray) -> str:
+    """Why alpha cannot be computed on ``matrix`` (a raters x replies table)."""
+    rated = ~np.isnan(matrix)
+    if (rated.sum(axis=0) >= 2).sum() < 2:
+        return "not computed: fewer than two replies were rated by two or more raters"
+    return "not computed: every rating is the same value, so agreement is undefined"
 
 
 def _mean_squares(y: np.ndarray) -> tuple[float, float, float, float]:
@@ -154,7 +164,26 @@ def icc_table(joined: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """
     wide = joined.pivot_table(index="question_id", columns="rater_id", values="rating")
     wide = wide.dropna(axis=0)
-    if wide.shape[0] < 3 or wide.shape[1] < 2:
-        return pd.DataFrame()
-    table = icc(wide.to_numpy(float), level)
-    return table.assign(n_replies=wide.shape[0], n_raters=wide.shape[1])
+    counts = {"n_replies": wide.shape[0], "n_raters": wide.shape[1]}
+    reason = icc_undefined(wide.to_numpy(float))
+    if reason:  # one row that says why, instead of blank or infinite figures
+        return pd.DataFrame([{"type": "ICC", "note": reason, **counts}])
+    return icc(wide.to_numpy(float), level).assign(**counts, note="")
+
+
+def icc_undefined(y: np.ndarray) -> str:
+    """Why the ICCs cannot be computed on a complete replies x raters array ('' when they can)."""
+    if y.shape[0] < 3 or y.shape[1] < 2:
+        return (
+            f"not computed: needs 3 or more replies rated by every kept rater and 2 or more "
+            f"raters ({y.shape[0]} replies, {y.shape[1]} raters)"
+        )
+    msb, _, mse, msw = _mean_squares(y)
+    scale = max(float(np.var(y)), 1e-12)
+    if np.ptp(y) == 0:
+        return "not computed: every rating is the same value"
+    if msb <= 1e-9 * scale:
+        return "not computed: the replies' mean ratings do not differ (no between-reply variance)"
+    if mse <= 1e-9 * scale or msw <= 1e-9 * scale:
+        return "not computed: the raters agree exactly (no residual variance), so F is unbounded"
+    return ""

@@ -191,3 +191,37 @@ def test_ordinal_model_with_rater_clusters_finds_effects_not_leniency():
     joined, raters = design(n_raters=24, n_items=12, lenient=LENIENT, seed=3)
     age = ordinal_effects(joined, raters, factors=("age",)).iloc[0]
     assert age["ci_low"] < 0 < age["ci_high"]
+
+
+@pytest.mark.parametrize(
+    ("ratings", "icc_reason", "alpha_reason"),
+    [
+        ("constant", "every rating is the same value", "every rating is the same value"),
+        ("identical_raters", "raters agree exactly", None),
+        (
+            "one_rater",
+            "needs 3 or more replies rated by every kept rater and 2 or more raters",
+            "fewer than two replies",
+        ),
+    ],
+)
+def test_degenerate_ratings_say_why_a_statistic_cannot_be_computed(
+    ratings, icc_reason, alpha_reason
+):
+    joined, _ = design(n_raters=6, noise=0.3, item_sd=1.0)
+    if ratings == "constant":
+        joined = joined.assign(rating=3.0)
+    elif ratings == "identical_raters":  # every rater gives a reply the first rater's rating
+        first = joined[joined["rater_id"] == joined["rater_id"].iloc[0]].set_index("question_id")
+        joined = joined.assign(rating=joined["question_id"].map(first["rating"]))
+    else:
+        joined = joined[joined["rater_id"] == joined["rater_id"].iloc[0]]
+    icc = icc_table(joined)
+    assert len(icc) == 1 and icc_reason in icc.loc[0, "note"] and "icc" not in icc
+    alpha = krippendorff_table(joined, n_boot=20).set_index("scope")
+    if alpha_reason:
+        assert (
+            np.isnan(alpha.loc["all", "alpha_ordinal"]) and alpha_reason in alpha.loc["all", "note"]
+        )
+    else:
+        assert alpha.loc["all", "alpha_ordinal"] == pytest.approx(1.0)  # perfect agreement: defined
