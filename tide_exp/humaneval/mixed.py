@@ -61,10 +61,31 @@ def mixed_effects(
             continue
         for unit, frame in units.items():
             data = frame.assign(g=frame["rater_id"].map(group)).dropna(subset=["g", "rating"])
-            if data["g"].nunique() < 2 or data["rater_id"].nunique() < 4:
+            reason = not_fitted(data, factor)
+            if reason:  # one row that says why, instead of a silent gap or a meaningless fit
+                rows.append(
+                    {
+                        "unit": unit,
+                        "factor": factor,
+                        "n_ratings": len(data),
+                        "n_raters": int(data["rater_id"].nunique()),
+                        "note": reason,
+                    }
+                )
                 continue
             rows += _rows(fit_mixed(data, level), data, unit, factor, level)
     return pd.DataFrame(rows)
+
+
+def not_fitted(data: pd.DataFrame, factor: str) -> str:
+    """Why the mixed model of ``factor`` is not fitted on ``data`` ('' when it is)."""
+    if data["g"].nunique() < 2:
+        return f"not computed: every rater has the same {factor}"
+    if data["rater_id"].nunique() < 4:
+        return f"not computed: {data['rater_id'].nunique()} raters, the model needs 4 or more"
+    if data["rating"].nunique() < 2:
+        return "not computed: every rating is the same value"
+    return ""
 
 
 def _rows(result, data: pd.DataFrame, unit: str, factor: str, level: float) -> list[dict]:
@@ -89,6 +110,7 @@ def _rows(result, data: pd.DataFrame, unit: str, factor: str, level: float) -> l
                 "n_ratings": len(data),
                 "n_raters": int(data["rater_id"].nunique()),
                 "converged": bool(result.converged),
+                "note": "" if result.converged else "did not converge: the estimate is unreliable",
             }
         )
     return out

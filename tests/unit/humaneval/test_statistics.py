@@ -225,3 +225,24 @@ def test_degenerate_ratings_say_why_a_statistic_cannot_be_computed(
         )
     else:
         assert alpha.loc["all", "alpha_ordinal"] == pytest.approx(1.0)  # perfect agreement: defined
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("constant_ratings", "every rating is the same value"),
+        ("constant_age", "every rater has the same age"),
+        ("three_raters", "3 raters, the model needs 4 or more"),
+    ],
+)
+def test_the_mixed_model_says_why_it_is_not_fitted(change, reason):
+    joined, raters = design(n_raters=8, n_items=6)
+    if change == "constant_ratings":
+        joined = joined.assign(rating=4.0)
+    elif change == "constant_age":
+        raters = raters.assign(age=30)
+    else:
+        keep = raters.index[:3]
+        joined, raters = joined[joined["rater_id"].isin(keep)], raters.loc[keep]
+    (row,) = mixed_effects(joined, raters, factors=("age",)).to_dict("records")
+    assert reason in row["note"] and "p" not in row and "converged" not in row
