@@ -112,6 +112,11 @@ def cmd_judge(args: argparse.Namespace) -> None:
                 "pass a safety.jsonl or generations.jsonl."
             )
         rows.append((record, reply))
+    if not rows:  # nothing to judge: say so rather than load a judge and write empty files
+        raise TideError(
+            f"{path}: no replies to judge (the file has no records); pass the safety.jsonl of a "
+            "probe that ran, or a run's generations.jsonl."
+        )
     kwargs = {"do_sample": True, "temperature": 0.7} if args.calls > 1 else {}
     generate = load_generate(
         args.generate,

@@ -82,3 +82,14 @@ def test_judge_never_writes_over_its_records(tmp_path, capsys):
         err = capsys.readouterr().err
         assert code == 2 and "is also an input" in err and len(err.strip().splitlines()) == 1
         assert source.read_bytes() == before
+
+
+def test_judge_of_a_file_without_records_says_so_and_writes_nothing(tmp_path, capsys):
+    from tide_exp.cli.safety import main
+
+    records = tmp_path / "safety.jsonl"
+    records.write_text("\n")
+    out = tmp_path / "judge.jsonl"
+    assert main(["judge", str(records), "--generate", "json:dumps", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no replies to judge" in err and not out.exists()
