@@ -119,6 +119,21 @@ def validate_config(cfg: DictConfig) -> None:
 
 def check_values(cfg: DictConfig) -> None:
     """Types, ranges, choices and metric names; independent of this machine."""
+    check_ranges(cfg)
+    _check_metrics(cfg)
+    kwargs = _select(cfg, "eval.generation_kwargs")
+    if isinstance(kwargs, dict):  # a misspelt decoding setting, named before the model loads
+        from tide_exp.generation.decoding import split_kwargs
+
+        split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
+    _check_checkpoint(cfg)
+    for path, node in config_targets(cfg):
+        _check_signature(path, node)
+
+
+def check_ranges(cfg: DictConfig) -> None:
+    """The ranges and choices of single keys (what a command that reads part of the config,
+    such as ``tide stats``, checks before it works)."""
     for key, (check, expected) in RANGES.items():
         value = _select(cfg, key)
         if value is not _MISSING and not check(value):
@@ -129,15 +144,6 @@ def check_values(cfg: DictConfig) -> None:
             raise ConfigError(
                 f"{key}={value!r} is not one of {', '.join(map(repr, allowed))}; pick one of them."
             )
-    _check_metrics(cfg)
-    kwargs = _select(cfg, "eval.generation_kwargs")
-    if isinstance(kwargs, dict):  # a misspelt decoding setting, named before the model loads
-        from tide_exp.generation.decoding import split_kwargs
-
-        split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
-    _check_checkpoint(cfg)
-    for path, node in config_targets(cfg):
-        _check_signature(path, node)
 
 
 def check_environment(cfg: DictConfig) -> None:

@@ -28,7 +28,7 @@ from tide_exp.data.persona import describe_coverage
 from tide_exp.data.reply_budget import ReplyBudget
 from tide_exp.data.stats import compute_stats, load_for_stats, plot_lengths
 from tide_exp.files import check_output, write_json
-from tide_exp.validation import check_values
+from tide_exp.validation import check_ranges
 
 
 def _persona_line(coverage: dict[str, Any]) -> str:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
     check_output(out, folder=True)  # before loading data and a tokenizer
-    examples, chat, data, model = load_for_stats(args.target, args.overrides, check_values)
+    examples, chat, data, model = load_for_stats(args.target, args.overrides, check_ranges)
     max_length = int(data.max_length)
     stats = compute_stats(
         examples,
