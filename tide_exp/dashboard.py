@@ -11,33 +11,24 @@ fingerprint and the experiment, so runs of one study can be filtered without rea
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pytorch_lightning.loggers import Logger, WandbLogger
 
-from tide_exp.metrics.bootstrap import paired_bootstrap_ci
-
-
-def paired_differences(records: Sequence[Mapping[str, Any]], metric: str) -> list[float]:
-    """Per prompt scored in both phases, the fine-tuned minus the zero-shot score."""
-    by_phase: dict[str, dict[str, float]] = {"zs": {}, "ft": {}}
-    for r in records:
-        value = (r.get("scores") or {}).get(metric)
-        if r.get("phase") in by_phase and value is not None:
-            by_phase[r["phase"]][r["example_id"]] = value
-    zs, ft = by_phase["zs"], by_phase["ft"]
-    return [ft[e] - zs[e] for e in ft if e in zs]
+from tide_exp.metrics.bootstrap import paired_bootstrap_ci, paired_differences, scores_by_phase
+from tide_exp.rundir import RunFolder
 
 
 def summary_values(
-    results: Mapping[str, Any], records: Sequence[Mapping[str, Any]], optimized: str | None
+    results: Mapping[str, Any], records: Iterable[Mapping[str, Any]], optimized: str | None
 ) -> dict[str, float | int]:
     """The run's summary for W&B: zs/ft means, deltas with paired intervals, best epoch, safety."""
     phases = results.get("phases", {})
     zs = phases.get("zs", {}).get("metrics", {})
     ft = phases.get("ft", {}).get("metrics", {})
     values: dict[str, float | int] = {}
+    scores = scores_by_phase(records)
     for name in dict.fromkeys([*zs, *ft]):
         a, b = zs.get(name, {}).get("mean"), ft.get(name, {}).get("mean")
         if a is not None:
@@ -47,7 +38,7 @@ def summary_values(
         if a is None or b is None:
             continue
         values[f"delta/gen/{name}"] = b - a
-        differences = paired_differences(records, name)
+        differences = paired_differences(scores, name)
         if differences:  # per-reply metrics only; corpus and chunk metrics have no pairs
             low, high = paired_bootstrap_ci([differences])
             values[f"delta/gen/{name}_low"], values[f"delta/gen/{name}_high"] = low, high
@@ -92,16 +83,16 @@ def experiment_choice() -> str | None:
 
 
 def publish_run(
-    loggers: Sequence[Logger],
-    results: Mapping[str, Any],
-    records: Sequence[Mapping[str, Any]],
-    optimized: str | None,
+    loggers: Sequence[Logger], results: Mapping[str, Any], folder: RunFolder, optimized: str | None
 ) -> None:
-    """Write the summary and tags to every W&B logger's run (other loggers have neither)."""
-    experiment = experiment_choice()
-    for logger in loggers:
-        if not isinstance(logger, WandbLogger):
-            continue
-        run = logger.experiment
-        run.summary.update(summary_values(results, records, optimized))
-        run.tags = tuple(dict.fromkeys([*run.tags, *run_tags(results, experiment)]))
+    """Write the summary and tags to every W&B logger's run (other loggers have neither); the
+    per-reply scores behind the intervals are read from ``folder`` only when W&B logs."""
+    runs = [logger.experiment for logger in loggers if isinstance(logger, WandbLogger)]
+    if not runs:
+        return
+    records = folder.read_generations() if folder.generations_path.is_file() else []
+    summary = summary_values(results, records, optimized)
+    tags = run_tags(results, experiment_choice())
+    for run in runs:
+        run.summary.update(summary)
+        run.tags = tuple(dict.fromkeys([*run.tags, *tags]))

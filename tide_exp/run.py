@@ -151,8 +151,7 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     }
     if trainer.is_global_zero:
         folder.write_results(results)
-        records = folder.read_generations() if folder.generations_path.is_file() else []
-        publish_run(loggers, results, records, cfg.get("optimized_metric"))
+        publish_run(loggers, results, folder, cfg.get("optimized_metric"))
     return metrics, {
         "trainer": trainer,
         "module": module,

@@ -10,7 +10,8 @@ report is reproducible: the same runs give the same interval.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -58,3 +59,28 @@ def paired_bootstrap_ci(
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def scores_by_phase(
+    rows: Iterable[Mapping[str, Any]], phases: Sequence[str] = ("zs", "ft")
+) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Per-reply scores of generation rows (``generations.jsonl``) by phase:
+    ``{phase: {example_id: {metric: value}}}``."""
+    scores: dict[str, dict[str, dict[str, float | None]]] = {}
+    for row in rows:
+        if row.get("phase") in phases and "example_id" in row:
+            scores.setdefault(row["phase"], {})[row["example_id"]] = row.get("scores") or {}
+    return scores
+
+
+def paired_differences(
+    scores: Mapping[str, Mapping[str, Mapping[str, float | None]]], metric: str
+) -> list[float]:
+    """Fine-tuned minus zero-shot ``metric`` for each prompt scored in both phases (a prompt
+    one phase did not score, or scored null, has no pair)."""
+    zs, ft = scores.get("zs", {}), scores.get("ft", {})
+    return [
+        ft[e][metric] - zs[e][metric]
+        for e in ft
+        if e in zs and ft[e].get(metric) is not None and zs[e].get(metric) is not None
+    ]

@@ -13,7 +13,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from tide_exp.metrics.bootstrap import paired_bootstrap_ci
+from tide_exp.metrics.bootstrap import paired_bootstrap_ci, paired_differences, scores_by_phase
 from tide_exp.reporting.grouping import RunGroup
 from tide_exp.rundir import RunFolder
 
@@ -29,11 +29,7 @@ def read_paired_scores(run: dict[str, Any]) -> dict[str, dict[str, dict[str, flo
     folder = RunFolder(Path(run.get("run_dir", ".")))
     if not folder.generations_path.is_file():
         return {}
-    scores: dict[str, dict[str, dict[str, float]]] = {}
-    for row in folder.read_generations():
-        if row.get("phase") in PHASES and "example_id" in row:
-            scores.setdefault(row["phase"], {})[row["example_id"]] = row.get("scores") or {}
-    return scores
+    return scores_by_phase(folder.read_generations(), PHASES)
 
 
 def _phase_metrics(run: dict[str, Any], phase: str) -> dict[str, dict[str, Any]]:
@@ -96,11 +92,7 @@ def change_intervals(groups: list[RunGroup], rows: list[dict[str, Any]]) -> dict
             if gi != g or phase != "ft" or (g, metric, "zs") not in index:
                 continue
             delta = row["mean"] - index[(g, metric, "zs")]["mean"]
-            differences = []
-            for scores in paired:
-                zs, ft = scores.get("zs", {}), scores.get("ft", {})
-                common = [e for e in ft if e in zs and metric in ft[e] and metric in zs[e]]
-                differences.append([ft[e][metric] - zs[e][metric] for e in common])
+            differences = [paired_differences(scores, metric) for scores in paired]
             low, high = (
                 paired_bootstrap_ci(differences)
                 if any(differences)
