@@ -152,7 +152,6 @@ def at_least(low: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{value} is below {low}")
         return value
 
-    parse.__name__ = f"a whole number >= {low}"
     return parse
 
 
