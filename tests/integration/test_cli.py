@@ -27,8 +27,11 @@ SECRETS = {
 
 
 def tide(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    # Not WANDB_SERVICE: after an in-process W&B run it names this process's W&B service, and a
+    # job would join it; a killed job's stream stays registered there, so its resume was
+    # refused as "run ID ... is in use" (a user's jobs each start their own service).
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"},
         "HF_HUB_OFFLINE": "1",
         "WANDB_MODE": "offline",
         **SECRETS,
