@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import math
 from collections import Counter
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from tide_exp.wandb_offline import dropped_rows, offline_runs, read_run
 
 from .test_cli import SEARCH_PATH, tide
+from .test_wandb import assert_history_has_every_logged_value
 
 pytestmark = pytest.mark.slow
 
@@ -95,21 +94,6 @@ def assert_wandb_continues(job):
     assert len(folders) == 2 and all(dropped_rows(f) == [] for f in folders)
     runs = [read_run(f, wait_s=30) for f in folders]
     assert len({r.run_id for r in runs}) == 1
-    history = {}
-    for r in runs:  # oldest first: the resumed process's rows win, as on the server
-        for row in r.history:
-            history.setdefault(row["_step"], {}).update(row)
-    with open(next(job.rglob("metrics.csv")), newline="") as f:
-        expected = {}
-        for row in csv.DictReader(f):  # the later row of a step is the resumed run's
-            expected |= {(int(row["step"]), k): v for k, v in row.items() if k != "step" and v}
-    missing = [
-        (key, step)
-        for (step, key), value in expected.items()
-        if not math.isclose(
-            float(history.get(step, {}).get(key, math.nan)), float(value), rel_tol=1e-5
-        )
-    ]
-    assert not missing, missing
+    assert_history_has_every_logged_value(runs, job)  # oldest first: resumed rows win
     steps = [row["_step"] for row in runs[1].history]
     assert steps == sorted(steps) and steps[0] > 0  # the resumed run continues the steps
