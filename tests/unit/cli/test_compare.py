@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +14,18 @@ from tide_exp.cli.compare import main, write_comparison
 HOSTILE = '<script>alert("x")</script> a | b & c'
 
 
-def fake_run(root: Path, name: str, slug: str, shift: float) -> Path:
+def fake_run(
+    root: Path,
+    name: str,
+    slug: str,
+    shift: float,
+    prompts: int = 3,
+    cut: frozenset[tuple[str, int]] = frozenset(),
+    ending: bool = True,
+) -> Path:
+    """A run folder with zs, val and ft replies to ``prompts`` prompts; the (phase, prompt)
+    pairs in ``cut`` reached the 48-token cap, the others ended; ``ending=False``: a run from
+    before generations.jsonl recorded how replies ended."""
     run = root / name
     (run / ".hydra").mkdir(parents=True)
     (run / ".hydra" / "config.yaml").write_text(
@@ -20,7 +33,7 @@ def fake_run(root: Path, name: str, slug: str, shift: float) -> Path:
     )
     rows = []
     for phase, base in (("zs", 0.1), ("val", 0.3), ("ft", 0.5)):
-        for i in range(3):
+        for i in range(prompts):
             rows.append(
                 {
                     "phase": phase,
@@ -35,10 +48,19 @@ def fake_run(root: Path, name: str, slug: str, shift: float) -> Path:
                     "scores": {"rouge_l": base + shift + i / 10, "cosine": base},
                 }
             )
-    (run / "generations.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
-    )
+            if ending:
+                rows[-1] |= {"finished": (phase, i) not in cut, "new_tokens": 48}
+    write_generations(run, rows)
     return run
+
+
+def read_generations(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "generations.jsonl").read_text().splitlines()]
+
+
+def write_generations(run: Path, rows: list[dict]) -> None:
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    (run / "generations.jsonl").write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
@@ -54,9 +76,11 @@ def test_markdown_has_every_reply_with_its_scores_and_the_means(sweep, tmp_path)
     assert "| alpha | zero-shot | alpha zs reply 0 | 0.100 | 0.100 |" in md
     assert "| beta | fine-tuned | beta ft reply 2 | 0.900 | 0.500 |" in md
     assert "val reply" not in md  # only zero-shot and fine-tuned rows
-    assert "| alpha | fine-tuned | 0.6000 | 0.5000 |" in md  # mean rouge_l 0.5, 0.6, 0.7
+    # mean rouge_l of 0.5, 0.6, 0.7 over the 3 prompts, none cut
+    assert "| alpha | fine-tuned | 3 | 0 of 3 (0%) | 0.6000 | 0.5000 |" in md
+    assert "Means are over the 3 prompts every run replied to." in md
     assert "**Reference:** reference 1" in md
-    assert "alpha ft reply 1<br>second line" in md
+    assert "alpha ft reply 1<br>second line |" in md and "[cut at 48" not in md
     assert "&lt;script&gt;" in md and "a \\| b &amp; c" in md and "<script>" not in md
 
 
@@ -69,6 +93,53 @@ def test_html_is_self_contained_and_escaped(sweep, tmp_path):
     assert "rouge_l 0.300" in text and "cosine" not in text  # --metrics keeps only rouge_l
 
 
+def test_cut_replies_are_marked_and_counted(tmp_path):
+    fake_run(tmp_path / "s", "0_alpha", "alpha", 0.0, cut=frozenset({("ft", 1), ("ft", 2)}))
+    fake_run(tmp_path / "s", "1_beta", "beta", 0.2, cut=frozenset({("val", 0)}))
+    files = write_comparison([tmp_path / "s"], tmp_path / "out")
+    md, page = files["markdown"].read_text(), files["html"].read_text()
+    assert "| alpha | fine-tuned | 3 | 2 of 3 (67%) |" in md
+    assert "| beta | fine-tuned | 3 | 0 of 3 (0%) |" in md  # a cut val reply is not shown
+    assert "| alpha | fine-tuned | alpha ft reply 1<br>second line **[cut at 48 tokens]** |" in md
+    assert md.count("[cut at 48 tokens]") == 2
+    assert page.count('<span class="cut"') == 2
+    assert 'alpha ft reply 2<span class="cut"' in page and ">cut at 48 tokens</span>" in page
+
+
+def test_runs_that_did_not_record_endings_say_so_and_mark_nothing(tmp_path):
+    fake_run(tmp_path / "s", "0_alpha", "alpha", 0.0, ending=False)
+    beta = fake_run(tmp_path / "s", "1_beta", "beta", 0.2, cut=frozenset({("zs", 0), ("zs", 1)}))
+    rows = read_generations(beta)
+    del rows[0]["finished"], rows[0]["new_tokens"]  # one zs line from an older writer
+    write_generations(beta, rows)
+    files = write_comparison([tmp_path / "s"], tmp_path / "out")
+    md, page = files["markdown"].read_text(), files["html"].read_text()
+    assert "| alpha | zero-shot | 3 | not recorded |" in md
+    assert "| beta | zero-shot | 3 | 1 of 2 recorded (50%) |" in md
+    assert md.count("[cut at 48") == 1 and page.count('<span class="cut"') == 1
+
+
+def test_means_are_over_the_shared_prompts_and_say_what_each_run_left_out(tmp_path):
+    """Runs with 4 and 16 prompts: the means compare the 4 both answered, and say so."""
+    fake_run(tmp_path / "s", "0_alpha", "alpha", 0.0, prompts=4)
+    beta = fake_run(tmp_path / "s", "1_beta", "beta", 0.0, prompts=16)
+    rows = read_generations(beta)
+    rows[1]["scores"]["cosine"] = None  # zs ex1 has no cosine: its mean is over 3 replies
+    write_generations(beta, rows)
+    files = write_comparison([tmp_path / "s"], tmp_path / "out", limit=1)
+    md, page = files["markdown"].read_text(), files["html"].read_text()
+    sentence = (
+        "The runs replied to different prompts (alpha: 4, beta: 16): means are over the 4 "
+        "prompts every run replied to, leaving out 12 of beta's 16; below, the first 1 of them."
+    )
+    assert sentence in md and html.escape(sentence) in page
+    # rouge_l 0.5..0.8 over ex0-ex3 (beta's ex4-ex15 would pull it up), --limit leaves it alone
+    assert "| beta | fine-tuned | 4 | 0 of 4 (0%) | 0.6500 | 0.5000 |" in md
+    assert "| beta | zero-shot | 4 | 0 of 4 (0%) | 0.2500 | 0.1000 (n=3) |" in md
+    assert md.count("## ") == 1 and page.count('class="card"') == 1
+    assert 'class="meta coverage differ"' in page and '<td class="num">4</td>' in page
+
+
 def test_cli_limit_and_one_line_error(sweep, tmp_path, capsys):
     assert main([str(sweep), "--out", str(tmp_path / "o"), "--limit", "1"]) == 0
     assert (tmp_path / "o" / "compare.html").read_text().count('class="card"') == 1
@@ -79,56 +150,129 @@ def test_cli_limit_and_one_line_error(sweep, tmp_path, capsys):
     assert err.startswith("error: ") and err.count("\n") == 1
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
-def test_html_renders_in_headless_chromium(sweep, tmp_path):
-    from PIL import Image
-
-    page = write_comparison([sweep], tmp_path / "out")["html"]
-    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    dom = subprocess.run(
-        [*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
-    )
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    # The hostile prompt stays text: no script element in the rendered DOM.
-    assert "<script>" not in dom.stdout and "&lt;script&gt;" in dom.stdout
-    assert "beta ft reply 2" in dom.stdout
-    png = tmp_path / "page.png"
-    shot = subprocess.run(
-        [*flags, f"--screenshot={png}", "--window-size=1200,900", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert shot.returncode == 0 and png.is_file(), shot.stderr[-2000:]
-    image = Image.open(png).convert("RGB")
-    assert image.size == (1200, 900)
-    colours = image.getcolors(maxcolors=1_000_000)
-    assert colours is not None and len(colours) > 50  # text and styled boxes, not a blank page
-
-
 def test_score_names_in_markdown_headers_are_escaped(tmp_path):
     run = fake_run(tmp_path / "sweep", "0_alpha", "alpha", 0.0)
-    path = run / "generations.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows = read_generations(run)
     for row in rows:
         row["scores"] = {"<b>bold</b>": 0.5}  # a user's own metric name, as written
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_generations(run, rows)
     md = write_comparison([tmp_path / "sweep"], tmp_path / "out")["markdown"].read_text()
     assert "<b>" not in md and "&lt;b&gt;bold&lt;/b&gt;" in md
 
 
 def test_runs_on_other_corpora_never_pair_a_reply_with_another_message(sweep, tmp_path):
     """Example ids coincide, messages differ: those replies are left out, and counted."""
-    path = sweep / "1_beta" / "generations.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows = read_generations(sweep / "1_beta")
     for row in rows:
         if row["example_id"] == "ex1":
             row["prompt"] = "a different message under the same id"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_generations(sweep / "1_beta", rows)
     md = write_comparison([sweep], tmp_path / "out")["markdown"].read_text()
-    assert "2 prompts, runs:" in md and "2 prompt(s) left out" in md  # each run's ex1
+    assert "means are over the 2 prompts every run replied to" in md
+    assert "leaving out 1 of alpha's 3, 1 of beta's 3." in md
     assert "reply 1" not in md and "a different message" not in md
     assert "alpha zs reply 0" in md and "beta ft reply 2" in md
+
+
+# --- the page in a real browser ------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CUT_RED = (0xB3, 0x26, 0x1E)  # .cut's background in the page's style
+
+# Appended to a copy of the page (the page itself has no scripts): measures the laid-out boxes
+# and writes what it found into the DOM, which --dump-dom returns. Text boxes come from a
+# Range over each element's text, so text printing past its own box is caught, not only boxes.
+PROBE = """<script id="layout-probe">
+(() => { let found; try {
+  const box = el => el.getBoundingClientRect();
+  const texts = el => { const r = document.createRange(); r.selectNodeContents(el);
+    return [...r.getClientRects()].filter(b => b.width > 0 && b.height > 0); };
+  const meets = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 &&
+    a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 &&
+    a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const name = el => el.className + ": " + el.textContent.slice(0, 30);
+  const labels = [...document.querySelectorAll(".run")];
+  const replies = [...document.querySelectorAll(".reply")];
+  const problems = [];
+  for (const label of labels) for (const text of texts(label)) for (const reply of replies)
+    if (meets(text, box(reply))) problems.push("label over reply: " + name(label));
+  for (const el of [...labels, ...replies, ...document.querySelectorAll("td, th")])
+    if (texts(el).some(text => !inside(text, box(el)))) problems.push("text out: " + name(el));
+  if (document.documentElement.scrollWidth > innerWidth) problems.push("page wider than window");
+  const cuts = [...document.querySelectorAll(".cut")].map(el => {
+    const b = box(el), s = getComputedStyle(el);
+    return {text: el.textContent, left: b.left, top: b.top + scrollY, right: b.right,
+            bottom: b.bottom + scrollY, in_reply: inside(b, box(el.closest(".reply"))),
+            visible: s.display !== "none" && s.visibility === "visible" && s.opacity === "1"};
+  });
+  found = {problems, cuts, labels: labels.length, width: innerWidth};
+  } catch (error) { found = {error: String(error)}; }
+  const out = document.createElement("pre");
+  out.id = "layout-result";
+  out.textContent = JSON.stringify(found);
+  document.body.appendChild(out);
+})();
+</script>"""
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    flags += ["--force-device-scale-factor=1", f"--user-data-dir={profile}"]
+    done = subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def measure(page: Path, width: int, height: int, profile: Path) -> dict:
+    """The probe's findings on ``page`` laid out in a ``width`` x ``height`` window."""
+    probed = page.with_name(f"probed_{width}.html")
+    probed.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    dom = chromium(
+        f"--window-size={width},{height}", "--dump-dom", probed.as_uri(), profile=profile
+    )
+    found = re.search(r'<pre id="layout-result">(.*?)</pre>', dom.stdout, re.DOTALL)
+    assert found, dom.stdout[-2000:]
+    assert dom.stdout.count("<script") == 1  # the probe; the hostile prompt stayed text
+    result = json.loads(html.unescape(found.group(1)))
+    assert "error" not in result, result["error"]
+    return result
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (Debian: apt-get install chromium)")
+def test_page_in_headless_chromium_keeps_labels_off_replies_and_shows_cut_marks(tmp_path):
+    """Long labels and replies, 4 vs 16 prompts, a cut reply: laid out in Chromium, no label
+    text meets a reply box, no text leaves its box, and the cut tag is painted where it sits."""
+    from PIL import Image
+
+    slug = "a_long_model_slug_without_any_spaces_" * 2
+    fake_run(tmp_path / "s", "0_first_job_of_a_sweep", slug, 0.0, prompts=4, cut={("ft", 0)})
+    long = fake_run(tmp_path / "s", "1_second_job_of_a_sweep", slug, 0.1, prompts=16)
+    rows = read_generations(long)
+    for row in rows:
+        if row["example_id"] == "ex1":  # a long reply with an unbroken 300-character token
+            row["prediction"] = "I hear you. " * 150 + "x" * 300 + " " + "and then " * 40
+    write_generations(long, rows)
+    page = write_comparison([tmp_path / "s"], tmp_path / "out")["html"]
+    profile = tmp_path / "profile"
+
+    cuts = {}
+    for width in (1280, 640):
+        found = measure(page, width, 1000, profile)
+        assert found["width"] == width and found["labels"] == 8  # 2 runs x 4 shared prompts
+        assert found["problems"] == [], f"{width}px: {found['problems'][:5]}"
+        assert [c["text"] for c in found["cuts"]] == ["cut at 48 tokens"]
+        cuts[width] = found["cuts"][0]
+        assert cuts[width]["visible"] and cuts[width]["in_reply"]
+    wide = cuts[1280]
+    assert wide["bottom"] < 1000  # on the first screen, so the screenshot shows it
+
+    png = tmp_path / "compare.png"
+    chromium("--window-size=1280,1000", f"--screenshot={png}", page.as_uri(), profile=profile)
+    image = Image.open(png).convert("RGB")
+    tag = image.crop(
+        (round(wide["left"]), round(wide["top"]), int(wide["right"]), int(wide["bottom"]))
+    )
+    pixels = list(tag.getdata())
+    red = sum(max(abs(a - b) for a, b in zip(p, CUT_RED, strict=True)) < 24 for p in pixels)
+    assert red > len(pixels) / 2  # the tag is painted, not hidden under another box

@@ -1,0 +1,338 @@
+"""``tide compare``'s pages: the comparison of several runs' replies as Markdown and as HTML.
+
+The command (:mod:`tide_exp.cli.compare`) reads the runs into a :class:`Comparison`; this module
+summarises it (means, prompt counts, replies cut at the token cap) and renders it. Both pages
+say over how many prompts each mean was taken, how many of each run's prompts were left out, and
+mark every reply that ``max_new_tokens`` cut (generations.jsonl's ``finished`` is false).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+from tide_exp.reporting.table_writers import markdown_table
+
+PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
+
+
+@dataclass
+class Reply:
+    """One run's reply to one prompt in one phase, with its per-reply scores.
+
+    Attributes:
+        finished: An end token came within the cap; ``False``: cut by ``max_new_tokens``;
+            ``None``: the run did not record it.
+        new_tokens: Tokens generated (the cap, for a cut reply), when recorded.
+    """
+
+    run: str
+    phase: str
+    text: str
+    scores: dict[str, float]
+    finished: bool | None = None
+    new_tokens: int | None = None
+
+    @property
+    def cut(self) -> bool:
+        """The reply was cut by the token cap (known from the run's own record)."""
+        return self.finished is False
+
+    def cut_note(self) -> str:
+        """``cut at N tokens`` (or ``at the token cap`` when the count was not recorded)."""
+        return f"cut at {self.new_tokens} tokens" if self.new_tokens else "cut at the token cap"
+
+
+@dataclass
+class PromptRow:
+    """One prompt with its reference and every run's replies."""
+
+    example_id: str
+    theme: str
+    prompt: str
+    reference: str
+    replies: list[Reply] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    """What ``tide compare`` shows: the prompts every run replied to, and what was left out.
+
+    Attributes:
+        labels: The runs, in order.
+        rows: The prompts every run replied to (the means are over these).
+        prompts_per_run: How many prompts each run replied to (shared or not).
+        limit: Show only the first ``limit`` prompts (the means stay over all ``rows``).
+    """
+
+    labels: list[str]
+    rows: list[PromptRow]
+    prompts_per_run: dict[str, int]
+    limit: int | None = None
+
+    @property
+    def shown(self) -> list[PromptRow]:
+        """The prompts shown one by one."""
+        return self.rows[: self.limit] if self.limit else self.rows
+
+    def left_out(self) -> dict[str, int]:
+        """Per run, its prompts not every run replied to (not in the means)."""
+        return {label: n - len(self.rows) for label, n in self.prompts_per_run.items()}
+
+
+@dataclass
+class PhaseSummary:
+    """One run's replies in one phase over the shared prompts: count, cut count, mean scores.
+
+    Attributes:
+        n: Replies (one per prompt).
+        cut: Replies cut by the token cap.
+        recorded: Replies whose run recorded how they ended.
+        means: Metric -> mean over the replies with a score (NaN left out).
+        counts: Metric -> how many replies that mean is over.
+    """
+
+    n: int = 0
+    cut: int = 0
+    recorded: int = 0
+    means: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def summarise(rows: list[PromptRow]) -> dict[tuple[str, str], PhaseSummary]:
+    """(run, phase) -> its replies' count, cut count and mean scores over ``rows``."""
+    values: dict[tuple[str, str], dict[str, list[float]]] = {}
+    out: dict[tuple[str, str], PhaseSummary] = {}
+    for row in rows:
+        for reply in row.replies:
+            key = (reply.run, reply.phase)
+            summary = out.setdefault(key, PhaseSummary())
+            summary.n += 1
+            summary.cut += reply.cut
+            summary.recorded += reply.finished is not None
+            for name, value in reply.scores.items():
+                if not math.isnan(value):
+                    values.setdefault(key, {}).setdefault(name, []).append(value)
+    for key, by_name in values.items():
+        out[key].means = {name: sum(v) / len(v) for name, v in by_name.items()}
+        out[key].counts = {name: len(v) for name, v in by_name.items()}
+    return out
+
+
+def metric_names(rows: list[PromptRow]) -> list[str]:
+    """Every score name the replies carry, in first-seen order."""
+    return list(dict.fromkeys(n for row in rows for reply in row.replies for n in reply.scores))
+
+
+def coverage_sentence(comparison: Comparison) -> str:
+    """One sentence: over how many prompts the means are, and what each run had left out."""
+    k = len(comparison.rows)
+    shown = len(comparison.shown)
+    tail = f"; below, the first {shown} of them." if shown < k else "."
+    left = {label: n for label, n in comparison.left_out().items() if n}
+    if not left:
+        return f"Means are over the {k} prompts every run replied to{tail}"
+    counts = ", ".join(f"{label}: {n}" for label, n in comparison.prompts_per_run.items())
+    dropped = ", ".join(
+        f"{n} of {label}'s {comparison.prompts_per_run[label]}" for label, n in left.items()
+    )
+    return (
+        f"The runs replied to different prompts ({counts}): means are over the {k} prompts every "
+        f"run replied to, leaving out {dropped}{tail}"
+    )
+
+
+def cut_cell(summary: PhaseSummary) -> str:
+    """``3 of 4 (75%)``: replies cut by the token cap, over those whose end was recorded."""
+    if not summary.recorded:
+        return "not recorded"
+    rate = f"{summary.cut / summary.recorded:.0%}"
+    if summary.recorded < summary.n:
+        return f"{summary.cut} of {summary.recorded} recorded ({rate})"
+    return f"{summary.cut} of {summary.n} ({rate})"
+
+
+def mean_cell(summary: PhaseSummary, name: str) -> str:
+    """The mean, with its own count when some replies had no score for it."""
+    if name not in summary.means:
+        return ""
+    count = summary.counts[name]
+    return f"{summary.means[name]:.4f}" + (f" (n={count})" if count < summary.n else "")
+
+
+SUMMARY_HEADER = ("run", "phase", "prompts", "cut at cap")
+
+
+def summary_rows(rows: list[PromptRow]) -> tuple[list[str], list[list[str]]]:
+    """The per-run summary table (plain text cells): header and rows."""
+    names = metric_names(rows)
+    table = [
+        [run, phase, str(s.n), cut_cell(s), *(mean_cell(s, n) for n in names)]
+        for (run, phase), s in summarise(rows).items()
+    ]
+    return [*SUMMARY_HEADER, *names], table
+
+
+def _html(text: str) -> str:
+    """Text with no HTML and no line breaks (``<br>``); markdown_table escapes a cell's pipes."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown paragraph (no HTML, pipes or line breaks)."""
+    return _html(text).replace("|", "\\|")
+
+
+def _md_reply(reply: Reply) -> str:
+    return _html(reply.text) + (f" **[{reply.cut_note()}]**" if reply.cut else "")
+
+
+def to_markdown(comparison: Comparison) -> str:
+    """The comparison as Markdown: the per-run summary, then one section per prompt."""
+    names = metric_names(comparison.rows)
+    header, table = summary_rows(comparison.rows)
+    out = [
+        "# Zero-shot vs fine-tuned replies",
+        "",
+        f"Runs: {', '.join(_md(label) for label in comparison.labels)}. "
+        + _md(coverage_sentence(comparison)),
+        "",
+        markdown_table(list(map(_html, header)), [[_html(c) for c in r] for r in table]),
+        "",
+        "*prompts*: replies the mean is over; *cut at cap*: replies that reached max_new_tokens "
+        "before an end-of-turn token (marked **[cut at N tokens]** below).",
+        "",
+    ]
+    for number, row in enumerate(comparison.shown, start=1):
+        out += [
+            f"## {number}. {_md(row.example_id)} ({_md(row.theme)})",
+            "",
+            f"**Prompt:** {_md(row.prompt)}",
+            "",
+            f"**Reference:** {_md(row.reference)}",
+            "",
+        ]
+        replies = [
+            [
+                _html(reply.run),
+                reply.phase,
+                _md_reply(reply),
+                *(f"{reply.scores[n]:.3f}" if n in reply.scores else "" for n in names),
+            ]
+            for reply in row.replies
+        ]
+        out += [markdown_table(["run", "phase", "reply", *map(_html, names)], replies), ""]
+    return "\n".join(out)
+
+
+# Long run labels, ids and unbroken tokens wrap inside their own box (overflow-wrap:anywhere,
+# minmax(0, ...) grid tracks) instead of printing over the next column. The summary table keeps
+# its headers and numbers whole (only the run label wraps) and scrolls sideways in its own box
+# when the window is too narrow.
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d1d1f;
+background:#f6f7f9;line-height:1.45;overflow-wrap:anywhere}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:15px;margin:0 0 8px;color:#444}
+.meta{color:#444;margin-bottom:8px}.note{color:#666;font-size:12px;margin-bottom:16px}
+.differ{background:#fff6e0;border-left:4px solid #d99a00;padding:6px 10px}
+.tablewrap{max-width:100%;overflow-x:auto;margin-bottom:4px}
+table{border-collapse:collapse;background:#fff}
+th,td{border:1px solid #dde1e6;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}
+th{background:#eef1f5}.summary th,.summary td{white-space:nowrap;overflow-wrap:normal}
+.summary td.label{white-space:normal;overflow-wrap:anywhere;min-width:14ch}
+.summary td.num{text-align:right}
+.card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:14px 16px;margin:0 0 16px}
+.prompt{font-weight:600;margin-bottom:6px}.ref{background:#eef7ee;border-left:4px solid #4a9d5b;
+padding:6px 10px;margin:6px 0 10px;white-space:pre-wrap}
+.grid{display:grid;grid-template-columns:minmax(0,11rem) minmax(0,1fr) minmax(0,1fr);gap:8px;
+align-items:start}
+.run{font-weight:600;font-size:13px;padding-top:6px;min-width:0}
+.reply{border:1px solid #e3e6ea;border-radius:6px;padding:6px 8px;white-space:pre-wrap;
+font-size:14px;min-width:0}
+.zs{background:#fbf7ef}.ft{background:#eef3fb}.head{font-size:12px;color:#666;font-weight:600}
+.cut{display:inline-block;margin-left:6px;padding:0 6px;border-radius:4px;background:#b3261e;
+color:#fff;font-size:11px;font-weight:600;white-space:nowrap}
+.scores{font-size:11px;color:#555;margin-top:4px;font-family:ui-monospace,monospace;
+white-space:normal}
+"""
+
+
+def _html_scores(scores: dict[str, float]) -> str:
+    text = "  ".join(f"{name} {value:.3f}" for name, value in scores.items())
+    return f'<div class="scores">{html.escape(text)}</div>' if text else ""
+
+
+def _html_reply(phase: str, reply: Reply | None) -> str:
+    if reply is None:
+        return '<div class="reply">(none)</div>'
+    cut = (
+        f'<span class="cut" title="reached max_new_tokens before an end-of-turn token">'
+        f"{html.escape(reply.cut_note())}</span>"
+        if reply.cut
+        else ""
+    )
+    return (
+        f'<div class="reply {phase}">{html.escape(reply.text)}{cut}'
+        f"{_html_scores(reply.scores)}</div>"
+    )
+
+
+def _html_summary(comparison: Comparison) -> list[str]:
+    header, table = summary_rows(comparison.rows)
+    kinds = ["label", "phase", "num", "ending", *["num"] * (len(header) - len(SUMMARY_HEADER))]
+    cells = [
+        "".join(f'<td class="{k}">{html.escape(c)}</td>' for k, c in zip(kinds, row, strict=True))
+        for row in table
+    ]
+    return [
+        '<div class="tablewrap"><table class="summary"><tr>'
+        + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        + "</tr>",
+        *(f"<tr>{c}</tr>" for c in cells),
+        "</table></div>",
+        '<div class="note">prompts: replies the mean is over; cut at cap: replies that reached '
+        "max_new_tokens before an end-of-turn token (tagged below).</div>",
+    ]
+
+
+def _html_card(number: int, row: PromptRow) -> list[str]:
+    e = html.escape
+    parts = [
+        '<section class="card">',
+        f"<h2>{number}. {e(row.example_id)} · {e(row.theme)}</h2>",
+        f'<div class="prompt">{e(row.prompt)}</div>',
+        f'<div class="ref"><span class="head">reference</span><br>{e(row.reference)}</div>',
+        '<div class="grid"><div></div><div class="head">zero-shot</div>'
+        '<div class="head">fine-tuned</div>',
+    ]
+    by_run: dict[str, dict[str, Reply]] = {}
+    for reply in row.replies:
+        by_run.setdefault(reply.run, {})[reply.phase] = reply
+    for run, replies in by_run.items():
+        # A break opportunity after each / and @ wraps ``slug@sweep/job`` at its parts first.
+        label = e(run).replace("/", "/<wbr>").replace("@", "@<wbr>")
+        parts.append(f'<div class="run">{label}</div>')
+        parts += [_html_reply(phase, replies.get(label)) for phase, label in PHASES]
+    return [*parts, "</div>", "</section>"]
+
+
+def to_html(comparison: Comparison) -> str:
+    """The comparison as one self-contained HTML page (inline CSS, no scripts, all escaped)."""
+    e = html.escape
+    differ = " differ" if any(comparison.left_out().values()) else ""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>tide_exp: zero-shot vs fine-tuned replies</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<h1>Zero-shot vs fine-tuned replies</h1>",
+        f'<div class="meta">Runs: {e(", ".join(comparison.labels))}</div>',
+        f'<div class="meta coverage{differ}">{e(coverage_sentence(comparison))}</div>',
+        *(_html_summary(comparison) if comparison.rows else []),
+    ]
+    for number, row in enumerate(comparison.shown, start=1):
+        parts += _html_card(number, row)
+    parts.append("</body></html>")
+    return "\n".join(parts)
