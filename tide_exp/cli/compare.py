@@ -72,15 +72,17 @@ def collect(
     and fine-tuned replies.
 
     Replies are paired by the prompt's id *and* text, and a prompt is kept only when every run
-    replied to it: runs on different corpora (or with other ``eval.num_prompts``) reply to other
-    messages, and a reply to one message must never sit under another. Each run's prompt count
-    is kept, so the pages say how many of its prompts were left out of the means.
+    replied to it, in each phase that run has: runs on different corpora (or with other
+    ``eval.num_prompts``) reply to other messages, a reply to one message must never sit under
+    another, and no mean is taken over other prompts than the means beside it. Each run's prompt
+    count is kept, so the pages say how many of its prompts were left out of the means.
     """
     from tide_exp.humaneval.runs import load_runs, phase_rows
 
     runs = load_runs(paths)
     rows: dict[tuple[str, str], PromptRow] = {}
-    answered: dict[tuple[str, str], set[str]] = {}
+    answered: dict[tuple[str, str], set[tuple[str, str]]] = {}  # prompt -> (run, phase) pairs
+    phases: dict[str, set[str]] = {run.label: set() for run in runs}  # the phases each run has
     for run in runs:
         for phase, label in PHASES:
             for example_id, row in phase_rows(run, phase).iterrows():
@@ -90,15 +92,22 @@ def collect(
                         key[0], str(row["theme"]), row["prompt"], row["reference"]
                     )
                 rows[key].replies.append(_reply(run.label, label, row, metrics))
-                answered.setdefault(key, set()).add(run.label)
-    labels = [run.label for run in runs]
-    shared = [row for key, row in rows.items() if answered[key] == set(labels)]
+                answered.setdefault(key, set()).add((run.label, label))
+                phases[run.label].add(label)
+    # Shared: every run replied in each phase it has, so no mean is over other prompts than its
+    # neighbours' (a run without fine-tuned rows shows its last epoch's, on eval.num_prompts).
+    every = {(run, phase) for run, names in phases.items() for phase in names}
+    shared = [row for key, row in rows.items() if answered[key] >= every]
     if not shared:
         raise TideError(
             f"{', '.join(map(str, paths))}: no prompt that every run answered in zero-shot or "
             "fine-tuned replies (generations.jsonl); compare runs on the same corpus and split."
         )
-    per_run = {label: sum(label in who for who in answered.values()) for label in labels}
+    per_run = {
+        label: sum(any(run == label for run, _ in pairs) for pairs in answered.values())
+        for label in phases
+    }
+    labels = list(phases)
     return Comparison(labels, shared, per_run, limit)
 
 

@@ -140,6 +140,21 @@ def test_means_are_over_the_shared_prompts_and_say_what_each_run_left_out(tmp_pa
     assert 'class="meta coverage differ"' in page and '<td class="num">4</td>' in page
 
 
+def test_a_run_whose_phases_saw_fewer_prompts_keeps_every_mean_on_the_same_prompts(sweep, tmp_path):
+    """alpha has no fine-tuned rows (a killed run): its last epoch's 2 prompts stand in, so the
+    zero-shot means, its own and beta's, are over those 2 prompts too, not over 3."""
+    rows = read_generations(sweep / "0_alpha")
+    rows = [
+        r for r in rows if r["phase"] == "zs" or (r["phase"] == "val" and r["example_id"] != "ex2")
+    ]
+    write_generations(sweep / "0_alpha", rows)
+    md = write_comparison([sweep], tmp_path / "out")["markdown"].read_text()
+    assert "means are over the 2 prompts every run replied to, leaving out 1 of alpha's 3, " in md
+    assert "| alpha | zero-shot | 2 | 0 of 2 (0%) | 0.1500 |" in md  # rouge_l 0.1, 0.2
+    assert "| alpha | fine-tuned | 2 | 0 of 2 (0%) | 0.3500 |" in md  # the val rows
+    assert "| beta | zero-shot | 2 |" in md and "reply 2" not in md
+
+
 def test_cli_limit_and_one_line_error(sweep, tmp_path, capsys):
     assert main([str(sweep), "--out", str(tmp_path / "o"), "--limit", "1"]) == 0
     assert (tmp_path / "o" / "compare.html").read_text().count('class="card"') == 1
