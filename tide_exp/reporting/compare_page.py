@@ -36,7 +36,7 @@ class Reply:
 
     @property
     def cut(self) -> bool:
-        """The reply was cut by the token cap (known from the run's own record)."""
+        """Known to be cut by the token cap (from the run's own record)."""
         return self.finished is False
 
     def cut_note(self) -> str:
@@ -83,15 +83,8 @@ class Comparison:
 
 @dataclass
 class PhaseSummary:
-    """One run's replies in one phase over the shared prompts: count, cut count, mean scores.
-
-    Attributes:
-        n: Replies (one per prompt).
-        cut: Replies cut by the token cap.
-        recorded: Replies whose run recorded how they ended.
-        means: Metric -> mean over the replies with a score (NaN left out).
-        counts: Metric -> how many replies that mean is over.
-    """
+    """One run's replies in one phase: how many, how many cut (of those whose end the run
+    recorded), and per metric the mean over the replies with a score and how many those are."""
 
     n: int = 0
     cut: int = 0
@@ -184,10 +177,6 @@ def _md(text: str) -> str:
     return _html(text).replace("|", "\\|")
 
 
-def _md_reply(reply: Reply) -> str:
-    return _html(reply.text) + (f" **[{reply.cut_note()}]**" if reply.cut else "")
-
-
 def to_markdown(comparison: Comparison) -> str:
     """The comparison as Markdown: the per-run summary, then one section per prompt."""
     names = metric_names(comparison.rows)
@@ -217,7 +206,7 @@ def to_markdown(comparison: Comparison) -> str:
             [
                 _html(reply.run),
                 reply.phase,
-                _md_reply(reply),
+                _html(reply.text) + (f" **[{reply.cut_note()}]**" if reply.cut else ""),
                 *(f"{reply.scores[n]:.3f}" if n in reply.scores else "" for n in names),
             ]
             for reply in row.replies
@@ -311,9 +300,9 @@ def _html_card(number: int, row: PromptRow) -> list[str]:
         by_run.setdefault(reply.run, {})[reply.phase] = reply
     for run, replies in by_run.items():
         # A break opportunity after each / and @ wraps ``slug@sweep/job`` at its parts first.
-        label = e(run).replace("/", "/<wbr>").replace("@", "@<wbr>")
-        parts.append(f'<div class="run">{label}</div>')
-        parts += [_html_reply(phase, replies.get(label)) for phase, label in PHASES]
+        wrapped = e(run).replace("/", "/<wbr>").replace("@", "@<wbr>")
+        parts.append(f'<div class="run">{wrapped}</div>')
+        parts += [_html_reply(phase, replies.get(name)) for phase, name in PHASES]
     return [*parts, "</div>", "</section>"]
 
 
@@ -330,7 +319,7 @@ def to_html(comparison: Comparison) -> str:
         "<h1>Zero-shot vs fine-tuned replies</h1>",
         f'<div class="meta">Runs: {e(", ".join(comparison.labels))}</div>',
         f'<div class="meta coverage{differ}">{e(coverage_sentence(comparison))}</div>',
-        *(_html_summary(comparison) if comparison.rows else []),
+        *_html_summary(comparison),
     ]
     for number, row in enumerate(comparison.shown, start=1):
         parts += _html_card(number, row)
