@@ -162,9 +162,9 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                 "It isn't stupid at all to avoid {place} after what panic has put you through.",
                 "That fear of the panic coming back at {place} makes a lot of sense.",
             ),
-            "Avoiding places where panic struck is a common way the mind tries to protect you, even when it starts to shrink your world.",
+            "Avoiding places where panic struck is how the mind tries to protect you, even as it shrinks your world.",
             (
-                "If you'd like, we could think about one small, manageable step toward {place}, at your own pace.",
+                "Could we think about one small step toward {place}, at your own pace?",
                 "What do you miss most since you started avoiding {place}?",
             ),
             "{place}",
@@ -175,10 +175,10 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                 "Waking up at 3am unable to breathe sounds so frightening.",
                 "I'm sorry you woke up like that, with your heart pounding in the dark.",
             ),
-            "Panic that wakes you at 3am can come without any clear trigger, and not knowing what set it off does not mean something is wrong with you.",
+            "Panic that wakes you at 3am can come without a clear trigger, and that does not mean something is wrong with you.",
             (
                 "What helped you get through the rest of the night after you woke up?",
-                "Would it help to talk about what your days have been like lately, in case something is building up?",
+                "How have your days been lately?",
             ),
             "3am",
         ),
@@ -311,10 +311,10 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                 "Flashbacks like that sound terrifying, and I'm sorry you're going through them.",
                 "Thank you for telling me about the flashbacks; that takes courage.",
             ),
-            "Flashbacks can make the past feel like it is happening now, but you are here, and what happened when you were a kid was not your fault.",
+            "Flashbacks make the past feel present, but you are here now, and what happened to you as a kid was not your fault.",
             (
                 "What helps you remind yourself where you are when a flashback starts?",
-                "Would it help to have a grounding step ready for the next flashback, like naming things you can see?",
+                "Would naming things you can see help as a grounding step next time?",
             ),
             "flashback",
         ),
@@ -352,7 +352,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                 "Hitting the floor and shaking for an hour after {trigger_lower} sounds really distressing.",
                 "I'm sorry {trigger_lower} set that off last night; shaking for an hour is exhausting.",
             ),
-            "After trauma, a sudden noise like {trigger_lower} can set off a strong alarm in your body before you even think, and hitting the floor was your body trying to protect you.",
+            "After trauma, a sudden noise like {trigger_lower} sets off your body's alarm before you can think; hitting the floor was it protecting you.",
             (
                 "What helped you settle once the shaking started to ease?",
                 "Would it help to plan what you could do the next time a sudden noise catches you at home?",
@@ -495,7 +495,7 @@ def fill_slots(rng: random.Random) -> dict[str, str]:
 
 def coping_line(coping: str) -> str:
     """The optional reply sentence that recalls a persona's healthy coping."""
-    return f"You mentioned that {coping} has helped you before; if it feels right, it could be one gentle option now."
+    return f"You said {coping} has helped before; it could be a gentle option now."
 
 
 def make_dialogue(rng: random.Random, persona: dict, turn: int) -> dict:
