@@ -9,9 +9,11 @@ echo "I keep having nightmares." | tide chat --run RUN  # one reply per input li
 
 Each message is formatted with the model config's chat template (system prompt and template
 variables included) and answered with the project's generation code and the run's evaluation
-settings (``eval.max_new_tokens``, ``eval.generation_kwargs``, ``eval.engine``...; greedy by
-default), as evaluation generates them: in ``model.chat.reasoning=think`` the reasoning budget
-comes on top and the reasoning is stripped. Messages are
+settings (``eval.generation_kwargs``, ``eval.engine``...; greedy by default), as evaluation
+generates them: in ``model.chat.reasoning=think`` the reasoning budget comes on top and the
+reasoning is stripped. The reply cap is chat's own, larger than evaluation's (a conversation
+should not stop mid-sentence): ``--max-new-tokens``, by default 256 or ``eval.max_new_tokens``
+if that is larger; a reply that reaches it is followed by a note on stderr. Messages are
 answered one at a time, as the models were fine-tuned on single exchanges. Type ``/quit`` or
 end the input (Ctrl-D) to stop.
 
@@ -34,9 +36,12 @@ from hydra.utils import instantiate
 from tide_exp.cli.session import load_model, model_config
 from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import EXIT_USER_ERROR, DataError
-from tide_exp.generation import GenerationSettings, evaluation_model
+from tide_exp.generation import GenerationSettings, Reply, evaluation_model
 
 QUIT = {"/quit", "/exit"}
+# Chat's reply cap when --max-new-tokens is not given (eval.max_new_tokens if that is larger):
+# a reader expects whole replies; evaluation's cap is sized for the run's time budget.
+CHAT_MAX_NEW_TOKENS = 256
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--max-new-tokens",
         type=at_least(1),
         default=None,
-        help="reply length cap (default: eval's)",
+        help=f"reply length cap (default: {CHAT_MAX_NEW_TOKENS}, or eval.max_new_tokens if larger)",
     )
     parser.add_argument(
         "overrides", nargs="*", help="Hydra overrides (model=..., eval.generation_kwargs=...)"
@@ -56,9 +61,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def reply_to(model, tokenizer, chat, message: str, settings: GenerationSettings) -> str:
+def chat_cap(cfg, requested: int | None) -> int:
+    """The reply cap of a chat: ``requested``, else the larger of chat's default and eval's."""
+    if requested is not None:
+        return requested
+    return max(CHAT_MAX_NEW_TOKENS, int((cfg.get("eval") or {}).get("max_new_tokens") or 0))
+
+
+def reply_to(model, tokenizer, chat, message: str, settings: GenerationSettings) -> Reply:
     """One greedy (or configured) reply to ``message`` under the model's chat template."""
-    return settings.generate(model, tokenizer, [chat.prompt(message)], progress=False)[0].text
+    return settings.generate(model, tokenizer, [chat.prompt(message)], progress=False)[0]
 
 
 def converse(
@@ -102,7 +114,14 @@ def converse(
             refused += 1
             continue
         reply = reply_to(model, tokenizer, chat, message, settings)
-        print(reply if interactive else _one_line(reply), flush=True)
+        print(reply.text if interactive else _one_line(reply.text), flush=True)
+        if not reply.finished:
+            print(
+                f"note: the reply to input line {number} stopped at the cap of "
+                f"{settings.max_new_tokens} new tokens (--max-new-tokens for more)",
+                file=sys.stderr,
+                flush=True,
+            )
     return refused
 
 
@@ -128,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     model, tokenizer = load_model(cfg, args.run)
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
     settings = GenerationSettings.from_config(
-        cfg, chat, max_new_tokens=args.max_new_tokens, batch_size=1
+        cfg, chat, max_new_tokens=chat_cap(cfg, args.max_new_tokens), batch_size=1
     )
     interactive = sys.stdin.isatty()
     if interactive:

@@ -37,7 +37,7 @@ def test_chat_over_piped_stdin_answers_each_line_like_generate_replies(tiny_run)
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
     settings = GenerationSettings.from_config(cfg, chat, max_new_tokens=6, batch_size=1)
     first, second = (
-        reply_to(model, tokenizer, chat, message, settings)
+        reply_to(model, tokenizer, chat, message, settings).text
         for message in ("I keep having nightmares.", "Who can I talk to?")
     )
     # One output line per input line (the blank one too), nothing after /quit.
@@ -59,14 +59,23 @@ def test_chat_on_a_folder_that_is_not_a_run_is_one_line(tmp_path):
     assert proc.stderr.count("\n") == 1
 
 
-def _converse(tiny_model, monkeypatch, data: bytes, reply: str = "a reply", context: int = 512):
+def _converse(
+    tiny_model,
+    monkeypatch,
+    data: bytes,
+    reply: str = "a reply",
+    context: int = 512,
+    finished: bool = True,
+):
     import io
     from types import SimpleNamespace
 
     from tide_exp.cli import chat as chat_cli
     from tide_exp.data.chat import ChatFormatter
+    from tide_exp.generation import Reply
 
-    monkeypatch.setattr(chat_cli, "reply_to", lambda *args: reply)
+    answer = Reply(reply, finished, 8 if not finished else 3, reply, False)
+    monkeypatch.setattr(chat_cli, "reply_to", lambda *args: answer)
     model = SimpleNamespace(config=SimpleNamespace(max_position_embeddings=context))
     chat = ChatFormatter(tokenizer=tiny_model.tokenizer)
     settings = GenerationSettings(max_new_tokens=8)
@@ -98,3 +107,28 @@ def test_input_that_is_not_utf8_is_named_by_line_and_column(tiny_model, monkeypa
         DataError, match=r"standard input line 2: not UTF-8 text \(byte 0xff at column 3\)"
     ):
         _converse(tiny_model, monkeypatch, b"hi\nok\xff\n")
+
+
+def test_a_reply_cut_at_the_cap_keeps_its_line_and_says_so_on_stderr(
+    tiny_model, monkeypatch, capsys
+):
+    assert _converse(tiny_model, monkeypatch, b"hi\nthere\n", finished=False) == 0
+    captured = capsys.readouterr()
+    assert captured.out.split("\n")[:-1] == ["a reply", "a reply"]
+    assert captured.err.splitlines() == [
+        f"note: the reply to input line {n} stopped at the cap of 8 new tokens "
+        "(--max-new-tokens for more)"
+        for n in (1, 2)
+    ]
+
+
+def test_chat_has_its_own_larger_cap_unless_eval_or_the_option_says_more():
+    from omegaconf import OmegaConf
+
+    from tide_exp.cli.chat import CHAT_MAX_NEW_TOKENS, chat_cap
+    from tide_exp.config import compose_config
+
+    default = compose_config([])
+    assert chat_cap(default, None) == CHAT_MAX_NEW_TOKENS > default.eval.max_new_tokens
+    assert chat_cap(OmegaConf.create({"eval": {"max_new_tokens": 1024}}), None) == 1024
+    assert chat_cap(default, 12) == 12

@@ -83,7 +83,7 @@ def test_the_callback_the_probe_chat_and_the_judge_give_the_same_reply(compose_c
     replies = {
         "callback": evaluation.records[-1]["prediction"],
         "probe": probe.records[-1]["reply"],
-        "chat": reply_to(loaded.model, loaded.tokenizer, chat, message, chat_settings),
+        "chat": reply_to(loaded.model, loaded.tokenizer, chat, message, chat_settings).text,
         "judge": judge([message])[0],
     }
     assert replies["callback"], "the tiny model says something"
