@@ -55,7 +55,7 @@ def best_epoch(val: Sequence[Mapping[str, Any]], optimized: str | None) -> tuple
     (``ft/gen/cosine`` -> the val phase's ``cosine``); ``None`` when it is not a val metric."""
     name = (optimized or "").rsplit("/", 1)[-1]
     scored = [
-        (e["epoch"] + 1, e["metrics"][name]["mean"])
+        (e["epoch"], e["metrics"][name]["mean"])
         for e in val
         if name in e.get("metrics", {}) and e["metrics"][name].get("mean") is not None
     ]

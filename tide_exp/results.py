@@ -52,7 +52,7 @@ class ReplyEndings(TypedDict):
 class PhaseSummary(TypedDict):
     """One generation phase: zero-shot (zs), an epoch's evaluation (val), fine-tuned (ft), dev."""
 
-    epoch: int | None
+    epoch: int | None  # epochs trained behind the replies (0: zero-shot), as W&B's eval/epoch
     step: int
     metrics: dict[str, MetricSummary]
     metric_config: dict[str, Any]  # each metric's resolved options and versions

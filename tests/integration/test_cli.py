@@ -70,7 +70,7 @@ def test_single_run_with_wandb_offline_writes_everything_and_no_secret(tmp_path)
     assert "# LoRA adapter for tiny random Llama" in card and "| rouge_l |" in card
     timings = results["timings"]
     assert {"load_s", "fit_s", "train_s", "zs", "val", "ft", "total_s"} <= set(timings)
-    assert timings["val"][0]["epoch"] == 0 and timings["ft"]["generation_s"] >= 0
+    assert timings["val"][0]["epoch"] == 1 and timings["ft"]["generation_s"] >= 0
     log_text = (run_dir / "tide_exp.log").read_text()
     assert "zero-shot  fine-tuned" in log_text and "rouge_l" in log_text
     assert list((run_dir / "wandb").glob("offline-run-*"))

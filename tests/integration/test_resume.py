@@ -49,13 +49,13 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
             json.loads(line) for line in (job / "generations.jsonl").read_text().splitlines()
         ]
         assert Counter((r["phase"], r["epoch"]) for r in records) == {
-            ("zs", None): 3,
-            ("val", 0): 3,
+            ("zs", 0): 3,
             ("val", 1): 3,
-            ("ft", 1): 3,
+            ("val", 2): 3,
+            ("ft", 2): 3,
         }
         results = json.loads((job / "results.json").read_text())
-        assert [v["epoch"] for v in results["phases"]["val"]] == [0, 1]
+        assert [v["epoch"] for v in results["phases"]["val"]] == [1, 2]
     assert "resuming from" in (job0 / "tide_exp.log").read_text()
     assert_wandb_continues(job0)
 

@@ -18,7 +18,7 @@ def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["status"] == "ok" and results["model"]["name"] == "tiny_llama"
     assert set(results["phases"]) == {"zs", "val", "ft"}
-    assert [v["epoch"] for v in results["phases"]["val"]] == [0, 1]
+    assert [v["epoch"] for v in results["phases"]["val"]] == [1, 2]
     assert results["phases"]["zs"]["metrics"]["rouge_l"]["n"] == 4
     assert 0 < results["params"]["trainable"] < results["params"]["total"]
     datamodule = objects["datamodule"]

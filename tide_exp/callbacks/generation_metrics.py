@@ -11,6 +11,7 @@ import pytorch_lightning as pl
 
 from tide_exp.callbacks import generation_steps as steps
 from tide_exp.generation import GenerationSettings
+from tide_exp.loggers import epochs_trained
 from tide_exp.rundir import RunFolder
 
 log = logging.getLogger(__name__)
@@ -137,10 +138,10 @@ class GenerationMetricsCallback(pl.Callback):
             self.results["val"].append(summary)
         else:
             self.results[phase] = summary
-        # Epochs as the progress bar and W&B's eval/epoch count them: "after epoch 1" follows
-        # "Epoch 1/2" (results.json keeps Lightning's 0-based index in "epoch").
+        # One epoch count everywhere (log, progress bar, results.json, generations.jsonl, W&B's
+        # eval/epoch): epochs trained behind the replies, 0 = zero-shot.
         moment = (
-            f"after epoch {summary['epoch'] + 1}"
+            f"after epoch {summary['epoch']}"
             if phase == "val"
             else {"zs": "before training"}.get(phase, "after training")
         )
@@ -199,13 +200,13 @@ class GenerationMetricsCallback(pl.Callback):
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:
-            self.evaluate(trainer, pl_module, "zs", None)
+            self.evaluate(trainer, pl_module, "zs", 0)
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # trainer.validate() outside fit (the base/fine-tuned validation phases) generates nothing.
         if trainer.sanity_checking or not trainer.is_global_zero or trainer.state.fn != "fit":
             return
-        self.evaluate(trainer, pl_module, "val", trainer.current_epoch)
+        self.evaluate(trainer, pl_module, "val", epochs_trained(trainer))
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.is_global_zero:
@@ -213,7 +214,7 @@ class GenerationMetricsCallback(pl.Callback):
         final = trainer.datamodule.eval_subset(self.prompt_count("ft"))
         last = self.reusable_val(trainer.global_step, [e.example_id for e in final])
         if last is None:
-            self.evaluate(trainer, pl_module, "ft", trainer.current_epoch)
+            self.evaluate(trainer, pl_module, "ft", epochs_trained(trainer))
         else:
             records = [
                 {**r, "phase": "ft"}
@@ -225,4 +226,4 @@ class GenerationMetricsCallback(pl.Callback):
         # Development split (data.dev_fraction): what a search selects on, never the test prompts.
         dev = getattr(trainer.datamodule, "dev_examples", None)
         if dev and "dev" not in self.results:
-            self.evaluate(trainer, pl_module, "dev", trainer.current_epoch, dev[: self.num_prompts])
+            self.evaluate(trainer, pl_module, "dev", epochs_trained(trainer), dev[: self.num_prompts])

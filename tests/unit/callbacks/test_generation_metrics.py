@@ -75,12 +75,20 @@ def harness(tiny_model, tmp_path):
     return make
 
 
+def _validate(callback, trainer, module, epoch):
+    """The validation at the end of Lightning's epoch ``epoch`` (0-based), as fit runs it."""
+    trainer.current_epoch, trainer.validating = epoch, True
+    trainer.fit_loop.epoch_progress.current.completed = epoch
+    callback.on_validation_epoch_end(trainer, module)
+    trainer.validating = False
+    trainer.fit_loop.epoch_progress.current.completed = epoch + 1
+
+
 def _run(callback, trainer, module, epochs=2):
     callback.on_fit_start(trainer, module)
     for epoch in range(epochs):
         trainer.global_step += 5
-        trainer.current_epoch = epoch
-        callback.on_validation_epoch_end(trainer, module)
+        _validate(callback, trainer, module, epoch)
     callback.on_fit_end(trainer, module)
 
 
@@ -104,14 +112,18 @@ def test_schedule_subset_per_epoch_full_split_at_ends(harness):
 def test_final_phase_reuses_last_epoch_only_with_same_prompts_and_weights(harness):
     callback, trainer, module, _ = harness(num_prompts=3, final_num_prompts=3)
     _run(callback, trainer, module)
-    assert callback.results["ft"]["reused_from"] == "val epoch 1"
+    assert callback.results["ft"]["reused_from"] == "val epoch 2"
     ft = [r for r in callback.records if r["phase"] == "ft"]
-    last_val = [r for r in callback.records if r["phase"] == "val" and r["epoch"] == 1]
+    last_val = [r for r in callback.records if r["phase"] == "val" and r["epoch"] == 2]
+    # One epoch count: epochs trained behind the replies (0 = zero-shot), as W&B's eval/epoch.
+    assert [(p, callback.results[p]["epoch"]) for p in ("zs", "ft")] == [("zs", 0), ("ft", 2)]
+    assert [v["epoch"] for v in callback.results["val"]] == [1, 2]
+    assert {r["epoch"] for r in callback.records if r["phase"] == "zs"} == {0}
     assert [r["prediction"] for r in ft] == [r["prediction"] for r in last_val]
 
     # Weights moved after the last evaluation (a step without validation): generate again.
     callback, trainer, module, _ = harness(num_prompts=3, final_num_prompts=3)
-    callback.on_validation_epoch_end(trainer, module)
+    _validate(callback, trainer, module, 0)
     trainer.global_step += 1
     callback.on_fit_end(trainer, module)
     assert "reused_from" not in callback.results["ft"]
@@ -121,7 +133,7 @@ def test_tables_and_scalars(harness):
     callback, trainer, module, logger = harness(num_prompts=2, final_num_prompts=2)
     _run(callback, trainer, module, epochs=1)
     keys = [t["key"] for t in logger.tables]
-    assert keys == ["generations/zs", "generations/val_epoch0", "generations/ft"]
+    assert keys == ["generations/zs", "generations/val_epoch1", "generations/ft"]
     for t in logger.tables:
         # distinct-1 is corpus-level: a scalar, never a table column.
         assert t["columns"] == [*steps.TABLE_COLUMNS, "rouge_l"]
