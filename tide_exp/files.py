@@ -92,6 +92,7 @@ def check_output(
     inputs: Iterable[str | Path] = (),
     folder: bool = False,
     replace: bool = False,
+    writes: Iterable[str] = (),
 ) -> Path:
     """Check an output path before any work is done; every command that writes calls this first.
 
@@ -106,12 +107,15 @@ def check_output(
         inputs: Files and folders the command reads.
         folder: ``path`` is a folder to write files into.
         replace: ``path`` is a folder replaced whole (:func:`write_folder`), with all inside it.
+        writes: The names of the files the command writes into the folder ``path``; none may
+            be an input (``tide prepare data/pairs.jsonl --out data``).
 
     Raises:
         FileError: One sentence naming the path and the fix.
     """
     path = Path(path)
     folder = folder or replace
+    inputs = list(inputs)
     try:
         if folder:
             if path.exists() and not path.is_dir():
@@ -119,6 +123,8 @@ def check_output(
         else:
             _check_target(path)
         check_apart(path, inputs, replace or not folder)
+        for name in writes:
+            check_apart(path / name, inputs)
         existing = path if folder and path.is_dir() else path.parent
         while not existing.exists():
             existing = existing.parent

@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     # Outputs checked before the work: judge writes a file (and one beside it), the others
     # a folder; none may be (or sit inside) a file the command reads.
     inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]
-    inputs = [Path(i) for i in inputs if i]
+    inputs = [Path(i) for i in [*inputs, *getattr(args, "runs", [])] if i]
     check_output(args.out, inputs, folder=args.command != "judge")
     if args.command == "judge":
         check_output(Path(args.out).with_suffix(".consistency.json"), inputs)

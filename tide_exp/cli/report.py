@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     out = args.out or default_out(args.paths)
-    check_output(out, folder=True)  # before reading every run
+    check_output(out, args.paths, folder=True)  # before reading every run; never inside one
     tables = build_report(args.paths)
     print(console_summary(tables, write_tables(tables, out)))
     return 0
