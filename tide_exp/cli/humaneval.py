@@ -15,6 +15,21 @@ def _read_list(path: str) -> str:
     return read_bytes(path).decode("utf-8")
 
 
+def plot_formats(text: str) -> tuple[str, ...]:
+    """``--formats``: comma-separated formats matplotlib can save, checked before any work."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    supported = FigureCanvasBase.get_supported_filetypes()
+    unknown = [f for f in chosen if f not in supported]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or repr(text)}: not a plot format; choose from "
+            f"{', '.join(sorted(supported))}"
+        )
+    return chosen
+
+
 def _example_ids(text: str | None) -> list[str] | None:
     if not text:
         return None
@@ -145,7 +160,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         data = _read_ratings(source, key, key_path)
     options = AnalysisOptions(
         ci=args.ci,
-        formats=tuple(args.formats.split(",")),
+        formats=args.formats,
         mixed=not args.no_mixed,
         mixed_per_model=args.mixed_per_model,
         ordinal=args.ordinal,
@@ -279,7 +294,12 @@ def _add_analyze(sub) -> None:
     a.add_argument("--key", help="key.csv (default: the one qc recorded)")
     a.add_argument("--out", required=True, help="output dir (analysis/)")
     a.add_argument("--ci", choices=["fieller", "bootstrap"], default="fieller")
-    a.add_argument("--formats", default="png,pdf", help="plot formats, comma separated")
+    a.add_argument(
+        "--formats",
+        type=plot_formats,
+        default="png,pdf",
+        help="plot formats, comma separated (any matplotlib saves: png, pdf, svg, ...)",
+    )
     a.add_argument(
         "--no-mixed", action="store_true", help="skip the mixed models (one fit per factor)"
     )
