@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from tide_exp.config import compose_config, register_resolvers
 from tide_exp.errors import FileError, TideError
-from tide_exp.files import read_yaml
+from tide_exp.files import read_json, read_yaml
 
 
 def run_config(run_dir: Path) -> DictConfig:
@@ -55,18 +55,29 @@ def _damaged(adapter: Path, err: BaseException) -> FileError:
 
 
 def check_adapter(adapter: Path) -> Path:
-    """Read the header of the adapter's weights (cheap), so that a truncated or damaged file is
-    named before any work, as :func:`load_adapter` would name it after."""
+    """Read the adapter's config and the header of its weights (cheap), so that a truncated,
+    damaged or missing file is named before the model loads, as :func:`load_adapter` would
+    name it after."""
     from safetensors import SafetensorError, safe_open
 
-    weights = Path(adapter) / "adapter_model.safetensors"
+    adapter = Path(adapter)
+    config = read_json(adapter / "adapter_config.json", "re-run the job to save the adapter again")
+    if not isinstance(config, dict):
+        raise FileError(adapter / "adapter_config.json", "is not a JSON object", "re-run the job")
+    weights = adapter / "adapter_model.safetensors"
+    if not weights.is_file() and not (adapter / "adapter_model.bin").is_file():
+        raise FileError(
+            adapter,
+            "the saved adapter has no weights (adapter_model.safetensors)",
+            "re-run the job to save it again, or use another run",
+        )
     if weights.is_file():
         try:
             with safe_open(str(weights), "pt") as f:
                 f.keys()
         except (SafetensorError, OSError) as err:
-            raise _damaged(Path(adapter), err) from None
-    return Path(adapter)
+            raise _damaged(adapter, err) from None
+    return adapter
 
 
 def load_adapter(model: Any, adapter: Path) -> Any:
