@@ -28,6 +28,9 @@ PROJECT = (
 )
 
 
+EXIT_INTERRUPTED = 130  # a shell's status for a process ended by Ctrl-C (128 + SIGINT)
+
+
 class UsageError(TideError):
     """A command line argparse rejects: an unknown option, a missing or malformed value."""
 
@@ -186,6 +189,10 @@ def cli_entry(fn: Callable[..., int | None]) -> Callable[..., int]:
                 if status and outputs is not None:
                     outputs.discard()
                 return status
+        except KeyboardInterrupt:  # Ctrl-C: one line, as the shell's own status says it
+            kept = "none of its outputs are written" if whole else "resume by running it again"
+            print(f"interrupted: {kept}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         except Exception as err:  # a TideError, or one wrapped by Hydra's instantiate
             user_error = find_user_error(err)
             if user_error is None:

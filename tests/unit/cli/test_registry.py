@@ -212,3 +212,24 @@ def test_a_disk_filling_mid_write_leaves_the_previous_outputs_and_one_line(
     line = _one_error_line(capsys)
     assert "No space left on device" in line and f"{tmp_path}/out" in line, line
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_ctrl_c_mid_write_is_one_line_status_130_and_the_previous_outputs(
+    tmp_path, capsys, monkeypatch
+):
+    argv = [str(STUDY_B), "--out", str(tmp_path / "out")]
+    assert main(["prepare", *argv]) == 0
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    real, flushed = files.os.fsync, []
+
+    def interrupted(fd):  # Ctrl-C as the second file is flushed
+        flushed.append(fd)
+        if len(flushed) == 2:
+            raise KeyboardInterrupt
+        return real(fd)
+
+    monkeypatch.setattr(files.os, "fsync", interrupted)
+    assert main(["prepare", *argv, "--min-reply-tokens", "0"]) == 130
+    assert capsys.readouterr().err == "interrupted: none of its outputs are written\n"
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
