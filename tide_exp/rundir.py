@@ -435,3 +435,12 @@ def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[Ru
             found.setdefault(hit.resolve(), hit)
     for path in sorted(found.values(), key=files.natural_key):
         yield RunFolder(path)
+
+
+def run_folders(paths: Iterable[str | Path]) -> list[Path]:
+    """Every run folder under ``paths`` (its results, replies or status there): the folders a
+    command reading ``paths`` must not write into (``files.check_output``'s inputs). A folder
+    above runs (``tide report outputs``) is not one, so an output beside the runs is let be."""
+    paths = list(paths)
+    found = {f.path for marker in (RESULTS, GENERATIONS, STATUS) for f in iter_runs(paths, marker)}
+    return sorted(found, key=files.natural_key)

@@ -8,6 +8,7 @@ from pathlib import Path
 from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.files import check_output, read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
+from tide_exp.rundir import run_folders
 
 
 def _read_list(path: str) -> str:
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     # Outputs checked before the work: judge writes a file (and one beside it), the others
     # a folder; none may be (or sit inside) a file the command reads.
     inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]
-    inputs = [Path(i) for i in [*inputs, *getattr(args, "runs", [])] if i]
+    inputs = [Path(i) for i in inputs if i] + run_folders(getattr(args, "runs", []))
     check_output(args.out, inputs, folder=args.command != "judge")
     if args.command == "judge":
         check_output(Path(args.out).with_suffix(".consistency.json"), inputs)

@@ -39,3 +39,19 @@ def test_an_output_onto_or_inside_an_input_is_refused_first(case, tmp_path, caps
     assert "Fix: choose another output path" in err
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in run.iterdir()) == ["results.json"]
+
+
+def test_an_output_beside_the_runs_under_a_folder_above_them_is_let_be(tmp_path):
+    from tide_exp.errors import FileError
+    from tide_exp.files import check_output
+    from tide_exp.rundir import run_folders
+
+    outputs = tmp_path / "outputs"
+    run = outputs / "2026-01-01" / "12-00-00_smollm2_135m"
+    run.mkdir(parents=True)
+    (run / "status.json").write_text('{"status": "failed"}\n')
+    inputs = run_folders([outputs])  # `tide report outputs`: its default --out is in outputs/
+    assert inputs == [run]
+    assert check_output(outputs / "report" / "outputs", inputs, folder=True)
+    with pytest.raises(FileError, match="is inside the input"):
+        check_output(run / "report", inputs, folder=True)
