@@ -30,9 +30,10 @@ def _is_multirun() -> bool:
 
 
 def _finish_wandb() -> None:
-    import wandb
-
-    if wandb.run is not None:
+    """Close the W&B run, if this process started one. W&B is not imported for it: a run
+    without W&B never loads it, and an import cut short (Ctrl-C) is not tried again here."""
+    wandb = sys.modules.get("wandb")
+    if getattr(wandb, "run", None) is not None:
         wandb.finish()
 
 
