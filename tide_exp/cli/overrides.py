@@ -17,8 +17,9 @@ def check_overrides(argv: list[str]) -> None:
 
     Composing first turns an unknown key (``lora.rank=4``) or option (``model=gpt9``) into one
     sentence, as every other command gives it, instead of Hydra's error block and exit status 1.
-    A sweep's overrides (``lora.r=4,8``, ``model=glob(*)``) are left to Hydra, and so is the
-    whole check when the command names its own primary config (``--config-name``...).
+    A sweep's overrides (``lora.r=4,8``, ``model=glob(*)``) are left to Hydra (an experiment may
+    set ``hydra.mode: MULTIRUN``, so they need no ``-m``), and so is the whole check when the
+    command names its own primary config (``--config-name``...).
 
     Raises:
         ConfigError: An override Hydra cannot parse (the message shows the usual fix: a value
@@ -48,14 +49,8 @@ def check_overrides(argv: list[str]) -> None:
                 f"Hydra cannot parse the override {override!r} ({detail}); quote the value for "
                 f"Hydra, e.g. '{hint}' (shell single quotes around it), see {GRAMMAR}."
             ) from None
-        if not parsed.is_sweep_override():
+        if not parsed.is_sweep_override():  # a sweep's (also without -m: hydra.mode) is Hydra's
             plain.append(override)
-        elif not args.multirun:
-            key, _, value = override.partition("=")
-            other = "" if "(" in value else f", or write {key}=[{value}] for a list"
-            raise ConfigError(
-                f"{override!r} is a sweep (one job per value): add -m to run it{other}."
-            )
     own = args.config_name or args.config_path or args.config_dir or args.experimental_rerun
     if not (own or args.help or args.hydra_help or args.shell_completion):
         compose_config(plain)
