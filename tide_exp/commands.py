@@ -174,12 +174,19 @@ def report_user_error(err: TideError) -> int:
     return EXIT_USER_ERROR
 
 
+def module_name(fn: Callable) -> str:
+    """The name of ``fn``'s module as imported: ``python -m tide_exp`` runs ``tide_exp.__main__``
+    as ``__main__``, whose spec keeps the real name."""
+    spec = getattr(sys.modules.get(fn.__module__), "__spec__", None)
+    return spec.name if spec is not None else fn.__module__
+
+
 def cli_entry(fn: Callable[..., int | None]) -> Callable[..., int]:
     """Wrap a command's ``main(argv)``: a :class:`TideError` anywhere below (or an ``OSError``
     the user can fix) becomes one line, and a command that fails leaves none of its outputs
     (unless its :class:`Command` says otherwise)."""
 
-    whole = all(c.all_or_nothing for c in COMMANDS.values() if c.module == fn.__module__)
+    whole = all(c.all_or_nothing for c in COMMANDS.values() if c.module == module_name(fn))
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs) -> int:
