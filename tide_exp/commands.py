@@ -1,27 +1,34 @@
-"""What every tide_exp command shares (bottom layer: stdlib and errors only): the command list, ``--help`` epilogue, error convention.
+"""What every tide_exp command shares (bottom layer: stdlib, errors and files only): the command list, ``--help`` epilogue, error convention, outputs all or none.
 
 Each command's ``main(argv)`` lives in ``tide_exp/cli/<command>.py`` (training's in
 ``tide_exp/__main__.py``); it is a console-script subcommand (``tide score ...``) and a
 ``python -m`` module (``python -m tide_exp.cli.score ...``). A
 :class:`~tide_exp.errors.TideError`, and an argument argparse rejects (:class:`CommandParser`),
 becomes one line ``error: ...`` on stderr and exit status :data:`EXIT_USER_ERROR`, whichever
-way the command was started.
+way the command was started; so does an ``OSError`` the user can fix (a full disk, a read-only
+folder: :func:`tide_exp.errors.os_error`). A command that fails, by an error or a non-zero
+exit status, leaves none of its outputs (:func:`tide_exp.files.all_or_nothing`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
+from tide_exp.files import all_or_nothing
 
 PROJECT = (
     "tide_exp: fine-tune and evaluate small language models as trauma-informed, "
     "empathetic dialogue partners."
 )
+
+
+EXIT_INTERRUPTED = 130  # a shell's status for a process ended by Ctrl-C (128 + SIGINT)
 
 
 class UsageError(TideError):
@@ -30,11 +37,16 @@ class UsageError(TideError):
 
 @dataclass(frozen=True)
 class Command:
-    """One subcommand of ``tide``: where its ``main(argv)`` lives, what it does, an example."""
+    """One subcommand of ``tide``: where its ``main(argv)`` lives, what it does, an example.
+
+    ``all_or_nothing``: a failed command leaves none of its outputs (:func:`cli_entry`); off
+    for training, whose run folder records what happened, the failure included.
+    """
 
     module: str
     summary: str
     example: str
+    all_or_nothing: bool = True
 
 
 COMMANDS: dict[str, Command] = {
@@ -42,6 +54,7 @@ COMMANDS: dict[str, Command] = {
         "tide_exp.__main__",
         "fine-tune and evaluate one model, or sweep with -m (Hydra overrides)",
         "tide train model=qwen2_5_0_5b trainer=gpu lora.r=16",
+        all_or_nothing=False,
     ),
     "chat": Command(
         "tide_exp.cli.chat",
@@ -161,13 +174,32 @@ def report_user_error(err: TideError) -> int:
     return EXIT_USER_ERROR
 
 
+def module_name(fn: Callable) -> str:
+    """The name of ``fn``'s module as imported: ``python -m tide_exp`` runs ``tide_exp.__main__``
+    as ``__main__``, whose spec keeps the real name."""
+    spec = getattr(sys.modules.get(fn.__module__), "__spec__", None)
+    return spec.name if spec is not None else fn.__module__
+
+
 def cli_entry(fn: Callable[..., int | None]) -> Callable[..., int]:
-    """Wrap a command's ``main(argv)``: a :class:`TideError` anywhere below becomes one line."""
+    """Wrap a command's ``main(argv)``: a :class:`TideError` anywhere below (or an ``OSError``
+    the user can fix) becomes one line, and a command that fails leaves none of its outputs
+    (unless its :class:`Command` says otherwise)."""
+
+    whole = all(c.all_or_nothing for c in COMMANDS.values() if c.module == module_name(fn))
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs) -> int:
         try:
-            return fn(*args, **kwargs) or 0
+            with all_or_nothing() if whole else contextlib.nullcontext() as outputs:
+                status = fn(*args, **kwargs) or 0
+                if status and outputs is not None:
+                    outputs.discard()
+                return status
+        except KeyboardInterrupt:  # Ctrl-C: one line, as the shell's own status says it
+            kept = "none of its outputs are written" if whole else "resume by running it again"
+            print(f"interrupted: {kept}", file=sys.stderr)
+            return EXIT_INTERRUPTED
         except Exception as err:  # a TideError, or one wrapped by Hydra's instantiate
             user_error = find_user_error(err)
             if user_error is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -83,15 +85,57 @@ class DataUnavailableError(DataError):
     """A dataset cannot be had here (not in the local cache and the hub is unreachable, or gated)."""
 
 
+# Failures of the operating system a user can fix (space, quota, permissions, a read-only disk):
+# the fix each error message gives.
+OS_FIXES = {
+    errno.ENOSPC: "free some disk space or choose a folder on another disk",
+    errno.EDQUOT: "free some disk space (your quota is used up) or choose another folder",
+    errno.EACCES: "check the folder's permissions or choose another folder",
+    errno.EPERM: "check the folder's permissions or choose another folder",
+    errno.EROFS: "choose a folder on a writable disk",
+    errno.ENAMETOOLONG: "choose a shorter name",
+}
+
+
+def os_error(
+    err: OSError, path: str | Path | None = None, problem: str | None = None
+) -> FileError | None:
+    """The one-sentence :class:`FileError` for an ``OSError`` the user can fix (a full disk, a
+    read-only or forbidden folder: :data:`OS_FIXES`), or ``None`` for any other.
+
+    Args:
+        err: The operating system's error.
+        path: The file or folder to name (default: the one ``err`` names).
+        problem: What could not be done (default: the system's words, ``No space left on device``).
+    """
+    fix = OS_FIXES.get(err.errno)
+    if fix is None:
+        return None
+    reason = os.strerror(err.errno)
+    where = path if path is not None else err.filename or "a file"
+    return FileError(where, f"{problem} ({reason})" if problem else reason, fix)
+
+
 def find_user_error(err: BaseException) -> TideError | None:
     """The :class:`TideError` behind ``err``, if any: Hydra's ``instantiate`` wraps what a
     target raises in an ``InstantiationException``, so a model unavailable offline reaches a
-    command as that; every command and job unwraps it here, in one place."""
+    command as that; every command and job unwraps it here, in one place.
+
+    Failing that, an ``OSError`` the user can fix (:func:`os_error`: a full disk, a read-only
+    folder), ``err`` itself or the cause it was raised ``from``, becomes its one sentence; one
+    that is only the context of a later failure is not, so a bug met while handling it keeps
+    its traceback.
+    """
     seen: set[int] = set()
     current: BaseException | None = err
+    system: FileError | None = None
+    caused = True  # ``current`` is ``err`` or reached by ``raise ... from``
     while current is not None and id(current) not in seen:
         if isinstance(current, TideError):
             return current
+        if caused and system is None and isinstance(current, OSError):
+            system = os_error(current)
         seen.add(id(current))
+        caused = caused and current.__cause__ is not None
         current = current.__cause__ or current.__context__
-    return None
+    return system

@@ -10,6 +10,7 @@ errors.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import fcntl
@@ -19,27 +20,28 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tide_exp.errors import FileError
+from tide_exp.errors import OS_FIXES, FileError, os_error
 from tide_exp.parsing import ParseProblem, csv_records, decode_utf8, loads_json
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK  # what open() gives a new file: 0644 under the usual umask 022
+FOLDER_MODE = 0o777 & ~_UMASK
 
-# Write failures the user can fix (space, permissions, read-only disk, quota).
-_USER_FIXABLE = {
-    errno.ENOSPC: "free some disk space",
-    errno.EDQUOT: "free some disk space",
-    errno.EACCES: "check the folder's permissions",
-    errno.EPERM: "check the folder's permissions",
-    errno.EROFS: "write to a writable disk",
-}
+# Under this much free space the disk counts as full, and an output there is refused before
+# the work (a checkpoint or a merged model needs far more; a report a few kB).
+MIN_FREE_BYTES = 1 << 20
+PROBE_PREFIX = ".tide-probe-"  # check_writable's file, removed at once
 
 
 class BadLine(Protocol):
@@ -52,6 +54,14 @@ class BadLine(Protocol):
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+
+def _refused(err: OSError, path: Path, problem: str = "cannot be written") -> FileError:
+    """The one sentence for a write of ``path`` the system refused (full disk, read-only or
+    forbidden folder: :func:`tide_exp.errors.os_error`; any other reason names the system's)."""
+    return os_error(err, path, problem) or FileError(
+        path, f"{problem} ({err.strerror or err})", "choose another output path"
+    )
 
 
 def _check_target(path: Path) -> None:
@@ -82,39 +92,74 @@ def check_output(
     inputs: Iterable[str | Path] = (),
     folder: bool = False,
     replace: bool = False,
+    writes: Iterable[str] = (),
 ) -> Path:
     """Check an output path before any work is done; every command that writes calls this first.
 
     Refuses a device node (``/dev/full``), a symbolic link, a folder where a file is meant (or a
     file where a folder is), an output that would destroy or mix with an input (see
-    :func:`check_apart`), and a place that cannot be written; the atomic writers would otherwise
-    replace the node or link, overwrite the input, or fail after all the work.
+    :func:`check_apart`), and a place that cannot be written or sits on a full disk
+    (:func:`check_writable`); the atomic writers would otherwise replace the node or link,
+    overwrite the input, or fail after all the work.
 
     Args:
         path: The file (or, with ``folder``, the folder) the command will write.
         inputs: Files and folders the command reads.
         folder: ``path`` is a folder to write files into.
         replace: ``path`` is a folder replaced whole (:func:`write_folder`), with all inside it.
+        writes: The names of the files the command writes into the folder ``path``; none may
+            be an input (``tide prepare data/pairs.jsonl --out data``).
 
     Raises:
         FileError: One sentence naming the path and the fix.
     """
     path = Path(path)
     folder = folder or replace
-    if folder:
-        if path.exists() and not path.is_dir():
-            raise FileError(path, "is not a folder", "choose a folder for the output")
-    else:
-        _check_target(path)
-    check_apart(path, inputs, replace or not folder)
-    existing = path if folder and path.is_dir() else path.parent
-    while not existing.exists():
-        existing = existing.parent
+    inputs = list(inputs)
+    try:
+        if folder:
+            if path.exists() and not path.is_dir():
+                raise FileError(path, "is not a folder", "choose a folder for the output")
+        else:
+            _check_target(path)
+        check_apart(path, inputs, replace or not folder)
+        for name in writes:
+            check_apart(path / name, inputs)
+        existing = path if folder and path.is_dir() else path.parent
+        while not existing.exists():
+            existing = existing.parent
+    except OSError as err:  # a name too long, a loop of links
+        raise _refused(err, path, "cannot be used") from None
     if not existing.is_dir():
         raise FileError(existing, "is a file, not a folder", "choose an output path in a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise FileError(existing, "is not writable", "check the folder's permissions")
+    check_writable(existing)
     return path
+
+
+def check_writable(folder: str | Path) -> Path:
+    """Create and remove a file in ``folder``, as the writers will, and check its disk has room.
+
+    A probe rather than permission bits: root passes those, but not a read-only disk, and
+    neither does a folder whose attributes forbid writing.
+
+    Raises:
+        FileError: The folder cannot be written, or its disk has under :data:`MIN_FREE_BYTES`.
+    """
+    folder = Path(folder)
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=PROBE_PREFIX)
+        os.close(fd)
+        os.unlink(name)
+        disk = os.statvfs(folder)
+    except OSError as err:
+        raise _refused(err, folder, "is not writable") from None
+    # Root may use the blocks kept back for it; a disk of unknown size (f_blocks 0) is let be.
+    free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * disk.f_frsize
+    if disk.f_blocks and free < MIN_FREE_BYTES:
+        raise FileError(
+            folder, f"is on a full disk ({free // 1024} kB free)", OS_FIXES[errno.ENOSPC]
+        )
+    return folder
 
 
 def check_apart(path: Path, inputs: Iterable[str | Path], whole: bool = True) -> None:
@@ -141,37 +186,150 @@ def check_apart(path: Path, inputs: Iterable[str | Path], whole: bool = True) ->
         raise FileError(path, problem, "choose another output path")
 
 
+# --- a command's outputs: all of them or none ------------------------------------------------
+
+
+@dataclass
+class _Written:
+    """What the writers changed inside :func:`all_or_nothing`, to put it back."""
+
+    previous: dict[Path, Path | None] = field(default_factory=dict)  # file -> its old content
+    made: list[Path] = field(default_factory=list)  # folders the writers created
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """Roll back at the end of the block though it ends without an error (a command that
+        returns a failing exit status)."""
+        self.discarded = True
+
+    def keep_previous(self, path: Path) -> None:
+        """Before ``path`` is first replaced: a hard link to its content (``None``: new file)."""
+        path = path.absolute()
+        if path in self.previous:
+            return
+        backup = None
+        if path.is_file():
+            backup = path.with_name(f".{path.name}.{secrets.token_hex(4)}.old.tmp")
+            try:
+                os.link(path, backup)  # no copy: the old content keeps its blocks
+            except OSError:
+                shutil.copy2(path, backup)  # a file system without hard links
+        self.previous[path] = backup
+
+    def roll_back(self) -> None:
+        """Put every written file back as it was, and remove the folders made for them."""
+        for path, backup in reversed(self.previous.items()):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(backup, path)
+        for made in reversed(self.made):
+            for folder, _, _ in os.walk(made, topdown=False):
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)  # only when empty: a file someone else put there stays
+
+    def commit(self) -> None:
+        for backup in self.previous.values():
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+
+
+_BATCH: ContextVar[_Written | None] = ContextVar("tide_exp_files_written", default=None)
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[_Written]:
+    """The files written inside (by :func:`write_atomic` and the writers on it) all stay, or,
+    when the block raises (a full disk at the third file, Ctrl-C) or calls ``discard()`` on
+    what it yields, none do: each is put back as it was, new ones removed with the folders
+    made for them. Every command runs in one (:func:`tide_exp.commands.cli_entry`), so a
+    command that fails leaves no half of its outputs. Nested blocks join the outermost.
+
+    Folders written whole (:func:`write_folder`) are not rolled back: each is one output,
+    swapped in last.
+    """
+    outer = _BATCH.get()
+    if outer is not None:
+        yield outer
+        return
+    written = _Written()
+    token = _BATCH.set(written)
+    try:
+        yield written
+    except BaseException:
+        written.roll_back()
+        raise
+    else:
+        written.roll_back() if written.discarded else written.commit()
+    finally:
+        _BATCH.reset(token)
+
+
+@contextlib.contextmanager
+def kept_as_written() -> Iterator[None]:
+    """Inside, every write stays as soon as it is made, whatever an enclosing
+    :func:`all_or_nothing` decides: a run folder's files (status, results, checkpoints) record
+    what happened, a failure included (:func:`tide_exp.job.run_job`)."""
+    token = _BATCH.set(None)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p folder``, remembered by :func:`all_or_nothing` to remove on failure."""
+    missing = None
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    folder.mkdir(parents=True, exist_ok=True)
+    batch = _BATCH.get()
+    if missing is not None and batch is not None:
+        batch.made.append(missing.absolute())
+
+
+def _sync(path: Path) -> None:
+    """Flush ``path``'s data to disk (a full disk may first say so here)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)``, then move the temp file onto ``path``.
 
-    A crash or a full disk mid-write leaves the previous file (or none) and no temp file.
+    A crash or a full disk mid-write leaves the previous file (or none) and no temp file. The
+    file gets the permissions of any new file (:data:`FILE_MODE`, from the umask).
 
     Raises:
         FileError: ``path`` is not a regular file, or the disk is full or not writable.
     """
     path = Path(path)
-    _check_target(path)
     tmp: Path | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_target(path)
+        _make_folder(path.parent)
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         tmp = Path(name)
         write(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the data is on disk before the rename makes it visible
-        finally:
-            os.close(fd)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; results are meant to be shared
+        _sync(tmp)  # the data is on disk before the rename makes it visible
+        os.chmod(tmp, FILE_MODE)  # mkstemp creates 0600; results are meant to be shared
+        batch = _BATCH.get()
+        if batch is not None:
+            batch.keep_previous(path)
         os.replace(tmp, path)
     except OSError as err:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-        fix = _USER_FIXABLE.get(err.errno)
-        if fix is None:
-            raise
-        raise FileError(path, f"cannot be written ({os.strerror(err.errno)})", fix) from None
+        if os_error(err) is None:
+            raise  # not the user's to fix (an I/O error): the traceback says where
+        raise _refused(err, path) from None
     except BaseException:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -180,33 +338,62 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 
 
 TEMP_TAG = ".tide-tmp-"  # write_folder's temp folders: .<name>.tide-tmp-XXXXXXXX (+ ".lock")
+OLD_SUFFIX = ".old"  # the folder being replaced, between write_folder's two renames
+
+
+def _share_and_sync(folder: Path) -> None:
+    """Give every file and folder under ``folder`` the modes of new ones (safetensors writes
+    0600) and flush the files to disk."""
+    for root, _, names in os.walk(folder):
+        os.chmod(root, FOLDER_MODE)
+        for name in names:
+            file = Path(root, name)
+            if not file.is_symlink():
+                executable = file.stat().st_mode & 0o111
+                file.chmod(FOLDER_MODE if executable else FILE_MODE)
+                _sync(file)
 
 
 def write_folder(path: str | Path, fill: Callable[[Path], None]) -> Path:
     """Call ``fill(tmp_folder)``, then swap the temp folder in for ``path`` (replacing it).
 
-    The folder (a saved model, an adapter) appears whole or not at all: a crash mid-save leaves
-    the previous folder, or none, and no temp folder; a process killed mid-save (``kill -9``)
-    leaves its temp folder, which the next write of ``path`` removes
-    (:func:`remove_stale_temp_folders`).
+    The folder (a saved model, an adapter) appears whole or not at all: a crash or a full disk
+    mid-save leaves the previous folder, or none, and no temp folder; a process killed mid-save
+    (``kill -9``) leaves its temp folder, which the next write of ``path`` removes
+    (:func:`remove_stale_temp_folders`), putting back the previous folder when the kill fell
+    between moving it aside and moving the new one in. Files get the modes of new ones.
+
+    Raises:
+        FileError: The disk is full or not writable (the previous folder stays).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_folders(path)
-    # The lock comes first and goes last, so a temp folder without a held lock is a dead one.
-    fd, lock_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}{TEMP_TAG}", suffix=".lock"
-    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_folders(path)
+        # The lock comes first and goes last, so a temp folder without a held lock is a dead one.
+        fd, lock_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}{TEMP_TAG}", suffix=".lock"
+        )
+    except OSError as err:
+        raise _refused(err, path) from None
     fcntl.flock(fd, fcntl.LOCK_EX)
     tmp = Path(lock_name.removesuffix(".lock"))
+    old = tmp.with_name(tmp.name + OLD_SUFFIX)
     try:
         tmp.mkdir()
         fill(tmp)
-        tmp.chmod(0o755)  # mkdir obeys the umask; keep a saved model readable by others
-        if path.exists():
-            shutil.rmtree(path)
+        _share_and_sync(tmp)
+        if path.exists() or path.is_symlink():
+            path.rename(old)  # the previous folder stays whole until the new one is in place
         tmp.rename(path)
+    except OSError as err:
+        if os_error(err) is None:
+            raise
+        raise _refused(err, path) from None
     finally:
+        if old.exists() and not path.exists():
+            old.rename(path)  # failed between the two renames: the previous folder goes back
+        shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
         Path(lock_name).unlink(missing_ok=True)
         os.close(fd)
@@ -216,15 +403,17 @@ def write_folder(path: str | Path, fill: Callable[[Path], None]) -> Path:
 def remove_stale_temp_folders(path: str | Path) -> list[Path]:
     """Remove the temp folders of writes of ``path`` whose process died (their lock is free).
 
-    A live write (another process holding its lock) keeps its temp folder. Returns the removed
-    folders.
+    A live write (another process holding its lock) keeps its temp folder. A dead write's
+    previous folder, moved aside when ``path`` is missing, is put back as ``path``. Returns
+    the removed folders.
     """
     path = Path(path)
     removed = []
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}{TEMP_TAG}*"):
+    entries = path.parent.glob(f".{glob.escape(path.name)}{TEMP_TAG}*")
+    for tmp in sorted(entries, key=lambda p: p.suffix != OLD_SUFFIX):  # moved-aside ones first
         if tmp.suffix == ".lock" or not tmp.is_dir() or tmp.is_symlink():
             continue
-        lock = tmp.with_name(tmp.name + ".lock")
+        lock = tmp.with_name(tmp.name.removesuffix(OLD_SUFFIX) + ".lock")
         try:
             fd = os.open(lock, os.O_RDWR)
         except FileNotFoundError:
@@ -235,9 +424,12 @@ def remove_stale_temp_folders(path: str | Path) -> list[Path]:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # a live write
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp.suffix == OLD_SUFFIX and not (path.exists() or path.is_symlink()):
+                tmp.rename(path)  # killed between its two renames: the previous folder is back
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed.append(tmp)
             lock.unlink(missing_ok=True)
-            removed.append(tmp)
         finally:
             if fd is not None:
                 os.close(fd)

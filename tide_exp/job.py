@@ -8,11 +8,14 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from tide_exp import files
 from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
 from tide_exp.retire import finish_retiring, start_over
 from tide_exp.run_summary import format_run_summary
@@ -27,9 +30,10 @@ def _is_multirun() -> bool:
 
 
 def _finish_wandb() -> None:
-    import wandb
-
-    if wandb.run is not None:
+    """Close the W&B run, if this process started one. W&B is not imported for it: a run
+    without W&B never loads it, and an import cut short (Ctrl-C) is not tried again here."""
+    wandb = sys.modules.get("wandb")
+    if getattr(wandb, "run", None) is not None:
         wandb.finish()
 
 
@@ -55,6 +59,29 @@ def _stop(message: str) -> None:
     """
     print(f"error: {message}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
+
+
+class OutputFolderCheck(Callback):
+    """Hydra callback: the run's (or sweep's) folder can be made and written, before Hydra
+    makes it; else one line and exit status 2, as any other user error.
+
+    Hydra creates ``hydra.run.dir`` (``hydra.sweep.dir``) before the job starts, so a read-only
+    disk, a full one or a file in the way would be its traceback. Listed first under
+    ``hydra.callbacks`` (conf/hydra/default.yaml).
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _check_folder("hydra.run.dir", config.hydra.run.dir)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _check_folder("hydra.sweep.dir", config.hydra.sweep.dir)
+
+
+def _check_folder(key: str, folder: str) -> None:
+    try:
+        files.check_output(folder, folder=True)
+    except TideError as err:
+        _stop(f"{key}={folder}: {err}")
 
 
 def _task_config(cfg: DictConfig) -> dict:
@@ -119,15 +146,20 @@ def run_job(cfg: DictConfig) -> float | None:
     folder = RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.get("checkpoint_dir"))
     made_now = _made_by_this_process(folder.path)  # before the lock file is in it
     try:
-        with folder.lock():
+        with files.kept_as_written(), folder.lock():
             return _run_locked(cfg, folder)
     except (RunFolderBusyError, ConfigMismatchError) as err:  # raised before the job started
         _stop(str(err))  # a sweep stops too: every later job would meet the same folder
-    except JobStopped as err:
+    except Exception as err:  # noqa: BLE001 - a user error stops here, any other is raised
+        # JobStopped, or one outside run() (the disk full or read-only at the lock or status):
+        # a sweep stops too, as every later job would meet the same disk.
+        user_error = find_user_error(err)
+        if user_error is None:
+            raise
         if made_now and not folder.holds_work():
             shutil.rmtree(folder.path, ignore_errors=True)  # nothing ran: nothing to keep
             _remove_empty(made_now[1:])  # outputs/<date>/ when this run made it
-        _stop(str(err))
+        _stop(str(user_error))
     return None
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from tide_exp import files
-from tide_exp.errors import ConfigError, FileError, TideError
+from tide_exp.errors import ConfigError, FileError, TideError, os_error
 from tide_exp.results import Results, schema_errors
 
 log = logging.getLogger(__name__)
@@ -349,8 +349,11 @@ class RunFolder:
         Raises:
             RunFolderBusyError: Another live process holds it.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:  # a read-only or full disk: one sentence, or the traceback
+            raise os_error(err, self.path / LOCK, "cannot be written") or err from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -360,8 +363,11 @@ class RunFolder:
                     f"{self.path} is in use by another run (process {holder}); wait for it to "
                     "end or choose another output folder"
                 ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError as err:
+                raise os_error(err, self.path / LOCK, "cannot be written") or err from None
             yield
         finally:
             os.close(fd)  # closing releases the lock; a stale .lock file locks nothing
@@ -429,3 +435,12 @@ def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[Ru
             found.setdefault(hit.resolve(), hit)
     for path in sorted(found.values(), key=files.natural_key):
         yield RunFolder(path)
+
+
+def run_folders(paths: Iterable[str | Path]) -> list[Path]:
+    """Every run folder under ``paths`` (its results, replies or status there): the folders a
+    command reading ``paths`` must not write into (``files.check_output``'s inputs). A folder
+    above runs (``tide report outputs``) is not one, so an output beside the runs is let be."""
+    paths = list(paths)
+    found = {f.path for marker in (RESULTS, GENERATIONS, STATUS) for f in iter_runs(paths, marker)}
+    return sorted(found, key=files.natural_key)

@@ -17,7 +17,6 @@ before a W&B run starts, so a typo costs a second, not a 3B model load. It check
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import types
 import typing
@@ -29,7 +28,8 @@ from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from tide_exp.compat import raw_node, raw_value
-from tide_exp.errors import ConfigError
+from tide_exp.errors import ConfigError, FileError
+from tide_exp.files import check_writable
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
 _MISSING = object()
@@ -68,6 +68,7 @@ def _or_auto(rule: tuple[Callable[[Any], bool], str]) -> tuple[Callable[[Any], b
 # Values a constructor would accept by type but cannot mean anything sensible.
 RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "seed": _whole(0),
+    "threads": _whole(1, none=True),  # 0 read as "torch's default" by a truthiness test
     "trainer.max_epochs": _whole(1),
     "trainer.accumulate_grad_batches": _whole(1),
     "trainer.log_every_n_steps": _whole(1),
@@ -348,7 +349,7 @@ def _check_writable_folder(key: str, path: Path) -> None:
             f"{key}={str(path)!r}: {existing} is a file, so the folder cannot be created; "
             "choose another path."
         )
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"{key}={str(path)!r}: {existing} is not writable; choose a folder you can write to."
-        )
+    try:
+        check_writable(existing)  # a probe file: root passes permission bits, not a read-only disk
+    except FileError as err:
+        raise ConfigError(f"{key}={str(path)!r}: {err}") from None

@@ -69,3 +69,24 @@ def test_check_choice_accepts_the_choices_and_names_key_choices_and_value_otherw
 def test_check_choice_raises_the_class_it_is_given():
     with pytest.raises(DataSchemaError, match="format must be one of csv, jsonl, got 'xml'"):
         check_choice("format", "xml", ["csv", "jsonl"], DataSchemaError)
+
+
+def test_an_os_error_the_user_can_fix_is_one_sentence_unless_only_the_context():
+    import errno
+
+    from tide_exp.errors import FileError, find_user_error
+
+    full = OSError(errno.ENOSPC, "No space left on device", "/data/out.json")
+    found = find_user_error(full)
+    assert isinstance(found, FileError)
+    assert str(found) == (
+        "/data/out.json: No space left on device. "
+        "Fix: free some disk space or choose a folder on another disk"
+    )
+    wrapped = RuntimeError("instantiate failed")
+    wrapped.__cause__ = OSError(errno.EROFS, "Read-only file system", "/ro")
+    assert "Fix: choose a folder on a writable disk" in str(find_user_error(wrapped))
+    bug = TypeError("a bug met while handling it")
+    bug.__context__ = full  # only the context: the bug keeps its traceback
+    assert find_user_error(bug) is None
+    assert find_user_error(OSError(errno.EIO, "Input/output error")) is None

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import disk_faults
 from tide_exp import files
 from tide_exp.errors import FileError, TideError
 
@@ -193,16 +194,25 @@ def test_check_output_folder(tmp_path):
     assert files.check_output(tmp_path / "report", folder=True) == tmp_path / "report"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_check_output_refuses_a_read_only_folder(tmp_path):
+def test_check_output_refuses_a_read_only_or_full_disk_as_root_too(tmp_path, monkeypatch):
     locked = tmp_path / "ro"
     locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        with pytest.raises(FileError, match="is not writable"):
-            files.check_output(locked / "out.json")
-    finally:
-        locked.chmod(0o700)
+    disk_faults.read_only(monkeypatch, locked)
+    for out, folder in ((locked / "out.json", False), (locked / "new" / "report", True)):
+        with pytest.raises(FileError) as refused:
+            files.check_output(out, folder=folder)
+        assert str(refused.value).startswith(f"{locked}: is not writable (Read-only file system)")
+    assert list(locked.iterdir()) == []  # the probe left nothing
+    assert files.check_output(tmp_path / "free" / "out.json")  # beside it: writable
+    disk_faults.full_disk(monkeypatch)
+    with pytest.raises(FileError, match=r"is on a full disk \(0 kB free\)\. Fix: free some"):
+        files.check_output(tmp_path / "out.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]
+
+
+def test_a_name_too_long_is_one_sentence(tmp_path):
+    with pytest.raises(FileError, match="cannot be used .*Fix: choose a shorter name"):
+        files.check_output(tmp_path / ("x" * 300 + ".json"))
 
 
 def _fill(text: str):
@@ -233,6 +243,88 @@ def test_write_folder_failure_keeps_the_previous_folder_and_no_temp(tmp_path):
         files.write_folder(target, crash)
     assert (target / "weights.bin").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"]
+
+
+def test_write_folder_gives_files_the_modes_of_new_ones(tmp_path):
+    def fill(tmp: Path) -> None:
+        (tmp / "model.safetensors").write_bytes(b"w")
+        (tmp / "model.safetensors").chmod(0o600)  # as safetensors writes it
+        (tmp / "sub").mkdir(mode=0o700)
+        (tmp / "sub" / "run.sh").write_text("#!/bin/sh\n")
+        (tmp / "sub" / "run.sh").chmod(0o700)
+
+    out = files.write_folder(tmp_path / "merged", fill)
+    mask = os.umask(0)
+    os.umask(mask)
+    file, folder = oct(0o666 & ~mask), oct(0o777 & ~mask)  # 0o644 and 0o755 under umask 022
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in [out, *out.rglob("*")]}
+    assert modes == {"merged": folder, "model.safetensors": file, "sub": folder, "run.sh": folder}
+    assert oct(files.write_text(tmp_path / "a.json", "{}").stat().st_mode & 0o777) == file
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_write_folder_on_a_full_or_read_only_disk_is_one_sentence_and_keeps_the_old(
+    tmp_path, monkeypatch, code
+):
+    target = tmp_path / "merged"
+    files.write_folder(target, _fill("old"))
+
+    def fail(tmp: Path) -> None:
+        (tmp / "weights.bin").write_text("half")
+        raise OSError(code, os.strerror(code))
+
+    with pytest.raises(FileError, match=f"^{target}: cannot be written .*Fix: "):
+        files.write_folder(target, fail)
+    disk_faults.disk_fills(monkeypatch)  # the data written, the flush fails
+    with pytest.raises(FileError, match="No space left on device"):
+        files.write_folder(target, _fill("new"))
+    assert (target / "weights.bin").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["merged"]
+
+
+def test_a_write_folder_killed_between_its_renames_gets_the_old_folder_back(tmp_path):
+    target = tmp_path / "merged"
+    tmp = tmp_path / f".merged{files.TEMP_TAG}abc123"
+    (tmp.parent / (tmp.name + files.OLD_SUFFIX)).mkdir()  # the old folder, moved aside
+    (tmp.parent / (tmp.name + files.OLD_SUFFIX) / "weights.bin").write_text("old")
+    tmp.mkdir()  # the new one, whole, not yet moved in
+    (tmp / "weights.bin").write_text("new")
+    files.remove_stale_temp_folders(target)  # the writer is gone (no lock)
+    assert (target / "weights.bin").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["merged"]
+
+
+# --- all_or_nothing: a command's outputs stay together ---------------------------------------
+
+
+def test_all_or_nothing_puts_back_every_file_when_a_later_write_fails(tmp_path, monkeypatch):
+    kept = files.write_text(tmp_path / "out" / "table.md", "old table")
+    flushed = disk_faults.disk_fills(monkeypatch, after=2)
+    with pytest.raises(FileError, match="csv: cannot be written"), files.all_or_nothing():
+        files.write_text(kept, "new table")
+        files.write_json(tmp_path / "out" / "deep" / "new.json", {"a": 1})
+        files.write_text(tmp_path / "out" / "table.csv", "a,b\n")  # the disk is full here
+    assert len(flushed) == 2
+    assert kept.read_text() == "old table"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["table.md"]  # deep/ went too
+
+
+def test_all_or_nothing_keeps_everything_when_the_block_ends_well(tmp_path):
+    kept = files.write_text(tmp_path / "a.txt", "old")
+    with files.all_or_nothing() as written:
+        files.write_text(kept, "new")
+        files.write_text(tmp_path / "b.txt", "b")
+    assert kept.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.txt",
+        "b.txt",
+    ]
+    with files.all_or_nothing() as written:  # a command returning a failing status
+        files.write_text(kept, "newer")
+        with files.kept_as_written():  # a run folder's status: stays whatever happens
+            files.write_text(tmp_path / "status.json", "{}")
+        written.discard()
+    assert kept.read_text() == "new" and (tmp_path / "status.json").is_file()
+    assert disk_faults.leftovers(tmp_path) == []
 
 
 def test_an_output_is_never_an_input_never_contains_one_and_never_sits_inside_one(tmp_path):

@@ -15,6 +15,7 @@ import yaml
 
 import tide_exp.job as job
 import tide_exp.run
+from tests import disk_faults
 from tide_exp.config import _run_id
 from tide_exp.errors import DataError
 from tide_exp.rundir import RunFolder
@@ -136,6 +137,48 @@ def test_a_user_error_after_work_keeps_the_folder_with_its_status(
         job.run_job(compose_cfg())
     assert capsys.readouterr().err.count("\n") == 1
     assert json.loads((tmp_path / "status.json").read_text())["status"] == "failed"
+
+
+@pytest.mark.parametrize("disk", ["read-only", "full"])
+def test_a_run_folder_on_a_read_only_or_full_disk_is_one_line_before_hydra_makes_it(
+    compose_cfg, tmp_path, capsys, monkeypatch, disk
+):
+    from omegaconf import read_write
+
+    cfg = compose_cfg(keep_hydra=True)
+    disk_root = tmp_path / "disk"
+    disk_root.mkdir()
+    with read_write(cfg.hydra):
+        cfg.hydra.run.dir = str(disk_root / "outputs" / "run")
+        cfg.hydra.sweep.dir = str(disk_root / "multirun")
+    faults = {"read-only": disk_faults.read_only, "full": disk_faults.full_disk}
+    faults[disk](monkeypatch, *([disk_root] if disk == "read-only" else []))
+    for start, key in (
+        (job.OutputFolderCheck().on_run_start, "hydra.run.dir"),
+        (job.OutputFolderCheck().on_multirun_start, "hydra.sweep.dir"),
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            start(config=cfg)
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {key}={disk_root}/") and err.count("\n") == 1, err
+        assert f": {disk_root}: " in err and "Fix: " in err
+    assert list(disk_root.iterdir()) == []
+
+
+def test_a_disk_full_at_the_runs_first_file_is_one_line_and_no_folder(
+    compose_cfg, fake_run, tmp_path, capsys, monkeypatch
+):
+    cfg = compose_cfg()
+    disk_faults.disk_fills(monkeypatch)
+    with pytest.raises(SystemExit) as stopped:
+        job.run_job(cfg)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path}/") and err.count("\n") == 1, err
+    assert "cannot be written (No space left on device). Fix: free some" in err
+    assert not fake_run.calls
+    assert not tmp_path.exists()  # made for this run, which ran nothing: removed
 
 
 HOLD_LOCK = """

@@ -31,6 +31,7 @@ from tide_exp.validation import check_environment, check_values, validate_config
         ("trainer.precision=abc", "trainer.precision"),
         ("eval.zero_shot=maybe", "eval.zero_shot"),  # bound to the callback by interpolation
         ("+trainer.max_epoch=3", "trainer.max_epoch"),
+        ("threads=0", "threads"),  # was torch's default (all cores) by a truthiness test
     ],
 )
 def test_impossible_values_name_the_key(compose_cfg, override, key):
@@ -81,6 +82,22 @@ def test_output_folder_must_be_creatable(compose_cfg, tmp_path):
     with open_dict(cfg):
         cfg.paths.output_dir = str(blocker / "run")
     with pytest.raises(ConfigError, match=r"^paths\.output_dir=.*a_file is a file"):
+        check_environment(cfg)
+
+
+def test_output_folder_on_a_read_only_disk_is_refused_as_root_too(
+    compose_cfg, tmp_path, monkeypatch
+):
+    from omegaconf import open_dict
+
+    from tests import disk_faults
+
+    cfg = compose_cfg()
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(tmp_path / "ro" / "run")
+    (tmp_path / "ro").mkdir()
+    disk_faults.read_only(monkeypatch, tmp_path / "ro")
+    with pytest.raises(ConfigError, match=r"^paths\.output_dir=.*ro: is not writable \(Read-only"):
         check_environment(cfg)
 
 

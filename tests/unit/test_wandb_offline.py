@@ -57,6 +57,11 @@ def test_tide_wandb_lists_the_runs_and_the_sync_command(offline_run, tmp_path, c
     assert main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert str(offline_run) in out and "job train, 40 history rows (steps 0-39), 1 tables" in out
+    assert "INCOMPLETE" not in out
     assert out.strip().splitlines()[-1] == f"  wandb sync {offline_run}"
+    (path,) = offline_run.glob("run-*.wandb")
+    path.write_bytes(path.read_bytes()[:-100])  # killed mid-write: was listed as complete
+    assert main([str(tmp_path)]) == 0
+    assert "INCOMPLETE: no exit record" in capsys.readouterr().out
     assert main([str(tmp_path / "nothing")]) == 2
     assert "no W&B offline run" in capsys.readouterr().err

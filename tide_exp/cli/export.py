@@ -21,7 +21,13 @@ from pathlib import Path
 
 import torch
 
-from tide_exp.cli.session import adapter_dir, load_adapter, load_model, run_config
+from tide_exp.cli.session import (
+    adapter_dir,
+    check_adapter,
+    load_adapter,
+    load_model,
+    run_config,
+)
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files import check_output, write_folder
@@ -62,7 +68,7 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
     ``out`` is checked before the model loads: never the run, inside it or above it (``--force``
     would replace the run or its adapter), and somewhere writable.
     """
-    run_config(run), adapter_dir(run)  # a folder that is no run is named as such first
+    run_config(run), check_adapter(adapter_dir(run))  # no run, or a damaged adapter: first
     check_output(out, inputs=[run], replace=True)
     if out.exists() and not force:
         raise TideError(

@@ -8,11 +8,27 @@ from pathlib import Path
 from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.files import check_output, read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
+from tide_exp.rundir import run_folders
 
 
 def _read_list(path: str) -> str:
     """An ``@file`` argument's text; a missing or unreadable file is a one-line error."""
     return read_bytes(path).decode("utf-8")
+
+
+def plot_formats(text: str) -> tuple[str, ...]:
+    """``--formats``: comma-separated formats matplotlib can save, checked before any work."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    chosen = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    supported = FigureCanvasBase.get_supported_filetypes()
+    unknown = [f for f in chosen if f not in supported]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or repr(text)}: not a plot format; choose from "
+            f"{', '.join(sorted(supported))}"
+        )
+    return chosen
 
 
 def _example_ids(text: str | None) -> list[str] | None:
@@ -145,7 +161,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         data = _read_ratings(source, key, key_path)
     options = AnalysisOptions(
         ci=args.ci,
-        formats=tuple(args.formats.split(",")),
+        formats=args.formats,
         mixed=not args.no_mixed,
         mixed_per_model=args.mixed_per_model,
         ordinal=args.ordinal,
@@ -279,7 +295,12 @@ def _add_analyze(sub) -> None:
     a.add_argument("--key", help="key.csv (default: the one qc recorded)")
     a.add_argument("--out", required=True, help="output dir (analysis/)")
     a.add_argument("--ci", choices=["fieller", "bootstrap"], default="fieller")
-    a.add_argument("--formats", default="png,pdf", help="plot formats, comma separated")
+    a.add_argument(
+        "--formats",
+        type=plot_formats,
+        default="png,pdf",
+        help="plot formats, comma separated (any matplotlib saves: png, pdf, svg, ...)",
+    )
     a.add_argument(
         "--no-mixed", action="store_true", help="skip the mixed models (one fit per factor)"
     )
@@ -303,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     # Outputs checked before the work: judge writes a file (and one beside it), the others
     # a folder; none may be (or sit inside) a file the command reads.
     inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]
-    inputs = [Path(i) for i in inputs if i]
+    inputs = [Path(i) for i in inputs if i] + run_folders(getattr(args, "runs", []))
     check_output(args.out, inputs, folder=args.command != "judge")
     if args.command == "judge":
         check_output(Path(args.out).with_suffix(".consistency.json"), inputs)

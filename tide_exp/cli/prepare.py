@@ -16,6 +16,8 @@ from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.data.prepare import prepare
 from tide_exp.files import check_output
 
+OUTPUTS = ("pairs.jsonl", "prepare_report.json", "skipped_rows.jsonl")  # data.prepare writes
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser("prepare", __doc__.split("\n\n")[0])
@@ -50,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    check_output(args.out, folder=True)  # before reading every input
+    # Before reading every input: never into an input folder, nor onto an input's name.
+    check_output(args.out, args.inputs, folder=True, writes=OUTPUTS)
     report = prepare(
         args.inputs,
         args.out,

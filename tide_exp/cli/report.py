@@ -14,6 +14,7 @@ from tide_exp.commands import cli_entry, command_parser
 from tide_exp.files import check_output
 from tide_exp.reporting.table1 import build_report, write_tables
 from tide_exp.reporting.table1_render import console_summary
+from tide_exp.rundir import run_folders
 
 
 def default_out(paths: list[Path]) -> Path:
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
         return 2
     out = args.out or default_out(args.paths)
-    check_output(out, folder=True)  # before reading every run
+    check_output(out, run_folders(args.paths), folder=True)  # before reading; never in a run
     tables = build_report(args.paths)
     print(console_summary(tables, write_tables(tables, out)))
     return 0

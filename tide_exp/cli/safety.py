@@ -43,6 +43,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
 def cmd_probe(args: argparse.Namespace) -> None:
     from hydra.utils import instantiate
 
+    from tide_exp.cli.session import check_adapter, load_adapter
     from tide_exp.files import write_json
     from tide_exp.generation import GenerationSettings
     from tide_exp.judge.model import compose_model_config
@@ -55,25 +56,25 @@ def cmd_probe(args: argparse.Namespace) -> None:
     cfg = compose_model_config(args.model, args.override)
     prompts = load_probe(args.probe_file, args.max_prompts)
     rules = SafetyRules(args.country)
+    adapter = Path(args.adapter) if args.adapter else None
+    if adapter is not None:  # named before the model loads and the base model's replies
+        if not (adapter / "adapter_config.json").is_file():
+            raise TideError(f"--adapter {adapter}: no adapter_config.json; pass a run's adapter/.")
+        check_adapter(adapter)
     loaded = instantiate(cfg.model.loader)
     chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
     settings = GenerationSettings.from_config(
         cfg, chat, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size
     )
     phases: list[tuple[str, Any]] = []
-    if not args.adapter or args.compare_base:
+    if adapter is None or args.compare_base:
         phases.append(("zs", loaded.model))
-    if args.adapter:
-        from peft import PeftModel
-
-        adapter = Path(args.adapter)
-        if not (adapter / "adapter_config.json").is_file():
-            raise TideError(f"--adapter {adapter}: no adapter_config.json; pass a run's adapter/.")
+    if adapter is not None:
         phases.append(("ft", None))
     records, summaries = [], {}
     for phase, model in phases:
         if phase == "ft":
-            model = PeftModel.from_pretrained(loaded.model, str(adapter))
+            model = load_adapter(loaded.model, adapter)  # a damaged adapter: one sentence
         rows, summaries[phase] = run_safety_phase(
             model, loaded.tokenizer, chat, prompts, rules, phase, cfg.model.name, settings
         )

@@ -121,6 +121,17 @@ def parse_metrics(names: str, options: str) -> dict[str, dict | None]:
         parsed = json.loads(options)
     except json.JSONDecodeError as err:
         raise TideError(f"--options is not JSON: {err.msg}") from None
+    if not isinstance(parsed, dict) or not all(isinstance(v, dict) for v in parsed.values()):
+        raise TideError(
+            f"--options must be a JSON object of metric -> options object, got {options!r}; "
+            'e.g. \'{"bertscore_f1": {"num_layers": 17}}\''
+        )
+    unused = sorted(set(parsed) - set(chosen))
+    if unused:
+        raise TideError(
+            f"--options names {', '.join(unused)}, not among --metrics {', '.join(chosen)}; "
+            "add it to --metrics or drop its options"
+        )
     return {n: parsed.get(n) for n in chosen}
 
 

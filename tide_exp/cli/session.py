@@ -9,6 +9,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from tide_exp.config import compose_config, register_resolvers
 from tide_exp.errors import FileError, TideError
+from tide_exp.files import read_json, read_yaml
 
 
 def run_config(run_dir: Path) -> DictConfig:
@@ -19,8 +20,15 @@ def run_config(run_dir: Path) -> DictConfig:
             f"{run_dir}: not a tide_exp run folder (no .hydra/config.yaml); point at a run "
             "folder such as outputs/DATE/TIME_MODEL or a sweep job multirun/DATE/TIME/0_MODEL."
         )
+    saved = read_yaml(path, "repair it, or copy the run's settings from its .tide/config.yaml")
+    if not isinstance(saved, dict) or not isinstance(saved.get("model"), dict):
+        raise FileError(
+            path,
+            "holds no run config (no model section)",
+            "point at a run folder whose .hydra/config.yaml the job wrote",
+        )
     register_resolvers()
-    cfg = OmegaConf.load(path)
+    cfg = OmegaConf.load(path)  # OmegaConf's reading, as Hydra wrote it (1e-4 is a number)
     with open_dict(cfg):
         cfg.paths.output_dir = str(run_dir)  # was ${hydra:runtime.output_dir}
     return cfg
@@ -37,6 +45,41 @@ def adapter_dir(run_dir: Path) -> Path:
     return adapter
 
 
+def _damaged(adapter: Path, err: BaseException) -> FileError:
+    reason = " ".join(str(err).split())[:300] or type(err).__name__
+    return FileError(
+        adapter,
+        f"the saved adapter cannot be loaded ({type(err).__name__}: {reason})",
+        "the file is truncated or damaged: re-run the job to save it again, or use another run",
+    )
+
+
+def check_adapter(adapter: Path) -> Path:
+    """Read the adapter's config and the header of its weights (cheap), so that a truncated,
+    damaged or missing file is named before the model loads, as :func:`load_adapter` would
+    name it after."""
+    from safetensors import SafetensorError, safe_open
+
+    adapter = Path(adapter)
+    config = read_json(adapter / "adapter_config.json", "re-run the job to save the adapter again")
+    if not isinstance(config, dict):
+        raise FileError(adapter / "adapter_config.json", "is not a JSON object", "re-run the job")
+    weights = adapter / "adapter_model.safetensors"
+    if not weights.is_file() and not (adapter / "adapter_model.bin").is_file():
+        raise FileError(
+            adapter,
+            "the saved adapter has no weights (adapter_model.safetensors)",
+            "re-run the job to save it again, or use another run",
+        )
+    if weights.is_file():
+        try:
+            with safe_open(str(weights), "pt") as f:
+                f.keys()
+        except (SafetensorError, OSError) as err:
+            raise _damaged(adapter, err) from None
+    return adapter
+
+
 def load_adapter(model: Any, adapter: Path) -> Any:
     """``PeftModel.from_pretrained(model, adapter)``; a truncated, corrupt or mismatched adapter
     is one :class:`~tide_exp.errors.FileError` naming the folder, not a library traceback."""
@@ -46,12 +89,7 @@ def load_adapter(model: Any, adapter: Path) -> Any:
     try:
         return PeftModel.from_pretrained(model, adapter)
     except (SafetensorError, OSError, ValueError, RuntimeError, KeyError, TypeError) as err:
-        reason = " ".join(str(err).split())[:300] or type(err).__name__
-        raise FileError(
-            adapter,
-            f"the saved adapter cannot be loaded ({type(err).__name__}: {reason})",
-            "the file is truncated or damaged: re-run the job to save it again, or use another run",
-        ) from None
+        raise _damaged(adapter, err) from None
 
 
 def model_config(run: Path | None, overrides: list[str]) -> DictConfig:

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
-    check_output(out, folder=True)  # before loading data and a tokenizer
+    data_path = [args.target] if Path(args.target).exists() else []  # else a config's name
+    check_output(out, data_path, folder=True)  # before loading data and a tokenizer
     examples, chat, data, model = load_for_stats(args.target, args.overrides, check_ranges)
     max_length = int(data.max_length)
     stats = compute_stats(

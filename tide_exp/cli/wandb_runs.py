@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import FileError
-from tide_exp.wandb_offline import dropped_rows, offline_runs, read_run
+from tide_exp.wandb_offline import dropped_rows, offline_runs, read_records, read_run
 
 
 def describe(folder: Path) -> str:
@@ -24,6 +24,7 @@ def describe(folder: Path) -> str:
         {k[: -len("/_type")] for row in run.history for k in row if k.endswith("/_type")}
     )
     dropped = dropped_rows(folder)
+    ended = any(r.WhichOneof("record_type") == "exit" for r in read_records(run.path))
     return (
         f"{folder}\n    name {run.name or '-'}, group {run.group or '-'}, job {run.job_type or '-'}, "
         f"{len(steps)} history rows (steps {min(steps, default='-')}-{max(steps, default='-')}), "
@@ -32,6 +33,12 @@ def describe(folder: Path) -> str:
             f", {len(dropped)} rows REFUSED by W&B (see its logs/debug-internal.log)"
             if dropped
             else ""
+        )
+        + (
+            ""
+            if ended
+            else ", INCOMPLETE: no exit record (the job was killed, or the log is cut short); "
+            "wandb sync uploads what is there"
         )
     )
 

@@ -27,6 +27,7 @@ from tide_exp.data.multiturn import encode_for_training, is_multiturn, prompt_te
 from tide_exp.data.persona import persona_coverage
 from tide_exp.data.reply_budget import measure_replies
 from tide_exp.errors import TideError
+from tide_exp.files import save_figure
 
 
 def _summary(values: list[int]) -> dict[str, float]:
@@ -113,8 +114,7 @@ def plot_lengths(stats: dict[str, Any], path: Path) -> Path:
         f"{stats['examples']} examples, {stats['personas']} personas; {stats['share_over_max_length']:.1%} over max_length ({stats['tokenizer']})"
     )
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)  # atomic, and with the command's other outputs or none
     plt.close(fig)
     return path
 

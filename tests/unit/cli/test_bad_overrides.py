@@ -54,3 +54,24 @@ def test_a_count_out_of_range_is_one_line_before_any_work(argv, tmp_path, monkey
     assert err.count("\n") == 1 and err.startswith(f"error: tide {argv[0]}")
     assert ("is below" in err) or ("is not a whole number" in err)
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["lora.rank=4"], "Could not override 'lora.rank'"),  # was Hydra's block, exit 1
+        (["model=gpt9"], "Could not find 'model/gpt9'"),
+        (["-m", "lora.r=4,8", "--cfg", "job"], "-m and --cfg do not go together"),  # traceback
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_a_training_command_line_hydra_would_refuse_is_one_line_first(
+    argv, says, tmp_path, monkeypatch, capsys
+):
+    from tide_exp.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and says in err, err
+    assert list(tmp_path.iterdir()) == []  # no run folder

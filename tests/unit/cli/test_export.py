@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 from transformers import AutoModelForCausalLM
@@ -22,6 +24,9 @@ def test_export_loads_standalone_with_the_adapter_models_logits(tiny_run, tmp_pa
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4)
     assert not torch.allclose(unadapted, expected, atol=1e-3)  # the adapter changes the model
     assert (out / "tokenizer.json").is_file() and (out / "README.md").is_file()
+    mask = os.umask(0)
+    os.umask(mask)  # safetensors writes 0600; a shared machine's others must read the model
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~mask for p in out.iterdir())
 
 
 def test_export_refuses_to_overwrite_and_names_a_missing_adapter(tiny_run, tmp_path, capsys):

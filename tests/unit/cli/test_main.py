@@ -7,6 +7,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from tide_exp.cli.main import main
 from tide_exp.commands import COMMANDS
 
@@ -135,3 +137,29 @@ def test_the_readme_command_table_has_a_row_for_each_command():
     rows = re.findall(r"^\| `tide (\w+)` \|.*\| `tide (\w+)[^`]*` \|$", readme, flags=re.MULTILINE)
     assert [name for name, _ in rows] == list(COMMANDS)
     assert all(name == example for name, example in rows)  # each row's example is its command
+
+
+@pytest.mark.parametrize(
+    ("module", "kept"), [("tide_exp.__main__", True), ("tide_exp.cli.score", False)]
+)
+def test_a_failed_command_leaves_no_outputs_but_training_keeps_its_record(
+    module, kept, tmp_path, monkeypatch
+):
+    """Run as ``python -m``, a module is ``__main__``; its spec names the command."""
+    import importlib.machinery
+    import types
+
+    from tide_exp import files
+    from tide_exp.commands import cli_entry
+
+    fake = types.ModuleType("__main__")
+    fake.__spec__ = importlib.machinery.ModuleSpec(module, None)
+    monkeypatch.setitem(sys.modules, "tide_fake_main", fake)
+
+    def main() -> int:
+        files.write_text(tmp_path / "summary.json", "{}")  # a sweep's summary, then exit 1
+        return 1
+
+    main.__module__ = "tide_fake_main"
+    assert cli_entry(main)() == 1
+    assert (tmp_path / "summary.json").exists() == kept

@@ -3,8 +3,9 @@
 Walking the registry: each command's ``main`` lives in ``tide_exp/cli/``; ``tide <command>
 --help`` and ``python -m tide_exp.cli.<command> --help`` exit 0 and show its example; a bad
 option or value is one ``error: ...`` line on stderr and exit 2 (argparse's errors too); and a
-command that writes refuses an output path taken by the wrong kind of thing (a file where a
-folder goes, a folder where a file goes) before any work. A command added to the registry
+command that writes refuses, before any work, an output path taken by the wrong kind of thing
+(a file where a folder goes, a folder where a file goes), one on a read-only disk and one on a
+full disk, with one line naming it and nothing written. A command added to the registry
 without an entry in :data:`BAD_VALUES` and :data:`OUTPUTS` fails here.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import tide_exp.files as files
+from tests import disk_faults
 from tide_exp.cli.main import main
 from tide_exp.commands import COMMANDS
 
@@ -129,13 +131,8 @@ def test_an_unknown_option_is_one_error_line(name, capsys):
     assert name in _one_error_line(capsys)  # the command's usage name
 
 
-@pytest.mark.parametrize(("name", "argv", "folder"), OUTPUT_CASES)
-def test_an_output_path_taken_by_the_wrong_kind_is_refused_first(
-    name, argv, folder, tmp_path, capsys, monkeypatch, request
-):
-    taken = tmp_path / ("taken_file" if folder else "taken_dir")
-    taken.write_text("keep me") if folder else taken.mkdir()
-    run = request.getfixturevalue("tiny_run") if "{run}" in argv else tmp_path
+def _spy_check_output(name: str, monkeypatch) -> list[Path]:
+    """The paths the command's ``check_output`` is called with (it must come first)."""
     module = importlib.import_module(COMMANDS[name].module)
     checked = []
     real = files.check_output
@@ -145,6 +142,17 @@ def test_an_output_path_taken_by_the_wrong_kind_is_refused_first(
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(module, "check_output", spy)  # each command calls its own import
+    return checked
+
+
+@pytest.mark.parametrize(("name", "argv", "folder"), OUTPUT_CASES)
+def test_an_output_path_taken_by_the_wrong_kind_is_refused_first(
+    name, argv, folder, tmp_path, capsys, monkeypatch, request
+):
+    taken = tmp_path / ("taken_file" if folder else "taken_dir")
+    taken.write_text("keep me") if folder else taken.mkdir()
+    run = request.getfixturevalue("tiny_run") if "{run}" in argv else tmp_path
+    checked = _spy_check_output(name, monkeypatch)
     assert main([name, *_fill(argv, tmp_path, taken=taken, run=run)]) == 2
     assert str(taken) in _one_error_line(capsys)
     assert len(checked) == 1 and (checked[0] == taken or checked[0].is_relative_to(taken))
@@ -152,3 +160,76 @@ def test_an_output_path_taken_by_the_wrong_kind_is_refused_first(
         assert taken.read_text() == "keep me"
     else:
         assert not any(taken.iterdir())
+
+
+@pytest.mark.parametrize("disk", ["read-only", "full"])
+@pytest.mark.parametrize(("name", "argv", "folder"), OUTPUT_CASES)
+def test_an_output_on_a_read_only_or_full_disk_is_refused_first(
+    name, argv, folder, disk, tmp_path, capsys, monkeypatch, request
+):
+    disk_root = tmp_path / "disk"
+    disk_root.mkdir()
+    out = disk_root / "new" / ("out" if folder else "out.jsonl")
+    run = request.getfixturevalue("tiny_run") if "{run}" in argv else tmp_path
+    argv = _fill(argv, tmp_path, taken=out, run=run)
+    checked = _spy_check_output(name, monkeypatch)
+    if disk == "read-only":
+        disk_faults.read_only(monkeypatch, disk_root)
+    else:
+        disk_faults.full_disk(monkeypatch)
+    assert main([name, *argv]) == 2
+    line = _one_error_line(capsys)
+    problem = "is not writable (Read-only" if disk == "read-only" else "is on a full disk"
+    assert line.startswith(f"error: {disk_root}: {problem}") and "Fix: " in line, line
+    assert len(checked) == 1  # refused by the first check, before any work
+    assert list(disk_root.iterdir()) == []
+
+
+# Commands run whole on real inputs, twice into the same {out}, the second time with an option
+# that changes what they write, and the disk filling after that many files (score's one file;
+# prepare's second; export's second, in the folder it writes whole).
+STUDY_B = Path(__file__).parents[2] / "assets" / "data" / "study_b" / "情绪.jsonl"
+MID_WRITE = {
+    "score": (["--input", "{input}", "--output", "{out}.json", "--metrics"], "rouge_l", 0),
+    "prepare": ([str(STUDY_B), "--out", "{out}", "--min-reply-tokens"], "0", 1),
+    "export": (["{run}", "--out", "{out}", "--force", "--dtype"], "bfloat16", 1),
+}
+FIRST = {"score": "distinct_1", "prepare": "5", "export": "float32"}
+
+
+@pytest.mark.parametrize("name", MID_WRITE)
+def test_a_disk_filling_mid_write_leaves_the_previous_outputs_and_one_line(
+    name, tmp_path, capsys, monkeypatch, request
+):
+    run = request.getfixturevalue("tiny_run") if name == "export" else tmp_path
+    argv, second, written = MID_WRITE[name]
+    argv = _fill(argv, tmp_path, run=run)
+    assert main([name, *argv, FIRST[name]]) == 0
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    disk_faults.disk_fills(monkeypatch, after=written)
+    assert main([name, *argv, second]) == 2
+    line = _one_error_line(capsys)
+    assert "No space left on device" in line and f"{tmp_path}/out" in line, line
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_ctrl_c_mid_write_is_one_line_status_130_and_the_previous_outputs(
+    tmp_path, capsys, monkeypatch
+):
+    argv = [str(STUDY_B), "--out", str(tmp_path / "out")]
+    assert main(["prepare", *argv]) == 0
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    real, flushed = files.os.fsync, []
+
+    def interrupted(fd):  # Ctrl-C as the second file is flushed
+        flushed.append(fd)
+        if len(flushed) == 2:
+            raise KeyboardInterrupt
+        return real(fd)
+
+    monkeypatch.setattr(files.os, "fsync", interrupted)
+    assert main(["prepare", *argv, "--min-reply-tokens", "0"]) == 130
+    assert capsys.readouterr().err == "interrupted: none of its outputs are written\n"
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
