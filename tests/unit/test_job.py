@@ -377,3 +377,13 @@ def test_a_checkpoint_older_than_the_recorded_settings_is_not_resumed(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(checkpoint) in err and "resume=false" in err
     assert len(fake_training.seen) == 1 and checkpoint.read_text() == "r=4"
+
+
+def test_the_output_folder_check_is_hydras_first_callback():
+    import yaml
+
+    from tide_exp.config import config_dir
+
+    callbacks = yaml.safe_load((config_dir() / "hydra" / "default.yaml").read_text())["callbacks"]
+    first = next(iter(callbacks.values()))
+    assert first["_target_"] == "tide_exp.job.OutputFolderCheck"

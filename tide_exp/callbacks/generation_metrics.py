@@ -226,4 +226,6 @@ class GenerationMetricsCallback(pl.Callback):
         # Development split (data.dev_fraction): what a search selects on, never the test prompts.
         dev = getattr(trainer.datamodule, "dev_examples", None)
         if dev and "dev" not in self.results:
-            self.evaluate(trainer, pl_module, "dev", epochs_trained(trainer), dev[: self.num_prompts])
+            self.evaluate(
+                trainer, pl_module, "dev", epochs_trained(trainer), dev[: self.num_prompts]
+            )

@@ -37,6 +37,7 @@ from tide_exp.reporting.compare_page import (
     to_html,
     to_markdown,
 )
+from tide_exp.rundir import run_folders
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
-    check_output(args.out, folder=True)  # before reading every run
+    # Before reading every run; never inside one of the runs compared.
+    check_output(args.out, run_folders(args.paths), folder=True)
     files = write_comparison(args.paths, args.out, metrics, args.limit)
     print("\n".join(f"{kind:>8}: {path}" for kind, path in files.items()))
     return 0

@@ -20,6 +20,8 @@ CASES = {
     "report inside its run": ["report", "{run}", "--out", "{run}/report"],
     # was: a survey written inside the run folder, exit 0
     "humaneval build inside its run": ["humaneval", "build", "{run}", "--out", "{run}/survey"],
+    # was: compare.md and compare.html written inside the run folder, exit 0
+    "compare inside its run": ["compare", "{run}", "--out", "{run}/cmp"],
 }
 
 
