@@ -167,4 +167,7 @@ def _tokenizer(model_cfg):
             loader.pretrained_model_name_or_path, loader.get("revision"), bool(loader.get("gated"))
         )
         return AutoTokenizer.from_pretrained(folder)
+    from tide_exp.config import quiet_third_party_logs
+
+    quiet_third_party_logs()  # no "Loading weights" bar in the statistics' output
     return instantiate(loader).tokenizer  # embedded or test models: built whole, tokenizer taken

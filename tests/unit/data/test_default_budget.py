@@ -7,8 +7,10 @@ from tide_exp.cli.stats import main
 from tide_exp.config import compose_config
 
 
-def test_default_run_trains_on_whole_replies_and_its_cap_fits_every_reference(tmp_path):
+def test_default_run_trains_on_whole_replies_and_its_cap_fits_every_reference(tmp_path, capfd):
     assert main(["sample", "--out", str(tmp_path)]) == 0
+    printed = capfd.readouterr()
+    assert "Loading weights" not in printed.out + printed.err  # no model-loading bar in the output
     stats = json.loads((tmp_path / "stats.json").read_text())
     cfg = compose_config([])
     assert stats["max_length"] == cfg.data.max_length
