@@ -118,7 +118,7 @@ def test_optuna_search_instantiates_its_sweeper(compose_cfg):
 @pytest.mark.parametrize(
     ("overrides", "train", "val", "gen"),
     [
-        (["model=smollm2_135m"], 8, 16, 8),  # no per-model sizes: the CPU defaults
+        (["model=smollm2_135m"], 8, 16, 16),  # no per-model sizes: the CPU defaults
         (["model=qwen2_5_3b"], 8, 16, 16),
         (["model=llama3_2_1b"], 16, 32, 32),
         (["model=llama3_2_1b", "data.batch_size=4", "eval.batch_size=2"], 4, 32, 2),

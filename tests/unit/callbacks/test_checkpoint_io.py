@@ -27,7 +27,8 @@ def test_disk_full_while_saving_keeps_the_previous_checkpoint(tmp_path, monkeypa
     with pytest.raises(FileError) as err:
         io.save_checkpoint({"epoch": 2, "w": torch.zeros(3)}, path)
     assert str(err.value) == (
-        f"{path}: cannot be written (No space left on device). Fix: free some disk space"
+        f"{path}: cannot be written (No space left on device). "
+        "Fix: free some disk space or choose a folder on another disk"
     )
     monkeypatch.undo()
     assert io.load_checkpoint(path)["epoch"] == 1
