@@ -125,14 +125,19 @@ def check_output(
         check_apart(path, inputs, replace or not folder)
         for name in writes:
             check_apart(path / name, inputs)
-        existing = path if folder and path.is_dir() else path.parent
-        while not existing.exists():
-            existing = existing.parent
+        existing = nearest_existing(path if folder and path.is_dir() else path.parent)
     except OSError as err:  # a name too long, a loop of links
         raise _refused(err, path, "cannot be used") from None
     if not existing.is_dir():
         raise FileError(existing, "is a file, not a folder", "choose an output path in a folder")
     check_writable(existing)
+    return path
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path``, or its nearest parent that exists: where a folder made later would go."""
+    while not path.exists():
+        path = path.parent
     return path
 
 
@@ -327,9 +332,10 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     except OSError as err:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-        if os_error(err) is None:
+        user_error = os_error(err, path, "cannot be written")
+        if user_error is None:
             raise  # not the user's to fix (an I/O error): the traceback says where
-        raise _refused(err, path) from None
+        raise user_error from None
     except BaseException:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -387,9 +393,10 @@ def write_folder(path: str | Path, fill: Callable[[Path], None]) -> Path:
             path.rename(old)  # the previous folder stays whole until the new one is in place
         tmp.rename(path)
     except OSError as err:
-        if os_error(err) is None:
+        user_error = os_error(err, path, "cannot be written")
+        if user_error is None:
             raise
-        raise _refused(err, path) from None
+        raise user_error from None
     finally:
         if old.exists() and not path.exists():
             old.rename(path)  # failed between the two renames: the previous folder goes back

@@ -29,7 +29,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from tide_exp.compat import raw_node, raw_value
 from tide_exp.errors import ConfigError, FileError
-from tide_exp.files import check_writable
+from tide_exp.files import check_writable, nearest_existing
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
 _MISSING = object()
@@ -341,9 +341,7 @@ def _check_data_path(cfg: DictConfig) -> None:
 def _check_writable_folder(key: str, path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{key}={str(path)!r} is a file, not a folder; choose another path.")
-    existing = path
-    while not existing.exists():  # the folder is created later: its nearest parent must allow it
-        existing = existing.parent
+    existing = nearest_existing(path)  # the folder is created later: its parent must allow it
     if not existing.is_dir():
         raise ConfigError(
             f"{key}={str(path)!r}: {existing} is a file, so the folder cannot be created; "
