@@ -41,12 +41,6 @@ def fill(template: str, slots: dict[str, str]) -> str:
     return SLOT.sub(lambda m: slots.get(m.group(1), "\0"), template)
 
 
-def matches(template: str, text: str, slots: dict[str, str]) -> bool:
-    """Whether ``text`` is ``template`` under ``slots`` (reply slots the message lacks: any value)."""
-    pieces = fill(template, slots).split("\0")
-    return re.fullmatch(".+?".join(map(re.escape, pieces)), text, re.IGNORECASE) is not None
-
-
 def scenario_of(theme: str, message: str) -> tuple[Scenario, dict[str, str]]:
     """The one scenario of ``theme`` whose message template reads ``message``, with its slots."""
     found = [
@@ -70,22 +64,22 @@ def scenario_of(theme: str, message: str) -> tuple[Scenario, dict[str, str]]:
 def reply_is_written_for(scenario: Scenario, slots: dict[str, str], reply: str) -> bool:
     """``reply`` = one of ``scenario``'s validations, its reflection, an optional coping line
     and one of its invitations, with the message's slot values (checked part by part)."""
-    if not any(reply.lower().startswith(p) for p in _filled(scenario.validations, slots, reply)):
+    reply = reply.lower()
+    if not any(reply.startswith(_opening(v, slots)) for v in scenario.validations):
         return False
-    endings = [" " + fill(i, slots) for i in scenario.invitations]
-    if not any(_ends_like(reply, e) for e in endings):
+    if not any(re.search(_pattern(" " + i, slots) + r"\Z", reply) for i in scenario.invitations):
         return False
-    return fill(scenario.reflection, slots).split("\0")[0].lower() in reply.lower()
+    return _opening(scenario.reflection, slots) in reply
 
 
-def _filled(templates, slots, reply):
-    """Validation openings under the message's slots (up to the first slot the message lacks)."""
-    return [fill(t, slots).split("\0")[0].lower() for t in templates]
+def _opening(template: str, slots: dict[str, str]) -> str:
+    """``template`` under the message's slots, up to the first slot the message lacks."""
+    return fill(template, slots).split("\0")[0].lower()
 
 
-def _ends_like(reply: str, ending: str) -> bool:
-    pieces = ending.split("\0")
-    return re.search(".+?".join(map(re.escape, pieces)) + r"\Z", reply, re.IGNORECASE) is not None
+def _pattern(template: str, slots: dict[str, str]) -> str:
+    """A regex of ``template`` under the message's slots (a slot it lacks: any text)."""
+    return ".+?".join(re.escape(piece.lower()) for piece in fill(template, slots).split("\0"))
 
 
 def check_pair(theme: str, message: str, reply: str) -> list[str]:
