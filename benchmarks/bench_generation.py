@@ -30,7 +30,7 @@ from peft import LoraConfig, get_peft_model  # noqa: E402
 
 from tide_exp.data.chat import ChatFormatter  # noqa: E402
 from tide_exp.data.tide_folder import load_tide_folder  # noqa: E402
-from tide_exp.files import write_json  # noqa: E402
+from tide_exp.files.writers import write_json  # noqa: E402
 from tide_exp.generation import generate_reply_records  # noqa: E402
 
 

@@ -47,7 +47,7 @@ from tide_exp.callbacks import generation_steps as steps  # noqa: E402
 from tide_exp.data.chat import ChatFormatter, collate_right_padded  # noqa: E402
 from tide_exp.data.sample_corpus import generate_corpus  # noqa: E402
 from tide_exp.data.tide_folder import load_tide_folder  # noqa: E402
-from tide_exp.files import write_json  # noqa: E402
+from tide_exp.files.writers import write_json  # noqa: E402
 from tide_exp.metrics.suite import STUDY_A_METRICS  # noqa: E402
 from tide_exp.models import load_gguf_from_package  # noqa: E402
 from tide_exp.modules.lora_causal_lm_module import build_peft_model  # noqa: E402

@@ -75,7 +75,7 @@ def main() -> None:
         "logs": str(work),
     }
     sys.path.insert(0, str(ROOT))
-    from tide_exp.files import write_json
+    from tide_exp.files.writers import write_json
 
     write_json(args.out, record)
     print(json.dumps(record, indent=2))

@@ -7,7 +7,7 @@ Each command's ``main(argv)`` lives in ``tide_exp/cli/<command>.py`` (training's
 becomes one line ``error: ...`` on stderr and exit status :data:`EXIT_USER_ERROR`, whichever
 way the command was started; so does an ``OSError`` the user can fix (a full disk, a read-only
 folder: :func:`tide_exp.errors.os_error`). A command that fails, by an error or a non-zero
-exit status, leaves none of its outputs (:func:`tide_exp.files.all_or_nothing`).
+exit status, leaves none of its outputs (:func:`tide_exp.files.atomic.all_or_nothing`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
-from tide_exp.files import all_or_nothing
+from tide_exp.files.atomic import all_or_nothing
 
 PROJECT = (
     "tide_exp: fine-tune and evaluate small language models as trauma-informed, "

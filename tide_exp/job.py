@@ -15,8 +15,9 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from tide_exp import files
 from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
+from tide_exp.files.atomic import kept_as_written
+from tide_exp.files.checks import check_output
 from tide_exp.retire import finish_retiring, start_over
 from tide_exp.run_summary import format_run_summary
 from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
@@ -79,7 +80,7 @@ class OutputFolderCheck(Callback):
 
 def _check_folder(key: str, folder: str) -> None:
     try:
-        files.check_output(folder, folder=True)
+        check_output(folder, folder=True)
     except TideError as err:
         _stop(f"{key}={folder}: {err}")
 
@@ -146,7 +147,7 @@ def run_job(cfg: DictConfig) -> float | None:
     folder = RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.get("checkpoint_dir"))
     made_now = _made_by_this_process(folder.path)  # before the lock file is in it
     try:
-        with files.kept_as_written(), folder.lock():
+        with kept_as_written(), folder.lock():
             return _run_locked(cfg, folder)
     except (RunFolderBusyError, ConfigMismatchError) as err:  # raised before the job started
         _stop(str(err))  # a sweep stops too: every later job would meet the same folder

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tide_exp import files
+from tide_exp.files.atomic import write_text
 from tide_exp.rundir import LOCK, LOG, RESULTS, RETIRED, RETIRING, STATUS, TIDE_DIR, RunFolder
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def start_over(folder: RunFolder) -> None:
     """Retire the previous run in ``folder`` so a fresh start shares nothing with it."""
     if not folder.path.is_dir() or not previous_run(folder):
         return
-    files.write_text(folder.path / RETIRING, "the previous run is being retired (resume=false)\n")
+    write_text(folder.path / RETIRING, "the previous run is being retired (resume=false)\n")
     finish_retiring(folder)
 
 

@@ -16,7 +16,7 @@ from tide_exp.callbacks.evaluation import EvaluationCallback, evaluation_callbac
 from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
 from tide_exp.dashboard import publish_run
 from tide_exp.data.fingerprint import dataset_fingerprint
-from tide_exp.files import write_folder
+from tide_exp.files.atomic import write_folder
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
 from tide_exp.rundir import RunFolder

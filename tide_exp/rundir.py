@@ -34,8 +34,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from tide_exp import files
 from tide_exp.errors import ConfigError, FileError, TideError, os_error
+from tide_exp.files.atomic import remove_stale_temp_folders, write_text
+from tide_exp.files.readers import (
+    jsonl_rows,
+    natural_key,
+    raise_bad,
+    read_bytes,
+    read_json,
+    read_yaml,
+)
+from tide_exp.files.writers import write_json, write_jsonl
 from tide_exp.results import Results, schema_errors
 
 log = logging.getLogger(__name__)
@@ -135,8 +144,8 @@ def generation_lines(
     """
     path = Path(path)
     required = list(required)
-    bad = files.raise_bad("re-run generation or repair the line")
-    for line, row in files.jsonl_rows(path, files.read_bytes(path), bad):
+    bad = raise_bad("re-run generation or repair the line")
+    for line, row in jsonl_rows(path, read_bytes(path), bad):
         missing = [k for k in required if k not in row]
         if missing:
             raise FileError(
@@ -225,7 +234,7 @@ class RunFolder:
         """
         if not self.results_path.is_file() or self.retiring:
             return None
-        results = files.read_json(self.results_path, "re-run the job to rewrite it")
+        results = read_json(self.results_path, "re-run the job to rewrite it")
         errors = schema_errors(results, Results, complete=False)  # valid JSON, wrong shape
         if errors:
             raise FileError(
@@ -234,16 +243,16 @@ class RunFolder:
         return results
 
     def write_results(self, results: Results) -> Path:
-        return files.write_json(self.results_path, results)
+        return write_json(self.results_path, results)
 
     def read_status(self) -> Status | None:
         """``status.json``, or ``None`` when the job has not ended (or is being retired)."""
         if not self.status_path.is_file() or self.retiring:
             return None
-        return files.read_json(self.status_path, "re-run the job to rewrite it")
+        return read_json(self.status_path, "re-run the job to rewrite it")
 
     def write_status(self, status: Status) -> Path:
-        return files.write_json(self.status_path, status)
+        return write_json(self.status_path, status)
 
     def read_generations(self, required: Iterable[str] = ()) -> list[GenerationRow]:
         """Every row of ``generations.jsonl``; a bad line, or one without a ``required`` key,
@@ -251,13 +260,13 @@ class RunFolder:
         return [row for _, row in generation_lines(self.generations_path, required)]
 
     def write_generations(self, rows: Iterable[GenerationRow]) -> Path:
-        return files.write_jsonl(self.generations_path, rows)
+        return write_jsonl(self.generations_path, rows)
 
     def read_config(self) -> dict[str, Any] | None:
         """The config Hydra saved for this run, or ``None`` when there is none."""
         if not self.config_path.is_file():
             return None
-        return files.read_yaml(self.config_path, "restore the file Hydra wrote for this run")
+        return read_yaml(self.config_path, "restore the file Hydra wrote for this run")
 
     def completed_results(self) -> Results | None:
         """``results.json`` of a job whose status is ok (re-running a sweep skips it), else None.
@@ -286,7 +295,7 @@ class RunFolder:
         run is being retired)."""
         if not self.saved_config_path.is_file() or self.retiring:
             return None
-        return files.read_yaml(self.saved_config_path, "delete the folder or pass resume=false")
+        return read_yaml(self.saved_config_path, "delete the folder or pass resume=false")
 
     def save_config(
         self, config: dict[str, Any], hydra_files: dict[str, str] | None = None
@@ -296,9 +305,9 @@ class RunFolder:
         import yaml
 
         for name, text in (hydra_files or {}).items():
-            files.write_text(self.path / HYDRA_DIR / name, text)
-        files.write_text(self.path / RUN_ID, secrets.token_hex(8) + "\n")
-        files.write_text(self.saved_config_path, yaml.safe_dump(config, sort_keys=False))
+            write_text(self.path / HYDRA_DIR / name, text)
+        write_text(self.path / RUN_ID, secrets.token_hex(8) + "\n")
+        write_text(self.saved_config_path, yaml.safe_dump(config, sort_keys=False))
 
     def read_run_id(self) -> str | None:
         """The token of the run's start (``.tide/run_id``); ``None`` in folders from before it."""
@@ -330,7 +339,7 @@ class RunFolder:
 
     def remove_stale_temp(self) -> None:
         """Remove temp folders a killed run left (an adapter save cut short)."""
-        files.remove_stale_temp_folders(self.adapter_dir)
+        remove_stale_temp_folders(self.adapter_dir)
         for tmp in self.path.glob(ADAPTER_TEMP):  # named as before files.TEMP_TAG
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -417,7 +426,7 @@ def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[Ru
 
     A path may be a run folder, the ``marker`` file itself, a sweep folder (numbered job
     folders) or any folder above them; a path that does not exist yields nothing. Job folders
-    come in number order (``2_x`` before ``10_x``, see :func:`tide_exp.files.natural_key`).
+    come in number order (``2_x`` before ``10_x``, see :func:`tide_exp.files.readers.natural_key`).
 
     Args:
         paths: Run, sweep or parent folders (or marker files).
@@ -433,14 +442,14 @@ def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[Ru
             hits = [p.parent for p in path.rglob(marker) if p.is_file()]
         for hit in hits:
             found.setdefault(hit.resolve(), hit)
-    for path in sorted(found.values(), key=files.natural_key):
+    for path in sorted(found.values(), key=natural_key):
         yield RunFolder(path)
 
 
 def run_folders(paths: Iterable[str | Path]) -> list[Path]:
     """Every run folder under ``paths`` (its results, replies or status there): the folders a
-    command reading ``paths`` must not write into (``files.check_output``'s inputs). A folder
+    command reading ``paths`` must not write into (``check_output``'s inputs). A folder
     above runs (``tide report outputs``) is not one, so an output beside the runs is let be."""
     paths = list(paths)
     found = {f.path for marker in (RESULTS, GENERATIONS, STATUS) for f in iter_runs(paths, marker)}
-    return sorted(found, key=files.natural_key)
+    return sorted(found, key=natural_key)

@@ -29,7 +29,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from tide_exp.compat import raw_node, raw_value
 from tide_exp.errors import ConfigError, FileError
-from tide_exp.files import check_writable, nearest_existing
+from tide_exp.files.checks import check_writable, nearest_existing
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
 _MISSING = object()

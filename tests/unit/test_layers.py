@@ -24,14 +24,13 @@ PACKAGE = Path(tide_exp.__file__).parent
 LAYERS: dict[str, int] = {
     "tide_exp": 0,  # the package's __init__
     "tide_exp.errors": 0,
-    "tide_exp.files": 0,
+    "tide_exp.files": 0,  # checks, atomic writers, readers, parsing of untrusted text
     "tide_exp.rundir": 0,
     "tide_exp.retire": 0,
     "tide_exp.results": 0,
     "tide_exp.compat": 0,
     "tide_exp.config": 0,
     "tide_exp.commands": 0,
-    "tide_exp.parsing": 0,
     "tide_exp.data": 1,
     "tide_exp.models": 1,
     "tide_exp.metrics": 1,

@@ -3,7 +3,7 @@
 Lightning's own atomic save goes through fsspec, whose local transaction writes a temp file in
 the system temp folder and moves it across file systems: a full disk there leaves half a
 ``last.ckpt`` that a resume then crashes on. Here the temp file sits in the checkpoint folder
-(:func:`tide_exp.files.write_atomic`), a full disk is one sentence, and a checkpoint that cannot
+(:func:`tide_exp.files.atomic.write_atomic`), a full disk is one sentence, and a checkpoint that cannot
 be read names itself and the fix.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 import torch
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
-from tide_exp import files
 from tide_exp.errors import FileError
+from tide_exp.files.atomic import write_atomic
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -32,7 +32,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         # as a RuntimeError ("iostream error"), a plain file write as ENOSPC.
         buffer = io.BytesIO()
         torch.save(checkpoint, buffer)
-        files.write_atomic(Path(path), lambda tmp: tmp.write_bytes(buffer.getbuffer()))
+        write_atomic(Path(path), lambda tmp: tmp.write_bytes(buffer.getbuffer()))
 
     def load_checkpoint(self, path: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:

@@ -28,7 +28,8 @@ import numpy as np
 
 from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import TideError
-from tide_exp.files import check_output, write_text
+from tide_exp.files.atomic import write_text
+from tide_exp.files.checks import check_output
 from tide_exp.reporting.compare_page import (
     PHASES,
     Comparison,

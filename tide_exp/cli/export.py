@@ -30,7 +30,8 @@ from tide_exp.cli.session import (
 )
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
-from tide_exp.files import check_output, write_folder
+from tide_exp.files.atomic import write_folder
+from tide_exp.files.checks import check_output
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 

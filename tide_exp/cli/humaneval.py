@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from tide_exp.commands import at_least, cli_entry, command_parser
-from tide_exp.files import check_output, read_bytes, read_json
+from tide_exp.files.checks import check_output
+from tide_exp.files.readers import read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
 from tide_exp.rundir import run_folders
 
@@ -108,7 +109,7 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
-    from tide_exp.files import write_csv, write_json
+    from tide_exp.files.writers import write_csv, write_json
     from tide_exp.humaneval.build import read_key
     from tide_exp.humaneval.gold_scores import judge_replies, load_generate
 

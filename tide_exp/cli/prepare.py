@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.data.prepare import prepare
-from tide_exp.files import check_output
+from tide_exp.files.checks import check_output
 
 OUTPUTS = ("pairs.jsonl", "prepare_report.json", "skipped_rows.jsonl")  # data.prepare writes
 

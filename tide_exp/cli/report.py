@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
-from tide_exp.files import check_output
+from tide_exp.files.checks import check_output
 from tide_exp.reporting.table1 import build_report, write_tables
 from tide_exp.reporting.table1_render import console_summary
 from tide_exp.rundir import run_folders

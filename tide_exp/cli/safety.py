@@ -24,7 +24,7 @@ from typing import Any
 
 from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import TideError
-from tide_exp.files import check_output
+from tide_exp.files.checks import check_output
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -44,7 +44,7 @@ def cmd_probe(args: argparse.Namespace) -> None:
     from hydra.utils import instantiate
 
     from tide_exp.cli.session import check_adapter, load_adapter
-    from tide_exp.files import write_json
+    from tide_exp.files.writers import write_json
     from tide_exp.generation import GenerationSettings
     from tide_exp.judge.model import compose_model_config
     from tide_exp.safety.phase import run_safety_phase
@@ -97,7 +97,8 @@ def cmd_probe(args: argparse.Namespace) -> None:
 
 
 def cmd_judge(args: argparse.Namespace) -> None:
-    from tide_exp.files import jsonl_rows, raise_bad, read_bytes, write_json, write_jsonl
+    from tide_exp.files.readers import jsonl_rows, raise_bad, read_bytes
+    from tide_exp.files.writers import write_json, write_jsonl
     from tide_exp.judge import RUBRICS, judge_texts, load_generate
 
     rubric = RUBRICS[args.rubric]

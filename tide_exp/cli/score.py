@@ -20,7 +20,8 @@ from typing import Any
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
-from tide_exp.files import check_output, write_json
+from tide_exp.files.checks import check_output
+from tide_exp.files.writers import write_json
 from tide_exp.metrics.score_file import Pairs, input_block, read_pairs, score_pairs
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
 

@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from tide_exp.config import compose_config, register_resolvers
 from tide_exp.errors import FileError, TideError
-from tide_exp.files import read_json, read_yaml
+from tide_exp.files.readers import read_json, read_yaml
 
 
 def run_config(run_dir: Path) -> DictConfig:

@@ -27,7 +27,8 @@ from tide_exp.commands import cli_entry, command_parser
 from tide_exp.data.persona import describe_coverage
 from tide_exp.data.reply_budget import ReplyBudget
 from tide_exp.data.stats import compute_stats, load_for_stats, plot_lengths
-from tide_exp.files import check_output, write_json
+from tide_exp.files.checks import check_output
+from tide_exp.files.writers import write_json
 from tide_exp.validation import check_ranges
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
-from tide_exp.files import check_output
+from tide_exp.files.checks import check_output
 from tide_exp.metrics.wordnet import (
     DEBIAN_WORDNET_DIR,
     default_nltk_data_dir,

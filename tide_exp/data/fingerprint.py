@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tide_exp.files import read_json
+from tide_exp.files.readers import read_json
 
 # Split settings that do not change which data a run sees, or that vary by design across seeds.
 _NOT_DATASET = {"seed", "from_manifest"}

@@ -48,7 +48,8 @@ from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
 from tide_exp.errors import DataError
-from tide_exp.files import read_bytes, write_json, write_jsonl
+from tide_exp.files.readers import read_bytes
+from tide_exp.files.writers import write_json, write_jsonl
 
 QUESTION_KEYS = ("question", "input", "prompt", "instruction", "query")
 ANSWER_KEYS = ("answer", "output", "response", "reply")

@@ -16,8 +16,8 @@ from typing import Any
 
 from tide_exp.data.records import RowChecker
 from tide_exp.errors import DataError, DataSchemaError, check_choice
-from tide_exp.files import csv_rows, jsonl_rows
-from tide_exp.parsing import ParseProblem, check_value, decode_utf8, loads_json
+from tide_exp.files.parsing import ParseProblem, check_value, decode_utf8, loads_json
+from tide_exp.files.readers import csv_rows, jsonl_rows
 
 FORMATS = {
     ".jsonl": "jsonl",

@@ -18,7 +18,7 @@ from typing import Any
 
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import BadRecordError, DataError, check_choice
-from tide_exp.files import write_jsonl
+from tide_exp.files.writers import write_jsonl
 
 log = logging.getLogger(__name__)
 

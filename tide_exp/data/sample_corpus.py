@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from tide_exp.files import write_text
+from tide_exp.files.atomic import write_text
 
 SAMPLE_DIR = Path(__file__).parent / "sample_tide"
 

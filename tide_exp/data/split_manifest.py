@@ -16,7 +16,7 @@ from typing import Any
 
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import DataError
-from tide_exp.files import write_json
+from tide_exp.files.writers import write_json
 from tide_exp.rundir import SPLIT_MANIFEST
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from tide_exp.data.multiturn import encode_for_training, is_multiturn, prompt_te
 from tide_exp.data.persona import persona_coverage
 from tide_exp.data.reply_budget import measure_replies
 from tide_exp.errors import TideError
-from tide_exp.files import save_figure
+from tide_exp.files.writers import save_figure
 
 
 def _summary(values: list[int]) -> dict[str, float]:

@@ -28,7 +28,7 @@ from typing import Any
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.records import Corpus, RowChecker
 from tide_exp.errors import DataError, DataSchemaError
-from tide_exp.parsing import ParseProblem, decode_utf8, loads_json
+from tide_exp.files.parsing import ParseProblem, decode_utf8, loads_json
 
 log = logging.getLogger(__name__)
 

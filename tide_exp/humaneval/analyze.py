@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from tide_exp.files import read_json, write_csv, write_text
+from tide_exp.files.atomic import write_text
+from tide_exp.files.readers import read_json
+from tide_exp.files.writers import write_csv
 from tide_exp.humaneval.agreement import metric_agreement
 from tide_exp.humaneval.demographics import (
     demographic_tests,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tide_exp.files import write_csv, write_json, write_text
+from tide_exp.files.atomic import write_text
+from tide_exp.files.writers import write_csv, write_json
 from tide_exp.humaneval.csvtable import read_csv_table
 from tide_exp.humaneval.draw import expected_scenarios
 from tide_exp.humaneval.errors import SurveyInputError

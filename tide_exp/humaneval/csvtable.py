@@ -1,7 +1,7 @@
 """One strict CSV reader for the human-evaluation inputs (ratings, key, gold, demographics).
 
 Bytes and line decoding come from :mod:`tide_exp.files`; the table parse is stricter than
-``files.csv_rows`` where ratings need it (repeated column names, an empty file, a stop at
+``tide_exp.files.readers.csv_rows`` where ratings need it (repeated column names, an empty file, a stop at
 the first malformed row rather than a skipped one).
 
 Every cell stays a string and every data row keeps the line it started on, so the callers'
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tide_exp.errors import FileError
-from tide_exp.files import decode_lines, read_bytes
+from tide_exp.files.readers import decode_lines, read_bytes
 from tide_exp.humaneval.errors import SurveyInputError
 
 # Replies and free-text answers may be long; the csv module's default cap (128 KB) would

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tide_exp.files import read_yaml
+from tide_exp.files.readers import read_yaml
 from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
 from tide_exp.humaneval.runs import Run
 

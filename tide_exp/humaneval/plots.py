@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tide_exp.files import save_figure  # noqa: E402
+from tide_exp.files.writers import save_figure
 from tide_exp.humaneval.rating_tables import model_names, model_order  # noqa: E402
 from tide_exp.humaneval.survey import scenario_order  # noqa: E402
 

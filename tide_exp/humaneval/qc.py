@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from tide_exp.errors import check_choice
-from tide_exp.files import write_csv, write_json, write_text
+from tide_exp.files.atomic import write_text
+from tide_exp.files.writers import write_csv, write_json
 from tide_exp.humaneval.errors import SurveyConfigError
 from tide_exp.humaneval.gold import read_gold  # noqa: F401  (re-exported: qc reads gold)
 from tide_exp.humaneval.ratings import Ratings

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.errors import DataError
-from tide_exp.files import csv_rows, jsonl_rows
+from tide_exp.files.readers import csv_rows, jsonl_rows
 
 
 class BadInputError(DataError, ValueError):

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from tide_exp.errors import ResourceMissingError
-from tide_exp.files import write_folder
+from tide_exp.files.atomic import write_folder
 
 DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 APT_FIX = "apt-get install -y wordnet-base wordnet-sense-index"

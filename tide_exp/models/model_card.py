@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tide_exp.files import write_text
+from tide_exp.files.atomic import write_text
 
 GENERATION_PHASES = (("zs", "zero-shot"), ("ft", "fine-tuned"))
 

@@ -10,7 +10,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from tide_exp.errors import FileError
-from tide_exp.files import write_json, write_text
+from tide_exp.files.atomic import write_text
+from tide_exp.files.writers import write_json
 from tide_exp.reporting.grouping import format_setting, setting_columns
 from tide_exp.reporting.table_writers import markdown_table
 from tide_exp.rundir import STATUS, iter_runs

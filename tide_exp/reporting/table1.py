@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.errors import FileError, NoRunsError
-from tide_exp.files import write_text
+from tide_exp.files.atomic import write_text
 from tide_exp.reporting.grouping import RunGroup, drop_duplicate_runs, format_setting, group_runs
 from tide_exp.reporting.paper import (
     NOT_COMPARABLE,

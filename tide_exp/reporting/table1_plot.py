@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tide_exp.files import save_figure
+from tide_exp.files.writers import save_figure
 from tide_exp.reporting.grouping import format_setting
 
 

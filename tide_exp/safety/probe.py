@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from tide_exp.errors import BadRecordError, ConfigError
-from tide_exp.files import jsonl_rows, raise_bad, read_bytes
+from tide_exp.files.readers import jsonl_rows, raise_bad, read_bytes
 
 PROBE_FILE = Path(str(resources.files("tide_exp.safety") / "prompts" / "crisis_probe.jsonl"))
 RISK_LEVELS = ("none", "low", "moderate", "high", "imminent")

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tide_exp.files import write_jsonl, write_text
+from tide_exp.files.atomic import write_text
+from tide_exp.files.writers import write_jsonl
 from tide_exp.rundir import SAFETY_RECORDS, SAFETY_UNSAFE
 
 RECORDS_FILE = SAFETY_RECORDS  # the run folder's names (tide_exp.rundir), also for `tide safety`

@@ -149,15 +149,15 @@ def test_a_failed_command_leaves_no_outputs_but_training_keeps_its_record(
     import importlib.machinery
     import types
 
-    from tide_exp import files
     from tide_exp.commands import cli_entry
+    from tide_exp.files.atomic import write_text
 
     fake = types.ModuleType("__main__")
     fake.__spec__ = importlib.machinery.ModuleSpec(module, None)
     monkeypatch.setitem(sys.modules, "tide_fake_main", fake)
 
     def main() -> int:
-        files.write_text(tmp_path / "summary.json", "{}")  # a sweep's summary, then exit 1
+        write_text(tmp_path / "summary.json", "{}")  # a sweep's summary, then exit 1
         return 1
 
     main.__module__ = "tide_fake_main"

@@ -12,6 +12,7 @@ without an entry in :data:`BAD_VALUES` and :data:`OUTPUTS` fails here.
 from __future__ import annotations
 
 import importlib
+import os
 import runpy
 import sys
 import warnings
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-import tide_exp.files as files
+import tide_exp.files.checks as checks
 from tests import disk_faults
 from tide_exp.cli.main import main
 from tide_exp.commands import COMMANDS
@@ -135,7 +136,7 @@ def _spy_check_output(name: str, monkeypatch) -> list[Path]:
     """The paths the command's ``check_output`` is called with (it must come first)."""
     module = importlib.import_module(COMMANDS[name].module)
     checked = []
-    real = files.check_output
+    real = checks.check_output
 
     def spy(path, *args, **kwargs):
         checked.append(Path(path))
@@ -221,7 +222,7 @@ def test_ctrl_c_mid_write_is_one_line_status_130_and_the_previous_outputs(
     assert main(["prepare", *argv]) == 0
     capsys.readouterr()
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
-    real, flushed = files.os.fsync, []
+    real, flushed = os.fsync, []
 
     def interrupted(fd):  # Ctrl-C as the second file is flushed
         flushed.append(fd)
@@ -229,7 +230,7 @@ def test_ctrl_c_mid_write_is_one_line_status_130_and_the_previous_outputs(
             raise KeyboardInterrupt
         return real(fd)
 
-    monkeypatch.setattr(files.os, "fsync", interrupted)
+    monkeypatch.setattr(os, "fsync", interrupted)
     assert main(["prepare", *argv, "--min-reply-tokens", "0"]) == 130
     assert capsys.readouterr().err == "interrupted: none of its outputs are written\n"
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tide_exp.files import natural_key
+from tide_exp.files.readers import natural_key
 from tide_exp.reporting.sweep_summary import collect_jobs
 
 

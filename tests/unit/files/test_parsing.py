@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tide_exp.parsing import MAX_DEPTH, ParseProblem, csv_records, decode_utf8, loads_json
+from tide_exp.files.parsing import MAX_DEPTH, ParseProblem, csv_records, decode_utf8, loads_json
 
 
 @pytest.mark.parametrize(
