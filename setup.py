@@ -2,7 +2,7 @@
 
 conf/ stays where Hydra projects keep it (the repository root); a wheel still needs it next to
 the code, so ``build_py`` copies it in. Editable installs skip the copy and read the checkout's
-conf/ directly (see :func:`tide_exp.config.config_dir`). Everything else lives in pyproject.toml.
+conf/ directly (see :func:`tide_exp.config.compose.config_dir`). Everything else lives in pyproject.toml.
 """
 
 import shutil
@@ -18,7 +18,7 @@ class BuildPyWithConf(build_py):
     def run(self) -> None:
         super().run()
         if getattr(self, "editable_mode", False):
-            return  # editable: tide_exp.config.config_dir() finds the checkout's conf/
+            return  # editable: tide_exp.config.compose.config_dir() finds the checkout's conf/
         source = Path(__file__).resolve().parent / "conf"
         target = Path(self.build_lib) / "tide_exp" / "conf"
         shutil.rmtree(target, ignore_errors=True)

@@ -13,7 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hypothesis import settings
 from omegaconf import DictConfig, open_dict
 
-from tide_exp.config import register_resolvers
+from tide_exp.config.resolvers import register_resolvers
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"

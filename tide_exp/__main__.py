@@ -9,7 +9,8 @@ from omegaconf import DictConfig
 
 from tide_exp.cli.overrides import check_overrides
 from tide_exp.commands import cli_entry
-from tide_exp.config import config_dir, register_resolvers
+from tide_exp.config.compose import config_dir
+from tide_exp.config.resolvers import register_resolvers
 from tide_exp.job import run_job
 
 register_resolvers()

@@ -112,7 +112,9 @@ class Results(TypedDict):
     model: ModelInfo
     seed: int
     prompt: dict[str, Any]  # system prompt, persona template, reasoning mode: verbatim
-    config: dict[str, Any]  # resolved settings, flat dotted keys (tide_exp.config.run_settings)
+    config: dict[
+        str, Any
+    ]  # resolved settings, flat dotted keys (tide_exp.config.settings.run_settings)
     phases: Phases
     safety: NotRequired[dict[str, Any]]  # the crisis probe (eval.safety): rates per phase
     validation: Validation

@@ -13,14 +13,16 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.callbacks.evaluation import EvaluationCallback, evaluation_callbacks
-from tide_exp.config import quiet_third_party_logs, register_resolvers, run_settings
+from tide_exp.config.resolvers import register_resolvers
+from tide_exp.config.settings import run_settings
+from tide_exp.config.validation import validate_config
 from tide_exp.dashboard import publish_run
 from tide_exp.data.fingerprint import dataset_fingerprint
 from tide_exp.files.atomic import write_folder
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
 from tide_exp.rundir import RunFolder
-from tide_exp.validation import validate_config
+from tide_exp.tracking.console import quiet_third_party_logs
 
 log = logging.getLogger(__name__)
 

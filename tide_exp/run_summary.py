@@ -8,7 +8,7 @@ from typing import Any
 
 from tide_exp.rundir import RunFolder
 from tide_exp.safety.summary import scalars
-from tide_exp.wandb_offline import offline_runs
+from tide_exp.tracking.wandb_offline import offline_runs
 
 
 def _safety_rows(results: dict[str, Any]) -> dict[str, dict[str, float]]:

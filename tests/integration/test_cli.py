@@ -130,7 +130,7 @@ def test_missing_data_folder_names_the_path_and_the_key(tmp_path):
         cwd=tmp_path,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    # Checked before the model loads (tide_exp/validation.py): the key, the path and the fix.
+    # Checked before the model loads (tide_exp/config/validation.py): the key, the path and the fix.
     assert proc.stderr.startswith("error: data.source.path='/no/such/corpus': no such file")
     assert proc.stderr.rstrip().endswith("fix the path.") and proc.stderr.count("\n") == 1
 

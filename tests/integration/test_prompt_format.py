@@ -51,7 +51,7 @@ def test_the_base_checkpoint_is_one_setting(compose_cfg, model, hub_id):
 
 
 def test_a_model_without_a_base_checkpoint_says_so(compose_cfg):
-    from tide_exp.validation import check_values
+    from tide_exp.config.validation import check_values
 
     cfg = compose_cfg("model=phi3_5_mini", "model.checkpoint=base", tiny=False)
     with pytest.raises(ConfigError, match=r"conf/model/phi3_5_mini.yaml lists instruct only"):

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tide_exp.wandb_offline import dropped_rows, offline_runs, read_run
+from tide_exp.tracking.wandb_offline import dropped_rows, offline_runs, read_run
 
 from .test_cli import SEARCH_PATH, tide
 from .test_wandb import assert_history_has_every_logged_value

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tide_exp.wandb_offline import dropped_rows, offline_runs, read_run
+from tide_exp.tracking.wandb_offline import dropped_rows, offline_runs, read_run
 
 from .test_cli import SEARCH_PATH, tide
 

@@ -16,7 +16,7 @@ import wandb
 from tide_exp.results import Results, schema_errors
 from tide_exp.run import run
 from tide_exp.rundir import RUN_FILES, RunFolder
-from tide_exp.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run
+from tide_exp.tracking.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run
 
 pytestmark = pytest.mark.slow
 

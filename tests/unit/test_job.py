@@ -16,7 +16,7 @@ import yaml
 import tide_exp.job as job
 import tide_exp.run
 from tests import disk_faults
-from tide_exp.config import _run_id
+from tide_exp.config.resolvers import _run_id
 from tide_exp.errors import DataError
 from tide_exp.rundir import RunFolder
 
@@ -382,7 +382,7 @@ def test_a_checkpoint_older_than_the_recorded_settings_is_not_resumed(
 def test_the_output_folder_check_is_hydras_first_callback():
     import yaml
 
-    from tide_exp.config import config_dir
+    from tide_exp.config.compose import config_dir
 
     callbacks = yaml.safe_load((config_dir() / "hydra" / "default.yaml").read_text())["callbacks"]
     first = next(iter(callbacks.values()))

@@ -28,9 +28,12 @@ LAYERS: dict[str, int] = {
     "tide_exp.rundir": 0,
     "tide_exp.retire": 0,
     "tide_exp.results": 0,
-    "tide_exp.compat": 0,
-    "tide_exp.config": 0,
+    "tide_exp.config": 0,  # compose, resolvers, recorded settings, Hydra/OmegaConf private names
+    "tide_exp.config.validation": 2,  # checks a composed config against metrics and decoding
     "tide_exp.commands": 0,
+    "tide_exp.tracking": 2,  # loggers (Lightning), log_row
+    "tide_exp.tracking.console": 0,  # third-party console noise silenced
+    "tide_exp.tracking.wandb_offline": 0,  # an offline W&B run read back
     "tide_exp.data": 1,
     "tide_exp.models": 1,
     "tide_exp.metrics": 1,
@@ -39,9 +42,6 @@ LAYERS: dict[str, int] = {
     "tide_exp.safety": 1,
     "tide_exp.modules": 2,
     "tide_exp.callbacks": 2,
-    "tide_exp.loggers": 2,
-    "tide_exp.validation": 2,
-    "tide_exp.wandb_offline": 0,
     "tide_exp.dashboard": 3,
     "tide_exp.run": 3,
     "tide_exp.job": 3,

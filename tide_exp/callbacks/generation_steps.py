@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.generation import GenerationSettings, Reply, decoding, reply_endings
-from tide_exp.loggers import log_row
 from tide_exp.metrics import score_texts
 from tide_exp.rundir import RunFolder
+from tide_exp.tracking.loggers import log_row
 
 # A reviewer's columns (the per-reply scores follow); "reply" is the record's "prediction".
 TABLE_COLUMNS = [

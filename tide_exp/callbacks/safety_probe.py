@@ -10,13 +10,13 @@ from typing import Any
 import pytorch_lightning as pl
 
 from tide_exp.generation import GenerationSettings
-from tide_exp.loggers import log_row
 from tide_exp.rundir import RunFolder
 from tide_exp.safety.phase import run_safety_phase
 from tide_exp.safety.probe import load_probe
 from tide_exp.safety.report import write_safety_files
 from tide_exp.safety.rules import SafetyRules
 from tide_exp.safety.summary import compare, scalars
+from tide_exp.tracking.loggers import log_row
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import OverrideParseException
 
-from tide_exp.compat import hydra_args_parser
-from tide_exp.config import compose_config
+from tide_exp.config.compat import hydra_args_parser
+from tide_exp.config.compose import compose_config
 from tide_exp.errors import ConfigError
 
 GRAMMAR = "https://hydra.cc/docs/advanced/override_grammar/basic/"

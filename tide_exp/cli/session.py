@@ -7,7 +7,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from tide_exp.config import compose_config, register_resolvers
+from tide_exp.config.compose import compose_config
+from tide_exp.config.resolvers import register_resolvers
 from tide_exp.errors import FileError, TideError
 from tide_exp.files.readers import read_json, read_yaml
 
@@ -110,8 +111,8 @@ def load_model(cfg: DictConfig, run: Path | None, **loader_overrides: Any):
     """
     from hydra.utils import instantiate
 
-    from tide_exp.config import quiet_third_party_logs
     from tide_exp.run import set_threads
+    from tide_exp.tracking.console import quiet_third_party_logs
 
     quiet_third_party_logs()
     set_threads(cfg.get("threads"))

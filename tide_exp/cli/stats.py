@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.commands import cli_entry, command_parser
+from tide_exp.config.validation import check_ranges
 from tide_exp.data.persona import describe_coverage
 from tide_exp.data.reply_budget import ReplyBudget
 from tide_exp.data.stats import compute_stats, load_for_stats, plot_lengths
 from tide_exp.files.checks import check_output
 from tide_exp.files.writers import write_json
-from tide_exp.validation import check_ranges
 
 
 def _persona_line(coverage: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import FileError
-from tide_exp.wandb_offline import dropped_rows, offline_runs, read_records, read_run
+from tide_exp.tracking.wandb_offline import dropped_rows, offline_runs, read_records, read_run
 
 
 def describe(folder: Path) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tide_exp.config import compose_config, config_dir
+from tide_exp.config.compose import compose_config, config_dir
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.multiturn import encode_for_training, is_multiturn, prompt_text
@@ -167,7 +167,7 @@ def _tokenizer(model_cfg):
             loader.pretrained_model_name_or_path, loader.get("revision"), bool(loader.get("gated"))
         )
         return AutoTokenizer.from_pretrained(folder)
-    from tide_exp.config import quiet_third_party_logs
+    from tide_exp.tracking.console import quiet_third_party_logs
 
     quiet_third_party_logs()  # no "Loading weights" bar in the statistics' output
     return instantiate(loader).tokenizer  # embedded or test models: built whole, tokenizer taken

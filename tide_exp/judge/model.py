@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # importing the judge loads no torch
 
 def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
     """The root config composed with ``model=<slug>`` and ``overrides`` (Hydra syntax)."""
-    from tide_exp.config import compose_config, config_dir
+    from tide_exp.config.compose import compose_config, config_dir
 
     models = config_dir() / "model"  # the checkout's conf/ or the wheel's tide_exp/conf
     if not (models / f"{model}.yaml").is_file():

@@ -12,8 +12,8 @@ from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_t
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tide_exp.errors import ConfigError
-from tide_exp.loggers import EVAL_EPOCH, epochs_trained
 from tide_exp.metrics.perplexity import TokenPerplexity, scored_tokens
+from tide_exp.tracking.loggers import EVAL_EPOCH, epochs_trained
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytorch_lightning as pl
 
-from tide_exp.loggers import log_row
+from tide_exp.tracking.loggers import log_row
 
 
 def validate_phase(

@@ -2,7 +2,7 @@
 
 A row aggregates runs that agree on the model, the dataset fingerprint (corpus and splitting
 rule, from the split manifest: :mod:`tide_exp.data.fingerprint`) and every recorded setting
-(``results.json["config"]``, written by :func:`tide_exp.config.run_settings`, which leaves out
+(``results.json["config"]``, written by :func:`tide_exp.config.settings.run_settings`, which leaves out
 the seed, output paths and logging). A setting that differs between runs of one model and
 dataset becomes a column, so ``lora.r=4,8`` gives two rows and ``seed=1,2`` one row of two seeds.
 

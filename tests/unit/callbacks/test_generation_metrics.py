@@ -63,7 +63,7 @@ def harness(tiny_model, tmp_path):
             sanity_checking=False,
             state=SimpleNamespace(fn="fit"),
             validating=False,
-            # What tide_exp.loggers reads for the logging step and the epochs trained.
+            # What tide_exp.tracking.loggers reads for the logging step and the epochs trained.
             fit_loop=SimpleNamespace(
                 epoch_loop=SimpleNamespace(_batches_that_stepped=0),
                 epoch_progress=SimpleNamespace(current=SimpleNamespace(completed=0)),

@@ -126,7 +126,7 @@ def test_chat_has_its_own_larger_cap_unless_eval_or_the_option_says_more():
     from omegaconf import OmegaConf
 
     from tide_exp.cli.chat import CHAT_MAX_NEW_TOKENS, chat_cap
-    from tide_exp.config import compose_config
+    from tide_exp.config.compose import compose_config
 
     default = compose_config([])
     assert chat_cap(default, None) == CHAT_MAX_NEW_TOKENS > default.eval.max_new_tokens

@@ -4,7 +4,7 @@ what `tide stats sample` writes under the default config and the embedded model'
 import json
 
 from tide_exp.cli.stats import main
-from tide_exp.config import compose_config
+from tide_exp.config.compose import compose_config
 
 
 def test_default_run_trains_on_whole_replies_and_its_cap_fits_every_reference(tmp_path, capfd):

@@ -150,7 +150,7 @@ def test_a_misspelt_setting_names_the_key(prompts):
 
 
 def test_a_misspelt_setting_stops_the_run_before_the_model_loads(compose_cfg):
-    from tide_exp.validation import validate_config
+    from tide_exp.config.validation import validate_config
 
     with pytest.raises(ConfigError, match=r"eval\.generation_kwargs\.top_pp "):
         validate_config(compose_cfg("+eval.generation_kwargs.top_pp=0.9"))

@@ -1,4 +1,4 @@
-"""Sweep job folders, W&B run names and recorded settings from tide_exp.config."""
+"""Sweep job folders and W&B run names (tide_exp.config.resolvers), recorded settings (tide_exp.config.settings)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
-from tide_exp.config import _job_dir, _run_name, run_settings
+from tide_exp.config.resolvers import _job_dir, _run_name
+from tide_exp.config.settings import run_settings
 
 
 def test_job_folder_and_run_name_carry_the_overrides():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.config_options import config_options
+from tide_exp.config.validation import check_environment, check_values, validate_config
 from tide_exp.errors import ConfigError
-from tide_exp.validation import check_environment, check_values, validate_config
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_impossible_values_name_the_key(compose_cfg, override, key):
     assert "\n" not in str(err.value)
 
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+CONF_DIR = Path(__file__).resolve().parents[3] / "conf"
 OPTIONS = config_options()
 
 

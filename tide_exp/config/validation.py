@@ -27,7 +27,7 @@ from typing import Any
 from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from tide_exp.compat import raw_node, raw_value
+from tide_exp.config.compat import raw_node, raw_value
 from tide_exp.errors import ConfigError, FileError
 from tide_exp.files.checks import check_writable, nearest_existing
 

@@ -6,7 +6,7 @@ import pytest
 import wandb
 
 from tide_exp.errors import FileError
-from tide_exp.wandb_offline import offline_runs, read_record_bytes, read_run
+from tide_exp.tracking.wandb_offline import offline_runs, read_record_bytes, read_run
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""Each third-party private name tide_exp uses still exists and still means what we rely on.
+"""Each Lightning private name tide_exp uses still exists and still means what we rely on.
 
-An upgrade of Hydra, OmegaConf or Lightning that moves one fails here, naming it, rather than
-in the middle of a run (tide_exp/compat.py holds the adapters).
+An upgrade of Lightning that moves one fails here, naming it, rather than in the middle of a run
+(tide_exp/tracking/compat.py holds the adapters).
 """
 
 from __future__ import annotations
@@ -9,22 +9,10 @@ from __future__ import annotations
 import inspect
 
 import pytorch_lightning as pl
-from omegaconf import OmegaConf
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
-from tide_exp import compat
-from tide_exp.loggers import ResumableCSVLogger
-
-
-def test_hydra_parser_splits_flags_from_overrides():
-    args, _ = compat.hydra_args_parser().parse_known_args(["-m", "lora.r=4,8", "--cfg", "job"])
-    assert args.multirun and args.overrides == ["lora.r=4,8"] and args.cfg == "job"
-
-
-def test_omegaconf_raw_node_and_value_leave_interpolations_unresolved():
-    cfg = OmegaConf.create({"eval": {"n": 4}, "cb": {"n": "${eval.n}", "sub": {"_target_": "x"}}})
-    assert compat.raw_value(cfg.cb, "n") == "${eval.n}"
-    assert OmegaConf.is_config(compat.raw_node(cfg.cb, "sub"))
+from tide_exp.tracking import compat
+from tide_exp.tracking.loggers import ResumableCSVLogger
 
 
 def test_lightning_logging_step_counter(tmp_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-CONF = Path(__file__).resolve().parents[2] / "conf"
+CONF = Path(__file__).resolve().parents[3] / "conf"
 
 
 def _load(path: Path) -> dict:

@@ -7,7 +7,7 @@ import csv
 import wandb
 from pytorch_lightning.loggers import CSVLogger
 
-from tide_exp.loggers import (
+from tide_exp.tracking.loggers import (
     EVAL_EPOCH,
     ResumableCSVLogger,
     StepWandbLogger,
@@ -57,7 +57,7 @@ class _Recorder:
 
 
 def test_wandb_rows_carry_the_trainer_step_so_a_resume_continues_it(tmp_path):
-    from tide_exp.loggers import StepWandbLogger
+    from tide_exp.tracking.loggers import StepWandbLogger
 
     logger = StepWandbLogger(save_dir=str(tmp_path), offline=True, id="abc", prefix="")
     logger._experiment = _Recorder()  # the logged rows, not a W&B process
@@ -96,7 +96,7 @@ def test_config_is_flattened_to_dotted_keys():
 
 
 def test_lightning_still_keeps_the_logging_step_and_epoch_counters_we_read(tmp_path):
-    """tide_exp.loggers reads two Lightning internals; an upgrade that moves them fails here."""
+    """tide_exp.tracking.loggers reads two Lightning internals; an upgrade that moves them fails here."""
     import pytorch_lightning as pl
 
     trainer = pl.Trainer(default_root_dir=tmp_path, logger=False, enable_checkpointing=False)

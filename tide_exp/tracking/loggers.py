@@ -21,7 +21,7 @@ from lightning_fabric.loggers.logger import rank_zero_experiment
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
-from tide_exp.compat import add_prefix, batches_that_stepped
+from tide_exp.tracking.compat import add_prefix, batches_that_stepped
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ EPOCH_PREFIXES = ("val/",)  # keys plotted against EVAL_EPOCH on W&B (val/gen/*,
 
 def log_step(trainer: Any) -> int:
     """The step of the row Lightning's own logging writes now (the module's ``self.log``):
-    batches that stepped the optimizer (a private counter, read through tide_exp.compat)."""
+    batches that stepped the optimizer (a private counter, read through tide_exp.tracking.compat)."""
     return batches_that_stepped(trainer)
 
 

@@ -10,9 +10,9 @@ from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tests.config_options import config_options
-from tide_exp.validation import config_targets
+from tide_exp.config.validation import config_targets
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONF_DIR = ROOT / "conf"
 TEST_CONF_DIR = ROOT / "tests" / "configs"
 PROTOCOL = ROOT.parent / "shared" / "reference" / "protocol.yaml"

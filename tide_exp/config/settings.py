@@ -1,0 +1,53 @@
+"""The run's settings as results.json records them: what it computes, not where it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+# Config parts that say where a run writes or how it is logged, not what it computes.
+_NOT_SETTINGS_TOP = ("hydra", "paths", "logger", "callbacks")
+# Keys that never define a Table 1 row: seeds are what the report aggregates over (data.seed
+# follows seed), the rest change where things go or how fast, not the numbers.
+NOT_SETTINGS = frozenset(
+    {
+        "seed",
+        "data.seed",
+        "resume",
+        "optimized_metric",
+        "data.manifest_dir",
+        "data.split_manifest",
+        "data.num_workers",
+        "data.eval_batch_size",
+        "eval.batch_size",
+        "model.loader.cache_dir",
+    }
+)
+
+
+def run_settings(cfg: DictConfig) -> dict[str, Any]:
+    """The run's resolved settings as flat ``dotted.key -> value`` (what results.json records).
+
+    Left out: where the run writes and how it logs (``paths``, ``logger``, ``callbacks``,
+    ``hydra``, keys ending in ``dir`` or ``dirpath``) and :data:`NOT_SETTINGS`; the report
+    groups runs by the settings that differ between them.
+    """
+    container = {
+        key: OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+        for key, value in cfg.items()
+        if key not in _NOT_SETTINGS_TOP
+    }
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}" if prefix else str(key))
+        else:
+            leaf = prefix.rsplit(".", 1)[-1]
+            if prefix not in NOT_SETTINGS and not leaf.endswith(("dir", "dirpath")):
+                flat[prefix] = node  # *_dir, *dirpath: where the run writes, not what it computes
+
+    walk(container, "")
+    return flat
