@@ -11,7 +11,7 @@ from tide_exp.cli.overrides import check_overrides
 from tide_exp.commands import cli_entry
 from tide_exp.config.compose import config_dir
 from tide_exp.config.resolvers import register_resolvers
-from tide_exp.job import run_job
+from tide_exp.runs.job import run_job
 
 register_resolvers()
 

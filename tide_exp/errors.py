@@ -39,6 +39,14 @@ def check_choice(
         raise error(f"{key} must be one of {', '.join(map(str, allowed))}, got {value!r}.")
 
 
+class RunFolderBusyError(TideError):
+    """Another process holds the run folder's lock (:meth:`tide_exp.runs.folder.RunFolder.lock`)."""
+
+
+class ConfigMismatchError(ConfigError):
+    """A re-run into a folder whose run had other settings."""
+
+
 class ResourceMissingError(TideError, LookupError):
     """Data a metric needs (NLTK data, an embedded model) is not installed; the message says how.
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tide_exp.run_summary import format_run_summary
+from tide_exp.runs.summary import format_run_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 

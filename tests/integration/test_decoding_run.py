@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 
 def test_results_record_the_effective_decoding_of_each_phase(compose_cfg, tmp_path):

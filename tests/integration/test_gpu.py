@@ -15,7 +15,7 @@ import pytest
 import torch
 from omegaconf import open_dict
 
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tide_exp.errors import ConfigError
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 
 def test_plain_text_prompts_train_and_evaluate_the_same_way(compose_cfg, tmp_path):

@@ -8,7 +8,7 @@ import json
 import logging
 
 from tide_exp.models.tiny import build_tiny_tokenizer
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 
 def test_r1_like_model_thinking_gets_its_budget_in_the_probe(compose_cfg, tmp_path, caplog):

@@ -13,7 +13,7 @@ from .test_cli import ROOT, SEARCH_PATH, TINY, tide
 
 HOLD_LOCK = """
 import sys, time
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 with RunFolder(sys.argv[1]).lock():
     print("locked", flush=True)
     time.sleep(120)

@@ -8,7 +8,7 @@ import torch
 from peft import PeftModel
 
 from tide_exp.models.tiny import build_tiny_random_model
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 
 def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_path):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 
 def _check_run(tmp_path, metrics, n_prompts):

@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 from .test_cli import SEARCH_PATH, tide
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tide_exp.data.prepare import prepare
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 STUDY_B = Path(__file__).resolve().parents[1] / "assets" / "data" / "study_b"
 

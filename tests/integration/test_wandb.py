@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import wandb
 
-from tide_exp.results import Results, schema_errors
-from tide_exp.run import run
-from tide_exp.rundir import RUN_FILES, RunFolder
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.names import RUN_FILES
+from tide_exp.runs.results import Results, schema_errors
+from tide_exp.runs.run import run
 from tide_exp.tracking.wandb_offline import OfflineRun, dropped_rows, offline_runs, read_run
 
 pytestmark = pytest.mark.slow
@@ -109,7 +110,7 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
     for key in ("safety/replies_zs", "safety/replies_ft", "safety/rates"):
         assert wb.table(key) is not None, key
 
-    # The run folder holds only files the run-folder contract names (tide_exp/rundir.py).
+    # The run folder holds only files the run-folder contract names (tide_exp/runs/folder.py).
     assert {p.name for p in tmp_path.iterdir()} <= RUN_FILES
     assert RunFolder(tmp_path).safety_records_path.is_file()
     assert RunFolder(tmp_path).split_manifest_path.is_file()

@@ -25,9 +25,10 @@ LAYERS: dict[str, int] = {
     "tide_exp": 0,  # the package's __init__
     "tide_exp.errors": 0,
     "tide_exp.files": 0,  # checks, atomic writers, readers, parsing of untrusted text
-    "tide_exp.rundir": 0,
-    "tide_exp.retire": 0,
-    "tide_exp.results": 0,
+    "tide_exp.runs.names": 0,  # the names of the files one run writes
+    "tide_exp.runs.folder": 0,  # one run folder: its paths, typed reads, atomic writes, re-runs
+    "tide_exp.runs.finding": 0,  # the run folders under a path, in job order
+    "tide_exp.runs.results": 0,  # results.json's schema and constructor
     "tide_exp.config": 0,  # compose, resolvers, recorded settings, Hydra/OmegaConf private names
     "tide_exp.config.validation": 2,  # checks a composed config against metrics and decoding
     "tide_exp.commands": 0,
@@ -42,10 +43,7 @@ LAYERS: dict[str, int] = {
     "tide_exp.safety": 1,
     "tide_exp.modules": 2,
     "tide_exp.callbacks": 2,
-    "tide_exp.dashboard": 3,
-    "tide_exp.run": 3,
-    "tide_exp.job": 3,
-    "tide_exp.run_summary": 3,
+    "tide_exp.runs": 3,  # run(cfg), the job around it, its summary, dashboard, retiring
     "tide_exp.reporting": 4,
     "tide_exp.humaneval": 4,
     "tide_exp.cli": 4,  # every command's main (tide_exp.commands.COMMANDS), and `tide`

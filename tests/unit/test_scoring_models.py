@@ -6,7 +6,7 @@ import pytest
 
 from tide_exp.errors import ModelUnavailableError
 from tide_exp.metrics.suite import check_encoders_available
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytorch_lightning as pl
 
 from tide_exp.callbacks import generation_steps as steps
 from tide_exp.generation import GenerationSettings
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 from tide_exp.tracking.loggers import epochs_trained
 
 log = logging.getLogger(__name__)

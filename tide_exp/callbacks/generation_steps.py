@@ -14,7 +14,7 @@ from typing import Any
 
 from tide_exp.generation import GenerationSettings, Reply, decoding, reply_endings
 from tide_exp.metrics import score_texts
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 from tide_exp.tracking.loggers import log_row
 
 # A reviewer's columns (the per-reply scores follow); "reply" is the record's "prediction".

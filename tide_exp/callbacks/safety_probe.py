@@ -10,7 +10,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from tide_exp.generation import GenerationSettings
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 from tide_exp.safety.phase import run_safety_phase
 from tide_exp.safety.probe import load_probe
 from tide_exp.safety.report import write_safety_files

@@ -38,7 +38,7 @@ from tide_exp.reporting.compare_page import (
     to_html,
     to_markdown,
 )
-from tide_exp.rundir import run_folders
+from tide_exp.runs.finding import run_folders
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.files.checks import check_output
 from tide_exp.files.readers import read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
-from tide_exp.rundir import run_folders
+from tide_exp.runs.finding import run_folders
 
 
 def _read_list(path: str) -> str:

@@ -14,7 +14,7 @@ from tide_exp.commands import cli_entry, command_parser
 from tide_exp.files.checks import check_output
 from tide_exp.reporting.table1 import build_report, write_tables
 from tide_exp.reporting.table1_render import console_summary
-from tide_exp.rundir import run_folders
+from tide_exp.runs.finding import run_folders
 
 
 def default_out(paths: list[Path]) -> Path:

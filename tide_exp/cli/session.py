@@ -11,11 +11,12 @@ from tide_exp.config.compose import compose_config
 from tide_exp.config.resolvers import register_resolvers
 from tide_exp.errors import FileError, TideError
 from tide_exp.files.readers import read_json, read_yaml
+from tide_exp.runs.folder import RunFolder
 
 
 def run_config(run_dir: Path) -> DictConfig:
     """The composed config a run saved (``.hydra/config.yaml``), its output folder filled in."""
-    path = Path(run_dir) / ".hydra" / "config.yaml"
+    path = RunFolder(run_dir).config_path
     if not path.is_file():
         raise TideError(
             f"{run_dir}: not a tide_exp run folder (no .hydra/config.yaml); point at a run "
@@ -37,7 +38,7 @@ def run_config(run_dir: Path) -> DictConfig:
 
 def adapter_dir(run_dir: Path) -> Path:
     """The run's saved adapter folder; a run that did not finish has none."""
-    adapter = Path(run_dir) / "adapter"
+    adapter = RunFolder(run_dir).adapter_dir
     if not (adapter / "adapter_config.json").is_file():
         raise TideError(
             f"{run_dir}: no adapter/adapter_config.json; the run did not finish (see its "
@@ -111,7 +112,7 @@ def load_model(cfg: DictConfig, run: Path | None, **loader_overrides: Any):
     """
     from hydra.utils import instantiate
 
-    from tide_exp.run import set_threads
+    from tide_exp.runs.run import set_threads
     from tide_exp.tracking.console import quiet_third_party_logs
 
     quiet_third_party_logs()

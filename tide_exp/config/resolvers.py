@@ -7,6 +7,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from tide_exp.errors import ConfigError
+
 _MAX_NAME = 120  # job folder and W&B run names: longer ones end in a short hash
 
 
@@ -48,11 +50,24 @@ def _run_id(output_dir: str) -> str:
     continues the same W&B run and a fresh start there (``resume=false``) is a new one."""
     import hashlib
 
-    from tide_exp.rundir import RunFolder
+    from tide_exp.runs.folder import RunFolder
 
     start = RunFolder(Path(output_dir)).read_run_id()
     key = str(output_dir) if start is None else f"{output_dir}#{start}"
     return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def _run_file(name: str) -> str:
+    """A run folder's file or folder name as :mod:`tide_exp.runs.names` spells it
+    (``${tide_run_file:CHECKPOINT_DIR}`` is ``checkpoints``): YAML that must agree with the run
+    folder's contract reads it instead of copying it."""
+    from tide_exp.runs import names
+
+    value = getattr(names, str(name), None)
+    if not str(name).isupper() or not isinstance(value, str):
+        known = ", ".join(k for k, v in vars(names).items() if k.isupper() and isinstance(v, str))
+        raise ConfigError(f"${{tide_run_file:{name}}} names no run file; use one of {known}.")
+    return value
 
 
 RESOLVERS = {
@@ -60,6 +75,7 @@ RESOLVERS = {
     "tide_run_name": _run_name,
     "tide_run_id": _run_id,
     "tide_job_dir": _job_dir,
+    "tide_run_file": _run_file,
 }
 
 

@@ -1,4 +1,6 @@
-"""The run's settings as results.json records them: what it computes, not where it writes."""
+"""Which settings matter: the run's settings as results.json records them (what it computes, not
+where it writes), and the keys a re-run into a finished folder may change (:func:`config_differences`).
+"""
 
 from __future__ import annotations
 
@@ -51,3 +53,24 @@ def run_settings(cfg: DictConfig) -> dict[str, Any]:
 
     walk(container, "")
     return flat
+
+
+# Config keys that do not change a run's results: where files go, logging, resuming, threads.
+# A re-run into a finished folder may differ in these and still counts as the same run.
+IGNORED_KEYS = ("paths", "logger", "resume", "threads", "output_dir", "hydra")
+
+
+def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two configs, :data:`IGNORED_KEYS` left out."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        changed = []
+        for key in dict.fromkeys([*old, *new]):
+            if not prefix and key in IGNORED_KEYS:
+                continue
+            name = f"{prefix}{key}"
+            if key not in old or key not in new:
+                changed.append(name)
+            else:
+                changed += config_differences(old[key], new[key], f"{name}.")
+        return changed
+    return [] if old == new else [prefix.rstrip(".")]

@@ -1,6 +1,6 @@
 """Check a composed config before anything expensive happens: one sentence naming the key.
 
-:func:`validate_config` runs first in :func:`tide_exp.run.run`, before the model loads and
+:func:`validate_config` runs first in :func:`tide_exp.runs.run.run`, before the model loads and
 before a W&B run starts, so a typo costs a second, not a 3B model load. It checks:
 
 - every node with a ``_target_`` against its constructor's signature (unknown keys, and values

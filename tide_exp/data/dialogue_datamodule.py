@@ -29,9 +29,9 @@ from tide_exp.data.split_manifest import (
     write_split_manifest,
 )
 from tide_exp.errors import ConfigError, check_choice
-from tide_exp.rundir import SKIPPED_ROWS
+from tide_exp.runs.names import SKIPPED_ROWS
 
-SKIP_REPORT_NAME = SKIPPED_ROWS  # the run folder's name for it (tide_exp.rundir)
+SKIP_REPORT_NAME = SKIPPED_ROWS  # the run folder's name for it (tide_exp.runs.folder)
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from typing import Any
 from tide_exp.data.examples import DialogueExample
 from tide_exp.errors import DataError
 from tide_exp.files.writers import write_json
-from tide_exp.rundir import SPLIT_MANIFEST
+from tide_exp.runs.names import SPLIT_MANIFEST
 
 log = logging.getLogger(__name__)
 
-MANIFEST_NAME = SPLIT_MANIFEST  # the run folder's name for it (tide_exp.rundir)
+MANIFEST_NAME = SPLIT_MANIFEST  # the run folder's name for it (tide_exp.runs.folder)
 
 
 def corpus_fingerprint(examples: list[DialogueExample]) -> str:

@@ -114,7 +114,7 @@ def all_or_nothing() -> Iterator[_Written]:
 def kept_as_written() -> Iterator[None]:
     """Inside, every write stays as soon as it is made, whatever an enclosing
     :func:`all_or_nothing` decides: a run folder's files (status, results, checkpoints) record
-    what happened, a failure included (:func:`tide_exp.job.run_job`)."""
+    what happened, a failure included (:func:`tide_exp.runs.job.run_job`)."""
     token = _BATCH.set(None)
     try:
         yield

@@ -8,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from tide_exp.humaneval.errors import SurveyInputError
-from tide_exp.rundir import GENERATIONS, RunFolder, generation_lines, iter_runs
+from tide_exp.runs.finding import iter_runs
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.names import GENERATIONS
+from tide_exp.runs.results import generation_lines
 
 REQUIRED_KEYS = ("phase", "example_id", "theme", "prompt", "reference", "prediction")
 
@@ -45,7 +48,7 @@ def find_run_dirs(paths: list[str | Path]) -> list[Path]:
 
 
 def read_generations(path: str | Path) -> pd.DataFrame:
-    """A generations.jsonl file as a table (read by :func:`tide_exp.rundir.generation_lines`,
+    """A generations.jsonl file as a table (read by :func:`tide_exp.runs.folder.generation_lines`,
     the one reader of the format), each row with its line number.
 
     Raises:

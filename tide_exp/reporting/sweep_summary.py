@@ -14,7 +14,8 @@ from tide_exp.files.atomic import write_text
 from tide_exp.files.writers import write_json
 from tide_exp.reporting.grouping import format_setting, setting_columns
 from tide_exp.reporting.table_writers import markdown_table
-from tide_exp.rundir import STATUS, iter_runs
+from tide_exp.runs.finding import iter_runs
+from tide_exp.runs.names import STATUS
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from tide_exp.reporting.table1_stats import (
     scoring_warnings,
     summarise,
 )
-from tide_exp.rundir import iter_runs
+from tide_exp.runs.finding import iter_runs
 
 log = logging.getLogger(__name__)
 

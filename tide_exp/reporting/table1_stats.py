@@ -15,7 +15,7 @@ from typing import Any
 
 from tide_exp.metrics.bootstrap import paired_bootstrap_ci, paired_differences, scores_by_phase
 from tide_exp.reporting.grouping import RunGroup
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 
 PHASES = ("zs", "ft")
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from tide_exp.files.atomic import write_text
 from tide_exp.files.writers import write_jsonl
-from tide_exp.rundir import SAFETY_RECORDS, SAFETY_UNSAFE
+from tide_exp.runs.names import SAFETY_RECORDS, SAFETY_UNSAFE
 
-RECORDS_FILE = SAFETY_RECORDS  # the run folder's names (tide_exp.rundir), also for `tide safety`
+RECORDS_FILE = (
+    SAFETY_RECORDS  # the run folder's names (tide_exp.runs.folder), also for `tide safety`
+)
 UNSAFE_FILE = SAFETY_UNSAFE
 
 

@@ -53,7 +53,7 @@ def test_every_trainer_config_saves_checkpoints_atomically(compose_cfg):
 
 
 def test_resuming_from_a_half_written_checkpoint_names_it(compose_cfg, tmp_path):
-    from tide_exp.run import run
+    from tide_exp.runs.run import run
 
     last = tmp_path / "checkpoints" / "last.ckpt"
     last.parent.mkdir()

@@ -46,7 +46,7 @@ def test_an_output_onto_or_inside_an_input_is_refused_first(case, tmp_path, caps
 def test_an_output_beside_the_runs_under_a_folder_above_them_is_let_be(tmp_path):
     from tide_exp.errors import FileError
     from tide_exp.files.checks import check_output
-    from tide_exp.rundir import run_folders
+    from tide_exp.runs.finding import run_folders
 
     outputs = tmp_path / "outputs"
     run = outputs / "2026-01-01" / "12-00-00_smollm2_135m"

@@ -102,7 +102,7 @@ def test_output_folder_on_a_read_only_disk_is_refused_as_root_too(
 
 
 def test_run_stops_before_loading_the_model(compose_cfg, monkeypatch):
-    import tide_exp.run as run_module
+    import tide_exp.runs.run as run_module
 
     def no_model_load(*args, **kwargs):
         raise AssertionError("the model was loaded before the config was checked")

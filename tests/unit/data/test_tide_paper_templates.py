@@ -20,7 +20,7 @@ from model_templates import PROMPT_MARKS, TEMPLATES
 
 from tide_exp.errors import ConfigError
 from tide_exp.models.loading import load_gguf_from_package
-from tide_exp.run import build
+from tide_exp.runs.run import build
 
 pytestmark = pytest.mark.slow  # loads the embedded model's tokenizer (converted once, cached)
 

@@ -26,7 +26,7 @@ def test_same_slug_runs_get_distinct_labels(tmp_path):
 def test_bad_json_line_names_file_line_column(tmp_path):
     path = tmp_path / "generations.jsonl"
     path.write_text('{"phase": "zs"}\n{"phase": "zs", oops}\n')
-    with pytest.raises(FileError) as err:  # the run folder's one reader (tide_exp.rundir)
+    with pytest.raises(FileError) as err:  # the run folder's one reader (tide_exp.runs.folder)
         read_generations(path)
     msg = str(err.value)
     assert f"{path}:1:1" in msg and "missing key" in msg and "Fix:" in msg

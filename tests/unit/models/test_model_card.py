@@ -7,7 +7,7 @@ from peft import LoraConfig, PeftModel, get_peft_model
 
 from tide_exp.models.model_card import render_model_card
 from tide_exp.models.tiny import build_tiny_random_model
-from tide_exp.run import save_adapter
+from tide_exp.runs.run import save_adapter
 
 PHASES = {
     "zs": {"metrics": {"rouge_l": {"mean": 0.1234, "n": 16}, "cosine": {"mean": 0.5}}},

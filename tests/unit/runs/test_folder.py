@@ -10,23 +10,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tide_exp.config.settings import IGNORED_KEYS, config_differences
 from tide_exp.errors import FileError
-from tide_exp.rundir import (
-    GENERATIONS,
-    IGNORED_KEYS,
-    STATUS,
-    RunFolder,
-    config_differences,
-    iter_runs,
-)
+from tide_exp.files.writers import write_json
+from tide_exp.runs.finding import iter_runs
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.names import GENERATIONS, STATUS
 
-CONFIG_DIR = Path(__file__).parents[2] / "conf"
+CONFIG_DIR = Path(__file__).parents[3] / "conf"
 
 
 def _run(path, status="ok", final=None):
     folder = RunFolder(path)
     folder.write_status({"model": path.name, "overrides": [], "status": status, "error": None})
-    folder.write_results({"status": status, "final": final or {"zs/gen/rouge_l": 0.5}})
+    # A partial results.json (readers must take earlier versions'): written as a plain file,
+    # since write_results checks a run's whole schema.
+    write_json(folder.results_path, {"status": status, "final": final or {"zs/gen/rouge_l": 0.5}})
     return folder
 
 
@@ -34,7 +33,7 @@ def test_results_and_status_round_trip(tmp_path):
     folder = RunFolder(tmp_path / "run")
     assert folder.read_results() is None and folder.read_status() is None
     results = {"status": "ok", "final": {"ft/gen/cosine": 0.25, "val/loss": math.nan}}
-    folder.write_results(results)
+    write_json(folder.results_path, results)  # partial: write_results wants the whole schema
     folder.write_status({"model": "tiny", "overrides": ["a=1"], "status": "ok", "error": None})
     assert folder.read_results() == {
         "status": "ok",
@@ -75,12 +74,16 @@ def test_paths_follow_the_contract(tmp_path):
 def test_checkpoint_dir_config_agrees_with_run_folder():
     from omegaconf import OmegaConf
 
+    from tide_exp.config.resolvers import register_resolvers
+
+    register_resolvers()  # conf/paths reads the folder's name through ${tide_run_file:...}
     paths = OmegaConf.load(CONFIG_DIR / "paths" / "default.yaml")
     callback = OmegaConf.load(CONFIG_DIR / "callbacks" / "model_checkpoint.yaml")
     cfg = OmegaConf.merge({"paths": paths}, {"paths": {"output_dir": "/o"}}, callback)
     assert cfg.model_checkpoint.dirpath == cfg.paths.checkpoint_dir
     assert f"{cfg.model_checkpoint.filename}.ckpt" == RunFolder("/o").last_checkpoint.name
     assert RunFolder("/o").last_checkpoint.parent == RunFolder("/o").path / "checkpoints"
+    assert cfg.paths.checkpoint_dir == str(RunFolder("/o").checkpoint_dir)
 
 
 def test_bad_results_file_is_named(tmp_path):
@@ -136,10 +139,24 @@ def test_every_changed_leaf_is_named_and_ignored_keys_never(config, data):
 
 
 def test_the_csv_logger_writes_where_the_run_folder_contract_says():
-    import yaml
+    from omegaconf import OmegaConf
+    from omegaconf.errors import InterpolationResolutionError
 
-    from tide_exp.rundir import CSV_DIR, METRICS_CSV
+    from tide_exp.config.resolvers import register_resolvers
+    from tide_exp.runs.names import CSV_DIR, METRICS_CSV
 
-    conf = Path(__file__).resolve().parents[2] / "conf" / "logger" / "csv.yaml"
-    assert yaml.safe_load(conf.read_text())["csv"]["name"] == CSV_DIR
+    register_resolvers()
+    conf = Path(__file__).resolve().parents[3] / "conf" / "logger" / "csv.yaml"
+    assert OmegaConf.load(conf).csv.name == CSV_DIR  # read through ${tide_run_file:CSV_DIR}
+    with pytest.raises(
+        InterpolationResolutionError, match=r"no run file; use one of RESULTS, STATUS"
+    ):
+        _ = OmegaConf.create({"x": "${tide_run_file:NOPE}"}).x
     assert f"{CSV_DIR}/metrics.csv" == METRICS_CSV  # Lightning's file name in that folder
+
+
+def test_write_results_refuses_a_file_its_readers_could_not_rely_on(tmp_path):
+    folder = RunFolder(tmp_path)
+    with pytest.raises(ValueError, match=r"does not match .*results\.model is missing"):
+        folder.write_results({"status": "ok", "final": {}})
+    assert not folder.results_path.exists()  # checked before anything is written

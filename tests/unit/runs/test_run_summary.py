@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tide_exp.run_summary import format_run_summary
+from tide_exp.runs.summary import format_run_summary
 
 
 def results(**extra):

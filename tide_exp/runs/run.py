@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ from tide_exp.callbacks.evaluation import EvaluationCallback, evaluation_callbac
 from tide_exp.config.resolvers import register_resolvers
 from tide_exp.config.settings import run_settings
 from tide_exp.config.validation import validate_config
-from tide_exp.dashboard import publish_run
 from tide_exp.data.fingerprint import dataset_fingerprint
 from tide_exp.files.atomic import write_folder
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.dashboard import publish_run
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
+from tide_exp.runs.timings import phase_timings
 from tide_exp.tracking.console import quiet_third_party_logs
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,38 @@ def run_folder(cfg: DictConfig) -> RunFolder:
     return RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.get("checkpoint_dir"))
 
 
+@dataclass
+class RunParts:
+    """What :func:`run` builds from the config before training."""
+
+    loaded: Any  # the base model and tokenizer (tide_exp.models.LoadedModel)
+    chat: Any  # the model's ChatFormatter
+    datamodule: pl.LightningDataModule
+    module: pl.LightningModule
+    callbacks: list[Any]
+    loggers: list[Any]
+    trainer: pl.Trainer
+
+
+def assemble(cfg: DictConfig, loaded: Any) -> RunParts:
+    """The chat formatter, data, LoRA module, callbacks, loggers and trainer, as the config says;
+    the loggers get the resolved config as their hyperparameters."""
+    chat = build(cfg.model.chat, tokenizer=loaded.tokenizer)
+    datamodule = build(cfg.data, chat=chat)
+    module = build(
+        cfg.module,
+        model=loaded.model,
+        tokenizer=loaded.tokenizer,
+        lora_config=instantiate(cfg.lora),
+    )
+    callbacks = instantiate_children(cfg.get("callbacks"))
+    loggers = instantiate_children(cfg.get("logger"))
+    for logger in loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    return RunParts(loaded, chat, datamodule, module, callbacks, loggers, trainer)
+
+
 def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     """Fine-tune and evaluate one model as the config says.
 
@@ -88,79 +123,82 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     loaded = instantiate(cfg.model.loader)
     load_s = time.perf_counter() - started
     log.info("loaded %s in %.1f s", loaded.source, load_s)
-    chat = build(cfg.model.chat, tokenizer=loaded.tokenizer)
-    datamodule = build(cfg.data, chat=chat)
-    module = build(
-        cfg.module,
-        model=loaded.model,
-        tokenizer=loaded.tokenizer,
-        lora_config=instantiate(cfg.lora),
-    )
-    callbacks = instantiate_children(cfg.get("callbacks"))
-    loggers = instantiate_children(cfg.get("logger"))
-    for logger in loggers:
-        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
-    trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-
+    parts = assemble(cfg, loaded)
+    trainer = parts.trainer
     last = folder.resume_checkpoint() if cfg.get("resume", True) else None
     validation, fit_s = fit(
-        trainer, module, datamodule, str(last) if last else None, cfg.eval.get("validate_base")
+        trainer,
+        parts.module,
+        parts.datamodule,
+        str(last) if last else None,
+        cfg.eval.get("validate_base"),
     )
-    evaluations = evaluation_callbacks(callbacks)
+    evaluations = evaluation_callbacks(parts.callbacks)
+    metrics = final_metrics(trainer, evaluations, validation)
+    seconds = {"load_s": load_s, "fit_s": fit_s, "started": started}
+    results = collect_results(cfg, parts, evaluations, validation, metrics, seconds)
+    if trainer.is_global_zero:
+        card = card_for_run(cfg, results)
+        adapter = save_adapter(parts.module, folder.adapter_dir, card, cfg.model.hf_id)
+        results["outputs"]["adapter"] = str(adapter)
+        folder.write_results(results)  # checked against the whole schema first
+        publish_run(parts.loggers, results, folder, cfg.get("optimized_metric"))
+    objects = {"trainer": trainer, "module": parts.module, "datamodule": parts.datamodule}
+    return metrics, {**objects, "results": results, "loaded": loaded}
+
+
+def collect_results(
+    cfg: DictConfig,
+    parts: RunParts,
+    evaluations: list[EvaluationCallback],
+    validation: dict[str, Any],
+    metrics: dict[str, float | None],
+    seconds: dict[str, float],
+) -> Results:
+    """results.json of the finished run (:class:`~tide_exp.runs.results.Results`); its adapter
+    path is filled in once the adapter is saved.
+
+    Args:
+        seconds: ``load_s`` and ``fit_s``, and ``started`` (the ``perf_counter`` at the start).
+    """
     reports = {e.results_key: e.report() for e in evaluations}
     phases = reports.pop("phases", {})
-    metrics = final_metrics(trainer, evaluations, validation)
-    results = {
-        "status": "ok",
-        "model": {
-            "name": cfg.model.name,
-            "display_name": cfg.model.display_name,
-            "hf_id": cfg.model.hf_id,
-            "source": loaded.source,
-        },
-        "seed": cfg.seed,
-        "prompt": chat.describe(),  # the exact system prompt, persona template and reasoning mode
-        "config": run_settings(cfg),
-        "phases": phases,
+    datamodule, module = parts.datamodule, parts.module
+    outputs = Outputs(adapter=None, generations=None)  # each evaluation's files (generations...)
+    outputs.update({name: path for e in evaluations for name, path in e.outputs().items()})
+    return Results(
+        status="ok",
+        model=ModelInfo(
+            name=cfg.model.name,
+            display_name=cfg.model.display_name,
+            hf_id=cfg.model.hf_id,
+            source=parts.loaded.source,
+        ),
+        seed=cfg.seed,
+        prompt=parts.chat.describe(),  # the exact system prompt, persona template, reasoning mode
+        config=run_settings(cfg),
+        phases=phases,
         **reports,  # other evaluations under their own keys (safety)
-        "validation": validation,  # token-weighted loss and perplexity before (zs) and after (ft)
-        "not_computed": OmegaConf.to_container(cfg.eval.get("not_computed", OmegaConf.create())),
-        "final": metrics,
-        "params": {"total": module.total_params, "trainable": module.trainable_params},
-        "data": {  # real counts: after skipped rows, caps and examples too long to train on
+        validation=validation,  # token-weighted loss and perplexity before (zs) and after (ft)
+        not_computed=OmegaConf.to_container(cfg.eval.get("not_computed", OmegaConf.create())),
+        final=metrics,
+        params={"total": module.total_params, "trainable": module.trainable_params},
+        data={  # real counts: after skipped rows, caps and examples too long to train on
             **datamodule.counts,
             # Prompts behind the final numbers (each phase's are in phases.<phase>.prompts).
             "eval_prompts": phases.get("ft", {}).get("prompts", {}).get("count", 0),
             **dataset_fingerprint(datamodule.manifest_path),
         },
-        "timings": {
-            "load_s": round(load_s, 2),
-            "fit_s": round(fit_s, 2),
-            **phase_timings(phases, fit_s),
-            "total_s": round(time.perf_counter() - started, 2),
-        },
-        "environment": {name: _version(name) for name in ("torch", "transformers", "peft")}
+        timings=Timings(
+            load_s=round(seconds["load_s"], 2),
+            fit_s=round(seconds["fit_s"], 2),
+            **phase_timings(phases, seconds["fit_s"]),
+            total_s=round(time.perf_counter() - seconds["started"], 2),
+        ),
+        environment={name: _version(name) for name in ("torch", "transformers", "peft")}
         | {"python": platform.python_version()},
-    }
-    adapter_dir = None
-    if trainer.is_global_zero:
-        card = card_for_run(cfg, results)
-        adapter_dir = save_adapter(module, folder.adapter_dir, card, cfg.model.hf_id)
-    results["outputs"] = {
-        "adapter": str(adapter_dir) if adapter_dir else None,
-        "generations": None,
-        **{name: path for e in evaluations for name, path in e.outputs().items()},
-    }
-    if trainer.is_global_zero:
-        folder.write_results(results)
-        publish_run(loggers, results, folder, cfg.get("optimized_metric"))
-    return metrics, {
-        "trainer": trainer,
-        "module": module,
-        "datamodule": datamodule,
-        "results": results,
-        "loaded": loaded,
-    }
+        outputs=outputs,
+    )
 
 
 def fit(
@@ -205,44 +243,6 @@ def set_threads(threads: int | None) -> None:
 
         torch.set_num_threads(int(threads))
         log.info("torch threads: %d", torch.get_num_threads())
-
-
-def _seconds(entry: dict[str, Any]) -> dict[str, float]:
-    return {
-        "generation_s": entry.get("generation_s", 0.0),
-        "scoring_s": entry.get("scoring_s", 0.0),
-    }
-
-
-def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
-    """Seconds per phase: zero-shot, each evaluation, fine-tuned (generation and scoring), and
-    training (the fit time less the evaluations run inside it).
-
-    A fine-tuned phase that reused the last evaluation (same step) took no time of its own. A
-    resumed job's earlier phases carry the times of the process that ran them.
-    """
-    timings: dict[str, Any] = {}
-    val = list(phases.get("val") or [])
-    if phases.get("zs"):
-        timings["zs"] = _seconds(phases["zs"])
-    if val:
-        timings["val"] = [{"epoch": e.get("epoch"), **_seconds(e)} for e in val]
-    ft = phases.get("ft")
-    if ft:
-        # The callback marks a reused phase; same step alone is not enough (ft may see more prompts).
-        reused = bool(val) and "reused_from" in ft
-        timings["ft"] = (
-            {"generation_s": 0.0, "scoring_s": 0.0, "reused_epoch": val[-1].get("epoch")}
-            if reused
-            else _seconds(ft)
-        )
-    spent = sum(
-        row["generation_s"] + row["scoring_s"]
-        for row in [timings.get("zs"), *timings.get("val", []), timings.get("ft")]
-        if row
-    )
-    timings["train_s"] = round(max(fit_s - spent, 0.0), 2)
-    return timings
 
 
 def _version(package: str) -> str:

@@ -15,12 +15,19 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
+from tide_exp.errors import (
+    EXIT_USER_ERROR,
+    ConfigMismatchError,
+    RunFolderBusyError,
+    TideError,
+    find_user_error,
+)
 from tide_exp.files.atomic import kept_as_written
 from tide_exp.files.checks import check_output
-from tide_exp.retire import finish_retiring, start_over
-from tide_exp.run_summary import format_run_summary
-from tide_exp.rundir import ConfigMismatchError, RunFolder, RunFolderBusyError
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.names import HYDRA_CONFIG, HYDRA_HYDRA, HYDRA_OVERRIDES
+from tide_exp.runs.retire import finish_retiring, start_over
+from tide_exp.runs.summary import format_run_summary
 
 log = logging.getLogger("tide_exp")
 _STARTED = time.time()  # a run folder made after this is this process's own
@@ -93,10 +100,10 @@ def _task_config(cfg: DictConfig) -> dict:
 def _hydra_files(cfg: DictConfig) -> dict[str, str]:
     """The ``.hydra/`` files Hydra would write (``hydra.output_subdir`` is off: the job writes
     them once it holds the folder's lock)."""
-    texts = {"config.yaml": OmegaConf.to_yaml(cfg)}
+    texts = {HYDRA_CONFIG: OmegaConf.to_yaml(cfg)}
     if HydraConfig.initialized():
-        texts["hydra.yaml"] = OmegaConf.to_yaml(HydraConfig.instance().cfg)
-        texts["overrides.yaml"] = OmegaConf.to_yaml(HydraConfig.get().overrides.task)
+        texts[HYDRA_HYDRA] = OmegaConf.to_yaml(HydraConfig.instance().cfg)
+        texts[HYDRA_OVERRIDES] = OmegaConf.to_yaml(HydraConfig.get().overrides.task)
     return texts
 
 
@@ -135,7 +142,7 @@ def run_job(cfg: DictConfig) -> float | None:
     holds complete results is skipped, and one that left a checkpoint resumes from it: re-running
     a sweep with the same ``hydra.sweep.dir`` finishes only what is missing. Either way the
     settings must match the ones the folder was first run with
-    (:data:`tide_exp.rundir.IGNORED_KEYS` aside), and the folder's ``.hydra/`` keeps the first
+    (:data:`tide_exp.config.settings.IGNORED_KEYS` aside), and the folder's ``.hydra/`` keeps the first
     run's files. ``resume=false`` retires the previous run whole and starts over.
 
     A :class:`~tide_exp.errors.TideError` (a model not available offline, bad data) becomes one
@@ -165,7 +172,7 @@ def run_job(cfg: DictConfig) -> float | None:
 
 
 def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
-    from tide_exp.run import run
+    from tide_exp.runs.run import run
 
     resume = cfg.get("resume", True)
     config = _task_config(cfg)

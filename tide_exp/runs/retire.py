@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from tide_exp.files.atomic import write_text
-from tide_exp.rundir import LOCK, LOG, RESULTS, RETIRED, RETIRING, STATUS, TIDE_DIR, RunFolder
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.names import LOCK, LOG, RESULTS, RETIRED, RETIRING, STATUS, TIDE_DIR
 
 log = logging.getLogger(__name__)
 

@@ -1,24 +1,9 @@
-"""The run-folder contract: which files one run writes, their records, and finding runs again.
-
-A run folder (Hydra's ``paths.output_dir``; one job folder of a sweep) holds:
-
-=========================  ====================================================================
-``results.json``           :class:`Results`: model, per-phase metric summaries, final metrics
-``status.json``            :class:`Status`: ok or failed (with the error), model, overrides
-``generations.jsonl``      one :class:`GenerationRow` per generated reply (zs, val, ft phases)
-``checkpoints/last.ckpt``  adapter weights and optimizer state, for resuming
-``adapter/``               the LoRA adapter and tokenizer (``save_pretrained``)
-``.hydra/``                 the composed config, Hydra's config and the overrides (written by the
-                           job once it holds the lock, at the run's start; a resume keeps them)
-``.tide/config.yaml``      the config the run started with (compared on every re-run)
-``.tide/run_id``           a token of the run's start (part of the W&B run id)
-``.tide/retiring``         present while a fresh start (``resume=false``) retires the previous run
-``.lock``                  held (``flock``) while a job runs in the folder
-``tide_exp.log``           the job's log
-=========================  ====================================================================
+"""One run's folder: the path of each of its files (:mod:`tide_exp.runs.names`), typed reads and
+atomic writes of them, and what a re-run into it needs (its lock, the settings it started with,
+the checkpoint to resume from, a fresh start's retiring).
 
 Every write goes through :mod:`tide_exp.files` (atomic, strict JSON); every read names the file
-and line of a problem. Imports only :mod:`tide_exp.files` and :mod:`tide_exp.errors`.
+and line of a problem. Finding the run folders under a path is :mod:`tide_exp.runs.finding`.
 """
 
 from __future__ import annotations
@@ -32,126 +17,47 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any
 
-from tide_exp.errors import ConfigError, FileError, TideError, os_error
+from tide_exp.config.settings import config_differences
+from tide_exp.errors import ConfigMismatchError, FileError, RunFolderBusyError, os_error
 from tide_exp.files.atomic import remove_stale_temp_folders, write_text
 from tide_exp.files.readers import (
-    jsonl_rows,
-    natural_key,
-    raise_bad,
-    read_bytes,
     read_json,
     read_yaml,
 )
 from tide_exp.files.writers import write_json, write_jsonl
-from tide_exp.results import Results, schema_errors
-
-log = logging.getLogger(__name__)
-
-RESULTS = "results.json"
-STATUS = "status.json"
-GENERATIONS = "generations.jsonl"
-CHECKPOINT_DIR = "checkpoints"  # conf/paths/default.yaml's checkpoint_dir must agree
-LAST_CHECKPOINT = "last.ckpt"  # ModelCheckpoint(filename="last") writes this
-ADAPTER_DIR = "adapter"
-HYDRA_CONFIG = ".hydra/config.yaml"
-HYDRA_DIR = ".hydra"
-TIDE_DIR = ".tide"
-SAVED_CONFIG = ".tide/config.yaml"
-RUN_ID = ".tide/run_id"  # a token per start: a fresh start in the folder is another W&B run
-RETIRING = ".tide/retiring"  # a fresh start's commit point: from it on, the previous run is gone
-RETIRED = ".tide/retired"  # where the previous run's files go before they are deleted
-LOCK = ".lock"
-ADAPTER_TEMP = ".adapter-*"  # save_adapter's temp folders of versions before files.TEMP_TAG
-LOG = "tide_exp.log"
-SAFETY_RECORDS = "safety.jsonl"  # the crisis probe's replies and verdicts (eval.safety)
-SAFETY_UNSAFE = "safety_unsafe.md"  # the replies it scored unsafe, to read
-SPLIT_MANIFEST = "split_manifest.json"  # the example ids of each side of the split
-SKIPPED_ROWS = "skipped_rows.jsonl"  # rows a loader left out (data.source.on_error=skip)
-CSV_DIR = "csv"  # the CSV logger's folder (conf/logger/csv.yaml's name must agree)
-METRICS_CSV = "csv/metrics.csv"
-WANDB_DIR = "wandb"  # W&B's offline runs
-# Every name a run writes at the top of its folder (a test lists a real run's folder against it).
-RUN_FILES = frozenset(
-    {
-        RESULTS,
-        STATUS,
-        GENERATIONS,
-        CHECKPOINT_DIR,
-        ADAPTER_DIR,
-        HYDRA_DIR,
-        TIDE_DIR,
-        LOCK,
-        LOG,
-        SAFETY_RECORDS,
-        SAFETY_UNSAFE,
-        SPLIT_MANIFEST,
-        SKIPPED_ROWS,
-        CSV_DIR,
-        WANDB_DIR,
-    }
+from tide_exp.runs.names import (
+    ADAPTER_DIR,
+    ADAPTER_TEMP,
+    CHECKPOINT_DIR,
+    GENERATIONS,
+    HYDRA_CONFIG,
+    LAST_CHECKPOINT,
+    LOCK,
+    LOG,
+    METRICS_CSV,
+    RESULTS,
+    RETIRING,
+    RUN_ID,
+    SAFETY_RECORDS,
+    SAFETY_UNSAFE,
+    SAVED_CONFIG,
+    SKIPPED_ROWS,
+    SPLIT_MANIFEST,
+    STATUS,
+    WANDB_DIR,
+)
+from tide_exp.runs.results import (
+    GenerationRow,
+    Results,
+    Status,
+    check_results,
+    generation_lines,
+    schema_errors,
 )
 
-# Config keys that do not change a run's results: where files go, logging, resuming, threads.
-# A re-run into a finished folder may differ in these and still counts as the same run.
-IGNORED_KEYS = ("paths", "logger", "resume", "threads", "output_dir", "hydra")
-
-
-class RunFolderBusyError(TideError):
-    """Another process holds the run folder's lock."""
-
-
-class ConfigMismatchError(ConfigError):
-    """A re-run into a folder whose run had other settings."""
-
-
-class Status(TypedDict):
-    """``status.json``: how the job ended."""
-
-    model: str
-    overrides: list[str]
-    status: Literal["running", "ok", "failed"]  # running: started, not ended (killed if stale)
-    error: str | None
-
-
-class GenerationRow(TypedDict, total=False):
-    """One line of ``generations.jsonl``: a prompt, its reference and the model's reply."""
-
-    phase: str  # zs, val, ft or dev
-    epoch: int | None
-    step: int
-    model: str
-    example_id: str
-    persona_id: str | None
-    theme: str
-    prompt: str
-    reference: str
-    prediction: str
-    finished: bool  # an end-of-turn token came within the token cap
-    open_reasoning: bool  # stopped inside an unclosed <think> block
-    new_tokens: int  # tokens generated, the end token included
-    scores: dict[str, float | None]
-
-
-def generation_lines(
-    path: str | Path, required: Iterable[str] = ()
-) -> Iterator[tuple[int, GenerationRow]]:
-    """``(line number, row)`` of a ``generations.jsonl`` file: the one reader of that format.
-
-    Raises:
-        FileError: a malformed line, or a line without one of the ``required`` keys (file, line).
-    """
-    path = Path(path)
-    required = list(required)
-    bad = raise_bad("re-run generation or repair the line")
-    for line, row in jsonl_rows(path, read_bytes(path), bad):
-        missing = [k for k in required if k not in row]
-        if missing:
-            raise FileError(
-                path, f"missing key(s) {missing}", f"each line needs {required}", line, 1
-            )
-        yield line, row
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -227,10 +133,14 @@ class RunFolder:
     def metrics_csv_path(self) -> Path:
         return self.path / METRICS_CSV
 
+    @property
+    def wandb_dir(self) -> Path:
+        return self.path / WANDB_DIR
+
     def read_results(self) -> Results | None:
         """``results.json``, or ``None`` when the run wrote none (a bad file is a FileError).
 
-        A run being retired (:func:`tide_exp.retire.start_over` cut short) has none: its results are gone.
+        A run being retired (:func:`tide_exp.runs.retire.start_over` cut short) has none: its results are gone.
         """
         if not self.results_path.is_file() or self.retiring:
             return None
@@ -243,6 +153,14 @@ class RunFolder:
         return results
 
     def write_results(self, results: Results) -> Path:
+        """Write ``results.json``, checked against the whole schema first (every key typed, none
+        missing or unknown): a run writes the file its readers rely on.
+
+        Raises:
+            ValueError: The results do not match :class:`Results` (a bug in the writer or the
+                schema, named key by key; nothing is written).
+        """
+        check_results(results)
         return write_json(self.results_path, results)
 
     def read_status(self) -> Status | None:
@@ -300,12 +218,13 @@ class RunFolder:
     def save_config(
         self, config: dict[str, Any], hydra_files: dict[str, str] | None = None
     ) -> None:
-        """Record ``config`` as this run's settings, and ``.hydra/`` (``{name: yaml text}``), at
-        the run's start; the settings file goes last, so a kill before it leaves no settings."""
+        """Record ``config`` as this run's settings, and ``.hydra/`` (``{HYDRA_CONFIG: yaml text,
+        ...}``), at the run's start; the settings file goes last, so a kill before it leaves no
+        settings."""
         import yaml
 
         for name, text in (hydra_files or {}).items():
-            write_text(self.path / HYDRA_DIR / name, text)
+            write_text(self.path / name, text)
         write_text(self.path / RUN_ID, secrets.token_hex(8) + "\n")
         write_text(self.saved_config_path, yaml.safe_dump(config, sort_keys=False))
 
@@ -348,7 +267,7 @@ class RunFolder:
     @property
     def retiring(self) -> bool:
         """A fresh start committed to retiring the previous run and has not finished
-        (:mod:`tide_exp.retire`): the previous run counts as gone."""
+        (:mod:`tide_exp.runs.retire`): the previous run counts as gone."""
         return (self.path / RETIRING).is_file()
 
     @contextlib.contextmanager
@@ -403,53 +322,3 @@ class RunFolder:
                 "an earlier run with other settings wrote it; pass resume=false to start over"
             )
         return last
-
-
-def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two configs, :data:`IGNORED_KEYS` left out."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        changed = []
-        for key in dict.fromkeys([*old, *new]):
-            if not prefix and key in IGNORED_KEYS:
-                continue
-            name = f"{prefix}{key}"
-            if key not in old or key not in new:
-                changed.append(name)
-            else:
-                changed += config_differences(old[key], new[key], f"{name}.")
-        return changed
-    return [] if old == new else [prefix.rstrip(".")]
-
-
-def iter_runs(paths: Iterable[str | Path], marker: str = RESULTS) -> Iterator[RunFolder]:
-    """Every run folder holding ``marker`` under ``paths``, each once, in job order.
-
-    A path may be a run folder, the ``marker`` file itself, a sweep folder (numbered job
-    folders) or any folder above them; a path that does not exist yields nothing. Job folders
-    come in number order (``2_x`` before ``10_x``, see :func:`tide_exp.files.readers.natural_key`).
-
-    Args:
-        paths: Run, sweep or parent folders (or marker files).
-        marker: The file that makes a folder a run: ``results.json`` (finished runs),
-            ``status.json`` (ended jobs) or ``generations.jsonl`` (runs with replies).
-    """
-    found: dict[Path, Path] = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            hits = [path.parent] if path.name == marker else []
-        else:
-            hits = [p.parent for p in path.rglob(marker) if p.is_file()]
-        for hit in hits:
-            found.setdefault(hit.resolve(), hit)
-    for path in sorted(found.values(), key=natural_key):
-        yield RunFolder(path)
-
-
-def run_folders(paths: Iterable[str | Path]) -> list[Path]:
-    """Every run folder under ``paths`` (its results, replies or status there): the folders a
-    command reading ``paths`` must not write into (``check_output``'s inputs). A folder
-    above runs (``tide report outputs``) is not one, so an output beside the runs is let be."""
-    paths = list(paths)
-    found = {f.path for marker in (RESULTS, GENERATIONS, STATUS) for f in iter_runs(paths, marker)}
-    return sorted(found, key=natural_key)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from tide_exp.errors import FileError
-from tide_exp.results import PhaseSummary, Results, schema_errors
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.results import PhaseSummary, Results, schema_errors
 
-ASSET = Path(__file__).resolve().parents[1] / "assets"
+ASSET = Path(__file__).resolve().parents[2] / "assets"
 
 
 def _phase(**changes):

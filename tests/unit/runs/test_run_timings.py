@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tide_exp.run import phase_timings
+from tide_exp.runs.timings import phase_timings
 
 
 def test_phase_timings_count_each_evaluation_once():

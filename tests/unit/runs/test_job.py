@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-import tide_exp.job as job
-import tide_exp.run
+import tide_exp.runs.job as job
+import tide_exp.runs.run
 from tests import disk_faults
 from tide_exp.config.resolvers import _run_id
 from tide_exp.errors import DataError
-from tide_exp.rundir import RunFolder
+from tide_exp.files.writers import write_json
+from tide_exp.runs.folder import RunFolder
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -41,10 +42,10 @@ def fake_run(monkeypatch):
             "timings": {"total_s": 1.0},
             "outputs": {},
         }
-        folder.write_results(results)
+        write_json(folder.results_path, results)  # a fake run's partial results
         return {"ft/gen/cosine": 0.1 * cfg.lora.r}, {"results": results}
 
-    monkeypatch.setattr(tide_exp.run, "run", run)
+    monkeypatch.setattr(tide_exp.runs.run, "run", run)
     run.calls = calls
     return run
 
@@ -183,7 +184,7 @@ def test_a_disk_full_at_the_runs_first_file_is_one_line_and_no_folder(
 
 HOLD_LOCK = """
 import sys, time
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 with RunFolder(sys.argv[1]).lock():
     print("locked", flush=True)
     time.sleep(60)
@@ -258,12 +259,12 @@ def fake_training(monkeypatch):
             "timings": {"total_s": 1.0},
             "outputs": {},
         }
-        folder.write_results(results)
+        write_json(folder.results_path, results)  # a fake run's partial results
         return {}, {"results": results}
 
     run.kill_after_zs = False
     run.seen = seen
-    monkeypatch.setattr(tide_exp.run, "run", run)
+    monkeypatch.setattr(tide_exp.runs.run, "run", run)
     return run
 
 
@@ -386,4 +387,4 @@ def test_the_output_folder_check_is_hydras_first_callback():
 
     callbacks = yaml.safe_load((config_dir() / "hydra" / "default.yaml").read_text())["callbacks"]
     first = next(iter(callbacks.values()))
-    assert first["_target_"] == "tide_exp.job.OutputFolderCheck"
+    assert first["_target_"] == "tide_exp.runs.job.OutputFolderCheck"

@@ -1,13 +1,19 @@
-"""The schema of ``results.json``, the record of one finished run (written by ``run(cfg)``).
+"""The records a run writes: ``results.json`` (:class:`Results`), ``status.json``
+(:class:`Status`) and the lines of ``generations.jsonl`` (:class:`GenerationRow`).
 
-Every key a run writes is typed here; ``tests/integration/test_results_schema.py`` checks a real
-run's file against these types (unknown keys included), so the file and its description cannot
-drift apart. Readers (the report, the sweep summary, human evaluation) rely on these names.
+Every key a run writes is typed here. ``run(cfg)`` builds results.json through these types and
+:meth:`~tide_exp.runs.folder.RunFolder.write_results` checks it against them whole
+(:func:`check_results`) before writing; ``tests/integration/test_wandb.py`` checks a real run's
+file on disk, and ``tests/unit/runs/test_results_schema.py`` the checker. Readers (the report,
+the sweep summary, human evaluation) rely on these names.
 """
 
 import types
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import (
     Any,
+    Literal,
     NotRequired,
     TypedDict,
     Union,
@@ -16,6 +22,9 @@ from typing import (
     get_type_hints,
     is_typeddict,
 )
+
+from tide_exp.errors import FileError
+from tide_exp.files.readers import jsonl_rows, raise_bad, read_bytes
 
 
 class ModelInfo(TypedDict):
@@ -127,6 +136,54 @@ class Results(TypedDict):
     outputs: Outputs
 
 
+class Status(TypedDict):
+    """``status.json``: how the job ended."""
+
+    model: str
+    overrides: list[str]
+    status: Literal["running", "ok", "failed"]  # running: started, not ended (killed if stale)
+    error: str | None
+
+
+class GenerationRow(TypedDict, total=False):
+    """One line of ``generations.jsonl``: a prompt, its reference and the model's reply."""
+
+    phase: str  # zs, val, ft or dev
+    epoch: int | None
+    step: int
+    model: str
+    example_id: str
+    persona_id: str | None
+    theme: str
+    prompt: str
+    reference: str
+    prediction: str
+    finished: bool  # an end-of-turn token came within the token cap
+    open_reasoning: bool  # stopped inside an unclosed <think> block
+    new_tokens: int  # tokens generated, the end token included
+    scores: dict[str, float | None]
+
+
+def generation_lines(
+    path: str | Path, required: Iterable[str] = ()
+) -> Iterator[tuple[int, GenerationRow]]:
+    """``(line number, row)`` of a ``generations.jsonl`` file: the one reader of that format.
+
+    Raises:
+        FileError: a malformed line, or a line without one of the ``required`` keys (file, line).
+    """
+    path = Path(path)
+    required = list(required)
+    bad = raise_bad("re-run generation or repair the line")
+    for line, row in jsonl_rows(path, read_bytes(path), bad):
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise FileError(
+                path, f"missing key(s) {missing}", f"each line needs {required}", line, 1
+            )
+        yield line, row
+
+
 def schema_errors(value: Any, kind: Any, path: str = "results", complete: bool = True) -> list[str]:
     """Every place where ``value`` does not match ``kind`` (empty: it matches).
 
@@ -147,7 +204,8 @@ def schema_errors(value: Any, kind: Any, path: str = "results", complete: bool =
         hints = get_type_hints(kind)
         errors = []
         if complete:
-            errors += [f"{path}.{k} is missing" for k in kind.__required_keys__ if k not in value]
+            required = kind.__required_keys__  # named in the order the schema declares them
+            errors += [f"{path}.{k} is missing" for k in hints if k in required and k not in value]
             errors += [f"{path}.{k} is not in the schema" for k in value if k not in hints]
         for key, hint in hints.items():
             if key in value:
@@ -183,3 +241,15 @@ _NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or 
 
 def _kind(value: Any) -> str:
     return {list: "a list", dict: "an object", str: "a string"}.get(type(value), repr(value))
+
+
+def check_results(results: Any) -> None:
+    """Raise unless ``results`` matches :class:`Results` whole (``complete=True``).
+
+    Raises:
+        ValueError: Naming the first keys that do not match (a bug, not a user's error).
+    """
+    errors = schema_errors(results, Results, complete=True)
+    if errors:
+        shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
+        raise ValueError(f"results.json does not match tide_exp.runs.results.Results: {shown}")

@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 from tide_exp.safety.summary import scalars
 from tide_exp.tracking.wandb_offline import offline_runs
 
@@ -74,6 +74,6 @@ def format_run_summary(results: dict[str, Any], output_dir: Path) -> str:
         lines.append(f"adapter:     {results['outputs']['adapter']}")
     if unsafe := results.get("safety", {}).get("unsafe"):
         lines.append(f"unsafe:      {unsafe}")
-    if runs := offline_runs(folder.path / "wandb"):
+    if runs := offline_runs(folder.wandb_dir):
         lines.append(f"W&B upload:  wandb sync {' '.join(shlex.quote(str(r)) for r in runs)}")
     return "\n".join(lines)

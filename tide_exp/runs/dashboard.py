@@ -17,7 +17,7 @@ from typing import Any
 from pytorch_lightning.loggers import Logger, WandbLogger
 
 from tide_exp.metrics.bootstrap import paired_bootstrap_ci, paired_differences, scores_by_phase
-from tide_exp.rundir import RunFolder
+from tide_exp.runs.folder import RunFolder
 
 
 def summary_values(
