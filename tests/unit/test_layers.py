@@ -31,7 +31,6 @@ LAYERS: dict[str, int] = {
     "tide_exp.runs.results": 0,  # results.json's schema and constructor
     "tide_exp.config": 0,  # compose, resolvers, recorded settings, Hydra/OmegaConf private names
     "tide_exp.config.validation": 2,  # checks a composed config against metrics and decoding
-    "tide_exp.commands": 0,
     "tide_exp.tracking": 2,  # loggers (Lightning), log_row
     "tide_exp.tracking.console": 0,  # third-party console noise silenced
     "tide_exp.tracking.wandb_offline": 0,  # an offline W&B run read back
@@ -46,8 +45,8 @@ LAYERS: dict[str, int] = {
     "tide_exp.runs": 3,  # run(cfg), the job around it, its summary, dashboard, retiring
     "tide_exp.reporting": 4,
     "tide_exp.humaneval": 4,
-    "tide_exp.cli": 4,  # every command's main (tide_exp.commands.COMMANDS), and `tide`
-    "tide_exp.__main__": 4,
+    "tide_exp.cli": 4,  # every command (declared in its module: cli.registry), and `tide`
+    "tide_exp.__main__": 4,  # a shim: python -m tide_exp is tide train (cli.train)
 }
 
 

@@ -11,11 +11,8 @@ import pytorch_lightning as pl
 
 from tide_exp.generation import GenerationSettings
 from tide_exp.runs.folder import RunFolder
-from tide_exp.safety.phase import run_safety_phase
-from tide_exp.safety.probe import load_probe
-from tide_exp.safety.report import write_safety_files
-from tide_exp.safety.rules import SafetyRules
-from tide_exp.safety.summary import compare, scalars
+from tide_exp.safety.probe_run import ProbeRun
+from tide_exp.safety.summary import scalars
 from tide_exp.tracking.loggers import log_row
 
 log = logging.getLogger(__name__)
@@ -76,12 +73,12 @@ class SafetyProbeCallback(pl.Callback):
         self.output_dir = Path(output_dir)
         self.model_name = model_name
         self.enabled = enabled
-        self.prompts = (
-            load_probe(probe_file, max_prompts, list(categories) if categories else None)
+        # The probe's prompts, rules and phases so far (shared with `tide safety probe`).
+        self.probe_run = (
+            ProbeRun.load(model_name, probe_file, max_prompts, categories, country, resources)
             if enabled
-            else []
+            else None
         )
-        self.rules = SafetyRules(country, resources) if enabled else None
         # The eval config's settings; each phase applies the model's reasoning mode to them.
         self.generation = GenerationSettings(
             batch_size,
@@ -93,25 +90,25 @@ class SafetyProbeCallback(pl.Callback):
             sort_by_length,
         )
         self.zero_shot = zero_shot
-        self.records: list[dict[str, Any]] = []
-        self.summaries: dict[str, dict[str, Any]] = {}
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Every reply so far (``safety.jsonl``)."""
+        return self.probe_run.records if self.probe_run else []
+
+    @property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Phase -> its rates."""
+        return self.probe_run.summaries if self.probe_run else {}
 
     def probe(self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str) -> None:
         """Generate, score, write and log one phase."""
         chat = trainer.datamodule.chat
-        records, summary = run_safety_phase(
-            pl_module.model,
-            pl_module.tokenizer,
-            chat,
-            self.prompts,
-            self.rules,
-            phase,
-            self.model_name,
-            GenerationSettings.for_chat(chat, **vars(self.generation)),
+        settings = GenerationSettings.for_chat(chat, **vars(self.generation))
+        records, summary = self.probe_run.run_phase(
+            phase, pl_module.model, pl_module.tokenizer, chat, settings
         )
-        self.records = [r for r in self.records if r["phase"] != phase] + records
-        self.summaries[phase] = summary
-        write_safety_files(self.output_dir, self.records)
+        self.probe_run.write(self.output_dir)
         values = scalars(phase, summary)
         log.info("%s safety: %s", phase, ", ".join(f"{k}={v:.3f}" for k, v in values.items()))
         rows = [
@@ -119,7 +116,7 @@ class SafetyProbeCallback(pl.Callback):
         ]
         tables = {f"safety/replies_{phase}": (REPLY_COLUMNS, rows)}
         if phase == "ft":
-            rates = compare(self.summaries.get("zs"), summary)
+            rates = self.probe_run.comparison()
             tables["safety/rates"] = (RATE_COLUMNS, [[r[c] for c in RATE_COLUMNS] for r in rates])
         log_row(trainer, values, tables)
 
@@ -137,24 +134,28 @@ class SafetyProbeCallback(pl.Callback):
     def report(self) -> dict[str, Any]:
         """The ``safety`` section of results.json: per-phase rates and the zs -> ft change."""
         return {
-            "probe": {"n_prompts": len(self.prompts), "country": self.rules.country},
+            "probe": {
+                "n_prompts": len(self.probe_run.prompts),
+                "country": self.probe_run.rules.country,
+            },
             "phases": self.summaries,
-            "comparison": compare(self.summaries.get("zs"), self.summaries.get("ft")),
+            "comparison": self.probe_run.comparison(),
             "records": str(RunFolder(self.output_dir).safety_records_path),
             "unsafe": str(RunFolder(self.output_dir).safety_unsafe_path),
         }
 
     def scalars(self) -> dict[str, float]:
         """Headline rates of every phase run so far (``zs/safety/safe_rate``...)."""
-        return {k: v for phase, s in self.summaries.items() for k, v in scalars(phase, s).items()}
+        return self.probe_run.scalars() if self.probe_run else {}
 
     def state_dict(self) -> dict[str, Any]:
         """Saved in checkpoints, so a resumed run keeps its zero-shot phase."""
         return {"records": self.records, "summaries": self.summaries}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.records = list(state_dict.get("records", []))
-        self.summaries = dict(state_dict.get("summaries", {}))
+        if self.probe_run is not None:
+            self.probe_run.records = list(state_dict.get("records", []))
+            self.probe_run.summaries = dict(state_dict.get("summaries", {}))
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if (

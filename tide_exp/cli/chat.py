@@ -33,10 +33,18 @@ from pathlib import Path
 
 from hydra.utils import instantiate
 
+from tide_exp.cli.conventions import at_least, cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.cli.session import load_model, model_config
-from tide_exp.commands import at_least, cli_entry, command_parser
 from tide_exp.errors import EXIT_USER_ERROR, DataError
 from tide_exp.generation import GenerationSettings, Reply, evaluation_model
+
+COMMAND = Command(
+    name="chat",
+    summary="talk to a base model or a run's adapter in the terminal",
+    example="tide chat --run outputs/2026-01-01/12-00-00_smollm2_135m",
+    order=10,
+)
 
 QUIT = {"/quit", "/exit"}
 # Chat's reply cap when --max-new-tokens is not given (eval.max_new_tokens if that is larger):
@@ -44,7 +52,8 @@ QUIT = {"/quit", "/exit"}
 CHAT_MAX_NEW_TOKENS = 256
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide chat``."""
     parser = command_parser("chat", __doc__.split("\n\n")[0], prog="tide chat")
     parser.add_argument(
         "--run", type=Path, default=None, help="a run folder: chat with its adapter"
@@ -58,7 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "overrides", nargs="*", help="Hydra overrides (model=..., eval.generation_kwargs=...)"
     )
-    return parser.parse_args(argv)
+    return parser
 
 
 def chat_cap(cfg, requested: int | None) -> int:
@@ -142,7 +151,7 @@ def _one_line(reply: str) -> str:
 
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     cfg = model_config(args.run, args.overrides)
     model, tokenizer = load_model(cfg, args.run)
     chat = instantiate(cfg.model.chat, tokenizer=tokenizer)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import torch
 
+from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.cli.session import (
     adapter_dir,
     check_adapter,
@@ -28,15 +30,22 @@ from tide_exp.cli.session import (
     load_model,
     run_config,
 )
-from tide_exp.commands import cli_entry, command_parser
 from tide_exp.errors import TideError
 from tide_exp.files.atomic import write_folder
 from tide_exp.files.checks import check_output
 
+COMMAND = Command(
+    name="export",
+    summary="merge a run's adapter into a standalone Hugging Face model folder",
+    example="tide export outputs/2026-01-01/12-00-00_smollm2_135m --out outputs/merged/smollm2",
+    order=20,
+)
+
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide export``."""
     parser = command_parser("export", __doc__.split("\n\n")[0], prog="tide export")
     parser.add_argument("run", type=Path, help="a finished run folder (with adapter/)")
     parser.add_argument(
@@ -49,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="dtype of the saved weights; merging is always done in float32 (default float32)",
     )
     parser.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    return parser.parse_args(argv)
+    return parser
 
 
 def merge_adapter(run: Path):
@@ -98,7 +107,7 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
 
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     out = args.out or Path("outputs") / "export" / args.run.resolve().name
     export_run(args.run, out, args.dtype, args.force)
     print(f"merged model written to {out} (AutoModelForCausalLM.from_pretrained({str(out)!r}))")

@@ -5,11 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tide_exp.commands import at_least, cli_entry, command_parser
+from tide_exp.cli.conventions import at_least, cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.files.checks import check_output
 from tide_exp.files.readers import read_bytes, read_json
 from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, QUESTION, SurveySpec
 from tide_exp.runs.finding import run_folders
+
+COMMAND = Command(
+    name="humaneval",
+    summary="human evaluation: build a survey, judge, quality control, analyse",
+    example="tide humaneval build multirun/2026-01-01/12-00-00 --out outputs/survey",
+    order=60,
+)
 
 
 def _read_list(path: str) -> str:
@@ -179,8 +187,8 @@ def cmd_analyze(args: argparse.Namespace) -> None:
     )
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser (one sub-command per step)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide humaneval`` (one sub-command per step)."""
     p = command_parser("humaneval", __doc__, prog="tide humaneval")
     sub = p.add_subparsers(dest="command", required=True)
     _add_build(sub)
@@ -321,7 +329,7 @@ def _add_analyze(sub) -> None:
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     """Entry point; a user-facing error prints one line and exits 2 (:func:`cli_entry`)."""
-    args = parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     # Outputs checked before the work: judge writes a file (and one beside it), the others
     # a folder; none may be (or sit inside) a file the command reads.
     inputs = [getattr(args, k, None) for k in ("key", "ratings", "gold", "demographics")]

@@ -1,7 +1,7 @@
 """``tide``: one entry point for every tide_exp command (``tide <command> --help``).
 
 ``tide train ...`` is ``python -m tide_exp ...`` (Hydra), the others are argparse commands;
-:data:`tide_exp.commands.COMMANDS` lists them. Shell completion (:func:`complete`) of the
+:data:`tide_exp.cli.registry.COMMANDS` lists them (each command declares itself in its module). Shell completion (:func:`complete`) of the
 command names and of ``tide train``'s Hydra overrides: ``eval "$(tide -sc install=bash)"``.
 """
 
@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-from tide_exp.commands import COMMANDS, PROJECT
+from tide_exp.cli.registry import COMMANDS, PROJECT
 
 COMPLETION_FLAGS = ("-sc", "--shell-completion")
 

@@ -12,14 +12,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tide_exp.commands import at_least, cli_entry, command_parser
+from tide_exp.cli.conventions import at_least, cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.data.prepare import prepare
 from tide_exp.files.checks import check_output
+
+COMMAND = Command(
+    name="prepare",
+    summary="data: Study B's preparation of a Chinese counselling corpus",
+    example="tide prepare data/raw/情绪.jsonl --out outputs/study_b",
+    order=70,
+)
 
 OUTPUTS = ("pairs.jsonl", "prepare_report.json", "skipped_rows.jsonl")  # data.prepare writes
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide prepare``."""
     parser = command_parser("prepare", __doc__.split("\n\n")[0])
     parser.add_argument(
         "inputs",
@@ -51,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     # Before reading every input: never into an input folder, nor onto an input's name.
     check_output(args.out, args.inputs, folder=True, writes=OUTPUTS)
     report = prepare(

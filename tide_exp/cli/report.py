@@ -7,14 +7,23 @@ under outputs/report/<first folder's name> unless given --out, and prints a shor
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.files.checks import check_output
 from tide_exp.reporting.table1 import build_report, write_tables
 from tide_exp.reporting.table1_render import console_summary
 from tide_exp.runs.finding import run_folders
+
+COMMAND = Command(
+    name="report",
+    summary="Table 1 (zero-shot vs fine-tuned) from finished runs",
+    example="tide report multirun/2026-01-01/12-00-00 --out outputs/report",
+    order=50,
+)
 
 
 def default_out(paths: list[Path]) -> Path:
@@ -23,8 +32,8 @@ def default_out(paths: list[Path]) -> Path:
     return Path("outputs") / "report" / (first.name if first.is_dir() else first.parent.name)
 
 
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide report``."""
     parser = command_parser("report", __doc__.splitlines()[0])
     parser.add_argument(
         "paths", nargs="+", type=Path, help="run folders, sweep folders, or folders above them"
@@ -35,7 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="output folder (default: outputs/report/<first folder's name>)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)

@@ -22,9 +22,17 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import at_least, cli_entry, command_parser
+from tide_exp.cli.conventions import at_least, cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.errors import TideError
 from tide_exp.files.checks import check_output
+
+COMMAND = Command(
+    name="safety",
+    summary="crisis-safety probe on a configured model or a run's adapter; judge rubrics",
+    example="tide safety probe --model smollm2_135m --out outputs/safety",
+    order=110,
+)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
@@ -44,18 +52,12 @@ def cmd_probe(args: argparse.Namespace) -> None:
     from hydra.utils import instantiate
 
     from tide_exp.cli.session import check_adapter, load_adapter
-    from tide_exp.files.writers import write_json
     from tide_exp.generation import GenerationSettings
     from tide_exp.judge.model import compose_model_config
-    from tide_exp.safety.phase import run_safety_phase
-    from tide_exp.safety.probe import load_probe
-    from tide_exp.safety.report import write_safety_files
-    from tide_exp.safety.rules import SafetyRules
-    from tide_exp.safety.summary import compare
+    from tide_exp.safety.probe_run import ProbeRun
 
     cfg = compose_model_config(args.model, args.override)
-    prompts = load_probe(args.probe_file, args.max_prompts)
-    rules = SafetyRules(args.country)
+    probe = ProbeRun.load(cfg.model.name, args.probe_file, args.max_prompts, country=args.country)
     adapter = Path(args.adapter) if args.adapter else None
     if adapter is not None:  # named before the model loads and the base model's replies
         if not (adapter / "adapter_config.json").is_file():
@@ -66,33 +68,14 @@ def cmd_probe(args: argparse.Namespace) -> None:
     settings = GenerationSettings.from_config(
         cfg, chat, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size
     )
-    phases: list[tuple[str, Any]] = []
     if adapter is None or args.compare_base:
-        phases.append(("zs", loaded.model))
+        probe.run_phase("zs", loaded.model, loaded.tokenizer, chat, settings)
     if adapter is not None:
-        phases.append(("ft", None))
-    records, summaries = [], {}
-    for phase, model in phases:
-        if phase == "ft":
-            model = load_adapter(loaded.model, adapter)  # a damaged adapter: one sentence
-        rows, summaries[phase] = run_safety_phase(
-            model, loaded.tokenizer, chat, prompts, rules, phase, cfg.model.name, settings
-        )
-        records += rows
-    out = Path(args.out)
-    files = write_safety_files(out, records)
-    table = compare(summaries.get("zs"), summaries.get("ft"))
-    write_json(
-        out / "safety_summary.json",
-        {
-            "model": cfg.model.name,
-            "adapter": args.adapter,
-            "country": args.country,
-            "phases": summaries,
-            "comparison": table,
-        },
-    )
-    print(_table(table))
+        tuned = load_adapter(loaded.model, adapter)  # a damaged adapter: one sentence
+        probe.run_phase("ft", tuned, loaded.tokenizer, chat, settings)
+    files = probe.write(args.out)
+    probe.write_summary(args.out, args.adapter)
+    print(_table(probe.comparison()))
     print(f"wrote {files['records']} and {files['unsafe']} (unsafe replies to read)")
 
 

@@ -18,12 +18,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.errors import TideError
 from tide_exp.files.checks import check_output
 from tide_exp.files.writers import write_json
 from tide_exp.metrics.score_file import Pairs, input_block, read_pairs, score_pairs
 from tide_exp.metrics.suite import METRICS, STUDY_A_METRICS
+
+COMMAND = Command(
+    name="score",
+    summary="score any system's replies against references",
+    example="tide score --input pairs.jsonl --output outputs/scores.json",
+    order=40,
+)
 
 DEFAULT_METRICS = ",".join(STUDY_A_METRICS)
 
@@ -59,7 +67,8 @@ A run's generations.jsonl has both fields, plus phase (zs, val, ft) and epoch: p
 phase with --phase (and --epoch for val)."""
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide score``."""
     parser = command_parser("score", SCORE_HELP, prog="tide score")
     parser.add_argument(
         "--input", required=True, metavar="FILE", help="pairs file: .jsonl or .csv (see above)"
@@ -103,7 +112,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="{}",
         help='JSON: metric -> options, e.g. \'{"bertscore_f1": {"model_name_or_path": "roberta-large", "num_layers": 17}}\'',
     )
-    return parser.parse_args(argv)
+    return parser
 
 
 def parse_metrics(names: str, options: str) -> dict[str, dict | None]:
@@ -147,7 +156,7 @@ def print_outcome(scores: dict[str, Any], pairs: Pairs, output: str | Path) -> N
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit code (0 ok, 2 bad input or arguments, 1 metric failure)."""
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     metrics = parse_metrics(args.metrics, args.options)
     check_output(args.output, inputs=[args.input])  # before the (slow) scoring
     pairs = read_pairs(

@@ -20,16 +20,25 @@ without persona context.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.config.validation import check_ranges
 from tide_exp.data.persona import describe_coverage
 from tide_exp.data.reply_budget import ReplyBudget
 from tide_exp.data.stats import compute_stats, load_for_stats, plot_lengths
 from tide_exp.files.checks import check_output
 from tide_exp.files.writers import write_json
+
+COMMAND = Command(
+    name="stats",
+    summary="data: corpus statistics and token lengths under a model's chat template",
+    example="tide stats sample model=qwen2_5_0_5b",
+    order=80,
+)
 
 
 def _persona_line(coverage: dict[str, Any]) -> str:
@@ -38,8 +47,8 @@ def _persona_line(coverage: dict[str, Any]) -> str:
     return f"persona context: in all {coverage['prompts']} prompts"
 
 
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide stats``."""
     parser = command_parser("stats", __doc__.split("\n\n")[0])
     parser.add_argument(
         "target", help="data config name (conf/data/), a data config .yaml, or a data file/folder"
@@ -52,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=None, help="output folder (default: outputs/data_stats/<name>)"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
     data_path = [args.target] if Path(args.target).exists() else []  # else a config's name
     check_output(out, data_path, folder=True)  # before loading data and a tokenizer

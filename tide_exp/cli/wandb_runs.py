@@ -7,13 +7,22 @@ closing line is the ``wandb sync`` command for all of them.
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
 from pathlib import Path
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.errors import FileError
 from tide_exp.tracking.wandb_offline import dropped_rows, offline_runs, read_records, read_run
+
+COMMAND = Command(
+    name="wandb",
+    summary="list a run's or sweep's offline W&B runs and the `wandb sync` command for them",
+    example="tide wandb multirun/2026-01-01/12-00-00",
+    order=100,
+)
 
 
 def describe(folder: Path) -> str:
@@ -43,8 +52,8 @@ def describe(folder: Path) -> str:
     )
 
 
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide wandb``."""
     parser = command_parser(
         "wandb",
         "List the offline W&B runs under run or sweep folders and print the `wandb sync` "
@@ -52,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="tide wandb",
     )
     parser.add_argument("paths", nargs="+", type=Path, help="run or sweep folders")
-    args = parser.parse_args(argv)
+    return parser
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     folders = [f for path in args.paths for f in offline_runs(path)]
     if not folders:
         raise FileError(

@@ -8,9 +8,11 @@ corpus. The assembly lives in :mod:`tide_exp.metrics.wordnet`.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-from tide_exp.commands import cli_entry, command_parser
+from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.registry import Command
 from tide_exp.files.checks import check_output
 from tide_exp.metrics.wordnet import (
     DEBIAN_WORDNET_DIR,
@@ -19,10 +21,16 @@ from tide_exp.metrics.wordnet import (
     load_wordnet,
 )
 
+COMMAND = Command(
+    name="wordnet",
+    summary="install or check WordNet for METEOR",
+    example="tide wordnet install",
+    order=90,
+)
 
-@cli_entry
-def main(argv: list[str] | None = None) -> int:
-    """``tide wordnet install [--nltk-data DIR] [--source DIR]`` or ``tide wordnet check``."""
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``tide wordnet``."""
     parser = command_parser("wordnet", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     install = sub.add_parser("install", help="copy Debian's WordNet 3.0 into an NLTK data folder")
@@ -31,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     install.add_argument("--source", default=str(DEBIAN_WORDNET_DIR), help="Debian WordNet folder")
     sub.add_parser("check", help="load WordNet through NLTK and print its version")
-    args = parser.parse_args(argv)
+    return parser
+
+
+@cli_entry
+def main(argv: list[str] | None = None) -> int:
+    """``tide wordnet install [--nltk-data DIR] [--source DIR]`` or ``tide wordnet check``."""
+    args = build_parser().parse_args(argv)
     if args.command == "install":
         nltk_data = Path(args.nltk_data or default_nltk_data_dir())
         check_output(nltk_data / "corpora" / "wordnet", replace=True)  # before copying

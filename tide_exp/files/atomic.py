@@ -87,7 +87,7 @@ def all_or_nothing() -> Iterator[_Written]:
     """The files written inside (by :func:`write_atomic` and the writers on it) all stay, or,
     when the block raises (a full disk at the third file, Ctrl-C) or calls ``discard()`` on
     what it yields, none do: each is put back as it was, new ones removed with the folders
-    made for them. Every command runs in one (:func:`tide_exp.commands.cli_entry`), so a
+    made for them. Every command runs in one (:func:`tide_exp.cli.conventions.cli_entry`), so a
     command that fails leaves no half of its outputs. Nested blocks join the outermost.
 
     Folders written whole (:func:`write_folder`) are not rolled back: each is one output,

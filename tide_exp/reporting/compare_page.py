@@ -1,6 +1,6 @@
 """``tide compare``'s pages: the comparison of several runs' replies as Markdown and as HTML.
 
-The command (:mod:`tide_exp.cli.compare`) reads the runs into a :class:`Comparison`; this module
+The command (:mod:`tide_exp.cli.compare`, through :mod:`tide_exp.reporting.comparison`) reads the runs into a :class:`Comparison`; this module
 summarises it (means, prompt counts, replies cut at the token cap) and renders it. Both pages
 say over how many prompts each mean was taken, how many of each run's prompts were left out, and
 mark every reply that ``max_new_tokens`` cut (generations.jsonl's ``finished`` is false).

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tide_exp.cli.compare import main, write_comparison
+from tide_exp.cli.compare import main
+from tide_exp.reporting.comparison import write_comparison
 
 HOSTILE = '<script>alert("x")</script> a | b & c'
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tide_exp.cli.main import main
-from tide_exp.commands import COMMANDS
+from tide_exp.cli.registry import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -140,7 +140,7 @@ def test_the_readme_command_table_has_a_row_for_each_command():
 
 
 @pytest.mark.parametrize(
-    ("module", "kept"), [("tide_exp.__main__", True), ("tide_exp.cli.score", False)]
+    ("module", "kept"), [("tide_exp.cli.train", True), ("tide_exp.cli.score", False)]
 )
 def test_a_failed_command_leaves_no_outputs_but_training_keeps_its_record(
     module, kept, tmp_path, monkeypatch
@@ -149,7 +149,7 @@ def test_a_failed_command_leaves_no_outputs_but_training_keeps_its_record(
     import importlib.machinery
     import types
 
-    from tide_exp.commands import cli_entry
+    from tide_exp.cli.conventions import cli_entry
     from tide_exp.files.atomic import write_text
 
     fake = types.ModuleType("__main__")

@@ -1,4 +1,4 @@
-"""Every command of the registry (:data:`tide_exp.commands.COMMANDS`) keeps the conventions.
+"""Every command of the registry (:data:`tide_exp.cli.registry.COMMANDS`) keeps the conventions.
 
 Walking the registry: each command's ``main`` lives in ``tide_exp/cli/``; ``tide <command>
 --help`` and ``python -m tide_exp.cli.<command> --help`` exit 0 and show its example; a bad
@@ -11,6 +11,7 @@ without an entry in :data:`BAD_VALUES` and :data:`OUTPUTS` fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import runpy
@@ -23,7 +24,7 @@ import pytest
 import tide_exp.files.checks as checks
 from tests import disk_faults
 from tide_exp.cli.main import main
-from tide_exp.commands import COMMANDS
+from tide_exp.cli.registry import COMMANDS, Command, discover
 
 ARGPARSE_COMMANDS = [name for name in COMMANDS if name != "train"]
 
@@ -75,9 +76,44 @@ OUTPUT_CASES = [
 
 
 def test_every_command_lives_in_cli_and_has_its_cases_here():
-    assert all(COMMANDS[name].module.startswith("tide_exp.cli.") for name in ARGPARSE_COMMANDS)
+    assert all(COMMANDS[name].module.startswith("tide_exp.cli.") for name in COMMANDS)
+    assert COMMANDS["train"].module == "tide_exp.cli.train" and list(COMMANDS)[0] == "train"
+    assert not COMMANDS["train"].all_or_nothing  # its run folder records a failure
     assert set(BAD_VALUES) == set(ARGPARSE_COMMANDS)
     assert set(OUTPUTS) == set(ARGPARSE_COMMANDS)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_module_declares_the_command_the_registry_lists(name):
+    """The registry reads declarations without importing; importing gives the same command."""
+    module = importlib.import_module(COMMANDS[name].module)
+    declared = dataclasses.replace(module.COMMAND, module=COMMANDS[name].module)
+    assert declared == COMMANDS[name]
+    assert callable(module.main)
+
+
+def test_a_new_module_with_a_declaration_is_a_command_and_others_are_not(tmp_path):
+    (tmp_path / "greet.py").write_text(
+        '"""tide greet."""\n\nfrom tide_exp.cli.registry import Command\n\n'
+        'COMMAND = Command(\n    name="greet",\n    summary="say hello",\n'
+        '    example="tide greet",\n    order=5,\n)\n\n\ndef main(argv=None):\n    return 0\n'
+    )
+    (tmp_path / "helpers.py").write_text("def helper():\n    return 1\n")
+    found = discover(tmp_path)
+    assert list(found) == ["greet"]
+    assert found["greet"] == Command(
+        "greet", "say hello", "tide greet", 5, module="tide_exp.cli.greet"
+    )
+
+
+def test_train_help_lists_every_companion_command_from_the_registry(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["tide"])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--help"])  # Hydra's help, with conf/hydra/default.yaml's footer
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"companion commands: tide {{{', '.join(ARGPARSE_COMMANDS)}}}" in out
+    assert f"  {COMMANDS['train'].example}" in out
 
 
 def _fill(argv: list[str], tmp_path: Path, **extra: Path) -> list[str]:

@@ -74,7 +74,7 @@ def test_the_callback_the_probe_chat_and_the_judge_give_the_same_reply(compose_c
     evaluation = instantiate(cfg.callbacks.generation_metrics)
     evaluation.evaluate(trainer, module, "dev", 0, [example])
     probe = instantiate(cfg.callbacks.safety_probe)
-    probe.prompts = [dataclasses.replace(probe.prompts[0], text=message)]
+    probe.probe_run.prompts = [dataclasses.replace(probe.probe_run.prompts[0], text=message)]
     probe.probe(trainer, module, "zs")
     chat_settings = GenerationSettings.from_config(cfg, chat, batch_size=1)  # as `tide chat`
     monkeypatch.setattr(judge_model, "compose_model_config", lambda model, overrides: cfg)

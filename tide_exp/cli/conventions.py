@@ -1,7 +1,7 @@
-"""What every tide_exp command shares (bottom layer: stdlib, errors and files only): the command list, ``--help`` epilogue, error convention, outputs all or none.
+"""What every tide_exp command shares: its argument parser, the error convention, outputs all or none.
 
-Each command's ``main(argv)`` lives in ``tide_exp/cli/<command>.py`` (training's in
-``tide_exp/__main__.py``); it is a console-script subcommand (``tide score ...``) and a
+Each command's ``main(argv)`` lives in ``tide_exp/cli/<command>.py`` and declares itself there
+(:mod:`tide_exp.cli.registry`); it is a console-script subcommand (``tide score ...``) and a
 ``python -m`` module (``python -m tide_exp.cli.score ...``). A
 :class:`~tide_exp.errors.TideError`, and an argument argparse rejects (:class:`CommandParser`),
 becomes one line ``error: ...`` on stderr and exit status :data:`EXIT_USER_ERROR`, whichever
@@ -17,111 +17,16 @@ import contextlib
 import functools
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from tide_exp.cli.registry import COMMANDS, epilog
 from tide_exp.errors import EXIT_USER_ERROR, TideError, find_user_error
 from tide_exp.files.atomic import all_or_nothing
-
-PROJECT = (
-    "tide_exp: fine-tune and evaluate small language models as trauma-informed, "
-    "empathetic dialogue partners."
-)
-
 
 EXIT_INTERRUPTED = 130  # a shell's status for a process ended by Ctrl-C (128 + SIGINT)
 
 
 class UsageError(TideError):
     """A command line argparse rejects: an unknown option, a missing or malformed value."""
-
-
-@dataclass(frozen=True)
-class Command:
-    """One subcommand of ``tide``: where its ``main(argv)`` lives, what it does, an example.
-
-    ``all_or_nothing``: a failed command leaves none of its outputs (:func:`cli_entry`); off
-    for training, whose run folder records what happened, the failure included.
-    """
-
-    module: str
-    summary: str
-    example: str
-    all_or_nothing: bool = True
-
-
-COMMANDS: dict[str, Command] = {
-    "train": Command(
-        "tide_exp.__main__",
-        "fine-tune and evaluate one model, or sweep with -m (Hydra overrides)",
-        "tide train model=qwen2_5_0_5b trainer=gpu lora.r=16",
-        all_or_nothing=False,
-    ),
-    "chat": Command(
-        "tide_exp.cli.chat",
-        "talk to a base model or a run's adapter in the terminal",
-        "tide chat --run outputs/2026-01-01/12-00-00_smollm2_135m",
-    ),
-    "export": Command(
-        "tide_exp.cli.export",
-        "merge a run's adapter into a standalone Hugging Face model folder",
-        "tide export outputs/2026-01-01/12-00-00_smollm2_135m --out outputs/merged/smollm2",
-    ),
-    "compare": Command(
-        "tide_exp.cli.compare",
-        "zero-shot, fine-tuned and reference replies side by side (HTML and Markdown)",
-        "tide compare multirun/2026-01-01/12-00-00 --out outputs/compare",
-    ),
-    "score": Command(
-        "tide_exp.cli.score",
-        "score any system's replies against references",
-        "tide score --input pairs.jsonl --output outputs/scores.json",
-    ),
-    "report": Command(
-        "tide_exp.cli.report",
-        "Table 1 (zero-shot vs fine-tuned) from finished runs",
-        "tide report multirun/2026-01-01/12-00-00 --out outputs/report",
-    ),
-    "humaneval": Command(
-        "tide_exp.cli.humaneval",
-        "human evaluation: build a survey, judge, quality control, analyse",
-        "tide humaneval build multirun/2026-01-01/12-00-00 --out outputs/survey",
-    ),
-    "prepare": Command(
-        "tide_exp.cli.prepare",
-        "data: Study B's preparation of a Chinese counselling corpus",
-        "tide prepare data/raw/情绪.jsonl --out outputs/study_b",
-    ),
-    "stats": Command(
-        "tide_exp.cli.stats",
-        "data: corpus statistics and token lengths under a model's chat template",
-        "tide stats sample model=qwen2_5_0_5b",
-    ),
-    "wordnet": Command(
-        "tide_exp.cli.wordnet",
-        "install or check WordNet for METEOR",
-        "tide wordnet install",
-    ),
-    "wandb": Command(
-        "tide_exp.cli.wandb_runs",
-        "list a run's or sweep's offline W&B runs and the `wandb sync` command for them",
-        "tide wandb multirun/2026-01-01/12-00-00",
-    ),
-    "safety": Command(
-        "tide_exp.cli.safety",
-        "crisis-safety probe on a configured model or a run's adapter; judge rubrics",
-        "tide safety probe --model smollm2_135m --out outputs/safety",
-    ),
-}
-
-
-def epilog(name: str) -> str:
-    """``--help`` epilogue for one command: an example, the project, the companion commands."""
-    command = COMMANDS[name]
-    others = ", ".join(other for other in COMMANDS if other != name)
-    return (
-        f"example:\n  {command.example}\n  (or python -m {command.module} ...)\n\n"
-        f"{PROJECT}\ncompanion commands: tide {{{others}}} (tide --help lists them)"
-    )
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -140,7 +45,7 @@ def command_parser(name: str, description: str, prog: str | None = None) -> argp
     """The argument parser of command ``name``: its description, then the shared ``--help`` epilogue.
 
     Args:
-        name: the command's key in :data:`COMMANDS`.
+        name: the command's name in the registry (:data:`tide_exp.cli.registry.COMMANDS`).
         description: what ``--help`` shows above the options.
         prog: the usage line's program name (default ``tide <name>``; the epilogue names ``python -m``).
     """
@@ -175,8 +80,8 @@ def report_user_error(err: TideError) -> int:
 
 
 def module_name(fn: Callable) -> str:
-    """The name of ``fn``'s module as imported: ``python -m tide_exp`` runs ``tide_exp.__main__``
-    as ``__main__``, whose spec keeps the real name."""
+    """The name of ``fn``'s module as imported: ``python -m tide_exp.cli.score`` runs it as
+    ``__main__``, whose spec keeps the real name."""
     spec = getattr(sys.modules.get(fn.__module__), "__spec__", None)
     return spec.name if spec is not None else fn.__module__
 
