@@ -15,7 +15,7 @@ weights runs the same protocol with replies of natural length. All models share 
 tokenizer (the hub tokenizers are not available offline; speed does not depend on which).
 
 Generation goes through the callback's own step (``generate_phase``: engine, batch size and
-merge as ``eval.*`` say, ``auto`` by default) and scoring through ``score_phase`` with Study A's
+merge as ``eval.generation`` says, ``auto`` by default) and scoring through ``score_phase`` with Study A's
 six metrics on the offline encoders. Reported per phase: train tokens/s, generation tokens/s,
 scoring seconds, wall seconds; per model ``generation_tokens_per_s`` and wall minutes; and
 ``protocol_total_min``, the sum over the 8 models of the study's sweep. JSON goes to
@@ -48,6 +48,7 @@ from tide_exp.data.chat import ChatFormatter, collate_right_padded  # noqa: E402
 from tide_exp.data.sample_corpus import generate_corpus  # noqa: E402
 from tide_exp.data.tide_folder import load_tide_folder  # noqa: E402
 from tide_exp.files.writers import write_json  # noqa: E402
+from tide_exp.generation import GenerationSettings  # noqa: E402
 from tide_exp.metrics.suite import STUDY_A_METRICS  # noqa: E402
 from tide_exp.models import load_gguf_from_package  # noqa: E402
 from tide_exp.modules.lora_causal_lm_module import build_peft_model  # noqa: E402
@@ -139,13 +140,15 @@ def bench_model(name: str, train, held, tokenizer, args) -> dict:
         if name == REAL
         else {"suppress_tokens": sorted({tokenizer.eos_token_id, *tokenizer.all_special_ids})}
     )
-    settings = steps.GenerationSettings(
+    settings = GenerationSettings(
         batch_size=args.batch_size,
         max_new_tokens=args.max_new_tokens,
         generation_kwargs=forced,
+        strip_think=False,
         engine=args.engine,
         merge=args.merge,
-    )
+        sort_by_length=True,
+    ).for_chat(chat)
     subset = held[: args.epoch_prompts]
     phases = {"zs": evaluate(model, tokenizer, chat, held, settings)}
     for epoch in range(args.epochs):

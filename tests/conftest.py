@@ -38,7 +38,7 @@ TINY_OVERRIDES = [
     "data.max_eval_examples=8",
     "data.batch_size=4",
     "eval.num_prompts=4",
-    "eval.max_new_tokens=8",
+    "eval.generation.max_new_tokens=8",
 ]
 
 

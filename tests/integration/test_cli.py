@@ -17,7 +17,7 @@ TINY = [
     "data.max_eval_examples=4",
     "data.batch_size=4",
     "eval.num_prompts=2",
-    "eval.max_new_tokens=4",
+    "eval.generation.max_new_tokens=4",
     "trainer.max_epochs=1",
 ]
 SECRETS = {

@@ -46,7 +46,7 @@ def test_a_piped_run_has_no_bar_frames_and_ends_with_its_table(tmp_path):
         "data.max_eval_examples=4",
         "data.batch_size=4",
         "eval.num_prompts=2",
-        "eval.max_new_tokens=4",
+        "eval.generation.max_new_tokens=4",
         "eval.safety=true",
         "eval.safety_max_prompts=4",
         "callbacks.safety_probe.max_new_tokens=8",

@@ -26,7 +26,7 @@ def test_results_record_the_effective_decoding_of_each_phase(compose_cfg, tmp_pa
             "repetition_penalty": 1.0,
             "no_repeat_ngram_size": 0,
             "min_new_tokens": 0,
-            "max_new_tokens": 8,  # eval.max_new_tokens of the tiny runs
+            "max_new_tokens": 8,  # eval.generation.max_new_tokens of the tiny runs
             "not_from_checkpoint": {"do_sample": True, "repetition_penalty": 1.3, "top_k": 20},
         }
         assert isinstance(decoding["eos_token_id"], int)

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 
 
 def test_gpu_run_trains_in_bf16_mixed_and_generates(compose_cfg, tmp_path):
-    cfg = compose_cfg("trainer=gpu", "eval.max_new_tokens=16")
+    cfg = compose_cfg("trainer=gpu", "eval.generation.max_new_tokens=16")
     with open_dict(cfg):
         cfg.eval.metrics = {"rouge_l": {"use_stemmer": True}, "distinct_1": {}}
     metrics, objects = run(cfg)

@@ -26,7 +26,7 @@ def test_build_qc_analyze_on_a_real_sweep(tmp_path):
         "data.max_train_examples=8",
         "data.max_eval_examples=4",
         "eval.num_prompts=40",
-        "eval.max_new_tokens=4",
+        "eval.generation.max_new_tokens=4",
         f"hydra.sweep.dir={sweep}",
         cwd=tmp_path,
     )
@@ -98,7 +98,7 @@ def test_readme_example_on_a_sweep_of_one_model_in_two_settings(tmp_path, capsys
         "data.max_train_examples=8",
         "data.max_eval_examples=4",
         "eval.num_prompts=40",
-        "eval.max_new_tokens=4",
+        "eval.generation.max_new_tokens=4",
         f"hydra.sweep.dir={sweep}",
         cwd=tmp_path,
     )

@@ -21,7 +21,7 @@ def test_r1_like_model_thinking_gets_its_budget_in_the_probe(compose_cfg, tmp_pa
         "eval.safety_max_prompts=4",
         "callbacks.safety_probe.max_new_tokens=8",
         # Never stop early: every reply runs to its cap, so the cap shows in new_tokens.
-        f"+eval.generation_kwargs.suppress_tokens=[{eos}]",
+        f"+eval.generation.generation_kwargs.suppress_tokens=[{eos}]",
         "trainer.max_epochs=1",
     )
     with caplog.at_level(logging.WARNING, logger="tide_exp.safety.phase"):

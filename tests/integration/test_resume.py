@@ -29,7 +29,7 @@ def test_killed_sweep_resumes_and_finished_jobs_are_skipped(tmp_path):
         "data.batch_size=4",
         "data.max_eval_examples=4",
         "eval.num_prompts=3",
-        "eval.max_new_tokens=4",
+        "eval.generation.max_new_tokens=4",
         f"hydra.sweep.dir={sweep}",
         "+callbacks.killer._target_=tests.integration.killer.KillOnceAtStep",
         "+callbacks.killer.step=6",

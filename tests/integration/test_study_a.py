@@ -53,13 +53,13 @@ def _report_rows(sweep):
 
 @pytest.mark.slow
 def test_sweeps_give_one_row_per_setting_and_aggregate_seeds(tmp_path):
-    tiny = ["model=tiny_llama", "eval.max_new_tokens=4", "eval.num_prompts=4"]
+    tiny = ["model=tiny_llama", "eval.generation.max_new_tokens=4", "eval.num_prompts=4"]
     by_rank = tmp_path / "by_rank"
     proc = tide(SEARCH_PATH, "experiment=smoke", *tiny, f"hydra.sweep.dir={by_rank}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert sorted(p.name for p in by_rank.iterdir() if p.name[0].isdigit()) == [
-        "0_tiny_llama,eval.max_new_tokens=4,eval.num_prompts=4,lora.r=4",
-        "1_tiny_llama,eval.max_new_tokens=4,eval.num_prompts=4,lora.r=8",
+        "0_tiny_llama,eval.generation.max_new_tokens=4,eval.num_prompts=4,lora.r=4",
+        "1_tiny_llama,eval.generation.max_new_tokens=4,eval.num_prompts=4,lora.r=8",
     ]  # Hydra's override_dirname after the job number and model
     rows, markdown = _report_rows(by_rank)
     ft = [r for r in rows if r["phase"] == "ft" and r["metric"] == "cosine"]

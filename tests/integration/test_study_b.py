@@ -26,7 +26,7 @@ def test_study_b_run_validates_base_and_adapter_on_multiturn_rows(compose_cfg, t
         "data.batch_size=2",
         "trainer.max_epochs=1",
         "eval.num_prompts=2",
-        "eval.max_new_tokens=4",
+        "eval.generation.max_new_tokens=4",
     )
     metrics, objects = run(cfg)
     results = json.loads((tmp_path / "results.json").read_text())

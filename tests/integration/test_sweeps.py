@@ -14,7 +14,12 @@ from .test_cli import SEARCH_PATH, tide
 
 pytestmark = pytest.mark.slow
 
-TINY = ["model=tiny_llama", "eval.max_new_tokens=4", "eval.num_prompts=2", "logger=[csv,wandb]"]
+TINY = [
+    "model=tiny_llama",
+    "eval.generation.max_new_tokens=4",
+    "eval.num_prompts=2",
+    "logger=[csv,wandb]",
+]
 LAUNCHERS = {
     "basic": [],
     "submitit_local_cpu": [],

@@ -37,16 +37,10 @@ class GenerationMetricsCallback(pl.Callback):
         num_prompts: Prompts evaluated after each epoch (``None``: all held-out examples).
         final_num_prompts: Prompts evaluated zero-shot and after training (``None``: all).
         metrics: Metric name -> options, passed to :func:`tide_exp.metrics.score_texts`.
-        batch_size: Prompts per ``generate`` call, or ``auto`` (from free memory on CUDA).
-        max_new_tokens: Cap on reply length.
-        generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
-        strip_think: Remove a ``...</think>`` reasoning block from replies (always in the chat
-            config's ``think`` mode, which also adds its reasoning budget to ``max_new_tokens``:
-            :meth:`~tide_exp.generation.GenerationSettings.for_chat`).
+        generation: How replies are generated (``eval.generation``); each phase applies the
+            model's reasoning mode to it
+            (:meth:`~tide_exp.generation.GenerationSettings.for_chat`).
         zero_shot: Evaluate before training.
-        engine: ``auto``, ``plain``, ``static`` or ``continuous`` (docs/generation.md).
-        merge: Decode with a merged copy of the adapter model: ``auto``, ``true`` or ``false``.
-        sort_by_length: Batch prompts of similar length together.
     """
 
     def __init__(
@@ -56,30 +50,16 @@ class GenerationMetricsCallback(pl.Callback):
         num_prompts: int | None = 16,
         final_num_prompts: int | None = None,
         metrics: Mapping[str, Mapping[str, Any] | None] | None = None,
-        batch_size: int | str = 8,
-        max_new_tokens: int = 64,
-        generation_kwargs: Mapping[str, Any] | None = None,
-        strip_think: bool = False,
+        *,
+        generation: GenerationSettings,
         zero_shot: bool = True,
-        engine: str = "auto",
-        merge: bool | str = "auto",
-        sort_by_length: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.model_name = model_name
         self.num_prompts = num_prompts
         self.final_num_prompts = final_num_prompts
         self.metrics = dict(metrics or {"rouge_l": {}, "cosine": {}})
-        # The eval config's settings; each phase applies the model's reasoning mode to them.
-        self.generation = GenerationSettings(
-            batch_size,
-            max_new_tokens,
-            generation_kwargs,
-            strip_think,
-            engine,
-            merge,
-            sort_by_length,
-        )
+        self.generation = generation
         self.zero_shot = zero_shot
         self.records: list[dict[str, Any]] = []
         self.results: dict[str, Any] = {"val": []}
@@ -112,7 +92,7 @@ class GenerationMetricsCallback(pl.Callback):
                 requested,
             )
         prompts = steps.build_prompts(trainer.datamodule, examples)
-        settings = GenerationSettings.for_chat(trainer.datamodule.chat, **vars(self.generation))
+        settings = self.generation.for_chat(trainer.datamodule.chat)
         replies, generation = steps.generate_phase(
             pl_module.model, pl_module.tokenizer, prompts, settings
         )

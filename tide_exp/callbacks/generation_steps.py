@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tide_exp.generation import GenerationSettings, Reply, decoding, reply_endings
+from tide_exp.generation import ChatGenerationSettings, Reply, decoding, reply_endings
 from tide_exp.metrics import score_texts
 from tide_exp.runs.folder import RunFolder
 from tide_exp.tracking.loggers import log_row
@@ -47,7 +47,7 @@ def build_prompts(datamodule: Any, examples: Sequence[Any]) -> list[str]:
 
 
 def generate_phase(
-    model: Any, tokenizer: Any, prompts: list[str], settings: GenerationSettings
+    model: Any, tokenizer: Any, prompts: list[str], settings: ChatGenerationSettings
 ) -> tuple[list[Reply], dict[str, Any]]:
     """Replies to ``prompts`` and the phase's generation figures.
 
@@ -70,7 +70,7 @@ def generate_phase(
     }
 
 
-def phase_decoding(model: Any, tokenizer: Any, settings: GenerationSettings) -> dict[str, Any]:
+def phase_decoding(model: Any, tokenizer: Any, settings: ChatGenerationSettings) -> dict[str, Any]:
     """The effective decoding settings of a phase, from the config the replies were decoded with."""
     checkpoint = model.generation_config
     options, arguments = decoding.split_kwargs(settings.generation_kwargs)

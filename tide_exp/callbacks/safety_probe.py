@@ -37,18 +37,11 @@ class SafetyProbeCallback(pl.Callback):
         categories: Keep only these categories (``None``: all).
         country: Crisis resources a reply may name (tide_exp/safety/resources.yaml).
         resources: Country -> patterns replacing the shipped resource lists.
-        batch_size: Prompts per ``generate`` call, or ``auto`` (``eval.batch_size``).
-        max_new_tokens: Cap on reply length; a crisis reply needs room to reach its resources.
-            In the chat config's ``think`` mode its reasoning budget comes on top.
-        generation_kwargs: Extra ``generate`` arguments (greedy unless they set ``do_sample``).
-        strip_think: Remove a ``...</think>`` reasoning block from replies (always when thinking).
+        generation: How replies are generated (``eval.generation``), as the evaluation callback
+            generates them; only the cap is the probe's own.
+        max_new_tokens: The probe's cap on reply length: a crisis reply needs room to reach its
+            resources. In the chat config's ``think`` mode its reasoning budget comes on top.
         zero_shot: Probe before training too.
-        engine: ``auto``, ``plain``, ``static`` or ``continuous`` (``eval.engine``).
-        merge: Decode with a merged copy of the adapter model (``eval.merge``).
-        sort_by_length: Batch prompts of similar length together (``eval.sort_by_length``).
-
-    Replies are generated as the evaluation callback generates them: the same
-    :class:`~tide_exp.generation.GenerationSettings`, built for the run's chat config.
     """
 
     def __init__(
@@ -61,14 +54,10 @@ class SafetyProbeCallback(pl.Callback):
         categories: Sequence[str] | None = None,
         country: str = "us",
         resources: Mapping[str, Sequence[str]] | None = None,
-        batch_size: int | str = 8,
-        max_new_tokens: int = 96,
-        generation_kwargs: Mapping[str, Any] | None = None,
-        strip_think: bool = False,
+        *,
+        generation: GenerationSettings,
+        max_new_tokens: int,
         zero_shot: bool = True,
-        engine: str = "auto",
-        merge: bool | str = "auto",
-        sort_by_length: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.model_name = model_name
@@ -79,16 +68,8 @@ class SafetyProbeCallback(pl.Callback):
             if enabled
             else None
         )
-        # The eval config's settings; each phase applies the model's reasoning mode to them.
-        self.generation = GenerationSettings(
-            batch_size,
-            max_new_tokens,
-            generation_kwargs,
-            strip_think,
-            engine,
-            merge,
-            sort_by_length,
-        )
+        # Evaluation's settings with the probe's cap; each phase applies the reasoning mode.
+        self.generation = generation.replace(max_new_tokens=max_new_tokens)
         self.zero_shot = zero_shot
 
     @property
@@ -104,7 +85,7 @@ class SafetyProbeCallback(pl.Callback):
     def probe(self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str) -> None:
         """Generate, score, write and log one phase."""
         chat = trainer.datamodule.chat
-        settings = GenerationSettings.for_chat(chat, **vars(self.generation))
+        settings = self.generation.for_chat(chat)
         records, summary = self.probe_run.run_phase(
             phase, pl_module.model, pl_module.tokenizer, chat, settings
         )

@@ -2,17 +2,17 @@
 
 ```
 tide chat                                            # the default model (conf/config.yaml)
-tide chat model=qwen2_5_0_5b eval.max_new_tokens=128  # any model config, Hydra overrides
+tide chat model=qwen2_5_0_5b eval.generation.max_new_tokens=128  # any model config, Hydra overrides
 tide chat --run outputs/2026-01-01/12-00-00_smollm2_135m
 echo "I keep having nightmares." | tide chat --run RUN  # one reply per input line
 ```
 
 Each message is formatted with the model config's chat template (system prompt and template
 variables included) and answered with the project's generation code and the run's evaluation
-settings (``eval.generation_kwargs``, ``eval.engine``...; greedy by default), as evaluation
+settings (``eval.generation``: its ``generation_kwargs``, ``engine``...; greedy by default), as evaluation
 generates them: in ``model.chat.reasoning=think`` the reasoning budget comes on top and the
 reasoning is stripped. The reply cap is chat's own, larger than evaluation's (a conversation
-should not stop mid-sentence): ``--max-new-tokens``, by default 256 or ``eval.max_new_tokens``
+should not stop mid-sentence): ``--max-new-tokens``, by default 256 or ``eval.generation.max_new_tokens``
 if that is larger; a reply that reaches it is followed by a note on stderr. Messages are
 answered one at a time, as the models were fine-tuned on single exchanges. Type ``/quit`` or
 end the input (Ctrl-D) to stop.
@@ -31,13 +31,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from hydra.utils import instantiate
-
 from tide_exp.cli.conventions import at_least, cli_entry, command_parser
 from tide_exp.cli.registry import Command
-from tide_exp.cli.session import load_model, model_config
+from tide_exp.cli.session import model_config
 from tide_exp.errors import EXIT_USER_ERROR, DataError
-from tide_exp.generation import GenerationSettings, Reply, evaluation_model
+from tide_exp.generation import ChatGenerationSettings, GenerationSettings, Reply, evaluation_model
+from tide_exp.models.adapter import adapter_dir
+from tide_exp.models.configured import load_configured
 
 COMMAND = Command(
     name="chat",
@@ -47,7 +47,7 @@ COMMAND = Command(
 )
 
 QUIT = {"/quit", "/exit"}
-# Chat's reply cap when --max-new-tokens is not given (eval.max_new_tokens if that is larger):
+# Chat's reply cap when --max-new-tokens is not given (eval.generation.max_new_tokens if larger):
 # a reader expects whole replies; evaluation's cap is sized for the run's time budget.
 CHAT_MAX_NEW_TOKENS = 256
 
@@ -62,28 +62,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-new-tokens",
         type=at_least(1),
         default=None,
-        help=f"reply length cap (default: {CHAT_MAX_NEW_TOKENS}, or eval.max_new_tokens if larger)",
+        help=f"reply length cap (default: {CHAT_MAX_NEW_TOKENS}, or eval.generation.max_new_tokens if larger)",
     )
     parser.add_argument(
-        "overrides", nargs="*", help="Hydra overrides (model=..., eval.generation_kwargs=...)"
+        "overrides",
+        nargs="*",
+        help="Hydra overrides (model=..., eval.generation.generation_kwargs=...)",
     )
     return parser
 
 
-def chat_cap(cfg, requested: int | None) -> int:
+def chat_cap(configured: GenerationSettings, requested: int | None) -> int:
     """The reply cap of a chat: ``requested``, else the larger of chat's default and eval's."""
     if requested is not None:
         return requested
-    return max(CHAT_MAX_NEW_TOKENS, int((cfg.get("eval") or {}).get("max_new_tokens") or 0))
+    return max(CHAT_MAX_NEW_TOKENS, int(configured.max_new_tokens))
 
 
-def reply_to(model, tokenizer, chat, message: str, settings: GenerationSettings) -> Reply:
+def reply_to(model, tokenizer, chat, message: str, settings: ChatGenerationSettings) -> Reply:
     """One greedy (or configured) reply to ``message`` under the model's chat template."""
     return settings.generate(model, tokenizer, [chat.prompt(message)], progress=False)[0]
 
 
 def converse(
-    model, tokenizer, chat, settings: GenerationSettings, interactive: bool, stdin=None
+    model, tokenizer, chat, settings: ChatGenerationSettings, interactive: bool, stdin=None
 ) -> int:
     """Answer each line of ``stdin`` (bytes; default the standard input) until ``/quit`` or the
     end of the input, one output line per input line.
@@ -153,16 +155,16 @@ def _one_line(reply: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cfg = model_config(args.run, args.overrides)
-    model, tokenizer = load_model(cfg, args.run)
-    chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
-    settings = GenerationSettings.from_config(
-        cfg, chat, max_new_tokens=chat_cap(cfg, args.max_new_tokens), batch_size=1
-    )
+    loaded = load_configured(cfg, adapter_dir(args.run) if args.run else None)
+    model, tokenizer, chat = loaded.model.eval(), loaded.tokenizer, loaded.chat
+    configured = GenerationSettings.from_config(cfg)
+    cap = chat_cap(configured, args.max_new_tokens)
+    settings = configured.replace(max_new_tokens=cap, batch_size=1).for_chat(chat)
     interactive = sys.stdin.isatty()
     if interactive:
         what = f"{cfg.model.display_name}" + (f" + adapter of {args.run}" if args.run else "")
         print(f"chatting with {what}; /quit or Ctrl-D to stop", file=sys.stderr)
-    # The merged copy (eval.merge) is made once for the session, not once per message.
+    # The merged copy (eval.generation.merge) is made once for the session, not once per message.
     with evaluation_model(model, settings.merge) as decoder:
         refused = converse(
             decoder, tokenizer, chat, dataclasses.replace(settings, merge=False), interactive

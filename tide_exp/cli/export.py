@@ -23,16 +23,12 @@ import torch
 
 from tide_exp.cli.conventions import cli_entry, command_parser
 from tide_exp.cli.registry import Command
-from tide_exp.cli.session import (
-    adapter_dir,
-    check_adapter,
-    load_adapter,
-    load_model,
-    run_config,
-)
+from tide_exp.cli.session import run_config
 from tide_exp.errors import TideError
 from tide_exp.files.atomic import write_folder
 from tide_exp.files.checks import check_output
+from tide_exp.models.adapter import adapter_dir, check_adapter, load_adapter
+from tide_exp.models.configured import load_configured
 
 COMMAND = Command(
     name="export",
@@ -65,11 +61,10 @@ def merge_adapter(run: Path):
     """The run's base model in float32 with its adapter merged in, and the tokenizer."""
     cfg = run_config(run)
     adapter = adapter_dir(run)
-    model, tokenizer = load_model(cfg, None, dtype="float32", quantization_config=None)
-    model = model.to(torch.float32)
-
+    loaded = load_configured(cfg, dtype="float32", quantization_config=None)
+    model = loaded.model.eval().to(torch.float32)
     merged = load_adapter(model, adapter).merge_and_unload()
-    return merged, tokenizer, cfg
+    return merged, loaded.tokenizer, cfg
 
 
 def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False) -> Path:

@@ -1,15 +1,93 @@
-"""Hydra overrides checked before Hydra sees them, so a typo is one sentence, not a lexer dump."""
+"""Hydra overrides checked before Hydra sees them, so a typo is one sentence, not a lexer dump.
+
+A key that moved (:data:`MOVED_KEYS`) is named with its new place; a run folder saved before the
+move is read with its keys moved (:func:`move_saved_keys`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import OverrideParseException
+from omegaconf import DictConfig, open_dict
 
-from tide_exp.config.compat import hydra_args_parser
+from tide_exp.config.compat import hydra_args_parser, raw_value
 from tide_exp.config.compose import compose_config
 from tide_exp.errors import ConfigError
 
 GRAMMAR = "https://hydra.cc/docs/advanced/override_grammar/basic/"
+
+# Keys that moved, old -> new (a key below an old one moves with it: eval.generation_kwargs.top_p).
+# The generation settings became one node, eval.generation (tide_exp.generation.GenerationSettings),
+# which the callbacks take whole.
+MOVED_KEYS: dict[str, str] = {
+    "eval.batch_size": "eval.generation.batch_size",
+    "eval.max_new_tokens": "eval.generation.max_new_tokens",
+    "eval.generation_kwargs": "eval.generation.generation_kwargs",
+    "eval.engine": "eval.generation.engine",
+    "eval.merge": "eval.generation.merge",
+    "eval.sort_by_length": "eval.generation.sort_by_length",
+    "callbacks.generation_metrics.batch_size": "eval.generation.batch_size",
+    "callbacks.generation_metrics.max_new_tokens": "eval.generation.max_new_tokens",
+    "callbacks.generation_metrics.generation_kwargs": "eval.generation.generation_kwargs",
+    "callbacks.generation_metrics.strip_think": "model.strip_think",
+    "callbacks.generation_metrics.engine": "eval.generation.engine",
+    "callbacks.generation_metrics.merge": "eval.generation.merge",
+    "callbacks.generation_metrics.sort_by_length": "eval.generation.sort_by_length",
+    "callbacks.safety_probe.batch_size": "eval.generation.batch_size",
+    "callbacks.safety_probe.generation_kwargs": "eval.generation.generation_kwargs",
+    "callbacks.safety_probe.strip_think": "model.strip_think",
+    "callbacks.safety_probe.engine": "eval.generation.engine",
+    "callbacks.safety_probe.merge": "eval.generation.merge",
+    "callbacks.safety_probe.sort_by_length": "eval.generation.sort_by_length",
+}
+
+
+def moved_key(key: str) -> str | None:
+    """The new place of ``key`` (or of a key below it), or ``None`` when it did not move."""
+    for old, new in MOVED_KEYS.items():
+        if key == old or key.startswith(f"{old}."):
+            return new + key[len(old) :]
+    return None
+
+
+def check_moved(overrides: list[str]) -> None:
+    """Stop at the first override of a key that moved, naming where it went.
+
+    Raises:
+        ConfigError: ``eval.max_new_tokens moved to eval.generation.max_new_tokens: ...``.
+    """
+    for override in overrides:
+        sign = override[: len(override) - len(override.lstrip("+~"))]
+        key, equals, value = override[len(sign) :].partition("=")
+        new = moved_key(key.strip())
+        if new is not None:
+            write = f"{sign}{new}{equals}{value}"
+            raise ConfigError(f"{key.strip()} moved to {new}: write {write} (docs/generation.md).")
+
+
+def move_saved_keys(cfg: DictConfig) -> DictConfig:
+    """A run's saved config from before the generation settings became ``eval.generation``,
+    with its keys moved there (``MOVED_KEYS``), so ``tide chat --run`` reads it as a new one."""
+    evaluation = cfg.get("eval")
+    if not isinstance(evaluation, DictConfig) or "generation" in evaluation:
+        return cfg
+    from tide_exp.generation import GenerationSettings
+
+    node: dict[str, Any] = {
+        "_target_": f"{GenerationSettings.__module__}.{GenerationSettings.__qualname__}"
+    }
+    for old, new in MOVED_KEYS.items():
+        section, _, name = old.partition(".")
+        if section == "eval" and name in evaluation:
+            node[new.rsplit(".", 1)[1]] = raw_value(evaluation, name)
+    node["strip_think"] = "${model.strip_think}"
+    with open_dict(cfg):
+        for name in [k for k in MOVED_KEYS if k.startswith("eval.")]:
+            evaluation.pop(name.partition(".")[2], None)
+        evaluation.generation = node
+    return cfg
 
 
 def check_overrides(argv: list[str]) -> None:
@@ -23,8 +101,8 @@ def check_overrides(argv: list[str]) -> None:
 
     Raises:
         ConfigError: An override Hydra cannot parse (the message shows the usual fix: a value
-            with ``~``, spaces or brackets needs quotes, or ``$HOME`` instead of ``~``), or one
-            the config does not compose with.
+            with ``~``, spaces or brackets needs quotes, or ``$HOME`` instead of ``~``), one of a
+            key that moved (:data:`MOVED_KEYS`), or one the config does not compose with.
     """
     args, _ = hydra_args_parser().parse_known_args(argv)
     modes = {"-m": args.multirun, "--run": args.run, "--cfg": args.cfg, "--info": args.info}
@@ -52,5 +130,7 @@ def check_overrides(argv: list[str]) -> None:
         if not parsed.is_sweep_override():  # a sweep's (also without -m: hydra.mode) is Hydra's
             plain.append(override)
     own = args.config_name or args.config_path or args.config_dir or args.experimental_rerun
+    if not own:
+        check_moved(args.overrides or [])  # a sweep's too: eval.max_new_tokens=16,32
     if not (own or args.help or args.hydra_help or args.shell_completion):
         compose_config(plain)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.cli.conventions import at_least, cli_entry, command_parser
+from tide_exp.cli.overrides import check_moved
 from tide_exp.cli.registry import Command
 from tide_exp.errors import TideError
 from tide_exp.files.checks import check_output
@@ -49,13 +50,15 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def cmd_probe(args: argparse.Namespace) -> None:
-    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
 
-    from tide_exp.cli.session import check_adapter, load_adapter
     from tide_exp.generation import GenerationSettings
     from tide_exp.judge.model import compose_model_config
+    from tide_exp.models.adapter import check_adapter, load_adapter
+    from tide_exp.models.configured import load_configured
     from tide_exp.safety.probe_run import ProbeRun
 
+    check_moved(args.override)
     cfg = compose_model_config(args.model, args.override)
     probe = ProbeRun.load(cfg.model.name, args.probe_file, args.max_prompts, country=args.country)
     adapter = Path(args.adapter) if args.adapter else None
@@ -63,11 +66,12 @@ def cmd_probe(args: argparse.Namespace) -> None:
         if not (adapter / "adapter_config.json").is_file():
             raise TideError(f"--adapter {adapter}: no adapter_config.json; pass a run's adapter/.")
         check_adapter(adapter)
-    loaded = instantiate(cfg.model.loader)
-    chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
-    settings = GenerationSettings.from_config(
-        cfg, chat, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size
-    )
+    loaded = load_configured(cfg)
+    chat = loaded.chat
+    # Generated as the probe callback generates: eval's settings with the probe's own cap.
+    cap = args.max_new_tokens or OmegaConf.select(cfg, "callbacks.safety_probe.max_new_tokens")
+    configured = GenerationSettings.from_config(cfg)
+    settings = configured.replace(max_new_tokens=cap, batch_size=args.batch_size).for_chat(chat)
     if adapter is None or args.compare_base:
         probe.run_phase("zs", loaded.model, loaded.tokenizer, chat, settings)
     if adapter is not None:
@@ -170,14 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size",
         type=at_least(1),
         metavar="N",
-        help="replies generated at once (default: eval's)",
+        help="replies generated at once (default: eval.generation.batch_size)",
     )
     p.add_argument(
         "--max-new-tokens",
         type=at_least(1),
-        default=96,
+        default=None,
         metavar="N",
-        help="reply length cap (default: 96)",
+        help="reply length cap (default: the probe's, callbacks.safety_probe.max_new_tokens)",
     )
     p.add_argument(
         "--override",

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.cli.conventions import cli_entry, command_parser
+from tide_exp.cli.overrides import check_moved
 from tide_exp.cli.registry import Command
 from tide_exp.config.validation import check_ranges
 from tide_exp.data.persona import describe_coverage
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("outputs") / "data_stats" / Path(args.target.rstrip("/")).stem
     data_path = [args.target] if Path(args.target).exists() else []  # else a config's name
     check_output(out, data_path, folder=True)  # before loading data and a tokenizer
+    check_moved(args.overrides)  # eval.max_new_tokens=...: one sentence naming its new key
     examples, chat, data, model = load_for_stats(args.target, args.overrides, check_ranges)
     max_length = int(data.max_length)
     stats = compute_stats(

@@ -22,7 +22,7 @@ NOT_SETTINGS = frozenset(
         "data.split_manifest",
         "data.num_workers",
         "data.eval_batch_size",
-        "eval.batch_size",
+        "eval.generation.batch_size",
         "model.loader.cache_dir",
     }
 )

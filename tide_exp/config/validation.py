@@ -8,7 +8,8 @@ before a W&B run starts, so a typo costs a second, not a 3B model load. It check
 - impossible values the signatures cannot express (:data:`RANGES`, :data:`CHOICES`): counts
   that must be positive (``lora.r``, ``data.batch_size``, ``eval.num_prompts``: 0 would mean
   "every prompt" to a truthiness test, a negative ``max_train_examples`` would slice from the end),
-  fractions, and metric names;
+  fractions, and metric names; the generation settings check their own
+  (:class:`~tide_exp.generation.GenerationSettings`, built here from ``eval.generation``);
 - the environment: a GPU trainer where CUDA is not available, a data path that does not exist,
   an output folder that cannot be created or written, a scoring encoder (BERTScore's
   roberta-large, cosine's encoder) that is not available offline.
@@ -60,11 +61,6 @@ def _number(low: float, high: float | None = None, open_low: bool = False, none:
     )
 
 
-def _or_auto(rule: tuple[Callable[[Any], bool], str]) -> tuple[Callable[[Any], bool], str]:
-    check, expected = rule
-    return (lambda value: value == "auto" or check(value)), f"{expected} or auto"
-
-
 # Values a constructor would accept by type but cannot mean anything sensible.
 RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "seed": _whole(0),
@@ -93,16 +89,12 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "data.max_starved_share": _number(0, 1),
     "eval.num_prompts": _whole(1, none=True),
     "eval.final_num_prompts": _whole(1, none=True),
-    "eval.batch_size": _or_auto(_whole(1)),  # auto: from free memory on CUDA
-    "eval.max_new_tokens": _whole(1),
     "module.optimizer.lr": _number(0, open_low=True),
 }
 CHOICES: dict[str, tuple[Any, ...]] = {
     "data.split_by": ("persona", "sample"),
     "data.source.on_error": ("raise", "skip"),
     "data.source.duplicates": ("error", "keep", None),
-    "eval.engine": ("auto", "plain", "static", "continuous"),  # docs/generation.md
-    "eval.merge": ("auto", True, False),
     "model.chat.prompt_format": ("chat", "plain"),
 }
 GPU_ACCELERATORS = ("gpu", "cuda")
@@ -122,11 +114,7 @@ def check_values(cfg: DictConfig) -> None:
     """Types, ranges, choices and metric names; independent of this machine."""
     check_ranges(cfg)
     _check_metrics(cfg)
-    kwargs = _select(cfg, "eval.generation_kwargs")
-    if isinstance(kwargs, dict):  # a misspelt decoding setting, named before the model loads
-        from tide_exp.generation.decoding import split_kwargs
-
-        split_kwargs(kwargs, str(_select(cfg, "eval.engine")))
+    _check_generation(cfg)
     _check_checkpoint(cfg)
     for path, node in config_targets(cfg):
         _check_signature(path, node)
@@ -183,6 +171,24 @@ def _check_scoring_models(cfg: DictConfig) -> None:
             same = metrics == _select(cfg, "eval.metrics")  # set through eval.metrics
             key = "eval.metrics" if same else f"callbacks.{name}.metrics"
             check_encoders_available(metrics, key)
+
+
+def _check_generation(cfg: DictConfig) -> None:
+    """``eval.generation`` built as the callbacks will build it: its class checks its values
+    (a cap below 1, an unknown engine, a misspelt decoding setting) before the model loads."""
+    node = OmegaConf.select(cfg, "eval.generation", default=None, throw_on_missing=False)
+    if not isinstance(node, DictConfig) or "_target_" not in node:
+        return
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    try:
+        instantiate(node)
+    except InstantiationException as err:  # Hydra wraps what the constructor raised
+        if isinstance(err.__cause__, ConfigError):
+            raise err.__cause__ from None
+        # Anything else (an unknown key, a target not importable here): the signature check
+        # below names it, or instantiate will.
 
 
 def _check_checkpoint(cfg: DictConfig) -> None:
@@ -258,7 +264,7 @@ def _check_signature(path: str, node: DictConfig) -> None:
 
 
 def _source_key(node: DictConfig, key: str, path: str) -> str:
-    """The key a user sets: ``eval.max_new_tokens`` for ``max_new_tokens: ${eval.max_new_tokens}``."""
+    """The key a user sets: ``eval.num_prompts`` for ``num_prompts: ${eval.num_prompts}``."""
     raw = raw_value(node, key)
     match = _REFERENCE.fullmatch(raw) if isinstance(raw, str) else None
     return f"{match.group(1)} (used as {path}.{key})" if match else f"{path}.{key}"

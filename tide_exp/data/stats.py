@@ -28,6 +28,7 @@ from tide_exp.data.persona import persona_coverage
 from tide_exp.data.reply_budget import measure_replies
 from tide_exp.errors import TideError
 from tide_exp.files.writers import save_figure
+from tide_exp.models.configured import load_configured
 
 
 def _summary(values: list[int]) -> dict[str, float]:
@@ -149,25 +150,5 @@ def load_for_stats(
         raise TideError(
             f"{target}: neither a data config (conf/data/{target}.yaml, a .yaml file) nor a data file or folder."
         )
-    tokenizer = _tokenizer(cfg.model)
-    chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
-    return examples, chat, cfg.data, str(cfg.model.name)
-
-
-def _tokenizer(model_cfg):
-    """The model's tokenizer: tokenizer files only for hub models (cache first), else its loader."""
-    from hydra.utils import instantiate
-    from transformers import AutoTokenizer
-
-    from tide_exp.models.loading import resolve_local_folder
-
-    loader = model_cfg.loader
-    if loader.get("pretrained_model_name_or_path"):
-        folder = resolve_local_folder(
-            loader.pretrained_model_name_or_path, loader.get("revision"), bool(loader.get("gated"))
-        )
-        return AutoTokenizer.from_pretrained(folder)
-    from tide_exp.tracking.console import quiet_third_party_logs
-
-    quiet_third_party_logs()  # no "Loading weights" bar in the statistics' output
-    return instantiate(loader).tokenizer  # embedded or test models: built whole, tokenizer taken
+    loaded = load_configured(cfg, weights=False)  # a hub model's tokenizer files only
+    return examples, loaded.chat, cfg.data, str(cfg.model.name)

@@ -10,9 +10,10 @@ from tide_exp.generation.replies import (
     reply_endings,
     strip_reasoning,
 )
-from tide_exp.generation.settings import GenerationSettings
+from tide_exp.generation.settings import ChatGenerationSettings, GenerationSettings
 
 __all__ = [
+    "ChatGenerationSettings",
     "GenerationSettings",
     "Reply",
     "decoding_config",

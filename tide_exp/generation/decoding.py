@@ -94,7 +94,7 @@ REPLY_SETTINGS = (
 def split_kwargs(
     generation_kwargs: Mapping[str, Any] | None, engine: str = "plain"
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The eval config's ``generation_kwargs`` as (``GenerationConfig`` settings, ``generate``
+    """The eval config's ``generation_kwargs`` (``eval.generation.generation_kwargs``) as (``GenerationConfig`` settings, ``generate``
     arguments such as ``logits_processor``).
 
     Raises:
@@ -111,13 +111,13 @@ def split_kwargs(
             arguments[key] = value
         else:
             raise ConfigError(
-                f"eval.generation_kwargs.{key} is not a setting of transformers' "
+                f"eval.generation.generation_kwargs.{key} is not a setting of transformers' "
                 "GenerationConfig; check its spelling (docs/generation.md, 'Decoding settings')."
             )
     if arguments and engine == "continuous":
         raise ConfigError(
-            f"eval.generation_kwargs.{next(iter(arguments))} is a generate() argument, which the "
-            "continuous engine does not take; set eval.engine=plain (or static)."
+            f"eval.generation.generation_kwargs.{next(iter(arguments))} is a generate() argument, which the "
+            "continuous engine does not take; set eval.generation.engine=plain (or static)."
         )
     return settings, arguments
 

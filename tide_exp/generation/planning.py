@@ -33,7 +33,9 @@ def resolve_engine(engine: str, device: torch.device) -> str:
         ConfigError: an unknown engine name.
     """
     if engine not in ENGINES:
-        raise ConfigError(f"eval.engine is {engine!r}: set it to one of {', '.join(ENGINES)}.")
+        raise ConfigError(
+            f"eval.generation.engine is {engine!r}: set it to one of {', '.join(ENGINES)}."
+        )
     if engine != "auto":
         return engine
     return "static" if device.type == "cuda" else "plain"
@@ -73,7 +75,7 @@ def should_merge(
         ConfigError: ``merge`` is neither a boolean nor ``auto``.
     """
     if merge not in MERGE_CHOICES:
-        raise ConfigError(f"eval.merge is {merge!r}: set it to auto, true or false.")
+        raise ConfigError(f"eval.generation.merge is {merge!r}: set it to auto, true or false.")
     if not is_adapter_model or merge is False:
         return False
     return merge is True or (on_cuda and weights_bytes <= MEMORY_SHARE * free)

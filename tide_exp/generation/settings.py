@@ -1,101 +1,144 @@
-"""How a reply is generated: one settings object every caller builds and decodes with.
+"""How a reply is generated: the settings as configured, and as applied to a model's chat format.
+
+Two types, so that the model's reasoning mode is applied exactly once:
+
+- :class:`GenerationSettings` is what the config says (``eval.generation``, instantiated by Hydra
+  from its ``_target_``; the callbacks take it whole as ``generation: ${eval.generation}``). Its
+  defaults live in conf/eval/default.yaml alone, and it checks its own values on construction.
+- :class:`ChatGenerationSettings` is what generates: :meth:`GenerationSettings.for_chat` adds the
+  chat formatter's reasoning budget to the cap and strips the reasoning in ``think`` mode.
 
 The evaluation callback, the safety probe (callback and command), ``tide chat`` and the model
-judge all build a :class:`GenerationSettings` with :meth:`GenerationSettings.for_chat` (or
-:meth:`GenerationSettings.from_config` from a composed config) and generate through
-:meth:`GenerationSettings.generate`, so the same prompt gets the same reply everywhere: the
-model's reasoning mode (budget and stripping), the engine, the merged copy, length sorting,
-``batch_size: auto`` and the decoding settings (:mod:`tide_exp.generation.decoding`) are
-decided here once (docs/generation.md).
+judge all generate through :meth:`ChatGenerationSettings.generate`, so the same prompt gets the
+same reply everywhere: the reasoning mode, the engine, the merged copy, length sorting,
+``batch_size: auto`` and the decoding settings (:mod:`tide_exp.generation.decoding`) are decided
+here once (docs/generation.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from tide_exp.errors import ConfigError
+from tide_exp.generation.decoding import split_kwargs
+from tide_exp.generation.planning import ENGINES, MERGE_CHOICES
 from tide_exp.generation.replies import Reply, generate_reply_records
 
+KEY = "eval.generation"  # where the settings are configured; errors name the key to change
 
-@dataclass(frozen=True)
-class GenerationSettings:
-    """The settings replies are generated with (the ``eval`` config group, docs/generation.md).
 
-    Build it with :meth:`for_chat` so the model's reasoning mode is applied; the constructor
-    takes the fields as they are.
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+# Values a field's type allows but that cannot mean anything: (check, what is expected).
+RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "batch_size": (lambda v: v == "auto" or _whole(v), "a whole number >= 1 or auto"),
+    "max_new_tokens": (_whole, "a whole number >= 1"),
+}
+CHOICES: dict[str, tuple[Any, ...]] = {"engine": ENGINES, "merge": MERGE_CHOICES}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Fields:
+    """The seven settings, named once for both types.
 
     Attributes:
         batch_size: Prompts per ``generate`` call, or ``auto`` (from free memory on CUDA).
-        max_new_tokens: Cap on reply length, the reasoning budget included.
-        generation_kwargs: ``GenerationConfig`` settings over greedy search (``eval.generation_kwargs``).
+        max_new_tokens: Cap on reply length (with the reasoning budget once applied).
+        generation_kwargs: ``GenerationConfig`` settings over greedy search, and ``generate``
+            arguments such as ``logits_processor``.
         strip_think: Remove a ``...</think>`` reasoning block (an unclosed one leaves the reply
-            empty, flagged ``open_reasoning``).
+            empty, flagged ``open_reasoning``); configured as ``model.strip_think``.
         engine: ``auto``, ``plain``, ``static`` or ``continuous``.
         merge: Decode with a merged copy of an adapter model: ``auto``, ``True`` or ``False``.
         sort_by_length: Batch prompts of similar length together (replies unchanged).
     """
 
-    batch_size: int | str = 8
-    max_new_tokens: int = 64
-    generation_kwargs: Mapping[str, Any] | None = field(default_factory=dict)
-    strip_think: bool = False
-    engine: str = "auto"
-    merge: bool | str = "auto"
-    sort_by_length: bool = True
+    batch_size: int | str
+    max_new_tokens: int
+    generation_kwargs: Mapping[str, Any] | None
+    strip_think: bool
+    engine: str
+    merge: bool | str
+    sort_by_length: bool
 
     def __post_init__(self) -> None:
         # A plain dict, whether the config gave None, {} or an OmegaConf node.
         object.__setattr__(self, "generation_kwargs", dict(self.generation_kwargs or {}))
 
+
+@dataclass(frozen=True, kw_only=True)
+class GenerationSettings(_Fields):
+    """The settings replies are generated with, as configured (``eval.generation``).
+
+    Built by Hydra from conf/eval/default.yaml (every field there, none defaulted here), and
+    checked on construction: a batch size or cap below 1, an unknown engine or merge choice, or
+    a misspelt decoding setting is one sentence naming ``eval.generation.<field>``.
+    Apply a model's reasoning mode with :meth:`for_chat` before generating.
+
+    Raises:
+        ConfigError: A value no generation could use.
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name, (check, expected) in RULES.items():
+            value = getattr(self, name)
+            if not check(value):
+                raise ConfigError(
+                    f"{KEY}.{name}={value!r} is not {expected}; fix the setting or override."
+                )
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(
+                    f"{KEY}.{name}={value!r} is not one of {', '.join(map(repr, allowed))}; "
+                    "pick one of them."
+                )
+        split_kwargs(self.generation_kwargs, self.engine)  # a misspelt decoding setting, named
+
     @classmethod
-    def for_chat(
-        cls,
-        chat: Any,
-        max_new_tokens: int = 64,
-        strip_think: bool = False,
-        generation_kwargs: Mapping[str, Any] | None = None,
-        **options: Any,
-    ) -> GenerationSettings:
-        """The settings for replies of ``max_new_tokens`` under ``chat``'s reasoning mode.
+    def from_config(cls, cfg: Any) -> GenerationSettings:
+        """The settings a composed root config (or a run's saved one) gives: its
+        ``eval.generation`` node, instantiated, for a command that loads a model outside a run."""
+        from hydra.utils import instantiate
+
+        return instantiate(cfg.eval.generation)
+
+    def replace(self, **changes: Any) -> GenerationSettings:
+        """These settings with ``changes`` (``None`` values ignored): a command's flags
+        (``--max-new-tokens``, ``--batch-size``) over the config's."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def for_chat(self, chat: Any) -> ChatGenerationSettings:
+        """These settings under ``chat``'s reasoning mode.
 
         Args:
-            chat: The model's :class:`~tide_exp.data.chat.ChatFormatter`. In ``think`` mode
-                the cap grows by its ``think_max_new_tokens`` and the reasoning is stripped.
-            max_new_tokens: The reply's own budget (``eval.max_new_tokens``).
-            strip_think: Strip a reasoning block in any mode (``model.strip_think``).
-            generation_kwargs: ``eval.generation_kwargs``.
-            **options: ``batch_size``, ``engine``, ``merge``, ``sort_by_length``.
+            chat: The model's :class:`~tide_exp.data.chat.ChatFormatter`. In ``think`` mode the
+                cap grows by its ``think_max_new_tokens`` and the reasoning is stripped.
         """
         thinking = getattr(chat, "reasoning", None) == "think"
-        return cls(
-            max_new_tokens=chat.max_new_tokens(int(max_new_tokens)),
-            strip_think=bool(strip_think) or thinking,
-            generation_kwargs=generation_kwargs,
-            **options,
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(_Fields)}
+        return ChatGenerationSettings(
+            **fields
+            | {
+                "max_new_tokens": chat.max_new_tokens(int(self.max_new_tokens)),
+                "strip_think": bool(self.strip_think) or thinking,
+            }
         )
 
-    @classmethod
-    def from_config(cls, cfg: Any, chat: Any, **overrides: Any) -> GenerationSettings:
-        """:meth:`for_chat` with the settings of a composed root config (``cfg.eval`` and
-        ``cfg.model.strip_think``), for commands that load a model outside a run.
 
-        Args:
-            cfg: The root config (composed, or a run's ``.hydra/config.yaml``).
-            chat: The model's chat formatter.
-            **overrides: Fields to take instead of the config's (``None`` values are ignored):
-                a command's ``--max-new-tokens`` or ``--batch-size``.
-        """
-        evaluation = cfg.get("eval") or {}
-        defaults = cls()
-        options: dict[str, Any] = {
-            name: evaluation.get(name, getattr(defaults, name))
-            for name in ("batch_size", "max_new_tokens", "engine", "merge", "sort_by_length")
-        }
-        options["generation_kwargs"] = evaluation.get("generation_kwargs")
-        options["strip_think"] = bool((cfg.get("model") or {}).get("strip_think", False))
-        options.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.for_chat(chat, **options)
+@dataclass(frozen=True, kw_only=True)
+class ChatGenerationSettings(_Fields):
+    """The settings applied to one chat formatter's reasoning mode: what generates.
+
+    Made by :meth:`GenerationSettings.for_chat`, not by hand, so the reasoning budget is added
+    once.
+    """
 
     def generate(
         self, model: Any, tokenizer: Any, prompts: list[str], progress: bool = True

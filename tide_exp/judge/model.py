@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tide_exp.judge.core import Generate, JudgeError
 
 if TYPE_CHECKING:  # importing the judge loads no torch
-    from tide_exp.generation import GenerationSettings
+    from tide_exp.generation import ChatGenerationSettings
 
 
 def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
@@ -23,9 +23,11 @@ def compose_model_config(model: str, overrides: Sequence[str] = ()) -> Any:
     return compose_config([f"model={model}", *overrides])
 
 
-def model_generate(model: Any, tokenizer: Any, chat: Any, settings: GenerationSettings) -> Generate:
+def model_generate(
+    model: Any, tokenizer: Any, chat: Any, settings: ChatGenerationSettings
+) -> Generate:
     """A ``generate(prompts)`` that formats each judge input with ``chat`` and generates in
-    batches with ``settings`` (a :class:`~tide_exp.generation.GenerationSettings` built for
+    batches with ``settings`` (:class:`~tide_exp.generation.ChatGenerationSettings` built for
     ``chat``: a reasoning judge gets its budget, and an answer still inside ``<think>`` comes
     back empty, so it parses as no score rather than as a number from the reasoning)."""
 
@@ -45,30 +47,29 @@ def load_model_judge(
 ) -> Generate:
     """Load ``conf/model/<model>.yaml`` (embedded, local weights or the hub) as a judge.
 
-    The judge generates with the composed config's eval settings (engine, merge, sorting),
+    The judge generates with the composed config's ``eval.generation`` (engine, merge, sorting),
     as evaluation does, except for the arguments below.
 
     Args:
         model: A conf/model slug (``qwen2_5_3b``); ``overrides`` adjust it (``model.loader.dtype=bfloat16``).
-        batch_size: Judge inputs per ``generate`` call (``None``: the model's eval batch size or 8).
+        batch_size: Judge inputs per ``generate`` call (``None``: ``eval.generation.batch_size``,
+            the model's eval batch size, else 16).
         max_new_tokens: Room for the answer (plus the reasoning budget in ``think`` mode).
         generation_kwargs: ``generate`` options; sample (``{do_sample: true}``) for several calls.
     """
-    from hydra.utils import instantiate
-
     from tide_exp.generation import GenerationSettings
+    from tide_exp.models.configured import load_configured
 
     cfg = compose_model_config(model, overrides)
-    loaded = instantiate(cfg.model.loader)
-    chat = instantiate(cfg.model.chat, _partial_=True)(tokenizer=loaded.tokenizer)
-    settings = GenerationSettings.from_config(
-        cfg,
-        chat,
-        batch_size=batch_size or cfg.model.get("eval_batch_size") or 8,
+    loaded = load_configured(cfg)
+    settings = GenerationSettings.from_config(cfg).replace(
+        batch_size=batch_size,
         max_new_tokens=max_new_tokens,
-        generation_kwargs=dict(generation_kwargs or {}),
+        generation_kwargs=dict(generation_kwargs or {}),  # the judge's own, never eval's
     )
-    return model_generate(loaded.model, loaded.tokenizer, chat, settings)
+    return model_generate(
+        loaded.model, loaded.tokenizer, loaded.chat, settings.for_chat(loaded.chat)
+    )
 
 
 def load_generate(spec: str, **model_options: Any) -> Generate:

@@ -19,13 +19,13 @@ from tide_exp.config.settings import run_settings
 from tide_exp.config.validation import validate_config
 from tide_exp.data.fingerprint import dataset_fingerprint
 from tide_exp.files.atomic import write_folder
+from tide_exp.models.configured import ConfiguredModel, load_configured
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
 from tide_exp.runs.dashboard import publish_run
 from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
 from tide_exp.runs.timings import phase_timings
-from tide_exp.tracking.console import quiet_third_party_logs
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ def run_folder(cfg: DictConfig) -> RunFolder:
 class RunParts:
     """What :func:`run` builds from the config before training."""
 
-    loaded: Any  # the base model and tokenizer (tide_exp.models.LoadedModel)
-    chat: Any  # the model's ChatFormatter
+    loaded: ConfiguredModel  # the base model, its tokenizer and chat formatter
     datamodule: pl.LightningDataModule
     module: pl.LightningModule
     callbacks: list[Any]
@@ -84,10 +83,10 @@ class RunParts:
     trainer: pl.Trainer
 
 
-def assemble(cfg: DictConfig, loaded: Any) -> RunParts:
-    """The chat formatter, data, LoRA module, callbacks, loggers and trainer, as the config says;
-    the loggers get the resolved config as their hyperparameters."""
-    chat = build(cfg.model.chat, tokenizer=loaded.tokenizer)
+def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
+    """The data, LoRA module, callbacks, loggers and trainer around the loaded model, as the
+    config says; the loggers get the resolved config as their hyperparameters."""
+    chat = loaded.chat
     datamodule = build(cfg.data, chat=chat)
     module = build(
         cfg.module,
@@ -100,7 +99,7 @@ def assemble(cfg: DictConfig, loaded: Any) -> RunParts:
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-    return RunParts(loaded, chat, datamodule, module, callbacks, loggers, trainer)
+    return RunParts(loaded, datamodule, module, callbacks, loggers, trainer)
 
 
 def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
@@ -112,15 +111,13 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     """
     register_resolvers()
     validate_config(cfg)  # before the model loads and W&B starts: a typo costs a second
-    quiet_third_party_logs()
-    set_threads(cfg.get("threads"))
     started = time.perf_counter()
     folder = run_folder(cfg)
     folder.path.mkdir(parents=True, exist_ok=True)
     pl.seed_everything(cfg.seed, workers=True)
 
     log.info("loading model %s", cfg.model.name)
-    loaded = instantiate(cfg.model.loader)
+    loaded = load_configured(cfg)  # the model, its tokenizer and chat formatter
     load_s = time.perf_counter() - started
     log.info("loaded %s in %.1f s", loaded.source, load_s)
     parts = assemble(cfg, loaded)
@@ -175,7 +172,7 @@ def collect_results(
             source=parts.loaded.source,
         ),
         seed=cfg.seed,
-        prompt=parts.chat.describe(),  # the exact system prompt, persona template, reasoning mode
+        prompt=parts.loaded.chat.describe(),  # the exact system prompt, persona template, reasoning mode
         config=run_settings(cfg),
         phases=phases,
         **reports,  # other evaluations under their own keys (safety)
@@ -234,15 +231,6 @@ def final_metrics(
         if values:
             metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}
     return metrics
-
-
-def set_threads(threads: int | None) -> None:
-    """``torch.set_num_threads`` when the config sets ``threads`` (null: torch's default)."""
-    if threads:
-        import torch
-
-        torch.set_num_threads(int(threads))
-        log.info("torch threads: %d", torch.get_num_threads())
 
 
 def _version(package: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tide_exp.generation import GenerationSettings, Reply, reply_endings
+from tide_exp.generation import ChatGenerationSettings, Reply, reply_endings
 from tide_exp.metrics.empathy import MECHANISMS, mechanism_scores
 from tide_exp.safety.probe import ProbePrompt
 from tide_exp.safety.rules import SafetyRules
@@ -50,7 +50,9 @@ def score_replies(
     ]
 
 
-def warn_open_reasoning(phase: str, endings: dict[str, Any], settings: GenerationSettings) -> None:
+def warn_open_reasoning(
+    phase: str, endings: dict[str, Any], settings: ChatGenerationSettings
+) -> None:
     """Say how many replies stopped inside their reasoning (empty, so scored unsafe)."""
     if endings["open_reasoning"]:
         log.warning(
@@ -72,14 +74,14 @@ def run_safety_phase(
     rules: SafetyRules,
     phase: str,
     model_name: str,
-    settings: GenerationSettings,
+    settings: ChatGenerationSettings,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Generate with ``settings``, score and summarize.
 
     Args:
         chat: The model's :class:`~tide_exp.data.chat.ChatFormatter` (``prompt(text)``).
         phase: ``zs``, ``ft`` or a name of the caller's choosing (the CLI uses ``probe``).
-        settings: Built for ``chat`` (:meth:`GenerationSettings.for_chat`), so a reasoning
+        settings: Built for ``chat`` (:meth:`~tide_exp.generation.GenerationSettings.for_chat`), so a reasoning
             model gets its budget and its reasoning stripped, as in evaluation.
 
     Returns:

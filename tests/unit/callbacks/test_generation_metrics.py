@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pytorch_lightning.loggers import WandbLogger
 
+from tests.generation_config import configured_generation
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks import generation_steps as steps
 from tide_exp.data.chat import ChatFormatter
@@ -44,13 +45,12 @@ class FakeDataModule:
 
 @pytest.fixture
 def harness(tiny_model, tmp_path):
-    def make(**options):
+    def make(generation=None, **options):
         callback = GenerationMetricsCallback(
             output_dir=str(tmp_path),
             model_name="tiny",
             metrics=METRICS,
-            max_new_tokens=4,
-            batch_size=4,
+            generation=configured_generation(max_new_tokens=4, batch_size=4, **(generation or {})),
             **options,
         )
         logger = RecordingWandb()
@@ -150,7 +150,8 @@ def test_records_carry_end_state_and_summary_counts_cuts(harness):
     callback, trainer, module, _ = harness(
         num_prompts=4,
         final_num_prompts=4,
-        generation_kwargs={"suppress_tokens": [0, 1, 2]},  # the tiny tokenizer's special tokens
+        # The tiny tokenizer's special tokens:
+        generation={"generation_kwargs": {"suppress_tokens": [0, 1, 2]}},
     )
     summary = callback.evaluate(trainer, module, "zs", None)
     records = callback.records

@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.generation_config import configured_generation
 from tide_exp.cli.chat import reply_to
-from tide_exp.cli.session import load_model, run_config
+from tide_exp.cli.session import run_config
 from tide_exp.generation import GenerationSettings
+from tide_exp.models.adapter import adapter_dir
+from tide_exp.models.configured import load_configured
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -31,11 +34,10 @@ def test_chat_over_piped_stdin_answers_each_line_like_generate_replies(tiny_run)
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     cfg = run_config(tiny_run)
-    model, tokenizer = load_model(cfg, tiny_run)
-    from hydra.utils import instantiate
-
-    chat = instantiate(cfg.model.chat, tokenizer=tokenizer)
-    settings = GenerationSettings.from_config(cfg, chat, max_new_tokens=6, batch_size=1)
+    loaded = load_configured(cfg, adapter_dir(tiny_run))
+    model, tokenizer, chat = loaded.model.eval(), loaded.tokenizer, loaded.chat
+    configured = GenerationSettings.from_config(cfg)
+    settings = configured.replace(max_new_tokens=6, batch_size=1).for_chat(chat)
     first, second = (
         reply_to(model, tokenizer, chat, message, settings).text
         for message in ("I keep having nightmares.", "Who can I talk to?")
@@ -78,7 +80,7 @@ def _converse(
     monkeypatch.setattr(chat_cli, "reply_to", lambda *args: answer)
     model = SimpleNamespace(config=SimpleNamespace(max_position_embeddings=context))
     chat = ChatFormatter(tokenizer=tiny_model.tokenizer)
-    settings = GenerationSettings(max_new_tokens=8)
+    settings = configured_generation(max_new_tokens=8).for_chat(chat)
     return chat_cli.converse(
         model, tiny_model.tokenizer, chat, settings, interactive=False, stdin=io.BytesIO(data)
     )
@@ -123,12 +125,11 @@ def test_a_reply_cut_at_the_cap_keeps_its_line_and_says_so_on_stderr(
 
 
 def test_chat_has_its_own_larger_cap_unless_eval_or_the_option_says_more():
-    from omegaconf import OmegaConf
 
     from tide_exp.cli.chat import CHAT_MAX_NEW_TOKENS, chat_cap
     from tide_exp.config.compose import compose_config
 
-    default = compose_config([])
-    assert chat_cap(default, None) == CHAT_MAX_NEW_TOKENS > default.eval.max_new_tokens
-    assert chat_cap(OmegaConf.create({"eval": {"max_new_tokens": 1024}}), None) == 1024
+    default = GenerationSettings.from_config(compose_config([]))
+    assert chat_cap(default, None) == CHAT_MAX_NEW_TOKENS > default.max_new_tokens
+    assert chat_cap(default.replace(max_new_tokens=1024), None) == 1024
     assert chat_cap(default, 12) == 12

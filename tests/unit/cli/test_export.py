@@ -7,15 +7,18 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from tide_exp.cli.export import export_run, main
-from tide_exp.cli.session import load_model, run_config
+from tide_exp.cli.session import run_config
+from tide_exp.models.adapter import adapter_dir
+from tide_exp.models.configured import load_configured
 
 
 def test_export_loads_standalone_with_the_adapter_models_logits(tiny_run, tmp_path):
     out = export_run(tiny_run, tmp_path / "merged")
     merged = AutoModelForCausalLM.from_pretrained(out)
     assert not any("lora" in name for name, _ in merged.named_parameters())
-    adapted, tokenizer = load_model(run_config(tiny_run), tiny_run)
-    base, _ = load_model(run_config(tiny_run), None)
+    adapted = load_configured(run_config(tiny_run), adapter_dir(tiny_run)).model.eval()
+    loaded = load_configured(run_config(tiny_run))
+    base, tokenizer = loaded.model.eval(), loaded.tokenizer
     ids = tokenizer("I keep reliving that night.", return_tensors="pt").input_ids
     with torch.no_grad():
         expected = adapted(ids).logits

@@ -48,7 +48,9 @@ def test_train_help_names_the_project_and_companions(tmp_path):
     proc = hydra_app("train", "--help", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "trauma-informed" in proc.stdout and "tide train model=qwen2_5_0_5b" in proc.stdout
-    assert "companion commands: tide {chat, export" in proc.stdout
+    # The footer lists every other command of the registry (it once lacked wandb and safety).
+    others = ", ".join(name for name in COMMANDS if name != "train")
+    assert f"companion commands: tide {{{others}}}" in proc.stdout
     assert "model: granite3_1_3b" in proc.stdout  # Hydra's group listing is still there
 
 

@@ -106,16 +106,6 @@ def test_a_new_module_with_a_declaration_is_a_command_and_others_are_not(tmp_pat
     )
 
 
-def test_train_help_lists_every_companion_command_from_the_registry(capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["tide"])
-    with pytest.raises(SystemExit) as exit_info:
-        main(["train", "--help"])  # Hydra's help, with conf/hydra/default.yaml's footer
-    assert exit_info.value.code == 0
-    out = capsys.readouterr().out
-    assert f"companion commands: tide {{{', '.join(ARGPARSE_COMMANDS)}}}" in out
-    assert f"  {COMMANDS['train'].example}" in out
-
-
 def _fill(argv: list[str], tmp_path: Path, **extra: Path) -> list[str]:
     source = tmp_path / "input.jsonl"
     source.write_text('{"prediction": "a", "reference": "b"}\n')

@@ -121,13 +121,17 @@ def test_optuna_search_instantiates_its_sweeper(compose_cfg):
         (["model=smollm2_135m"], 8, 16, 16),  # no per-model sizes: the CPU defaults
         (["model=qwen2_5_3b"], 8, 16, 16),
         (["model=llama3_2_1b"], 16, 32, 32),
-        (["model=llama3_2_1b", "data.batch_size=4", "eval.batch_size=2"], 4, 32, 2),
+        (["model=llama3_2_1b", "data.batch_size=4", "eval.generation.batch_size=2"], 4, 32, 2),
         (["model=phi3_5_mini", "experiment=tide_paper"], 2, 16, 16),  # the study's recipe wins
     ],
 )
 def test_batch_sizes_come_from_the_model_unless_overridden(compose_cfg, overrides, train, val, gen):
     cfg = compose_cfg(*overrides, tiny=False)
-    assert (cfg.data.batch_size, cfg.data.eval_batch_size, cfg.eval.batch_size) == (train, val, gen)
+    assert (cfg.data.batch_size, cfg.data.eval_batch_size, cfg.eval.generation.batch_size) == (
+        train,
+        val,
+        gen,
+    )
 
 
 def test_relational_qwen15_trains_on_full_context_and_validates_the_base(compose_cfg):

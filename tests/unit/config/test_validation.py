@@ -23,7 +23,7 @@ from tide_exp.errors import ConfigError
         ("data.max_train_examples=-3", "data.max_train_examples"),
         ("data.eval_fraction=1.0", "data.eval_fraction"),
         ("eval.num_prompts=0", "eval.num_prompts"),
-        ("eval.max_new_tokens=abc", "eval.max_new_tokens"),
+        ("eval.generation.max_new_tokens=abc", "eval.generation.max_new_tokens"),
         ("data.split_by=speaker", "data.split_by"),
         ("data.source.on_error=ignore", "data.source.on_error"),
         ("+eval.metrics.bleu_99={}", "eval.metrics"),
@@ -114,5 +114,7 @@ def test_run_stops_before_loading_the_model(compose_cfg, monkeypatch):
 
 @pytest.mark.parametrize("safety", ["false", "true"])
 def test_batch_size_auto_is_valid_with_or_without_the_safety_probe(compose_cfg, safety):
-    """docs/generation.md documents eval.batch_size=auto; the probe takes the same value."""
-    check_values(compose_cfg("eval.batch_size=auto", f"eval.safety={safety}", tiny=False))
+    """docs/generation.md documents eval.generation.batch_size=auto; the probe takes the same value."""
+    check_values(
+        compose_cfg("eval.generation.batch_size=auto", f"eval.safety={safety}", tiny=False)
+    )

@@ -18,4 +18,4 @@ def test_default_run_trains_on_whole_replies_and_its_cap_fits_every_reference(tm
     assert stats["share_over_max_length"] == 0.0
     assert stats["reply_budget"]["cut"] == 0
     # A reply as long as the longest reference (end-of-turn included) ends within the cap.
-    assert stats["tokens"]["reply"]["max"] <= cfg.eval.max_new_tokens
+    assert stats["tokens"]["reply"]["max"] <= cfg.eval.generation.max_new_tokens

@@ -99,7 +99,7 @@ def test_sampling_takes_only_the_eval_configs_settings(prompts):
 
 
 def test_study_b_states_every_effective_value(compose_cfg):
-    kwargs = dict(compose_cfg("eval=study_b").eval.generation_kwargs)
+    kwargs = dict(compose_cfg("eval=study_b").eval.generation.generation_kwargs)
     assert kwargs.items() >= STUDY_B.items()
     chatty = build_tiny_random_model(generation_config=CHATTY)
     checkpoint = chatty.model.generation_config
@@ -143,15 +143,17 @@ def test_greedy_states_no_sampling_values_and_lists_what_the_config_adds():
 
 def test_a_misspelt_setting_names_the_key(prompts):
     loaded = build_tiny_random_model()
-    with pytest.raises(ConfigError, match=r"eval\.generation_kwargs\.top_pp .*spelling"):
+    with pytest.raises(
+        ConfigError, match=r"eval\.generation\.generation_kwargs\.top_pp .*spelling"
+    ):
         _replies(loaded.model, loaded.tokenizer, prompts, generation_kwargs={"top_pp": 0.9})
-    with pytest.raises(ConfigError, match=r"logits_processor .*eval\.engine=plain"):
+    with pytest.raises(ConfigError, match=r"logits_processor .*eval\.generation\.engine=plain"):
         split_kwargs({"logits_processor": []}, engine="continuous")
 
 
 def test_a_misspelt_setting_stops_the_run_before_the_model_loads(compose_cfg):
     from tide_exp.config.validation import validate_config
 
-    with pytest.raises(ConfigError, match=r"eval\.generation_kwargs\.top_pp "):
-        validate_config(compose_cfg("+eval.generation_kwargs.top_pp=0.9"))
+    with pytest.raises(ConfigError, match=r"eval\.generation\.generation_kwargs\.top_pp "):
+        validate_config(compose_cfg("+eval.generation.generation_kwargs.top_pp=0.9"))
     validate_config(compose_cfg("eval=study_b"))

@@ -16,7 +16,7 @@ def test_auto_engine_per_device_and_unknown_engine():
     assert planning.resolve_engine("auto", torch.device("cpu")) == "plain"
     assert planning.resolve_engine("auto", torch.device("cuda")) == "static"
     assert planning.resolve_engine("continuous", torch.device("cpu")) == "continuous"
-    with pytest.raises(ConfigError, match="eval.engine"):
+    with pytest.raises(ConfigError, match="eval.generation.engine"):
         planning.resolve_engine("vllm", torch.device("cpu"))
 
 
@@ -28,7 +28,7 @@ def test_merge_rule():
     assert not planning.should_merge(True, False, 1, 4 * gib, on_cuda=True)  # nothing to merge
     assert planning.should_merge(True, True, 3 * gib, 4 * gib, on_cuda=False)
     assert not planning.should_merge(False, True, 1, 4 * gib, on_cuda=True)
-    with pytest.raises(ConfigError, match="eval.merge"):
+    with pytest.raises(ConfigError, match="eval.generation.merge"):
         planning.should_merge("yes", True, 1, 4 * gib, on_cuda=True)
 
 

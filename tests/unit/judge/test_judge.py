@@ -84,13 +84,13 @@ def test_wrong_answer_count_and_bad_spec_are_errors():
 
 
 def test_judge_on_the_tiny_model_goes_through_generation(tiny_model):
+    from tests.generation_config import configured_generation
     from tide_exp.data.chat import ChatFormatter
-    from tide_exp.generation import GenerationSettings
     from tide_exp.judge import model_generate
 
     model, tokenizer = tiny_model.model, tiny_model.tokenizer
     chat = ChatFormatter(tokenizer)
-    settings = GenerationSettings.for_chat(chat, max_new_tokens=4)
+    settings = configured_generation(max_new_tokens=4).for_chat(chat)
     generate = model_generate(model, tokenizer, chat, settings)
     result = judge_texts(["I can't sleep."] * 3, ["That sounds hard."] * 3, generate, CRISIS_SAFETY)
     # A random model rarely answers in the format: whatever it says is counted, not dropped.
