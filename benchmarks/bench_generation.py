@@ -36,7 +36,7 @@ from tide_exp.generation import generate_reply_records  # noqa: E402
 
 def load(model: str, device: str):
     if model == "tiny":
-        from tide_exp.models.tiny import build_tiny_random_model
+        from tests.tiny_models import build_tiny_random_model
 
         loaded = build_tiny_random_model()
     else:

@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 import torch
-from omegaconf import OmegaConf
 from peft import LoraConfig
 from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -124,17 +123,17 @@ def sync(device: str) -> None:
 
 
 def lora_config(model_name: str) -> LoraConfig:
-    """conf/lora/default.yaml with the target modules of conf/model/<model_name>.yaml."""
-    lora = OmegaConf.load(ROOT / "conf" / "lora" / "default.yaml")
-    targets = list(
-        OmegaConf.load(ROOT / "conf" / "model" / f"{model_name}.yaml").lora_target_modules
-    )
+    """conf/lora/default.yaml with the target modules of conf/model/<model_name>.yaml, composed
+    as a run composes them (a model file takes its targets from its base, conf/model_base/)."""
+    from tide_exp.config.compose import compose_config
+
+    cfg = compose_config([f"model={model_name}"])
     return LoraConfig(
         task_type="CAUSAL_LM",
-        r=lora.r,
-        lora_alpha=lora.lora_alpha,
-        lora_dropout=lora.lora_dropout,
-        target_modules=targets,
+        r=cfg.lora.r,
+        lora_alpha=cfg.lora.lora_alpha,
+        lora_dropout=cfg.lora.lora_dropout,
+        target_modules=list(cfg.model.lora_target_modules),
     )
 
 

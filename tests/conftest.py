@@ -61,7 +61,7 @@ def clear_hydra() -> None:
 @pytest.fixture(scope="session")
 def tiny_model():
     """A 2-layer random Llama with the project's tiny BPE tokenizer (fresh per session)."""
-    from tide_exp.models.tiny import build_tiny_random_model
+    from tests.tiny_models import build_tiny_random_model
 
     return build_tiny_random_model()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
-from tide_exp.models.tiny import build_tiny_tokenizer
+from tests.tiny_models import build_tiny_tokenizer
 from tide_exp.runs.run import run
 
 

@@ -7,7 +7,7 @@ import json
 import torch
 from peft import PeftModel
 
-from tide_exp.models.tiny import build_tiny_random_model
+from tests.tiny_models import build_tiny_random_model
 from tide_exp.runs.run import run
 
 

@@ -42,7 +42,9 @@ def test_wheel_installed_elsewhere_runs_a_job_from_another_directory(tmp_path):
     assert (target / "tide_exp" / "conf" / "model" / "smollm2_135m.yaml").is_file()
     env = {
         **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-        "PYTHONPATH": str(target),
+        # The wheel first; the checkout after it only for the tiny test model, which ships with
+        # the tests (tests/tiny_models.py), not the package: tide_exp still comes from the wheel.
+        "PYTHONPATH": os.pathsep.join([str(target), str(ROOT)]),
         "HF_HUB_OFFLINE": "1",
         "WANDB_MODE": "disabled",
     }

@@ -122,6 +122,41 @@ def test_imports_point_down_and_skip_private_names(path):
     assert not found, "\n".join(found)
 
 
+def package_imports() -> dict[str, set[str]]:
+    """Which tide_exp packages each package's modules import (``tide_exp.data`` -> ...)."""
+    found: dict[str, set[str]] = {}
+    for path in MODULES:
+        name = module_name(path)
+        own = ".".join(name.split(".")[:2])
+        source = path.read_text(encoding="utf-8")
+        for _, target, _ in imports_of(name, source, path.name == "__init__.py"):
+            other = ".".join(target.split(".")[:2])
+            if other != own:
+                found.setdefault(own, set()).add(other)
+    return found
+
+
+BUILDING_BLOCKS = sorted(p for p, layer in LAYERS.items() if layer == 1)
+
+
+def test_the_building_blocks_import_each_other_one_way_only():
+    """Layer 1 packages may use each other, but never both ways round (data <-> models was a
+    cycle: a test model built from the sample corpus, a hub dataset asking the model loader)."""
+    imports = package_imports()
+    cycles = []
+    for package in BUILDING_BLOCKS:
+        seen, todo = set(), [t for t in imports.get(package, ()) if t in BUILDING_BLOCKS]
+        while todo:
+            current = todo.pop()
+            if current == package:
+                cycles.append(package)
+                break
+            if current not in seen:
+                seen.add(current)
+                todo += [t for t in imports.get(current, ()) if t in BUILDING_BLOCKS]
+    assert not cycles, f"these layer-1 packages import themselves in a cycle: {cycles}"
+
+
 def test_the_checker_catches_upward_imports_and_private_names():
     source = (
         "from tide_exp.reporting.table1 import write_report\n"

@@ -19,9 +19,7 @@ def test_tide_paper_names_roberta_large_and_the_fix_before_the_lm_loads(
     compose_cfg, tmp_path, monkeypatch, empty_hf_cache
 ):
     loads = []
-    monkeypatch.setattr(
-        "tide_exp.models.tiny.build_tiny_random_model", lambda **kw: loads.append(kw)
-    )
+    monkeypatch.setattr("tests.tiny_models.build_tiny_random_model", lambda **kw: loads.append(kw))
     cfg = compose_cfg("experiment=tide_paper", "trainer=cpu")
     assert cfg.eval.metrics.bertscore_f1.model_name_or_path == "roberta-large"
     with pytest.raises(ModelUnavailableError) as error:

@@ -4,7 +4,6 @@ from tide_exp.generation.decoding import decoding_config, effective_settings
 from tide_exp.generation.replies import (
     Reply,
     evaluation_model,
-    generate_replies,
     generate_reply_records,
     has_open_reasoning,
     reply_endings,
@@ -19,7 +18,6 @@ __all__ = [
     "decoding_config",
     "effective_settings",
     "evaluation_model",
-    "generate_replies",
     "generate_reply_records",
     "has_open_reasoning",
     "reply_endings",

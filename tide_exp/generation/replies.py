@@ -255,29 +255,3 @@ def generate_reply_records(
             text = "" if is_open else strip_reasoning(raw)
         replies.append(Reply(text, finished, len(kept), raw, is_open))
     return planning.restore_order(replies, order)
-
-
-def generate_replies(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    prompts: list[str],
-    batch_size: int | str = 8,
-    max_new_tokens: int = 64,
-    generation_kwargs: Mapping[str, Any] | None = None,
-    strip_think: bool = False,
-    progress: bool = True,
-    **options: Any,
-) -> list[str]:
-    """Reply texts only; see :func:`generate_reply_records` for the arguments."""
-    records = generate_reply_records(
-        model,
-        tokenizer,
-        prompts,
-        batch_size=batch_size,
-        max_new_tokens=max_new_tokens,
-        generation_kwargs=generation_kwargs,
-        strip_think=strip_think,
-        progress=progress,
-        **options,
-    )
-    return [r.text for r in records]

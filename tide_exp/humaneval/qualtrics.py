@@ -29,10 +29,6 @@ def _inline(text: str) -> str:
     return re.sub(r"\r?\n", "<br>", escaped)
 
 
-def _restore(line: str) -> str:
-    return html.unescape(line.replace("<br>", "\n").replace("[ [", "[["))
-
-
 def answer_lines(labels: tuple[str, ...]) -> list[str]:
     """The scale points as Qualtrics answers: ``1 - label`` or the bare number."""
     return [f"{i} - {_inline(lab)}" if lab else str(i) for i, lab in enumerate(labels, start=1)]
@@ -76,37 +72,3 @@ def survey_txt(key: pd.DataFrame, spec: SurveySpec | None = None, intro: str = I
                 spec.labels_for(dim),
             )
     return "\n".join(lines).rstrip() + "\n"
-
-
-def parse_survey_txt(text: str) -> pd.DataFrame:
-    """Read back what :func:`survey_txt` wrote: question_id, item_id, slot, prompt, response.
-
-    Used to check the round trip (every shown reply maps to a key row). With several
-    dimensions each item's first matrix is read (the others show the same replies).
-    """
-    rows, item_id, prompt, mode, slot = [], None, "", None, 0
-    for line in text.splitlines():
-        if line.startswith("[[ID:"):
-            tag = line[5:-2]
-            match = re.fullmatch(r"(I\d+|ATTN)(d(\d+))?", tag)
-            first = match is not None and match.group(3) in (None, "1")
-            item_id = match.group(1) if first else None
-            mode, slot = None, 0
-        elif line == "[[Choices]]":
-            mode = "choices" if item_id else None
-        elif line.startswith("[["):
-            mode = None
-        elif mode == "choices" and line:
-            slot += 1
-            rows.append(
-                {
-                    "question_id": f"{item_id}_{slot}",
-                    "item_id": item_id,
-                    "slot": slot,
-                    "prompt": prompt,
-                    "response": _restore(line),
-                }
-            )
-        elif item_id and mode is None and line.startswith("<b>Message:</b> "):
-            prompt = _restore(line[len("<b>Message:</b> ") :].rsplit("<br><br>", 1)[0])
-    return pd.DataFrame(rows)

@@ -5,8 +5,8 @@ Importable without Lightning. The generation callback, the scoring CLI and the r
 
 Modules: ``embedding`` (cosine), ``bertscore``, ``meteor`` (+ ``wordnet`` set-up), ``rouge``,
 ``distinct``, ``lexicon`` (Study B advice/empathy/prescriptive markers), ``generic`` (stock
-replies), ``perplexity`` (Study B, needs the model), ``text_metric`` (torchmetrics wrapper),
-``tokenization`` (named word tokenizers).
+replies), ``perplexity`` (Study B's token-weighted loss, needs the model), ``tokenization``
+(named word tokenizers).
 """
 
 from __future__ import annotations

@@ -92,11 +92,3 @@ def latex_table(
         lines.append(rf"\label{{{label}}}")
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
-
-
-def latex_document(body: str) -> str:
-    """A minimal standalone document around a table, for checking that it compiles."""
-    return (
-        "\n".join([r"\documentclass{article}", r"\usepackage{booktabs}", r"\begin{document}", body])
-        + "\n\\end{document}\n"
-    )

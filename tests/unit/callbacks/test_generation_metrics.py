@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pytorch_lightning.loggers import WandbLogger
 
-from tests.generation_config import configured_generation
+from tests.generation_helpers import configured_generation
 from tide_exp.callbacks import GenerationMetricsCallback
 from tide_exp.callbacks import generation_steps as steps
 from tide_exp.data.chat import ChatFormatter

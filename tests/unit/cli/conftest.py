@@ -14,7 +14,7 @@ def tiny_run(tmp_path: Path, compose_cfg) -> Path:
     """``.hydra/config.yaml`` and an adapter with non-zero LoRA weights, as a run leaves them."""
     from peft import LoraConfig, get_peft_model
 
-    from tide_exp.models.tiny import build_tiny_random_model
+    from tests.tiny_models import build_tiny_random_model
 
     run = tmp_path / "run_tiny"
     cfg = compose_cfg()

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.generation_config import configured_generation
+from tests.generation_helpers import configured_generation
 from tide_exp.cli.chat import reply_to
 from tide_exp.cli.session import run_config
 from tide_exp.generation import GenerationSettings

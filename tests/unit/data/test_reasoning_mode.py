@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
+from tests.tiny_models import R1_TEMPLATE  # the generation-prompt part of R1-Distill's
 from tide_exp.data.chat import EMPTY_THINK, ChatFormatter
 from tide_exp.errors import ConfigError
-from tide_exp.models.tiny import R1_TEMPLATE  # the generation-prompt part of R1-Distill's
 
 # Qwen3's switch: enable_thinking=False writes the empty block itself.
 QWEN3_TEMPLATE = (

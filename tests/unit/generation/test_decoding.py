@@ -6,12 +6,12 @@ import pytest
 import torch
 from peft import LoraConfig, get_peft_model
 
+from tests.tiny_models import build_tiny_random_model
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.tide_folder import load_tide_folder
 from tide_exp.errors import ConfigError
 from tide_exp.generation import decoding_config, effective_settings, generate_reply_records
 from tide_exp.generation.decoding import split_kwargs
-from tide_exp.models.tiny import build_tiny_random_model
 
 # What a chat checkpoint ships (Qwen2.5-Instruct: repetition_penalty 1.05, top_k 20, top_p 0.8,
 # temperature 0.7, do_sample true), made strong enough to change every reply of the tiny model.

@@ -16,7 +16,7 @@ CPU_ENGINES = ["plain", "static", "continuous", "auto"]
 @pytest.fixture(scope="module")
 def lora_model():
     """A tiny random Llama with a LoRA adapter whose B matrices are non-zero (merging matters)."""
-    from tide_exp.models.tiny import build_tiny_random_model
+    from tests.tiny_models import build_tiny_random_model
 
     loaded = build_tiny_random_model()
     model = get_peft_model(

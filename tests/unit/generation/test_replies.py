@@ -1,5 +1,6 @@
+from tests.generation_helpers import generate_replies
 from tide_exp.data.chat import ChatFormatter
-from tide_exp.generation import generate_replies, strip_reasoning
+from tide_exp.generation import strip_reasoning
 
 
 def test_batched_left_padded_generation_equals_one_by_one(tiny_model):

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import pytest
 from hydra.utils import instantiate
 
-from tests.generation_config import configured_generation
+from tests.generation_helpers import configured_generation
+from tests.tiny_models import build_tiny_tokenizer
 from tide_exp.cli.chat import reply_to
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.tide_folder import load_tide_folder
 from tide_exp.errors import ConfigError
 from tide_exp.generation import ChatGenerationSettings, GenerationSettings
-from tide_exp.models.tiny import build_tiny_tokenizer
 
 
 def test_for_chat_adds_the_reasoning_budget_and_strips_in_think_mode():

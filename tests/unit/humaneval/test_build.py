@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
+from tests.qualtrics_reader import parse_survey_txt
 from tide_exp.humaneval.build import build_summary, build_survey, read_key, read_scenarios
 from tide_exp.humaneval.errors import SurveyConfigError, SurveyInputError
-from tide_exp.humaneval.qualtrics import parse_survey_txt
 from tide_exp.humaneval.runs import load_runs
 from tide_exp.humaneval.survey import QUESTION, SCENARIO_ORDER, SurveySpec
 

@@ -84,7 +84,7 @@ def test_wrong_answer_count_and_bad_spec_are_errors():
 
 
 def test_judge_on_the_tiny_model_goes_through_generation(tiny_model):
-    from tests.generation_config import configured_generation
+    from tests.generation_helpers import configured_generation
     from tide_exp.data.chat import ChatFormatter
     from tide_exp.judge import model_generate
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from tide_exp.metrics.perplexity import chat_token_ids, reference_perplexity
+from tests.reference_perplexity import chat_token_ids, reference_perplexity
 
 
 def _manual(model, tokenizer, prompt, reference):

@@ -7,8 +7,8 @@ import socket
 import pytest
 import torch
 
+from tests.text_score_metric import TextScoreMetric, decode_texts, encode_texts
 from tide_exp.metrics import score_texts
-from tide_exp.metrics.text_metric import TextScoreMetric, decode_texts, encode_texts
 
 CONFIG = {"rouge_l": {}, "distinct_1": {}, "meteor": {}}
 

@@ -5,8 +5,8 @@ import time
 import pytest
 import torch
 
+from tests.generation_helpers import generate_replies
 from tide_exp.data.chat import ChatFormatter
-from tide_exp.generation import generate_replies
 from tide_exp.models.loading import load_gguf_from_package
 
 pytestmark = pytest.mark.slow

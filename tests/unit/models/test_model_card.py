@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 from peft import LoraConfig, PeftModel, get_peft_model
 
+from tests.tiny_models import build_tiny_random_model
 from tide_exp.models.model_card import render_model_card
-from tide_exp.models.tiny import build_tiny_random_model
 from tide_exp.runs.run import save_adapter
 
 PHASES = {

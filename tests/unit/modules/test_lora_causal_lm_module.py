@@ -6,10 +6,10 @@ import pytorch_lightning as pl
 import torch
 from peft import LoraConfig, PeftModel
 
+from tests.tiny_models import build_tiny_random_model
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.dialogue_datamodule import DialogueDataModule
 from tide_exp.data.tide_folder import load_tide_folder
-from tide_exp.models.tiny import build_tiny_random_model
 from tide_exp.modules import LoraCausalLMModule
 
 
@@ -97,8 +97,8 @@ def test_val_perplexity_is_token_weighted_and_equals_reference_perplexity(tmp_pa
     """Two batches with very different reply lengths: exp(total NLL / tokens), not exp(mean)."""
     from torch.utils.data import DataLoader
 
+    from tests.reference_perplexity import reference_perplexity
     from tide_exp.data.chat import collate_right_padded
-    from tide_exp.metrics.perplexity import reference_perplexity
 
     module, _ = _module(1e-3)
     chat = ChatFormatter(module.tokenizer)

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from tide_exp.reporting.table_writers import (
     escape_latex,
-    latex_document,
     latex_table,
     markdown_table,
 )
@@ -27,6 +26,14 @@ MACROS = [
     r"$\geq$",
     r"$\leq$",
 ]
+
+
+def latex_document(body: str) -> str:
+    """A minimal standalone document around a table, for checking that it compiles."""
+    return (
+        "\n".join([r"\documentclass{article}", r"\usepackage{booktabs}", r"\begin{document}", body])
+        + "\n\\end{document}\n"
+    )
 
 
 @given(st.text())

@@ -1,4 +1,5 @@
-"""A thin torchmetrics wrapper over :func:`score_texts`, correct across DDP ranks.
+"""A thin torchmetrics wrapper over :func:`score_texts`, correct across DDP ranks (test-only: the
+package never uses it; the test shows the suite's corpus-level metrics survive a DDP gather).
 
 Texts are kept as UTF-8 byte tensors plus lengths in ``cat`` list states, so torchmetrics gathers
 them from every rank like any tensor state; ``compute`` decodes the gathered texts and scores the

@@ -1,4 +1,5 @@
-"""A tiny random causal LM and a small BPE tokenizer, for tests and for debugging the pipeline.
+"""A tiny random causal LM and a small BPE tokenizer, for tests and benchmarks (test-only: the
+package never imports it; ``tests/configs/model/tiny_*.yaml`` build it through Hydra).
 
 Nothing is downloaded: the tokenizer is trained in a second on the embedded sample corpus and the
 model is built from a transformers config with random weights, so every code path (chat template,

@@ -1,0 +1,48 @@
+"""Reading a Qualtrics survey back (test-only): the round trip of
+:func:`tide_exp.humaneval.qualtrics.survey_txt`, every shown reply mapped to a key row."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+
+
+def _restore(line: str) -> str:
+    """Undo the survey's inline escaping (``<br>`` for newlines, ``[ [`` for ``[[``)."""
+    return html.unescape(line.replace("<br>", "\n").replace("[ [", "[["))
+
+
+def parse_survey_txt(text: str) -> pd.DataFrame:
+    """Read back what :func:`survey_txt` wrote: question_id, item_id, slot, prompt, response.
+
+    With several
+    dimensions each item's first matrix is read (the others show the same replies).
+    """
+    rows, item_id, prompt, mode, slot = [], None, "", None, 0
+    for line in text.splitlines():
+        if line.startswith("[[ID:"):
+            tag = line[5:-2]
+            match = re.fullmatch(r"(I\d+|ATTN)(d(\d+))?", tag)
+            first = match is not None and match.group(3) in (None, "1")
+            item_id = match.group(1) if first else None
+            mode, slot = None, 0
+        elif line == "[[Choices]]":
+            mode = "choices" if item_id else None
+        elif line.startswith("[["):
+            mode = None
+        elif mode == "choices" and line:
+            slot += 1
+            rows.append(
+                {
+                    "question_id": f"{item_id}_{slot}",
+                    "item_id": item_id,
+                    "slot": slot,
+                    "prompt": prompt,
+                    "response": _restore(line),
+                }
+            )
+        elif item_id and mode is None and line.startswith("<b>Message:</b> "):
+            prompt = _restore(line[len("<b>Message:</b> ") :].rsplit("<br><br>", 1)[0])
+    return pd.DataFrame(rows)
