@@ -10,6 +10,7 @@ from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from tests.config_options import config_options
+from tide_exp.config.compose import compose_config
 from tide_exp.config.validation import config_targets
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -90,7 +91,9 @@ def test_study_models_match_the_protocol():
     if not PROTOCOL.is_file():
         pytest.skip("../shared/reference is not beside this checkout")
     protocol = yaml.safe_load(PROTOCOL.read_text())
-    hub_ids = {OmegaConf.load(p).hf_id for p in (CONF_DIR / "model").glob("*.yaml")}
+    # Composed as a run composes them: a model file takes hf_id from conf/model_base/hub.yaml.
+    models = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+    hub_ids = {compose_config([f"model={m}"]).model.hf_id for m in models}
     assert set(protocol["study_a"]["models"]) <= hub_ids
     assert protocol["study_b"]["model"] in hub_ids
 
