@@ -49,25 +49,6 @@ def _example_ids(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def _settings(key_path: str | Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The scale labels and rating dimensions the survey was built with (build.json beside
-    the key), or the study's."""
-    manifest = Path(key_path).with_name("build.json")
-    spec = {}
-    if manifest.is_file():
-        spec = read_json(manifest).get("spec", {})
-    labels = tuple(spec.get("labels") or LIKERT_LABELS)
-    return labels, tuple(spec.get("dimensions") or DEFAULT_DIMENSIONS)
-
-
-def _read_ratings(path, key, key_path, demographics=None):
-    from tide_exp.humaneval.ratings import read_ratings
-
-    labels, dimensions = _settings(key_path)
-    survey_id = str(key["survey_id"].iloc[0])
-    return read_ratings(path, list(key["question_id"]), labels, demographics, dimensions, survey_id)
-
-
 def _lines(text: str | None) -> list[str] | None:
     """``--prompts``: a file (one entry per line) with ``@``, else one entry."""
     if not text:
@@ -133,11 +114,11 @@ def cmd_judge(args: argparse.Namespace) -> None:
 
 
 def cmd_qc(args: argparse.Namespace) -> None:
-    from tide_exp.humaneval.build import read_key
+    from tide_exp.humaneval.build import read_built_ratings, read_key
     from tide_exp.humaneval.qc import QCRules, qc_report_markdown, read_gold, run_qc, write_qc
 
     key = read_key(args.key)
-    data = _read_ratings(args.ratings, key, args.key, args.demographics)
+    data = read_built_ratings(args.ratings, key, args.key, args.demographics)
     gold = read_gold(args.gold, key) if args.gold else None
     rules = QCRules(
         duration_window=None if args.no_window else (args.min_minutes, args.max_minutes),
@@ -156,7 +137,7 @@ def cmd_qc(args: argparse.Namespace) -> None:
 def cmd_analyze(args: argparse.Namespace) -> None:
     from tide_exp.errors import ConfigError
     from tide_exp.humaneval.analyze import AnalysisOptions, analyze, load_qc_dir
-    from tide_exp.humaneval.build import read_key
+    from tide_exp.humaneval.build import read_built_ratings, read_key
     from tide_exp.humaneval.rating_tables import headline
 
     source, key_path = Path(args.source), args.key
@@ -167,7 +148,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         raise ConfigError("pass --key survey/key.csv (the key of the survey that was rated)")
     key = read_key(key_path)
     if not source.is_dir():
-        data = _read_ratings(source, key, key_path)
+        data = read_built_ratings(source, key, key_path)
     options = AnalysisOptions(
         ci=args.ci,
         formats=args.formats,

@@ -4,7 +4,8 @@
 before a W&B run starts, so a typo costs a second, not a 3B model load. It checks:
 
 - every node with a ``_target_`` against its constructor's signature (unknown keys, and values
-  whose type contradicts a plain annotation: ``trainer.max_epochs=abc`` where ``int`` is due);
+  whose type contradicts a plain annotation: ``trainer.max_epochs=abc`` where ``int`` is due;
+  :mod:`tide_exp.config.signatures`);
 - impossible values the signatures cannot express (:data:`RANGES`, :data:`CHOICES`): counts
   that must be positive (``lora.r``, ``data.batch_size``, ``eval.num_prompts``: 0 would mean
   "every prompt" to a truthiness test, a negative ``max_train_examples`` would slice from the end),
@@ -18,9 +19,6 @@ before a W&B run starts, so a typo costs a second, not a 3B model load. It check
 from __future__ import annotations
 
 import inspect
-import re
-import types
-import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,13 +26,11 @@ from typing import Any
 from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from tide_exp.config.compat import raw_node, raw_value
+from tide_exp.config.signatures import check_signature, config_targets
 from tide_exp.errors import ConfigError, FileError
 from tide_exp.files.checks import check_writable, nearest_existing
 
-HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
 _MISSING = object()
-_REFERENCE = re.compile(r"\$\{([\w.]+)\}")
 
 
 def _whole(low: int, none: bool = False) -> tuple[Callable[[Any], bool], str]:
@@ -117,7 +113,7 @@ def check_values(cfg: DictConfig) -> None:
     _check_generation(cfg)
     _check_checkpoint(cfg)
     for path, node in config_targets(cfg):
-        _check_signature(path, node)
+        check_signature(path, node)
 
 
 def check_ranges(cfg: DictConfig) -> None:
@@ -211,94 +207,6 @@ def _select(cfg: DictConfig, key: str) -> Any:
         if isinstance(value, (DictConfig, ListConfig))
         else value
     )
-
-
-def config_targets(node: Any, path: str = "") -> list[tuple[str, DictConfig]]:
-    """Every node with a ``_target_`` under ``node``, with its dotted path."""
-    found = []
-    if isinstance(node, DictConfig):
-        if "_target_" in node:
-            found.append((path, node))
-        for key in node:
-            found += config_targets(raw_node(node, key), f"{path}.{key}" if path else str(key))
-    elif isinstance(node, ListConfig):
-        for i, item in enumerate(node):
-            found += config_targets(item, f"{path}[{i}]")
-    return found
-
-
-def _check_signature(path: str, node: DictConfig) -> None:
-    """Unknown keys and values whose type contradicts the constructor's annotation."""
-    try:
-        target = get_object(node._target_)
-        function = target.__init__ if inspect.isclass(target) else target
-        signature = inspect.signature(function)
-    except Exception:  # noqa: BLE001 - not importable here: instantiate will say so
-        return
-    parameters = signature.parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        unknown = sorted(str(k) for k in node if k not in HYDRA_KEYS and k not in parameters)
-        if unknown:
-            raise ConfigError(
-                f"{path}.{unknown[0]} is not an argument of {node._target_}; "
-                f"remove it or check its spelling (arguments: {', '.join(p for p in parameters if p != 'self')})."
-            )
-    try:
-        hints = typing.get_type_hints(target if _is_dataclass(target) else function)
-    except Exception:  # noqa: BLE001 - annotations that do not evaluate: no type check
-        hints = {}
-    for key in node:
-        if key in HYDRA_KEYS or key not in hints:
-            continue
-        try:
-            value = node[key]
-        except Exception:  # noqa: BLE001 - resolves only inside a Hydra job
-            continue
-        if isinstance(value, (DictConfig, ListConfig)):
-            continue
-        if _fits(value, hints[key]) is False:
-            raise ConfigError(
-                f"{_source_key(node, key, path)}={value!r} has the wrong type for {node._target_} "
-                f"(expected {_describe(hints[key])}); fix the setting or override."
-            )
-
-
-def _source_key(node: DictConfig, key: str, path: str) -> str:
-    """The key a user sets: ``eval.num_prompts`` for ``num_prompts: ${eval.num_prompts}``."""
-    raw = raw_value(node, key)
-    match = _REFERENCE.fullmatch(raw) if isinstance(raw, str) else None
-    return f"{match.group(1)} (used as {path}.{key})" if match else f"{path}.{key}"
-
-
-def _is_dataclass(target: Any) -> bool:
-    import dataclasses
-
-    return inspect.isclass(target) and dataclasses.is_dataclass(target)
-
-
-def _fits(value: Any, annotation: Any) -> bool | None:
-    """Whether ``value`` fits a plain annotation; ``None`` where the annotation is not plain."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        results = [_fits(value, arg) for arg in typing.get_args(annotation)]
-        return True if True in results else None if None in results else False
-    if origin is typing.Literal:
-        return value in typing.get_args(annotation)
-    if annotation is type(None):
-        return value is None
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str)
-    return None
-
-
-def _describe(annotation: Any) -> str:
-    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
 def _check_metrics(cfg: DictConfig) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from tide_exp.files.atomic import write_text
+from tide_exp.files.readers import read_json
 from tide_exp.files.writers import write_csv, write_json
 from tide_exp.humaneval.csvtable import read_csv_table
 from tide_exp.humaneval.draw import expected_scenarios
@@ -16,7 +18,7 @@ from tide_exp.humaneval.items import build_key, fingerprint, rater_view
 from tide_exp.humaneval.pair_sets import resolve_pairs
 from tide_exp.humaneval.qualtrics import survey_txt
 from tide_exp.humaneval.runs import load_runs
-from tide_exp.humaneval.survey import SurveySpec
+from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, SurveySpec
 
 SURVEY_CSV = "survey.csv"
 SURVEY_TXT = "survey_qualtrics.txt"
@@ -148,3 +150,24 @@ def _typed_key(key: pd.DataFrame) -> pd.DataFrame:
     if "truncated" in key:
         key["truncated"] = key["truncated"].astype(str).str.lower().eq("true")
     return key
+
+
+def survey_settings(key_path: str | Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The scale labels and rating dimensions the survey was built with (:data:`MANIFEST`
+    beside the key), or the study's."""
+    manifest = Path(key_path).with_name(MANIFEST)
+    spec = read_json(manifest).get("spec", {}) if manifest.is_file() else {}
+    labels = tuple(spec.get("labels") or LIKERT_LABELS)
+    return labels, tuple(spec.get("dimensions") or DEFAULT_DIMENSIONS)
+
+
+def read_built_ratings(
+    path: str | Path, key: pd.DataFrame, key_path: str | Path, demographics: Any = None
+) -> Any:
+    """A ratings file read against the survey a build wrote: its key's question ids and survey
+    id, its scale labels and dimensions (:func:`survey_settings`)."""
+    from tide_exp.humaneval.ratings import read_ratings
+
+    labels, dimensions = survey_settings(key_path)
+    survey_id = str(key["survey_id"].iloc[0])
+    return read_ratings(path, list(key["question_id"]), labels, demographics, dimensions, survey_id)

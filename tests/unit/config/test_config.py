@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from tests.config_options import config_options
 from tide_exp.config.compose import compose_config
-from tide_exp.config.validation import config_targets
+from tide_exp.config.signatures import config_targets
 
 ROOT = Path(__file__).resolve().parents[3]
 CONF_DIR = ROOT / "conf"
