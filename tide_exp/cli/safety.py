@@ -54,7 +54,7 @@ def cmd_probe(args: argparse.Namespace) -> None:
 
     from tide_exp.generation import GenerationSettings
     from tide_exp.judge.model import compose_model_config
-    from tide_exp.models.adapter import check_adapter, load_adapter
+    from tide_exp.models.adapter import ADAPTER_CONFIG, check_adapter, load_adapter
     from tide_exp.models.configured import load_configured
     from tide_exp.safety.probe_run import ProbeRun
 
@@ -63,8 +63,8 @@ def cmd_probe(args: argparse.Namespace) -> None:
     probe = ProbeRun.load(cfg.model.name, args.probe_file, args.max_prompts, country=args.country)
     adapter = Path(args.adapter) if args.adapter else None
     if adapter is not None:  # named before the model loads and the base model's replies
-        if not (adapter / "adapter_config.json").is_file():
-            raise TideError(f"--adapter {adapter}: no adapter_config.json; pass a run's adapter/.")
+        if not (adapter / ADAPTER_CONFIG).is_file():
+            raise TideError(f"--adapter {adapter}: no {ADAPTER_CONFIG}; pass a run's adapter/.")
         check_adapter(adapter)
     loaded = load_configured(cfg)
     chat = loaded.chat

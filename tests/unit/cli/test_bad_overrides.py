@@ -1,5 +1,5 @@
 """Commands that compose the config (stats, chat, the safety probe, judges) name a bad override
-in one line, exit 2: composed in one place (tide_exp.config.compose_config)."""
+in one line, exit 2: composed in one place (tide_exp.config.compose.compose_config)."""
 
 from __future__ import annotations
 
