@@ -10,10 +10,10 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint format bench clean
+.PHONY: help setup run test test-fast lint format bench gpu-prepare gpu-check clean
 
 help:  ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.installed  ## create .venv and install everything (offline models included)
 
@@ -64,6 +64,17 @@ format: setup  ## apply ruff fixes and formatting
 bench: setup  ## timing benchmarks (figures quoted in the README)
 	$(PY) benchmarks/bench_metrics.py
 	$(PY) benchmarks/bench_run.py
+
+# The GPU check (issue 32; benchmarks/GPU_NOTES.md). A GPU machine here has no .venv and no
+# package index: its image's python3 runs the check, with what `make gpu-prepare` put in .gpu/.
+GPU_PY ?= $(if $(wildcard $(PY)),$(PY),python3)
+GPU_CHECK_ARGS ?=
+
+gpu-prepare: setup  ## fill .gpu/ (wheels, WordNet, tokenizer) for a GPU machine without a package index
+	$(PY) benchmarks/gpu_prepare.py
+
+gpu-check: $(if $(DRY),setup)  ## GPU tests and figures in one call, under 8 minutes (DRY=1: CPU, tiny models)
+	$(if $(DRY),$(PY),$(GPU_PY)) benchmarks/gpu_check.py $(if $(DRY),--dry) $(GPU_CHECK_ARGS)
 
 clean:  ## remove outputs, caches and the venv (the converted-model cache in ~/.cache/tide_exp stays)
 	rm -rf $(VENV) outputs multirun wandb lightning_logs .pytest_cache .ruff_cache .hypothesis *.egg-info
