@@ -84,10 +84,12 @@ _IMAGE_PACKAGE_NAMES = """
 IMAGE_PACKAGES = frozenset(_IMAGE_PACKAGE_NAMES.split())
 # On the image, but older than what this project's CI installs (transformers 5.17 there needs
 # huggingface-hub 1.x; this venv's transformers needs hub 2.x, which needs a newer click and
-# hf-xet) or of a version the image does not state: carried at this venv's version.
+# hf-xet, and the image's tokenizers 0.23.2 requires hub < 2) or of a version the image does
+# not state: carried at this venv's version.
 NEWER_THAN_IMAGE = (
     "transformers",
     "huggingface-hub",
+    "tokenizers",
     "peft",
     "sentence-transformers",
     "regex",
