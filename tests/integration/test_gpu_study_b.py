@@ -17,7 +17,7 @@ import torch
 from omegaconf import open_dict
 
 from tide_exp.data.prepare import prepare
-from tide_exp.run import run
+from tide_exp.runs.run import run
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def study_b_shaped_folder(tmp_path_factory) -> Path:
     """A saved random-weight Qwen1.5-1.8B-shaped model (bf16 safetensors) and the tiny tokenizer."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from tide_exp.models.tiny import build_tiny_tokenizer
+    from tests.tiny_models import build_tiny_tokenizer
 
     folder = tmp_path_factory.mktemp("qwen1_5_1_8b_random")
     tokenizer = build_tiny_tokenizer()
@@ -79,7 +79,7 @@ def test_nf4_base_and_paged_adamw_8bit_train_and_evaluate(
         "trainer.max_epochs=1",
         "trainer.accumulate_grad_batches=1",
         "eval.num_prompts=2",
-        "eval.max_new_tokens=4",
+        "eval.generation.max_new_tokens=4",
         tiny=False,
     )
     with open_dict(cfg):

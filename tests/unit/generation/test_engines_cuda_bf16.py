@@ -11,7 +11,7 @@ adapter), so its next-token distributions are peaked like a trained model's: an 
 model nearly ties at many steps, and bf16 then parts 12 of 100 replies from the per-prompt path
 even unmerged. In bf16 on a CPU (100 prompts) the trained one keeps every reply unmerged and
 parts 12 merged, so the merged cases may well miss the bar on a GPU too: that is a figure for
-``eval.merge`` (benchmarks/GPU_NOTES.md). Skipped without CUDA (tests/conftest.py);
+``eval.generation.merge`` (benchmarks/GPU_NOTES.md). Skipped without CUDA (tests/conftest.py);
 ``make gpu-check`` runs them.
 """
 
@@ -58,7 +58,7 @@ def fit(model, batches, params, steps: int, lr: float) -> float:
 @pytest.fixture(scope="module")
 def bf16_model():
     """The tiny Llama trained on the sample corpus, then a trained LoRA adapter; bf16 on CUDA."""
-    from tide_exp.models.tiny import build_tiny_random_model
+    from tests.tiny_models import build_tiny_random_model
 
     loaded = build_tiny_random_model(hidden_size=64, intermediate_size=128, initializer_range=0.02)
     model, tok = loaded.model.to("cuda"), loaded.tokenizer
