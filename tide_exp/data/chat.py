@@ -95,13 +95,15 @@ class ChatFormatter:
 
     def describe(self) -> dict[str, Any]:
         """What results.json records about the prompt: every setting that shapes it, verbatim."""
+        # Plain prompts use neither the system prompt nor the template kwargs: recorded as null
+        # there, so results.json never states a setting that did not shape the prompt.
         return {
-            "system_prompt": self.system_prompt,
+            "system_prompt": None if self.plain else self.system_prompt,
             "persona_template": self.persona_template,
             "persona_placement": self.persona_placement,
             "reasoning": self.reasoning if self.reasons else None,
             "think_max_new_tokens": self.think_max_new_tokens if self.reasons else None,
-            "chat_template_kwargs": dict(self.chat_template_kwargs),
+            "chat_template_kwargs": None if self.plain else dict(self.chat_template_kwargs),
             "prompt_format": self.prompt_format,
             "plain_separator": self.plain_separator if self.plain else None,
         }

@@ -70,6 +70,12 @@ def test_plain_format_is_text_to_continue_in_training_and_prompts(tiny_model):
     assert feature["labels"][:n] == [IGNORE_INDEX] * n
     assert tok.decode(feature["labels"][n:]) == "That sounds frightening." + tok.eos_token
     assert chat.describe()["prompt_format"] == "plain" and chat.describe()["reasoning"] is None
+    # results.json's "prompt": the unused system prompt and template kwargs are not recorded
+    # as if they shaped the prompt (issue 30, item 7); the chat format keeps them.
+    assert chat.describe()["system_prompt"] is None
+    assert chat.describe()["chat_template_kwargs"] is None
+    chat = ChatFormatter(tiny_model.tokenizer, system_prompt="Be gentle.")
+    assert chat.describe()["system_prompt"] == "Be gentle."
 
 
 def test_max_target_tokens_cuts_the_reply_and_reports_its_whole_length(tiny_model):
