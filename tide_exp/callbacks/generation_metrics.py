@@ -10,6 +10,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from tide_exp.callbacks import generation_steps as steps
+from tide_exp.data.prompt_sets import read_prompts_file
 from tide_exp.generation import GenerationSettings
 from tide_exp.runs.folder import RunFolder
 from tide_exp.tracking.loggers import epochs_trained
@@ -28,7 +29,9 @@ class GenerationMetricsCallback(pl.Callback):
       decoding would give the same replies); otherwise ``ft`` generates.
 
     Every subset is a prefix of one seeded order of the held-out split, so the per-epoch subset
-    is part of the final one. Each phase appends its records to ``generations.jsonl``
+    is part of the final one. With ``prompts_file`` the file's fixed prompts (a survey's, say)
+    are answered too, right after ``zs`` (``fixed_zs``) and after ``ft`` (``fixed_ft``): phases
+    of their own, so they never enter the held-out means or the run's final metrics. Each phase appends its records to ``generations.jsonl``
     (rewritten atomically), records which prompts it saw in its summary and logs a W&B table.
 
     Args:
@@ -41,6 +44,9 @@ class GenerationMetricsCallback(pl.Callback):
             model's reasoning mode to it
             (:meth:`~tide_exp.generation.GenerationSettings.for_chat`).
         zero_shot: Evaluate before training.
+        prompts_file: A prompts file or shipped set (``eval.prompts_file``,
+            :mod:`tide_exp.data.prompt_sets`) answered zero-shot and after training; ``None``:
+            none.
     """
 
     def __init__(
@@ -53,6 +59,7 @@ class GenerationMetricsCallback(pl.Callback):
         *,
         generation: GenerationSettings,
         zero_shot: bool = True,
+        prompts_file: str | None = None,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.model_name = model_name
@@ -61,6 +68,8 @@ class GenerationMetricsCallback(pl.Callback):
         self.metrics = dict(metrics or {"rouge_l": {}, "cosine": {}})
         self.generation = generation
         self.zero_shot = zero_shot
+        self.prompts_file = prompts_file
+        self.fixed = [p.example() for p in read_prompts_file(prompts_file)] if prompts_file else []
         self.records: list[dict[str, Any]] = []
         self.results: dict[str, Any] = {"val": []}
 
@@ -83,7 +92,7 @@ class GenerationMetricsCallback(pl.Callback):
         """Generate, score, save and log one phase (on ``examples``, else its held-out subset)."""
         if examples is None:
             examples = trainer.datamodule.eval_subset(self.prompt_count(phase))
-        requested = self.prompt_count(phase) if phase != "dev" else None
+        requested = self.prompt_count(phase) if phase in ("zs", "val", "ft") else None
         if requested and len(examples) < requested:
             log.warning(
                 "%s: scored %d prompts, fewer than the %d asked for (the held-out split is smaller)",
@@ -96,7 +105,10 @@ class GenerationMetricsCallback(pl.Callback):
         replies, generation = steps.generate_phase(
             pl_module.model, pl_module.tokenizer, prompts, settings
         )
-        scores, scoring_s = steps.score_phase(replies, examples, self.metrics)
+        if all(e.reference_response for e in examples):
+            scores, scoring_s = steps.score_phase(replies, examples, self.metrics)
+        else:  # fixed prompts without references: replies only (a survey needs no scores)
+            scores, scoring_s = steps.unscored(len(examples)), 0.0
         step = trainer.global_step
         records = steps.phase_records(
             phase, epoch, step, self.model_name, examples, replies, scores["per_sample"]
@@ -123,7 +135,9 @@ class GenerationMetricsCallback(pl.Callback):
         moment = (
             f"after epoch {summary['epoch']}"
             if phase == "val"
-            else {"zs": "before training"}.get(phase, "after training")
+            else {"zs": "before training", "fixed_zs": "before training"}.get(
+                phase, "after training"
+            )
         )
         log.info(
             "%s (%s, %d prompts, %.0f%% cut at the cap): %s",
@@ -131,7 +145,8 @@ class GenerationMetricsCallback(pl.Callback):
             moment,
             summary["prompts"]["count"],
             100 * summary.get("cut_rate", 0.0),
-            ", ".join(f"{k}={m['mean']:.4f}" for k, m in summary["metrics"].items()),
+            ", ".join(f"{k}={m['mean']:.4f}" for k, m in summary["metrics"].items())
+            or "replies only, no references to score against",
         )
         steps.log_phase(trainer, phase, summary, records)
 
@@ -181,6 +196,15 @@ class GenerationMetricsCallback(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.zero_shot and trainer.is_global_zero and "zs" not in self.results:
             self.evaluate(trainer, pl_module, "zs", 0)
+        if self.zero_shot and trainer.is_global_zero:
+            self.answer_fixed(trainer, pl_module, "fixed_zs", 0)
+
+    def answer_fixed(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, phase: str, epoch: int
+    ) -> None:
+        """Answer the prompts file's prompts once per phase (a resumed run does not repeat it)."""
+        if self.fixed and phase not in self.results:
+            self.evaluate(trainer, pl_module, phase, epoch, list(self.fixed))
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # trainer.validate() outside fit (the base/fine-tuned validation phases) generates nothing.
@@ -203,6 +227,8 @@ class GenerationMetricsCallback(pl.Callback):
             ]
             summary = {**last, "reused_from": f"val epoch {last['epoch']}"}
             self._record(trainer, "ft", records, summary)
+        # The final weights answer the fixed prompts even when ft reused the last epoch's replies.
+        self.answer_fixed(trainer, pl_module, "fixed_ft", epochs_trained(trainer))
         # Development split (data.dev_fraction): what a search selects on, never the test prompts.
         dev = getattr(trainer.datamodule, "dev_examples", None)
         if dev and "dev" not in self.results:

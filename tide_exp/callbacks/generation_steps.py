@@ -37,6 +37,8 @@ SCALAR_PREFIXES = {
     "val": ["val/gen"],
     "ft": ["ft/gen"],
     "dev": ["dev/gen"],
+    "fixed_zs": ["fixed_zs/gen"],  # the prompts file's prompts (eval.prompts_file)
+    "fixed_ft": ["fixed_ft/gen"],
 }
 
 
@@ -87,6 +89,11 @@ def score_phase(
         [r.text for r in replies], [e.reference_response for e in examples], metrics
     )
     return scores, time.perf_counter() - start
+
+
+def unscored(count: int) -> dict[str, Any]:
+    """What :func:`score_phase` gives for replies that have no references: no metric at all."""
+    return {"metrics": {}, "config": {}, "per_sample": [{} for _ in range(count)]}
 
 
 def phase_records(

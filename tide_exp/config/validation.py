@@ -143,6 +143,7 @@ def check_environment(cfg: DictConfig) -> None:
                 "use trainer=cpu (or run on a machine with a GPU)."
             )
     _check_data_path(cfg)
+    _check_prompts_file(cfg)
     manifest = _select(cfg, "data.split_manifest")
     if isinstance(manifest, str) and not Path(manifest).expanduser().exists():
         raise ConfigError(
@@ -250,6 +251,19 @@ def _check_data_path(cfg: DictConfig) -> None:
             f"data.source.path={value!r}: no such file or folder{broken} "
             f"(working folder {Path.cwd()}); fix the path."
         )
+
+
+def _check_prompts_file(cfg: DictConfig) -> None:
+    """``eval.prompts_file`` read whole before the model loads: a bad line costs a second."""
+    value = _select(cfg, "eval.prompts_file")
+    if value is _MISSING or value is None:
+        return
+    from tide_exp.data.prompt_sets import read_prompts_file
+
+    try:
+        read_prompts_file(str(value))
+    except FileError as err:
+        raise ConfigError(f"eval.prompts_file={value!r}: {err}") from None
 
 
 def _check_writable_folder(key: str, path: Path) -> None:

@@ -81,6 +81,10 @@ class Phases(TypedDict, total=False):
     val: list[PhaseSummary]
     ft: PhaseSummary
     dev: PhaseSummary
+    # The prompts file's fixed prompts (eval.prompts_file), zero-shot and fine-tuned: never in
+    # the held-out means; metrics only when every prompt has a reference.
+    fixed_zs: PhaseSummary
+    fixed_ft: PhaseSummary
 
 
 class Validation(TypedDict, total=False):
@@ -103,6 +107,8 @@ class Timings(TypedDict, total=False):
     zs: PhaseSeconds
     val: list[PhaseSeconds]
     ft: PhaseSeconds
+    fixed_zs: PhaseSeconds
+    fixed_ft: PhaseSeconds
     train_s: float  # fit less the evaluations inside it
     total_s: float
 
@@ -148,7 +154,7 @@ class Status(TypedDict):
 class GenerationRow(TypedDict, total=False):
     """One line of ``generations.jsonl``: a prompt, its reference and the model's reply."""
 
-    phase: str  # zs, val, ft or dev
+    phase: str  # zs, val, ft, dev; fixed_zs, fixed_ft: the prompts file's (eval.prompts_file)
     epoch: int | None
     step: int
     model: str

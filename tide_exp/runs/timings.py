@@ -34,9 +34,13 @@ def phase_timings(phases: dict[str, Any], fit_s: float) -> dict[str, Any]:
             if reused
             else _seconds(ft)
         )
+    for fixed in ("fixed_zs", "fixed_ft"):  # the prompts file's, answered inside fit too
+        if phases.get(fixed):
+            timings[fixed] = _seconds(phases[fixed])
+    rows = ("zs", "ft", "fixed_zs", "fixed_ft")
     spent = sum(
         row["generation_s"] + row["scoring_s"]
-        for row in [timings.get("zs"), *timings.get("val", []), timings.get("ft")]
+        for row in [*(timings.get(k) for k in rows), *timings.get("val", [])]
         if row
     )
     timings["train_s"] = round(max(fit_s - spent, 0.0), 2)

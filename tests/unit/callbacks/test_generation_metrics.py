@@ -171,3 +171,49 @@ def test_resume_keeps_phases_and_rewrites_file(harness):
     assert len(resumed.generations_path.read_text().splitlines()) == 2
     resumed.on_fit_start(trainer2, module)  # zero-shot is not repeated
     assert len(resumed.records) == 2
+
+
+def test_prompts_file_is_answered_zero_shot_and_after_training_apart_from_the_means(
+    harness, tmp_path
+):
+    """eval.prompts_file: its prompts get replies in phases of their own (fixed_zs, fixed_ft),
+    marked in generations.jsonl, never in the held-out means or the final metrics; a resumed
+    run does not answer them twice."""
+    callback, trainer, module, logger = harness(
+        num_prompts=2, final_num_prompts=2, prompts_file="study_a"
+    )
+    _run(callback, trainer, module, epochs=1)
+    on_disk = [json.loads(line) for line in callback.generations_path.read_text().splitlines()]
+    phases = [r["phase"] for r in on_disk]
+    assert phases.count("fixed_zs") == 6 and phases.count("fixed_ft") == 6
+    assert phases.count("zs") == 2 and phases.count("ft") == 2
+    fixed = [r for r in on_disk if r["phase"] == "fixed_zs"]
+    assert [r["theme"] for r in fixed][:2] == ["panic", "grief_anger"]
+    assert fixed[0]["prompt"].startswith("I had a panic attack") and fixed[0]["reference"] == ""
+    assert {r["epoch"] for r in on_disk if r["phase"] == "fixed_ft"} == {1}
+    # No references: replies only, and nothing of them in the held-out means or final metrics.
+    assert callback.results["fixed_zs"]["metrics"] == {}
+    assert callback.results["fixed_ft"]["prompts"]["count"] == 6
+    assert callback.results["zs"]["prompts"]["count"] == 2
+    assert not [k for k in callback.scalars() if "fixed" in k]
+    assert "generations/fixed_zs" in [t["key"] for t in logger.tables]
+    # Resumed after the zero-shot phases: neither is repeated.
+    state = json.loads(json.dumps(callback.state_dict()))
+    resumed, trainer2, _, _ = harness(num_prompts=2, final_num_prompts=2, prompts_file="study_a")
+    resumed.load_state_dict(state)
+    resumed.on_fit_start(trainer2, module)
+    assert [r["phase"] for r in resumed.records].count("fixed_zs") == 6
+
+
+def test_prompts_file_with_references_is_scored_on_its_own(harness, tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        '{"message": "I froze.", "reference": "That sounds frightening."}\n'
+        '{"message": "I cannot sleep.", "reference": "Nights can be so hard."}\n'
+    )
+    callback, trainer, module, _ = harness(
+        num_prompts=2, final_num_prompts=2, prompts_file=str(path)
+    )
+    callback.on_fit_start(trainer, module)
+    assert callback.results["fixed_zs"]["metrics"]["rouge_l"]["n"] == 2
+    assert callback.results["zs"]["metrics"]["rouge_l"]["n"] == 2

@@ -118,3 +118,15 @@ def test_batch_size_auto_is_valid_with_or_without_the_safety_probe(compose_cfg, 
     check_values(
         compose_cfg("eval.generation.batch_size=auto", f"eval.safety={safety}", tiny=False)
     )
+
+
+def test_prompts_file_is_read_before_the_model_loads(compose_cfg, tmp_path):
+    """eval.prompts_file: a missing file or a bad line is one sentence naming the key, the
+    file and the line, from check_environment (before the model loads)."""
+    check_environment(compose_cfg("eval.prompts_file=study_a"))  # the shipped set, by name
+    with pytest.raises(ConfigError, match=r"^eval.prompts_file='nope.jsonl': .*study_a"):
+        check_environment(compose_cfg("eval.prompts_file=nope.jsonl"))
+    bad = tmp_path / "survey.jsonl"
+    bad.write_text('{"message": "I froze."}\n{"mesage": "typo"}\n')
+    with pytest.raises(ConfigError, match=r"survey.jsonl:2: unknown key\(s\) \['mesage'\]"):
+        check_environment(compose_cfg(f"eval.prompts_file={bad}"))
