@@ -15,12 +15,13 @@ def _restore(line: str) -> str:
 
 
 def parse_survey_txt(text: str) -> pd.DataFrame:
-    """Read back what :func:`survey_txt` wrote: question_id, item_id, slot, prompt, response.
+    """Read back what :func:`survey_txt` wrote: question_id, item_id, slot, prompt, history
+    (the earlier turns shown above the message, "" for none), response.
 
     With several
     dimensions each item's first matrix is read (the others show the same replies).
     """
-    rows, item_id, prompt, mode, slot = [], None, "", None, 0
+    rows, item_id, prompt, history, mode, slot = [], None, "", "", None, 0
     for line in text.splitlines():
         if line.startswith("[[ID:"):
             tag = line[5:-2]
@@ -40,9 +41,12 @@ def parse_survey_txt(text: str) -> pd.DataFrame:
                     "item_id": item_id,
                     "slot": slot,
                     "prompt": prompt,
+                    "history": history,  # the earlier turns shown above the message, as text
                     "response": _restore(line),
                 }
             )
-        elif item_id and mode is None and line.startswith("<b>Message:</b> "):
-            prompt = _restore(line[len("<b>Message:</b> ") :].rsplit("<br><br>", 1)[0])
+        elif item_id and mode is None and "<b>Message:</b> " in line:
+            shown, rest = line.split("<b>Message:</b> ", 1)
+            prompt = _restore(rest.rsplit("<br><br>", 1)[0])
+            history = _restore(shown.removesuffix("<br><br>"))
     return pd.DataFrame(rows)

@@ -105,7 +105,9 @@ def phase_records(
     replies: Sequence[Reply],
     per_sample: Sequence[Mapping[str, float]],
 ) -> list[dict[str, Any]]:
-    """One ``generations.jsonl`` record per example (reply end state kept for later counts)."""
+    """One ``generations.jsonl`` record per example (reply end state kept for later counts);
+    a multi-turn example's earlier turns the model saw go with it (``history``: the survey
+    shows them)."""
     return [
         {
             "phase": phase,
@@ -122,6 +124,7 @@ def phase_records(
             "open_reasoning": reply.open_reasoning,
             "new_tokens": reply.new_tokens,
             "scores": dict(sample),
+            **({"history": [list(turn) for turn in e.history]} if e.history else {}),
         }
         for e, reply, sample in zip(examples, replies, per_sample, strict=True)
     ]

@@ -49,14 +49,23 @@ def _example_ids(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def _lines(text: str | None) -> list[str] | None:
-    """``--prompts``: a file (one entry per line) with ``@``, else one entry."""
+def _prompts(text: str | None) -> dict:
+    """``--prompts``: ``@list.txt`` (one example id or message a line, found among the held-out
+    replies), else a prompts file or shipped set (``eval.prompts_file``'s format: the runs'
+    replies to it, with its scenarios)."""
     if not text:
-        return None
+        return {}
     if text.startswith("@"):
         lines = _read_list(text[1:]).splitlines()
-        return [line.strip() for line in lines if line.strip()]
-    return [text]
+        return {"prompts": [line.strip() for line in lines if line.strip()]}
+    from tide_exp.data.prompt_sets import read_prompts_file
+
+    prompts = read_prompts_file(text)
+    return {
+        "prompts": [p.message for p in prompts],
+        "fixed": True,
+        "prompt_scenarios": {p.message: p.scenario for p in prompts if p.scenario},
+    }
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -70,7 +79,7 @@ def cmd_build(args: argparse.Namespace) -> None:
         seed=args.seed,
         per_scenario=args.per_scenario,
         example_ids=_example_ids(args.example_ids),
-        prompts=_lines(args.prompts),
+        **_prompts(args.prompts),
         scenarios=read_scenarios(args.scenarios) if args.scenarios else None,
         shared_prompts=not args.per_pair_prompts,
         attention_check=not args.no_attention_check,
@@ -82,6 +91,8 @@ def cmd_build(args: argparse.Namespace) -> None:
         allow_missing_scenarios=args.allow_missing_scenarios,
         no_scenarios=args.no_scenarios,
         reference=not args.no_reference,
+        history_turns=args.history_turns,
+        draw_unit=args.draw_unit,
     )
     build_survey(args.runs, args.out, pairs or None, spec)
     summary = read_json(Path(args.out) / MANIFEST)
@@ -199,8 +210,23 @@ def _add_build(sub) -> None:
     b.add_argument("--example-ids", help="comma list or @file of example ids instead of a draw")
     b.add_argument(
         "--prompts",
-        help="@file: one client message per line in scenario order, each its example id or "
-        "its text (e.g. the study's six Appendix A messages)",
+        help="a prompts file or shipped set (study_a: the study's six Appendix A messages), as "
+        "the runs' eval.prompts_file: the survey shows their replies to it, one scenario per "
+        "line's scenario; or @list.txt: one example id or message text a line, in scenario "
+        "order, found among the held-out prompts",
+    )
+    b.add_argument(
+        "--history-turns",
+        type=at_least(0),
+        default=None,
+        help="multi-turn data: earlier turns shown above each message, the last N (default: "
+        "every turn the model saw; 0: none)",
+    )
+    b.add_argument(
+        "--draw-unit",
+        choices=["auto", "dialogue", "prompt"],
+        default="auto",
+        help="draw one item per dialogue or per prompt (auto: per dialogue on multi-turn data)",
     )
     b.add_argument(
         "--allow-missing-scenarios",

@@ -76,11 +76,22 @@ def build_split_manifest(
                 {e.persona_id for e in train} & {e.persona_id for e in evaluation}
             ),
         },
+        # Which scenarios (themes) each side holds: the design of a survey drawn from the
+        # held-out side (tide humaneval build), so a theme the data never had is never missing.
+        "themes": {"train": _theme_counts(train), "eval": _theme_counts(evaluation)},
         "train": [e.example_id for e in train],
         "eval": [e.example_id for e in evaluation],
         "unused": unused,
         "too_long": too_long,
     }
+
+
+def _theme_counts(examples: list[DialogueExample]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in examples:
+        if e.theme:
+            counts[e.theme] = counts.get(e.theme, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def write_split_manifest(directory: str | Path, manifest: dict[str, Any]) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +12,13 @@ from tide_exp.files.atomic import write_text
 from tide_exp.files.readers import read_json
 from tide_exp.files.writers import write_csv, write_json
 from tide_exp.humaneval.csvtable import read_csv_table
-from tide_exp.humaneval.draw import expected_scenarios
+from tide_exp.humaneval.draw import FIXED_PHASES, expected_scenarios, run_themes
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.humaneval.items import build_key, fingerprint, rater_view
 from tide_exp.humaneval.pair_sets import resolve_pairs
 from tide_exp.humaneval.qualtrics import survey_txt
 from tide_exp.humaneval.runs import load_runs
-from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, LIKERT_LABELS, SurveySpec
+from tide_exp.humaneval.survey import DEFAULT_DIMENSIONS, EMPTY_REPLY, LIKERT_LABELS, SurveySpec
 
 SURVEY_CSV = "survey.csv"
 SURVEY_TXT = "survey_qualtrics.txt"
@@ -64,7 +64,15 @@ def build_survey(
     runs = load_runs(paths)
     run_pairs, notes = resolve_pairs(pairs, runs)
     key = build_key(run_pairs, spec)
-    notes += _short_survey(key, spec)
+    if spec.fixed and spec.reference and _blank_references(key):
+        spec = replace(spec, reference=False)
+        key = build_key(run_pairs, spec)
+        notes.append(
+            "the prompts file gives no reference reply for some messages, so the items show "
+            'the model replies only; add "reference" to each line to show one'
+        )
+    notes += _short_survey(key, spec, runs)
+    notes += _fixed_note(runs, spec)
     write_csv(out / SURVEY_CSV, rater_view(key))
     write_text(out / SURVEY_TXT, survey_txt(key, spec))
     write_csv(out / KEY_CSV, key)
@@ -81,11 +89,28 @@ def build_survey(
     return key
 
 
-def _short_survey(key: pd.DataFrame, spec: SurveySpec) -> list[str]:
+def _blank_references(key: pd.DataFrame) -> bool:
+    ref = key[key["condition"] == "reference"]
+    return bool(ref["text"].eq(EMPTY_REPLY).any())
+
+
+def _fixed_note(runs, spec: SurveySpec) -> list[str]:
+    """Say so when the runs answered a prompts file the survey was not built from."""
+    fixed = [r for r in runs if r.generations["phase"].eq(FIXED_PHASES["zs"]).any()]
+    if spec.fixed or not fixed:
+        return []
+    return [
+        f"{len(fixed)} of the runs also answered a prompts file (eval.prompts_file); this survey "
+        "draws from their held-out prompts: pass --prompts FILE to build it from those instead"
+    ]
+
+
+def _short_survey(key: pd.DataFrame, spec: SurveySpec, runs=()) -> list[str]:
     """A note when the survey covers fewer scenarios than its design (only ever allowed)."""
     rated = key.loc[key["condition"] != "attention", "scenario"]
     present = list(dict.fromkeys(rated))
-    wanted = expected_scenarios(pd.Series([*present, *(spec.scenarios or {}).values()]), spec)
+    shown = pd.Series([*present, *(spec.scenarios or {}).values()])
+    wanted = expected_scenarios(shown, spec, None if spec.scenarios else run_themes(runs))
     missing = [s for s in wanted if s not in present]
     if not missing or spec.example_ids or spec.prompts:
         return []
@@ -140,7 +165,15 @@ def read_key(path: str | Path) -> pd.DataFrame:
 
 def _typed_key(key: pd.DataFrame) -> pd.DataFrame:
     key = key.replace("", float("nan"))
-    text_columns = ("example_id", "persona_id", "text", "prompt", "duplicate_of", "run_dir")
+    text_columns = (
+        "example_id",
+        "persona_id",
+        "text",
+        "prompt",
+        "history",
+        "duplicate_of",
+        "run_dir",
+    )
     for col in (*text_columns, "truncated_from"):
         if col in key:
             key[col] = key[col].fillna("")

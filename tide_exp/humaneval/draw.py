@@ -1,11 +1,16 @@
 """Which client messages the survey shows: scenarios known for certain, a seeded draw.
 
 The study drew (seed 42) one client message per scenario and showed it with all four pair
-sets. The draw never shrinks silently: every scenario of the design (the study's six when the
-data's themes are the study's, else the mapping's or the data's) must offer enough prompts to
-every pair set, and data without scenarios needs a mapping file, ``--example-ids`` or
-``--prompts``. ``--prompts`` names the client messages by id or by text (the study's six
-messages as printed in its Appendix A, say).
+sets. The draw never shrinks silently: every scenario of the design must offer enough prompts
+to every pair set, and data without scenarios needs a mapping file, ``--example-ids`` or
+``--prompts``. The design's scenarios are the mapping's, else the data's: the themes of the
+runs' held-out split (``split_manifest.json``) and of their replies. A scenario the data never
+had is not missing; the study's names only order the scenarios where they match.
+
+``--prompts`` names the client messages by id or by text; given a prompts file
+(``eval.prompts_file``), the replies come from the runs' fixed-prompt phases (``fixed_zs``,
+``fixed_ft``) instead of the held-out ones. Multi-turn data (rows with a dialogue history) is
+drawn one prompt per dialogue (``persona_id`` holds the source dialogue there).
 """
 
 from __future__ import annotations
@@ -26,17 +31,27 @@ NO_SCENARIOS = (
     "--example-ids or --prompts in scenario order, or --no-scenarios to draw from all prompts"
 )
 ALL = "all"  # the one scenario of --no-scenarios
+# The phases holding the replies to a prompts file (eval.prompts_file), per condition.
+FIXED_PHASES = {"zs": "fixed_zs", "ft": "fixed_ft"}
 
 
 SIDES = ("A", "B")
 
 
-def pair_frames(runs: tuple[Run, ...]) -> dict[tuple[str, str], pd.DataFrame]:
-    """Each side's zero-shot and fine-tuned rows, indexed by example_id (sides A and B)."""
+def pair_frames(runs: tuple[Run, ...], fixed: bool = False) -> dict[tuple[str, str], pd.DataFrame]:
+    """Each side's zero-shot and fine-tuned rows, indexed by example_id (sides A and B): the
+    held-out replies, or with ``fixed`` the replies to the runs' prompts file."""
     frames = {}
     for side, run in zip(SIDES, runs, strict=False):
         for cond in ("zs", "ft"):
-            rows = phase_rows(run, cond)
+            phase = FIXED_PHASES[cond] if fixed else cond
+            rows = phase_rows(run, phase)
+            if rows.empty and fixed:
+                raise SurveyConfigError(
+                    f"run {run.label} ({run.path}) has no replies to a prompts file "
+                    f"('{phase}' generations); re-run it with eval.prompts_file=FILE, or give "
+                    "--prompts @list.txt to find the messages among its held-out prompts"
+                )
             if rows.empty:
                 raise SurveyConfigError(
                     f"run {run.label} ({run.path}) has no '{cond}' generations; "
@@ -44,6 +59,18 @@ def pair_frames(runs: tuple[Run, ...]) -> dict[tuple[str, str], pd.DataFrame]:
                 )
             frames[side, cond] = rows
     return frames
+
+
+def run_themes(runs) -> set[str]:
+    """The data's scenarios: each run's held-out themes (its split manifest) and the themes of
+    its held-out replies."""
+    themes: set[str] = set()
+    for run in runs:
+        themes |= set(run.themes or ())
+        gens = run.generations
+        held_out = gens[gens["phase"].isin(["zs", "val", "ft"])]["theme"].astype(str).str.strip()
+        themes |= set(held_out[~held_out.isin(BLANK_THEMES)])
+    return themes
 
 
 def common_ids(frames: dict) -> pd.Index:
@@ -78,19 +105,54 @@ def scenario_of(themes: pd.Series, spec: SurveySpec) -> pd.Series:
     raise SurveyConfigError(NO_SCENARIOS)
 
 
-def expected_scenarios(scenarios: pd.Series, spec: SurveySpec) -> list[str]:
-    """The design's scenarios: the mapping's, else the study's six when the data uses the
-    study's themes, else every theme in the data."""
+def expected_scenarios(
+    scenarios: pd.Series, spec: SurveySpec, themes: set[str] | None = None
+) -> list[str]:
+    """The design's scenarios, in the study's order where names match: the mapping's, else
+    the data's (``themes``: the runs' held-out themes, and those of the prompts)."""
+    if spec.no_scenarios:
+        return [ALL]
     found = set(scenarios.astype(str))
-    if not spec.scenarios and found & set(SCENARIO_ORDER):
-        found |= set(SCENARIO_ORDER)
+    if not spec.scenarios:
+        found |= set(themes or ())
     return scenario_order(found)
 
 
-def _draw(ids: pd.Index, scenarios: pd.Series, spec: SurveySpec, rng, who: str) -> list[str]:
+def _pick(pool: list[str], dialogues: pd.Series | None, spec: SurveySpec, rng, label: str):
+    """``per_scenario`` prompts of ``pool``, seeded; with ``dialogues``, one per dialogue."""
+    if dialogues is None:
+        if len(pool) < spec.per_scenario:
+            raise SurveyConfigError(
+                f"{label} has {len(pool)} prompt(s), fewer than --per-scenario "
+                f"{spec.per_scenario}; lower it or evaluate more prompts"
+            )
+        return [pool[i] for i in sorted(rng.choice(len(pool), spec.per_scenario, replace=False))]
+    groups: dict[str, list[str]] = {}
+    for eid in pool:
+        groups.setdefault(str(dialogues.loc[eid]), []).append(eid)
+    names = sorted(groups)
+    if len(names) < spec.per_scenario:
+        raise SurveyConfigError(
+            f"{label} has {len(names)} dialogue(s) ({len(pool)} prompts), fewer than "
+            f"--per-scenario {spec.per_scenario}: one item per dialogue; lower it or evaluate "
+            "more prompts"
+        )
+    picks = sorted(rng.choice(len(names), spec.per_scenario, replace=False))
+    return [groups[names[i]][int(rng.integers(len(groups[names[i]])))] for i in picks]
+
+
+def _draw(
+    ids: pd.Index,
+    scenarios: pd.Series,
+    spec: SurveySpec,
+    rng,
+    who: str,
+    design: list[str],
+    dialogues: pd.Series | None = None,
+) -> list[str]:
     ids = ids[ids.isin(scenarios.index)]
     have = set(scenarios.loc[ids])
-    missing = [s for s in expected_scenarios(scenarios, spec) if s not in have]
+    missing = [s for s in design if s not in have]
     if missing and not spec.allow_missing_scenarios:
         raise SurveyConfigError(
             f"scenario(s) {', '.join(missing)} have no prompt shared by {who}, so the survey "
@@ -101,13 +163,7 @@ def _draw(ids: pd.Index, scenarios: pd.Series, spec: SurveySpec, rng, who: str) 
     chosen = []
     for scenario in scenario_order(have):
         pool = sorted(ids[scenarios.loc[ids].to_numpy() == scenario])
-        if len(pool) < spec.per_scenario:
-            raise SurveyConfigError(
-                f"scenario {scenario!r} has {len(pool)} prompt(s) shared by {who}, fewer than "
-                f"--per-scenario {spec.per_scenario}; lower it or evaluate more prompts"
-            )
-        picks = rng.choice(len(pool), size=spec.per_scenario, replace=False)
-        chosen += [pool[i] for i in sorted(picks)]
+        chosen += _pick(pool, dialogues, spec, rng, f"scenario {scenario!r} shared by {who}")
     return chosen
 
 
@@ -135,9 +191,9 @@ def _normal(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def ids_of_prompts(entries: list[str], frames: list[dict]) -> list[str]:
+def ids_of_prompts(entries: list[str], frames: list[dict], where: str = "zs") -> list[str]:
     """Example ids for ``--prompts`` entries: each an example id, or a client message's text
-    (compared with whitespace collapsed and case folded)."""
+    (compared with whitespace collapsed and case folded) among the ``where`` replies."""
     rows = pd.concat([f["A", "zs"]["prompt"] for f in frames])
     rows = rows[~rows.index.duplicated()]
     by_text: dict[str, list[str]] = {}
@@ -153,8 +209,8 @@ def ids_of_prompts(entries: list[str], frames: list[dict]) -> list[str]:
             found = "no" if not hits else f"{len(hits)} ({', '.join(hits)})"
             raise SurveyConfigError(
                 f"--prompts entry {number} ({entry[:60]!r}) matches {found} example id or "
-                "client message of these runs' zs generations; give its example_id, or the "
-                "message's exact text, one per line in scenario order"
+                f"client message of these runs' {where} generations; give its example_id, or "
+                "the message's exact text, one per line in scenario order"
             )
         ids.append(hits[0])
     return ids
@@ -164,7 +220,7 @@ def select_prompts(
     pairs: list[tuple[Run, ...]], spec: SurveySpec
 ) -> tuple[list[list[str]], pd.Series]:
     """Example ids per pair set (given, or a seeded draw) and each id's scenario."""
-    all_frames = [pair_frames(runs) for runs in pairs]
+    all_frames = [pair_frames(runs, spec.fixed) for runs in pairs]
     commons = [common_ids(f) for f in all_frames]
     for runs, ids in zip(pairs, commons, strict=True):
         if len(ids) == 0:
@@ -173,21 +229,40 @@ def select_prompts(
                 "data config and seed so their eval prompts match"
             )
     if spec.prompts:
-        spec = replace(spec, example_ids=ids_of_prompts(spec.prompts, all_frames), prompts=None)
-    themes = pd.concat([f["A", "zs"]["theme"] for f in all_frames])
-    scenarios = scenario_of(themes[~themes.index.duplicated()], spec)
+        where = "fixed-prompt (eval.prompts_file)" if spec.fixed else "zs"
+        texts, ids = spec.prompts, ids_of_prompts(spec.prompts, all_frames, where)
+        spec = replace(spec, example_ids=ids, prompts=None)
+        if spec.fixed:  # each message's scenario: the prompts file's, else the message's id
+            named = spec.prompt_scenarios or {}
+            mapping = {i: named.get(t) or i for i, t in zip(ids, texts, strict=True)}
+            spec = replace(spec, scenarios=mapping)
+    first = pd.concat([f["A", "zs"] for f in all_frames])
+    first = first[~first.index.duplicated()]
+    scenarios = scenario_of(first["theme"], spec)
     if spec.example_ids:
         _check_given(pairs, commons, spec)
         return [list(spec.example_ids) for _ in pairs], scenarios
     rng = np.random.default_rng(spec.seed)
+    design = expected_scenarios(scenarios, spec, run_themes([r for p in pairs for r in p]))
+    dialogues = first["persona_id"].astype(str) if draws_dialogues(first, spec) else None
     if spec.shared_prompts:
         shared = commons[0]
         for ids in commons[1:]:
             shared = shared.intersection(ids)
-        chosen = _draw(shared, scenarios, spec, rng, "every pair set")
+        chosen = _draw(shared, scenarios, spec, rng, "every pair set", design, dialogues)
         return [chosen for _ in pairs], scenarios
     draws = [
-        _draw(ids, scenarios, spec, rng, _label(runs))
+        _draw(ids, scenarios, spec, rng, _label(runs), design, dialogues)
         for ids, runs in zip(commons, pairs, strict=True)
     ]
     return draws, scenarios
+
+
+def draws_dialogues(rows: pd.DataFrame, spec: SurveySpec) -> bool:
+    """One item per dialogue: ``--draw-unit dialogue``, or ``auto`` on multi-turn data (rows
+    that carry a dialogue history)."""
+    if spec.draw_unit != "auto":
+        return spec.draw_unit == "dialogue"
+    if "history" not in rows or "persona_id" not in rows:
+        return False
+    return bool(rows["history"].map(lambda h: isinstance(h, list) and len(h) > 0).any())

@@ -11,6 +11,7 @@ is the survey id that ratings files are checked against.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import numpy as np
@@ -97,8 +98,18 @@ def _item(frames, runs, eid: str, pair_no: int, scenario: str, spec: SurveySpec,
         "example_id": eid,
         "persona_id": str(base.get("persona_id", "")),
         "prompt": base["prompt"],
+        "history": shown_history(base.get("history"), spec.history_turns),
     }
     return [{**common, **replies[i]} for i in rng.permutation(len(replies))]
+
+
+def shown_history(turns, keep: int | None) -> str:
+    """The earlier turns an item shows above the message, as JSON ``[[role, text], ...]``
+    (the last ``keep``; ``None``: all the model saw; "" when there are none)."""
+    if not isinstance(turns, list) or not turns or keep == 0:
+        return ""
+    kept = turns if keep is None else turns[-keep:]
+    return json.dumps([[str(role), str(text)] for role, text in kept], ensure_ascii=False)
 
 
 def _ordered_items(pairs, spec: SurveySpec, rng) -> list[list[dict]]:
@@ -106,7 +117,7 @@ def _ordered_items(pairs, spec: SurveySpec, rng) -> list[list[dict]]:
     order = {s: i for i, s in enumerate(scenario_order(scenarios.unique()))}
     placed = []
     for pair_no, (runs, ids) in enumerate(zip(pairs, chosen, strict=True), start=1):
-        frames = pair_frames(runs)
+        frames = pair_frames(runs, spec.fixed)
         seen: dict[str, int] = {}
         for eid in ids:
             scenario = str(scenarios.loc[eid])
@@ -128,6 +139,7 @@ def _attention_row(spec: SurveySpec) -> dict:
         "example_id": "",
         "persona_id": "",
         "prompt": "This item checks that you are reading carefully.",
+        "history": "",
         "pair_set": 0,
         "side": "attention",
         "model": "attention",
@@ -157,8 +169,10 @@ def flag_duplicates(key: pd.DataFrame) -> pd.Series:
 
 
 def fingerprint(key: pd.DataFrame) -> str:
-    """The survey id: a hash of what each question id shows and where it came from."""
-    cols = key.reindex(columns=FINGERPRINT_COLUMNS).fillna("").astype(str)
+    """The survey id: a hash of what each question id shows and where it came from (the
+    dialogue history too, where an item shows one: keys without history keep their id)."""
+    columns = FINGERPRINT_COLUMNS + (["history"] if _shows_history(key) else [])
+    cols = key.reindex(columns=columns).fillna("").astype(str)
     text = cols.to_csv(index=False, lineterminator="\n")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
@@ -190,7 +204,13 @@ def build_key(pairs: list[tuple[Run, ...]], spec: SurveySpec) -> pd.DataFrame:
     return key
 
 
+def _shows_history(key: pd.DataFrame) -> bool:
+    return "history" in key and key["history"].fillna("").astype(str).ne("").any()
+
+
 def rater_view(key: pd.DataFrame) -> pd.DataFrame:
-    """The rater-facing table: ids, prompt and reply text only (no model or condition)."""
-    view = key[["survey_id", "question_id", "item_id", "slot", "prompt", "text"]]
+    """The rater-facing table: ids, dialogue history (when shown), prompt and reply text only
+    (no model or condition)."""
+    history = ["history"] if _shows_history(key) else []
+    view = key[["survey_id", "question_id", "item_id", "slot", *history, "prompt", "text"]]
     return view.rename(columns={"text": "response"})

@@ -11,11 +11,12 @@ Qualtrics exports the answers as columns ``I07_1`` .. ``I07_5``, which is the ke
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pandas as pd
 
-from tide_exp.humaneval.survey import SurveySpec, rating_column
+from tide_exp.humaneval.survey import ROLE_LABELS, SurveySpec, rating_column
 
 INTRO = (
     "In this survey you will read short messages from people in distress and several replies "
@@ -34,11 +35,20 @@ def answer_lines(labels: tuple[str, ...]) -> list[str]:
     return [f"{i} - {_inline(lab)}" if lab else str(i) for i, lab in enumerate(labels, start=1)]
 
 
-def _matrix(tag: str, prompt: str, question: str, texts, labels) -> list[str]:
+def history_html(history: str) -> str:
+    """A dialogue's earlier turns (the key's JSON ``history``) as lines above the message."""
+    if not isinstance(history, str) or not history:
+        return ""
+    turns = json.loads(history)
+    lines = [f"<b>{ROLE_LABELS.get(r, r)}:</b> {_inline(t)}" for r, t in turns]
+    return "<b>Earlier in the conversation:</b><br>" + "<br>".join(lines) + "<br><br>"
+
+
+def _matrix(tag: str, prompt: str, question: str, texts, labels, history: str = "") -> list[str]:
     return [
         "[[Question:Matrix]]",
         f"[[ID:{tag}]]",
-        f"<b>Message:</b> {_inline(prompt)}<br><br>{_inline(question)}",
+        f"{history_html(history)}<b>Message:</b> {_inline(prompt)}<br><br>{_inline(question)}",
         "[[Choices]]",
         *(_inline(t) for t in texts),
         "[[Answers]]",
@@ -70,5 +80,6 @@ def survey_txt(key: pd.DataFrame, spec: SurveySpec | None = None, intro: str = I
                 spec.question_for(dim),
                 rows["text"],
                 spec.labels_for(dim),
+                rows["history"].iloc[0] if "history" in rows else "",
             )
     return "\n".join(lines).rstrip() + "\n"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tide_exp.files.readers import read_json
 from tide_exp.humaneval.errors import SurveyInputError
 from tide_exp.runs.finding import iter_runs
 from tide_exp.runs.folder import RunFolder
@@ -18,13 +19,18 @@ REQUIRED_KEYS = ("phase", "example_id", "theme", "prompt", "reference", "predict
 
 @dataclass
 class Run:
-    """One run directory: its model slug, display name, label and generations table."""
+    """One run directory: its model slug, display name, label and generations table.
+
+    ``themes`` are the scenarios its held-out split holds (``split_manifest.json``), ``None``
+    for a run whose manifest does not record them.
+    """
 
     path: Path
     slug: str
     display_name: str
     generations: pd.DataFrame
     label: str = ""
+    themes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         self.label = self.label or self.slug
@@ -83,7 +89,22 @@ def read_run(path: str | Path) -> Run:
         raise SurveyInputError(
             path, "cannot tell which model this run is", "keep .hydra/config.yaml with model.name"
         )
-    return Run(path=path, slug=str(slug), display_name=str(display or slug), generations=gens)
+    return Run(
+        path=path,
+        slug=str(slug),
+        display_name=str(display or slug),
+        generations=gens,
+        themes=held_out_themes(folder),
+    )
+
+
+def held_out_themes(folder: RunFolder) -> tuple[str, ...] | None:
+    """The themes of a run's held-out split, from its split manifest (``None``: not recorded)."""
+    path = folder.split_manifest_path
+    if not path.is_file():
+        return None
+    themes = read_json(path, "re-run the job to rewrite its split manifest").get("themes")
+    return tuple(themes["eval"]) if isinstance(themes, dict) and "eval" in themes else None
 
 
 def load_runs(paths: list[str | Path]) -> list[Run]:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tide_exp.errors import check_choice
+from tide_exp.humaneval.errors import SurveyConfigError
+
 # Study A's question, verbatim (studies.md, "Study A: human evaluation").
 QUESTION = (
     "Please rate each response on empathy on a scale from 1 to 5, where 1 means "
@@ -23,6 +26,7 @@ QUESTION_TEMPLATE = (
 )
 GENERIC_LABELS = ("Very poor", "", "", "", "Excellent")
 DEFAULT_DIMENSIONS = ("empathy",)
+DRAW_UNITS = ("auto", "dialogue", "prompt")  # what one draw is (SurveySpec.draw_unit)
 STUDY_B_DIMENSIONS = ("empathic_resonance", "conversational_coherence", "advice_appropriateness")
 ATTENTION_ID = "ATTN"
 # Study order of the six scenarios; other themes follow alphabetically.
@@ -34,6 +38,9 @@ SCENARIO_ORDER = (
     "noise_social_anxiety",
     "substance_use",
 )
+# How the survey names the speakers of a dialogue's earlier turns (ours; Study B's report shows
+# none of its survey).
+ROLE_LABELS = {"user": "Client", "assistant": "Counsellor"}
 # Shown (and kept in the key) instead of an empty reply: a blank matrix row would vanish
 # on import and shift every later row's column.
 EMPTY_REPLY = "(no reply)"
@@ -67,6 +74,14 @@ class SurveySpec:
             (Study B's "100 randomly selected dialogues").
         reference: show the reference reply in every item (Study A); Study B rated base vs
             fine-tuned only.
+        fixed: take the replies from the runs' fixed-prompt phases (``fixed_zs``,
+            ``fixed_ft``: their ``eval.prompts_file``), matching ``prompts`` by text.
+        prompt_scenarios: message text -> scenario (the prompts file's ``scenario``); a
+            message without one is its own scenario, named by its id.
+        history_turns: earlier turns of a multi-turn dialogue shown above the message (the
+            last N; ``None``: every turn the model saw; 0: none).
+        draw_unit: ``auto`` (one item per dialogue on multi-turn data, else per prompt),
+            ``dialogue`` or ``prompt``.
     """
 
     seed: int = 42
@@ -85,6 +100,13 @@ class SurveySpec:
     allow_missing_scenarios: bool = False
     no_scenarios: bool = False
     reference: bool = True
+    fixed: bool = False
+    prompt_scenarios: dict[str, str] | None = None
+    history_turns: int | None = None
+    draw_unit: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_choice("draw_unit", self.draw_unit, DRAW_UNITS, SurveyConfigError)
 
     def question_for(self, dimension: str) -> str:
         """The question text shown above a dimension's matrix."""

@@ -168,6 +168,7 @@ class GenerationRow(TypedDict, total=False):
     open_reasoning: bool  # stopped inside an unclosed <think> block
     new_tokens: int  # tokens generated, the end token included
     scores: dict[str, float | None]
+    history: list[list[str]]  # multi-turn rows: the earlier turns the model saw, [role, text]
 
 
 def generation_lines(

@@ -8,21 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.study_facts import APPENDIX_A
 from tide_exp.data.prompt_sets import FIXED_PERSONA, read_prompts_file, shipped_prompt_sets
 from tide_exp.errors import FileError
-
-# Study A, Appendix A: the survey's six client messages, one per scenario, in order.
-APPENDIX_A = [
-    ("panic", "I had a panic attack at the grocery store. It was so embarrassing."),
-    ("grief_anger", "Sometimes I feel angry at her for leaving me alone like this."),
-    ("depression", "The depression is hitting hard today. I can barely get out of bed."),
-    ("abuse_memory", "Sometimes I feel like I'm reliving the abuse all over again."),
-    (
-        "noise_social_anxiety",
-        "My roommates are having a party tonight. The noise is going to trigger me, I just know it.",
-    ),
-    ("substance_use", "Sometimes I think about drinking just to numb everything."),
-]
 
 
 def test_shipped_study_a_is_appendix_a_in_order_with_scenarios_and_citations():

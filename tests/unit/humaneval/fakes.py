@@ -16,16 +16,28 @@ THEMES = list(SCENARIO_ORDER)
 STUDY_SLUGS = [slug for pair in STUDY_PAIRS for slug in pair]
 
 
-def write_run(run_dir: Path, slug: str, n_per_theme: int = 3, display: str | None = None) -> Path:
-    """Write one run dir: .hydra/config.yaml, results.json and generations.jsonl (zs, val, ft)."""
+def write_run(
+    run_dir: Path,
+    slug: str,
+    n_per_theme: int = 3,
+    display: str | None = None,
+    themes: list[str] | None = None,
+    fixed: list[tuple[str, str]] | None = None,
+) -> Path:
+    """Write one run dir: .hydra/config.yaml, results.json, split_manifest.json (the held-out
+    themes) and generations.jsonl (zs, val, ft; with ``fixed`` (scenario, message) pairs,
+    the prompts file's fixed_zs and fixed_ft too)."""
+    themes = themes or THEMES
     (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
     (run_dir / ".hydra" / "config.yaml").write_text(
         f"model:\n  name: {slug}\n  display_name: {display or slug.upper()}\nseed: 42\n"
     )
     (run_dir / "results.json").write_text(json.dumps({"model": slug}))
+    counts = {theme: n_per_theme for theme in themes}
+    (run_dir / "split_manifest.json").write_text(json.dumps({"themes": {"eval": counts}}))
     lines = []
     for phase, epoch in (("zs", None), ("val", 0), ("ft", None)):
-        for t, theme in enumerate(THEMES):
+        for t, theme in enumerate(themes):
             for j in range(n_per_theme):
                 eid = f"p{t:04d}-d{j:02d}"
                 code = zlib.crc32(f"{slug}|{phase}|{eid}".encode()) % 10**8
@@ -49,15 +61,24 @@ def write_run(run_dir: Path, slug: str, n_per_theme: int = 3, display: str | Non
                         }
                     )
                 )
+    for phase, epoch in (("fixed_zs", 0), ("fixed_ft", 1)):
+        for n, (scenario, message) in enumerate(fixed or [], start=1):
+            code = zlib.crc32(f"{slug}|{phase}|{n}".encode()) % 10**8
+            row = {"phase": phase, "epoch": epoch, "model": slug, "example_id": f"fixed-{n:02d}"}
+            row |= {"persona_id": "fixed", "theme": scenario, "prompt": message, "reference": ""}
+            lines.append(json.dumps(row | {"prediction": f"Fixed {code:08d}.", "scores": {}}))
     (run_dir / "generations.jsonl").write_text("\n".join(lines) + "\n")
     return run_dir
 
 
-def write_sweep(root: Path, slugs: list[str] | None = None, n_per_theme: int = 3) -> Path:
-    """A multirun dir with numbered job subdirs, one model per job (the study's 8 by default)."""
+def write_sweep(
+    root: Path, slugs: list[str] | None = None, n_per_theme: int = 3, **options
+) -> Path:
+    """A multirun dir with numbered job subdirs, one model per job (the study's 8 by default);
+    ``options`` go to :func:`write_run`."""
     sweep = root / "multirun" / "2025-01-01" / "12-00-00"
     for i, slug in enumerate(slugs or STUDY_SLUGS):
-        write_run(sweep / str(i), slug, n_per_theme)
+        write_run(sweep / str(i), slug, n_per_theme, **options)
     return sweep
 
 
