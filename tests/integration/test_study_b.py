@@ -25,7 +25,7 @@ def test_study_b_run_validates_base_and_adapter_on_multiturn_rows(compose_cfg, t
         "data.max_length=384",  # the tiny BPE spends about three tokens per Chinese character
         "data.batch_size=2",
         "trainer.max_epochs=1",
-        "eval.num_prompts=2",
+        "eval.num_prompts=null",  # every held-out row: the multi-turn ones among them
         "eval.generation.max_new_tokens=4",
     )
     metrics, objects = run(cfg)
@@ -43,3 +43,23 @@ def test_study_b_run_validates_base_and_adapter_on_multiturn_rows(compose_cfg, t
     assert multiturn and all(dm.prompt(e).count("<|im_start|>user") == 2 for e in multiturn)
     csv = (tmp_path / "csv" / "metrics.csv").read_text()
     assert "zs/val/perplexity" in csv and "ft/val/perplexity" in csv
+    # Issue 30, item 4: both perplexity readings (token is val/perplexity by default), Table 2's
+    # linguistic figures as metrics, each with its relative change base -> fine-tuned.
+    for phase in ("zs", "ft"):
+        assert validation[phase]["perplexity"] == validation[phase]["perplexity_token"]
+        assert validation[phase]["perplexity_dialogue"] > 0 and validation[phase]["dialogues"] > 0
+        assert "ft/val/perplexity_dialogue" in csv
+    figures = ("prescriptive_markers", "empathy_markers", "first_person_imperatives", "topic_shift")
+    for name in figures:
+        assert name in results["phases"]["ft"]["metrics"]
+        assert set(results["changes"][f"gen/{name}"]) == {"base", "fine_tuned", "relative_change"}
+    assert set(results["changes"]) >= {
+        "val/loss",
+        "val/perplexity_token",
+        "val/perplexity_dialogue",
+    }
+    # Issue 30, item 3: a multi-turn row's reply is recorded with the earlier turns it saw.
+    rows = [json.loads(line) for line in (tmp_path / "generations.jsonl").read_text().splitlines()]
+    history = {e.example_id: [list(t) for t in e.history] for e in dm.eval_examples}
+    assert any(history.values())
+    assert all(r.get("history", []) == history[r["example_id"]] for r in rows)

@@ -67,6 +67,7 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
         "eval.safety=true",
         "eval.safety_max_prompts=3",
         "callbacks.safety_probe.max_new_tokens=4",
+        "eval.prompts_file=study_a",  # the survey's six messages, zero-shot and fine-tuned
     )
     try:
         _, objects = run(cfg)
@@ -85,6 +86,8 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
     assert wb.step_metrics["val/loss"] == "eval/epoch"
     assert wb.step_metrics["val/gen/rouge_l"] == "eval/epoch"
     assert wb.values("ft/val/loss") and wb.values("zs/val/loss")
+    # Study B's perplexity under both readings, before and after training (issue 30, item 4).
+    assert wb.values("val/perplexity_dialogue") and wb.values("ft/val/perplexity_token")
     assert wb.values("zs/safety/safe_rate") and wb.values("ft/safety/safe_rate")
 
     # Config flattened for grouping; identity for the runs table.
@@ -109,6 +112,9 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
         assert {row[1] for row in table["data"]} == {phase}
     for key in ("safety/replies_zs", "safety/replies_ft", "safety/rates"):
         assert wb.table(key) is not None, key
+    # The prompts file's replies: a table of their own, six rows, apart from the held-out ones.
+    for key in ("generations/fixed_zs", "generations/fixed_ft"):
+        assert len(wb.table(key)["data"]) == 6, key
 
     # The run folder holds only files the run-folder contract names (tide_exp/runs/folder.py).
     assert {p.name for p in tmp_path.iterdir()} <= RUN_FILES
@@ -129,3 +135,16 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
     best = max(results["phases"]["val"], key=lambda e: e["metrics"]["cosine"]["mean"])
     assert wb.summary["best/epoch"] == best["epoch"]  # epochs trained, as eval/epoch
     assert wb.summary["best/gen/cosine"] == pytest.approx(best["metrics"]["cosine"]["mean"])
+    # Both perplexity readings and each figure's relative change base -> fine-tuned.
+    validation = on_disk["validation"]
+    for phase in ("zs", "ft"):
+        for name in ("perplexity_token", "perplexity_dialogue"):
+            assert wb.summary[f"{phase}/val/{name}"] == pytest.approx(validation[phase][name])
+    change = on_disk["changes"]["val/perplexity_dialogue"]
+    assert wb.summary["change/val/perplexity_dialogue"] == pytest.approx(change["relative_change"])
+    assert change["relative_change"] == pytest.approx(
+        (change["fine_tuned"] - change["base"]) / change["base"]
+    )
+    # The fixed prompts are in results.json's phases, never in the final metrics.
+    assert on_disk["phases"]["fixed_ft"]["prompts"]["count"] == 6
+    assert not [k for k in on_disk["final"] if "fixed" in k]

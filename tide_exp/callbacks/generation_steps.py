@@ -86,7 +86,10 @@ def score_phase(
     """``score_texts`` of the replies against the references, and the seconds it took."""
     start = time.perf_counter()
     scores = score_texts(
-        [r.text for r in replies], [e.reference_response for e in examples], metrics
+        [r.text for r in replies],
+        [e.reference_response for e in examples],
+        metrics,
+        prompts=[e.user_input for e in examples],  # topic shift compares a reply with it
     )
     return scores, time.perf_counter() - start
 

@@ -27,7 +27,7 @@ from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from tide_exp.config.signatures import check_signature, config_targets
-from tide_exp.errors import ConfigError, FileError
+from tide_exp.errors import ConfigError, FileError, check_choice
 from tide_exp.files.checks import check_writable, nearest_existing
 
 _MISSING = object()
@@ -222,6 +222,15 @@ def _check_metrics(cfg: DictConfig) -> None:
         raise ConfigError(
             f"eval.metrics: {'unknown metric ' + ', '.join(unknown) if unknown else 'no metric'}; "
             f"choose from {', '.join(METRICS)} (docs/metrics.md)."
+        )
+    options = metrics.get("first_person_imperatives") if isinstance(metrics, dict) else None
+    if isinstance(options, dict) and "reading" in options:
+        from tide_exp.metrics.lexicon import IMPERATIVE_READINGS
+
+        check_choice(
+            "eval.metrics.first_person_imperatives.reading",
+            options["reading"],
+            IMPERATIVE_READINGS,
         )
 
 

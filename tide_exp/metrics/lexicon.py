@@ -16,7 +16,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-CATEGORIES = ("advice", "prescriptive", "empathy")
+from tide_exp.errors import check_choice
+
+CATEGORIES = (
+    "advice",
+    "prescriptive",
+    "empathy",
+    "first_person_imperative",
+    "first_person_directive",
+)
+# The two readings of Study B's "first-person imperatives" (docs/metrics.md): the hortative
+# "let us" (ours), or the counsellor's "I want you to".
+IMPERATIVE_READINGS = {
+    "hortative": "first_person_imperative",
+    "directive": "first_person_directive",
+}
 LANGUAGES = ("en", "zh")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -127,6 +141,31 @@ def advice_empathy_ratio(
     advice = sum(advice_markers(predictions, None, languages, lexicon_dir))
     empathy = sum(empathy_markers(predictions, None, languages, lexicon_dir))
     return advice / empathy if empathy else float("nan")
+
+
+def prescriptive_markers(
+    predictions: list[str],
+    references: list[str] | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
+    lexicon_dir: str | None = None,
+) -> list[float]:
+    """Prescriptive markers in each reply (Study B's "28% fewer prescriptive markers such as
+    '应该' or '必须'" is the relative change of their mean)."""
+    return [float(n) for n in _counts(predictions, ("prescriptive",), languages, lexicon_dir)]
+
+
+def first_person_imperatives(
+    predictions: list[str],
+    references: list[str] | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
+    lexicon_dir: str | None = None,
+    reading: str = "hortative",
+) -> list[float]:
+    """First-person imperatives in each reply (Study B's "63% fewer"): ``reading`` hortative
+    (让我们, 我们来, let's: ours) or directive (我要你, 我希望你, I want you to)."""
+    check_choice("eval.metrics.first_person_imperatives.reading", reading, IMPERATIVE_READINGS)
+    category = IMPERATIVE_READINGS[reading]
+    return [float(n) for n in _counts(predictions, (category,), languages, lexicon_dir)]
 
 
 def prescriptive_rate(

@@ -9,6 +9,13 @@ reference tokens, so
     loss = total NLL / total reference tokens      (token-weighted, over the whole set)
     perplexity = exp(loss)
 
+That is reading 1 (``token``). Study B's perplexity (16.44 where exp of its loss 2.207 is
+9.09) allows a second reading, :class:`DialoguePerplexity` (``dialogue``): the mean over
+validation sequences (each one dialogue's context and its scored reply) of
+``exp(that sequence's mean NLL per scored token)``; a sequence of few, hard tokens weighs as
+much as a long one, so the mean lies above reading 1. ``eval.perplexity`` picks which one is
+"perplexity"; both are recorded.
+
 A Trainer's ``eval_loss`` averages per-batch means instead, which weights a batch of few reply
 tokens as much as one of many. :class:`TokenPerplexity` is the one accumulator of this sum: the
 LightningModule's ``val/loss`` / ``val/perplexity`` use it, and the tests check them against an
@@ -57,6 +64,56 @@ class TokenPerplexity(Metric):
             "perplexity": math.exp(loss) if tokens else math.nan,
             "tokens": tokens,
         }
+
+
+READINGS = ("token", "dialogue")  # eval.perplexity
+
+
+class DialoguePerplexity(Metric):
+    """Reading 2: the mean over sequences of ``exp(sequence NLL / sequence scored tokens)``.
+
+    Update with per-sequence NLL sums and scored-token counts (:func:`sequence_nll`).
+    """
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state(
+            "total", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum"
+        )
+        self.add_state("count", default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, nll: torch.Tensor, tokens: torch.Tensor) -> None:
+        """Add the sequences with at least one scored token."""
+        kept = tokens > 0
+        per_sequence = torch.exp(nll[kept].double() / tokens[kept].double())
+        self.total = self.total + per_sequence.sum().to(self.total.device)
+        self.count = self.count + kept.sum().long().to(self.count.device)
+
+    def compute(self) -> dict[str, float]:
+        """``{"perplexity_dialogue", "dialogues"}`` (NaN when nothing was scored)."""
+        count = int(self.count)
+        mean = float(self.total) / count if count else math.nan
+        return {"perplexity_dialogue": mean, "dialogues": count}
+
+
+def sequence_nll(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per sequence: the NLL summed over its scored tokens, and their number.
+
+    One sequence at a time, on its scored positions only, so the float32 log-softmax never
+    spans the whole batch's logits (a 1024-token batch of 32 over a 150k vocabulary would).
+    """
+    shifted_logits, shifted = logits[:, :-1], labels[:, 1:]
+    nll = torch.zeros(labels.shape[0], dtype=torch.float64, device=labels.device)
+    tokens = (shifted != IGNORE_INDEX).sum(dim=1)
+    for row in range(labels.shape[0]):
+        mask = shifted[row] != IGNORE_INDEX
+        if mask.any():
+            nll[row] = torch.nn.functional.cross_entropy(
+                shifted_logits[row][mask].float(), shifted[row][mask], reduction="sum"
+            ).double()
+    return nll, tokens
 
 
 def scored_tokens(labels: torch.Tensor) -> torch.Tensor:

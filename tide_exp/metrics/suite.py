@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from tide_exp.metrics import bertscore as bs
-from tide_exp.metrics import distinct, embedding, empathy, generic, lexicon, meteor, rouge
+from tide_exp.metrics import (
+    distinct,
+    embedding,
+    empathy,
+    generic,
+    lexicon,
+    meteor,
+    rouge,
+    topic_shift,
+)
 
 # Re-exported: cli/score.py and the benchmarks name the default set through the suite.
 from tide_exp.metrics.sets import STUDY_A_METRICS as STUDY_A_METRICS
@@ -27,11 +36,14 @@ class MetricSpec:
         level: ``sample``, ``corpus`` or ``chunk``.
         describe: ``describe(**options)`` -> what scores.json records (model, layer, tokenizer,
             versions).
+        needs_prompts: ``fn`` also takes ``prompts=``: the client's message of each reply
+            (topic shift compares the reply with it).
     """
 
     fn: Callable[..., Any]
     level: Literal["sample", "corpus", "chunk"]
     describe: Callable[..., dict[str, Any]]
+    needs_prompts: bool = False
 
 
 def _bertscore_part(part: str) -> Callable[..., list[float]]:
@@ -103,6 +115,24 @@ METRICS: dict[str, MetricSpec] = {
         "corpus",
         ("advice", "prescriptive", "empathy"),
         "all advice+prescriptive markers / all empathy markers of the set",
+    ),
+    "prescriptive_markers": _lexicon_spec(
+        lexicon.prescriptive_markers,
+        "sample",
+        ("prescriptive",),
+        "prescriptive markers per reply (Study B: '28% fewer')",
+    ),
+    "first_person_imperatives": MetricSpec(
+        lexicon.first_person_imperatives,
+        "sample",
+        lambda reading="hortative", **options: lexicon.describe_lexicon(
+            (lexicon.IMPERATIVE_READINGS[reading],),
+            f"first-person imperatives per reply, {reading} reading (Study B: '63% fewer')",
+            **options,
+        ),
+    ),
+    "topic_shift": MetricSpec(
+        topic_shift.topic_shift, "sample", topic_shift.describe_topic_shift, needs_prompts=True
     ),
     "prescriptive_rate": _lexicon_spec(
         lexicon.prescriptive_rate,
@@ -193,6 +223,7 @@ def score_texts(
     predictions: list[str],
     references: list[str],
     metrics: Mapping[str, Mapping[str, Any] | None],
+    prompts: list[str] | None = None,
 ) -> dict[str, Any]:
     """Score predictions against references with each configured metric.
 
@@ -201,6 +232,8 @@ def score_texts(
         references: Reference replies, aligned with ``predictions``.
         metrics: Metric name (a key of :data:`METRICS`) -> keyword options for it (``None`` for
             defaults).
+        prompts: The client's message of each reply, for metrics that compare a reply with
+            it (``needs_prompts``: topic shift); such a metric without them is a ValueError.
 
     Returns:
         ``{"metrics": {name: {"mean", "std", "n", "level"}}, "config": {name: {"options", model,
@@ -222,6 +255,10 @@ def score_texts(
     summary: dict[str, dict[str, Any]] = {}
     for name, opts in options.items():
         spec = METRICS[name]
+        if spec.needs_prompts:
+            if prompts is None:
+                raise ValueError(f"metric {name} needs the client's message of every reply")
+            opts = {**opts, "prompts": list(prompts)}
         values = shared[name] if name in shared else spec.fn(predictions, references, **opts)
         if spec.level == "corpus":
             summary[name] = {

@@ -11,8 +11,14 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tide_exp.errors import ConfigError
-from tide_exp.metrics.perplexity import TokenPerplexity, scored_tokens
+from tide_exp.errors import ConfigError, check_choice
+from tide_exp.metrics.perplexity import (
+    READINGS,
+    DialoguePerplexity,
+    TokenPerplexity,
+    scored_tokens,
+    sequence_nll,
+)
 from tide_exp.tracking.loggers import EVAL_EPOCH, epochs_trained
 
 log = logging.getLogger(__name__)
@@ -68,6 +74,9 @@ class LoraCausalLMModule(pl.LightningModule):
         optimizer: Partial optimizer, called with the trainable parameters.
         scheduler: Partial ``(optimizer, num_training_steps)`` -> LR scheduler, or ``None``.
         gradient_checkpointing: Trade compute for activation memory.
+        perplexity: Which reading ``val/perplexity`` is (``eval.perplexity``): ``token``,
+            exp of the token-weighted loss, or ``dialogue``, the mean of per-sequence
+            perplexities; both are logged (``val/perplexity_token``, ``val/perplexity_dialogue``).
     """
 
     def __init__(
@@ -78,8 +87,11 @@ class LoraCausalLMModule(pl.LightningModule):
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., Any] | None = None,
         gradient_checkpointing: bool = False,
+        perplexity: str = "token",
     ) -> None:
         super().__init__()
+        check_choice("eval.perplexity", perplexity, READINGS)
+        self.perplexity = perplexity
         self.model = build_peft_model(model, lora_config, gradient_checkpointing)
         self.tokenizer = tokenizer
         self.optimizer_factory = optimizer
@@ -89,6 +101,7 @@ class LoraCausalLMModule(pl.LightningModule):
         self.total_params, self.trainable_params = count_parameters(self.model)
         # Token-weighted over the whole validation set (not a mean of batch means).
         self.val_perplexity = TokenPerplexity()
+        self.val_dialogue_perplexity = DialoguePerplexity()
         self.last_validation: dict[str, float] | None = None
 
     def on_fit_start(self) -> None:
@@ -119,21 +132,28 @@ class LoraCausalLMModule(pl.LightningModule):
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self.model(**batch).loss  # HF's mean over this batch's scored tokens
+        output = self.model(**batch)
+        loss = output.loss  # HF's mean over this batch's scored tokens
         tokens = scored_tokens(batch["labels"])
         if tokens > 0:
             self.val_perplexity.update(loss.detach().double() * tokens, tokens)
+            self.val_dialogue_perplexity.update(*sequence_nll(output.logits, batch["labels"]))
         return loss
 
     def on_validation_epoch_end(self) -> None:
-        """Log ``val/loss`` (mean NLL per reply token over the whole set) and ``exp`` of it."""
+        """Log ``val/loss`` (mean NLL per reply token over the whole set), both perplexity
+        readings, and ``val/perplexity``: the one ``eval.perplexity`` chose."""
         if not self.val_perplexity.update_called:
             return
-        result = self.val_perplexity.compute()
+        result = self.val_perplexity.compute() | self.val_dialogue_perplexity.compute()
         self.val_perplexity.reset()
+        self.val_dialogue_perplexity.reset()
+        result["perplexity_token"] = result["perplexity"]
+        result["perplexity"] = result[f"perplexity_{self.perplexity}"]
         self.last_validation = result
         self.log("val/loss", result["loss"], prog_bar=True)
-        self.log("val/perplexity", result["perplexity"])
+        for name in ("perplexity", "perplexity_token", "perplexity_dialogue"):
+            self.log(f"val/{name}", result[name])
         # The x of the per-epoch curves on W&B (0: before training), in the same row.
         self.log(EVAL_EPOCH, float(epochs_trained(self.trainer)))
 

@@ -29,7 +29,8 @@ def validate_phase(
     result: dict[str, Any] | None = module.last_validation
     if result is None:
         return None
-    scalars = {f"{phase}/val/loss": result["loss"], f"{phase}/val/perplexity": result["perplexity"]}
+    names = ("loss", "perplexity", "perplexity_token", "perplexity_dialogue")
+    scalars = {f"{phase}/val/{name}": result[name] for name in names if name in result}
     log_row(trainer, scalars)
     for logger in trainer.loggers:
         logger.save()  # outside fit nothing flushes a buffering logger (CSV) afterwards

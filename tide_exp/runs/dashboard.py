@@ -47,6 +47,11 @@ def summary_values(
         name = (optimized or "").rsplit("/", 1)[-1]
         values["best/epoch"], values[f"best/gen/{name}"] = best
     values |= {k: v for k, v in results.get("final", {}).items() if "/safety/" in k}
+    # Validation before/after (both perplexity readings) and each relative change base -> ft.
+    values |= {k: v for k, v in results.get("final", {}).items() if "/val/" in k}
+    for name, change in results.get("changes", {}).items():
+        if change.get("relative_change") is not None:
+            values[f"change/{name}"] = change["relative_change"]
     return {k: v for k, v in values.items() if not (isinstance(v, float) and math.isnan(v))}
 
 

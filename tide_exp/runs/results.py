@@ -88,10 +88,19 @@ class Phases(TypedDict, total=False):
 
 
 class Validation(TypedDict, total=False):
-    """Token-weighted validation loss before (zs) and after (ft) training (eval.validate_base)."""
+    """Validation before (zs) and after (ft) training (eval.validate_base): loss, tokens,
+    perplexity_token, perplexity_dialogue, dialogues, and perplexity (the eval.perplexity one)."""
 
     zs: dict[str, float] | None
     ft: dict[str, float] | None
+
+
+class Change(TypedDict):
+    """One figure base -> fine-tuned (tide_exp.runs.changes): Study B's relative changes."""
+
+    base: float | None
+    fine_tuned: float | None
+    relative_change: float | None  # (fine_tuned - base) / |base|
 
 
 class PhaseSeconds(TypedDict, total=False):
@@ -133,6 +142,8 @@ class Results(TypedDict):
     phases: Phases
     safety: NotRequired[dict[str, Any]]  # the crisis probe (eval.safety): rates per phase
     validation: Validation
+    # gen/<metric>, val/loss, val/perplexity_token, val/perplexity_dialogue: base -> fine-tuned
+    changes: NotRequired[dict[str, Change]]
     not_computed: dict[str, str]  # what a study reports that is not computed, and why
     final: dict[str, float | None]  # flat metrics: zs/gen/rouge_l, val/loss, ...
     params: dict[str, int]  # total, trainable

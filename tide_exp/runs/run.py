@@ -22,6 +22,7 @@ from tide_exp.files.atomic import write_folder
 from tide_exp.models.configured import ConfiguredModel, load_configured
 from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
+from tide_exp.runs.changes import base_to_tuned
 from tide_exp.runs.dashboard import publish_run
 from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
@@ -177,6 +178,7 @@ def collect_results(
         phases=phases,
         **reports,  # other evaluations under their own keys (safety)
         validation=validation,  # token-weighted loss and perplexity before (zs) and after (ft)
+        **({"changes": changes} if (changes := base_to_tuned(phases, validation)) else {}),
         not_computed=OmegaConf.to_container(cfg.eval.get("not_computed", OmegaConf.create())),
         final=metrics,
         params={"total": module.total_params, "trainable": module.trainable_params},
@@ -229,7 +231,8 @@ def final_metrics(
         metrics.update(evaluation.scalars())
     for phase, values in validation.items():
         if values:
-            metrics |= {f"{phase}/val/{k}": values[k] for k in ("loss", "perplexity")}
+            names = ("loss", "perplexity", "perplexity_token", "perplexity_dialogue")
+            metrics |= {f"{phase}/val/{k}": values[k] for k in names if k in values}
     return metrics
 
 

@@ -159,3 +159,52 @@ def test_validate_phase_before_and_after_training(tmp_path):
     assert before["tokens"] == after["tokens"] > 0
     assert after["loss"] < before["loss"]
     assert before["perplexity"] == pytest.approx(math.exp(before["loss"]))
+
+
+def test_both_perplexity_readings_are_logged_and_config_picks_val_perplexity(tmp_path):
+    """Study B's perplexity under both readings: exp of the token-weighted loss, and the mean
+    of per-sequence perplexities (one padded batch of a short and a long reply, so the
+    per-sequence part is tested inside a batch); eval.perplexity picks val/perplexity."""
+    from torch.utils.data import DataLoader
+
+    from tide_exp.data.chat import collate_right_padded
+    from tide_exp.errors import ConfigError
+
+    module, _ = _module(1e-3)
+    chat = ChatFormatter(module.tokenizer)
+    pairs = [("I can't sleep.", "Hm."), ("Work is hard.", "That sounds exhausting. " * 12)]
+    features = [chat.encode(p, r, max_length=512) for p, r in pairs]
+    collate = functools.partial(collate_right_padded, pad_token_id=chat.tokenizer.pad_token_id)
+    module.model.eval()
+    with torch.no_grad():  # each sequence alone: HF's own masked loss
+        alone = [module.model(**collate([f])).loss.item() for f in features]
+    tokens = [sum(label != -100 for label in f["labels"][1:]) for f in features]
+    token_reading = math.exp(sum(a * n for a, n in zip(alone, tokens, strict=True)) / sum(tokens))
+    dialogue_reading = sum(math.exp(a) for a in alone) / 2
+    assert dialogue_reading > token_reading * 1.01  # the readings differ on these two
+
+    for reading, expected in (("token", token_reading), ("dialogue", dialogue_reading)):
+        module.perplexity = reading
+        trainer = pl.Trainer(logger=False, enable_progress_bar=False, default_root_dir=tmp_path)
+        trainer.validate(
+            module,
+            dataloaders=DataLoader(features, batch_size=2, collate_fn=collate),
+            verbose=False,
+        )
+        result, logged = module.last_validation, trainer.callback_metrics
+        assert result["perplexity_token"] == pytest.approx(token_reading, rel=1e-4)
+        assert result["perplexity_dialogue"] == pytest.approx(dialogue_reading, rel=1e-4)
+        assert result["dialogues"] == 2 and result["perplexity"] == pytest.approx(
+            expected, rel=1e-4
+        )
+        assert logged["val/perplexity"].item() == pytest.approx(expected, rel=1e-4)
+        assert logged["val/perplexity_dialogue"].item() == pytest.approx(dialogue_reading, rel=1e-4)
+    loaded = build_tiny_random_model(seed=1)
+    with pytest.raises(ConfigError, match="eval.perplexity must be one of token, dialogue"):
+        LoraCausalLMModule(
+            loaded.model,
+            loaded.tokenizer,
+            LoraConfig(task_type="CAUSAL_LM", r=4, target_modules=["q_proj"]),
+            optimizer=torch.optim.AdamW,
+            perplexity="sequence",
+        )
