@@ -76,7 +76,9 @@ def phase_decoding(model: Any, tokenizer: Any, settings: ChatGenerationSettings)
     """The effective decoding settings of a phase, from the config the replies were decoded with."""
     checkpoint = model.generation_config
     options, arguments = decoding.split_kwargs(settings.generation_kwargs)
-    config = decoding.decoding_config(checkpoint, tokenizer, settings.max_new_tokens, options)
+    config = decoding.decoding_config(
+        checkpoint, tokenizer, settings.max_new_tokens, options, base=settings.decoding
+    )
     return decoding.effective_settings(config, checkpoint, arguments)
 
 

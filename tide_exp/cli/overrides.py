@@ -28,6 +28,8 @@ MOVED_KEYS: dict[str, str] = {
     "eval.engine": "eval.generation.engine",
     "eval.merge": "eval.generation.merge",
     "eval.sort_by_length": "eval.generation.sort_by_length",
+    # Issue 30 names it eval.decoding; it lives with the other generation settings.
+    "eval.decoding": "eval.generation.decoding",
     "callbacks.generation_metrics.batch_size": "eval.generation.batch_size",
     "callbacks.generation_metrics.max_new_tokens": "eval.generation.max_new_tokens",
     "callbacks.generation_metrics.generation_kwargs": "eval.generation.generation_kwargs",

@@ -26,6 +26,9 @@ from transformers import GenerationConfig, GenerationMixin, PreTrainedTokenizerB
 
 from tide_exp.errors import ConfigError
 
+# What the eval config's settings apply over (eval.generation.decoding): greedy, neutral values
+# (ours, below); checkpoint, the checkpoint's own generation_config (its authors' chat defaults).
+DECODING_BASES = ("greedy", "checkpoint")
 # Ids a checkpoint needs to start, pad and end a sequence: the only values taken from it.
 TOKEN_IDS = ("eos_token_id", "bos_token_id", "decoder_start_token_id")
 # Settings that act in every decoding mode, at values that leave the logits alone: greedy search,
@@ -127,8 +130,13 @@ def decoding_config(
     tokenizer: PreTrainedTokenizerBase,
     max_new_tokens: int,
     settings: Mapping[str, Any] | None = None,
+    base: str = "greedy",
 ) -> GenerationConfig:
     """The generation config of the eval config: neutral settings, the checkpoint's token ids.
+
+    With ``base="checkpoint"`` the checkpoint's own settings stand where the neutral ones
+    would (the other reading of a study that states no decoding); the eval config's settings
+    and the cap still win.
 
     Args:
         checkpoint: The model's own ``generation_config`` (only its token ids are kept).
@@ -141,11 +149,17 @@ def decoding_config(
     values: dict[str, Any] = {
         key: getattr(checkpoint, key, None) for key in TOKEN_IDS if checkpoint is not None
     }
+    if base == "checkpoint" and checkpoint is not None:
+        own = checkpoint.to_dict()
+        values = {k: v for k, v in own.items() if k not in UNSTATED and v is not None} | values
     if values.get("eos_token_id") is None:
         values["eos_token_id"] = tokenizer.eos_token_id
     values["pad_token_id"] = tokenizer.pad_token_id
-    values.update(NEUTRAL, max_new_tokens=max_new_tokens)
-    if extra.get("do_sample"):
+    if base != "checkpoint":
+        values.update(NEUTRAL)
+    values["max_new_tokens"] = max_new_tokens
+    values.pop("max_length", None)  # the cap is max_new_tokens (a checkpoint's max_length too)
+    if extra.get("do_sample") and base != "checkpoint":
         values.update(NEUTRAL_SAMPLING)
     values.update(extra)
     return GenerationConfig(**values)

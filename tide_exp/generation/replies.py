@@ -186,6 +186,7 @@ def generate_reply_records(
     engine: str = "plain",
     merge: bool | str = False,
     sort_by_length: bool = True,
+    decoding_base: str = "greedy",
 ) -> list[Reply]:
     """Replies to already chat-formatted prompts, in input order, with their end state.
 
@@ -206,13 +207,17 @@ def generate_reply_records(
             (when a second copy of the weights fits in memory).
         sort_by_length: Batch prompts of similar length together (less padding); the order of
             the returned replies is the input order either way.
+        decoding_base: ``greedy`` (neutral settings under ``generation_kwargs``) or ``checkpoint``
+            (the checkpoint's own generation config under them).
     """
     was_training = model.training
     padding_side = tokenizer.padding_side
     device = next(model.parameters()).device
     engine = planning.resolve_engine(engine, device)
     settings, arguments = decoding.split_kwargs(generation_kwargs, engine)
-    config = decoding.decoding_config(model.generation_config, tokenizer, max_new_tokens, settings)
+    config = decoding.decoding_config(
+        model.generation_config, tokenizer, max_new_tokens, settings, base=decoding_base
+    )
     if engine == "static":
         config.cache_implementation = "static"  # how, not what: the replies are the same
     lengths = [len(ids) for ids in tokenizer(prompts, add_special_tokens=False)["input_ids"]]

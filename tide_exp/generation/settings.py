@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tide_exp.errors import ConfigError
-from tide_exp.generation.decoding import split_kwargs
+from tide_exp.generation.decoding import DECODING_BASES, split_kwargs
 from tide_exp.generation.planning import ENGINES, MERGE_CHOICES
 from tide_exp.generation.replies import Reply, generate_reply_records
 
@@ -39,12 +39,16 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "batch_size": (lambda v: v == "auto" or _whole(v), "a whole number >= 1 or auto"),
     "max_new_tokens": (_whole, "a whole number >= 1"),
 }
-CHOICES: dict[str, tuple[Any, ...]] = {"engine": ENGINES, "merge": MERGE_CHOICES}
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "engine": ENGINES,
+    "merge": MERGE_CHOICES,
+    "decoding": DECODING_BASES,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
 class _Fields:
-    """The seven settings, named once for both types.
+    """The eight settings, named once for both types.
 
     Attributes:
         batch_size: Prompts per ``generate`` call, or ``auto`` (from free memory on CUDA).
@@ -56,6 +60,9 @@ class _Fields:
         engine: ``auto``, ``plain``, ``static`` or ``continuous``.
         merge: Decode with a merged copy of an adapter model: ``auto``, ``True`` or ``False``.
         sort_by_length: Batch prompts of similar length together (replies unchanged).
+        decoding: What ``generation_kwargs`` apply over: ``greedy`` (ours: neutral settings,
+            the checkpoint's token ids only) or ``checkpoint`` (the checkpoint's own
+            ``generation_config``: its sampling and penalty defaults).
     """
 
     batch_size: int | str
@@ -65,6 +72,7 @@ class _Fields:
     engine: str
     merge: bool | str
     sort_by_length: bool
+    decoding: str = "greedy"
 
     def __post_init__(self) -> None:
         # A plain dict, whether the config gave None, {} or an OmegaConf node.
@@ -156,4 +164,5 @@ class ChatGenerationSettings(_Fields):
             engine=self.engine,
             merge=self.merge,
             sort_by_length=self.sort_by_length,
+            decoding_base=self.decoding,
         )

@@ -6,6 +6,7 @@ import pytest
 import torch
 from peft import LoraConfig, get_peft_model
 
+from tests.generation_helpers import configured_generation
 from tests.tiny_models import build_tiny_random_model
 from tide_exp.data.chat import ChatFormatter
 from tide_exp.data.tide_folder import load_tide_folder
@@ -157,3 +158,31 @@ def test_a_misspelt_setting_stops_the_run_before_the_model_loads(compose_cfg):
     with pytest.raises(ConfigError, match=r"eval\.generation\.generation_kwargs\.top_pp "):
         validate_config(compose_cfg("+eval.generation.generation_kwargs.top_pp=0.9"))
     validate_config(compose_cfg("eval=study_b"))
+
+
+def test_decoding_checkpoint_takes_the_checkpoints_own_settings(prompts):
+    """eval.generation.decoding=checkpoint, the other reading: the checkpoint's own sampling
+    and penalty settings shape the replies (as its chat users get them), the eval config's
+    kwargs and cap still win, and results.json's decoding says so."""
+    chatty = build_tiny_random_model(generation_config=CHATTY)
+    tok = chatty.tokenizer
+    base = decoding_config(chatty.model.generation_config, tok, 12, base="checkpoint")
+    assert (base.repetition_penalty, base.no_repeat_ngram_size, base.top_k) == (1.3, 2, 1)
+    assert base.max_new_tokens == 12 and base.pad_token_id == tok.pad_token_id
+    settings = effective_settings(base, chatty.model.generation_config)
+    assert settings["repetition_penalty"] == 1.3 and settings["not_from_checkpoint"] == {}
+    over = decoding_config(
+        chatty.model.generation_config, tok, 12, {"do_sample": False}, base="checkpoint"
+    )
+    assert over.do_sample is False and over.repetition_penalty == 1.3
+    # The replies are the ones the checkpoint's settings give when passed explicitly.
+    torch.manual_seed(0)
+    own = _replies(chatty.model, tok, prompts, decoding_base="checkpoint")
+    torch.manual_seed(0)
+    explicit = _replies(chatty.model, tok, prompts, generation_kwargs=CHATTY)
+    torch.manual_seed(0)
+    greedy = _replies(chatty.model, tok, prompts)
+    assert [r.text for r in own] == [r.text for r in explicit]
+    assert [r.text for r in own] != [r.text for r in greedy]
+    with pytest.raises(ConfigError, match=r"eval.generation.decoding='sampled' is not one of"):
+        configured_generation(decoding="sampled")
