@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from tide_exp.files.atomic import write_text
 from tide_exp.files.readers import read_json
-from tide_exp.files.writers import write_csv
+from tide_exp.files.writers import save_figure, write_csv
 from tide_exp.humaneval.agreement import metric_agreement
 from tide_exp.humaneval.demographics import (
     demographic_tests,
@@ -38,6 +39,7 @@ from tide_exp.humaneval.rating_tables import (
     table4_wide,
 )
 from tide_exp.humaneval.ratings import Ratings
+from tide_exp.humaneval.regions import plot_region_map, region_means
 from tide_exp.humaneval.reliability import icc_table, krippendorff_table
 
 TABLE4_CAPTION = (
@@ -59,6 +61,7 @@ FILES = {
     "reliability_icc": ("icc", ("csv", "md"), "Intraclass correlations (pingouin)"),
     "paired_wilcoxon": ("paired", ("csv", "md"), "Base vs fine-tuned, Wilcoxon signed-rank"),
     "metric_agreement": ("agreement", ("csv", "md"), "Metric vs human (Spearman)"),
+    "region_means": ("regions", ("csv", "md"), "Figure 3: mean rating per scenario and region"),
 }
 
 
@@ -133,6 +136,7 @@ def compute_analysis(
         "icc": icc_table(joined),
         "paired": paired_tests(every),
         "agreement": metric_agreement(joined, key, method=options.ci),
+        "regions": region_means(joined),
     }
     return tables, joined
 
@@ -214,5 +218,10 @@ def analyze(
     tables, joined = compute_analysis(data, key, options)
     write_analysis(tables, out)
     plots = plot_all(joined, key, Path(out) / "plots", options.formats)
+    if len(tables["regions"]):  # Figure 3: needs raters' regions
+        figure = plot_region_map(tables["regions"])
+        plots += [save_figure(figure, Path(out) / "plots" / f"figure3_regions.{f}")
+                  for f in options.formats]  # fmt: skip
+        plt.close(figure)
     write_text(Path(out) / "summary.md", render_summary(tables, joined, plots))
     return tables

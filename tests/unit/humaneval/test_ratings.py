@@ -83,7 +83,8 @@ def test_table3_has_the_study_rows_the_demographics_file_has(tmp_path, key):
         tmp_path / "long.csv", list(key["question_id"]), demographics=tmp_path / "demo.csv"
     )
     t3 = table3(data.raters)
-    study_rows = ["sex", "gender", "race", "hispanic_origin", "education", "employment", "region"]
+    # The study's rows in its order (sex, gender, race, education, region), then ours.
+    study_rows = ["sex", "gender", "race", "education", "region", "hispanic_origin", "employment"]
     assert list(dict.fromkeys(t3["characteristic"]))[2:] == study_rows  # after raters, age
     rows = t3.set_index(["characteristic", "value"])
     assert rows.loc[("sex", "Female"), "n"] == 1 and rows.loc[("gender", "Non-binary"), "n"] == 1

@@ -167,7 +167,7 @@ def test_table3_describes_the_kept_raters():
     assert t3.loc[("age", "mean (SD)"), "stat"] == "42.7 (20.1)"
     assert t3.loc[("age", "range"), "stat"] == "24-64"
     assert t3.loc[("gender", "Woman"), "n"] == 2 and t3.loc[("gender", "Woman"), "share"] == 50
-    assert t3.loc[("gender", "not reported"), "n"] == 1
+    assert t3.loc[("gender", "Other/Unknown"), "n"] == 1  # a missing answer (issue 30, item 6)
 
 
 def test_icc_equals_pingouin():
