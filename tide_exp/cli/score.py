@@ -63,8 +63,11 @@ the extension (--format overrides). Every row needs two string fields:
   reference    the reply it is compared with; not empty
 (--prediction-field and --reference-field name other fields); other fields are ignored.
   {"prediction": "That sounds so heavy to carry.", "reference": "It sounds exhausting."}
-A run's generations.jsonl has both fields, plus phase (zs, val, ft) and epoch: pick one
-phase with --phase (and --epoch for val)."""
+A run's generations.jsonl has both fields, plus phase (zs, val, ft, ...) and epoch: pick
+one phase with --phase (and --epoch for val).
+topic_shift compares each reply with the client's message: with it, every row needs that too
+  prompt       the client's message (--prompt-field names another field; generations.jsonl
+               has it)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,12 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the field holding the reply it is compared with (default: reference)",
     )
     parser.add_argument(
+        "--prompt-field",
+        default="prompt",
+        metavar="NAME",
+        help="the field holding the client's message, read for the metrics that need it "
+        "(topic_shift; default: prompt)",
+    )
+    parser.add_argument(
         "--format", choices=["jsonl", "csv"], default=None, help="default: from the extension"
     )
     parser.add_argument(
         "--phase",
         default=None,
-        help="score only rows of this phase (zs, val, ft) of a generations.jsonl",
+        help="score only rows of this phase (zs, val, ft, fixed_zs, fixed_ft) of a "
+        "generations.jsonl",
     )
     parser.add_argument(
         "--epoch", type=int, default=None, help="with --phase val: score only this epoch"
@@ -167,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_bad_rows,
         phase=args.phase,
         epoch=args.epoch,
+        # Read only when a chosen metric compares the reply with the client's message.
+        prompt_field=args.prompt_field if any(METRICS[m].needs_prompts for m in metrics) else None,
     )
     try:
         scores = score_pairs(pairs, metrics)

@@ -7,7 +7,9 @@ empty text like any other, about -0.06 to 0.12 against the sample corpus's refer
 reply has one score everywhere. A run's ``generations.jsonl`` holds every phase (``zs``, each
 epoch's ``val``, ``ft``): ``phase`` (and ``epoch`` for ``val``) picks one; a file with several
 and no ``phase`` is refused rather than pooled. A bad row stops the read with its file and line,
-unless ``skip_bad_rows``: then it is left out, counted and reported.
+unless ``skip_bad_rows``: then it is left out, counted and reported. A metric that compares a reply
+with the client's message (``topic_shift``) needs that message in every row (``prompt_field``: a
+generations.jsonl's ``prompt``); a row without it is a bad row like any other.
 """
 
 from __future__ import annotations
@@ -32,6 +34,19 @@ class Pairs:
     references: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    prompts: list[str] | None = None  # the client's messages, read when a metric needs them
+
+
+def _check_prompt(row: dict, prompt_field: str) -> str:
+    """The client's message of a row, for the metrics that compare a reply with it."""
+    value = row.get(prompt_field)
+    if not isinstance(value, str) or not value.strip():
+        shown = "missing" if value is None else f"{type(value).__name__}, not a non-empty string"
+        raise ValueError(
+            f"field {prompt_field!r} (the client's message) is {shown}: topic_shift compares "
+            "each reply with it; give it in every row or name its field with --prompt-field"
+        )
+    return value
 
 
 def _check_row(row: Any, fields: tuple[str, str]) -> tuple[str, str]:
@@ -63,6 +78,7 @@ def read_pairs(
     skip_bad_rows: bool = False,
     phase: str | None = None,
     epoch: int | None = None,
+    prompt_field: str | None = None,
 ) -> Pairs:
     """Read and validate pairs; raise :class:`BadInputError` at the first bad row unless skipping.
 
@@ -73,6 +89,8 @@ def read_pairs(
     Args:
         phase: Keep only rows whose ``phase`` field equals it (generations.jsonl: zs, val, ft).
         epoch: With ``phase``, keep only rows of that ``epoch``.
+        prompt_field: Read each row's client message from this field (a non-empty string in
+            every row) into ``Pairs.prompts``; ``None``: not read.
 
     Raises:
         BadInputError: A bad row, no scorable row, or rows of several phases (or epochs) and no
@@ -82,7 +100,7 @@ def read_pairs(
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
     if not path.is_file():
         raise BadInputError(f"{path}: no such file")
-    pairs = Pairs()
+    pairs = Pairs(prompts=[] if prompt_field else None)
     groups: set[tuple[str, str]] = set()
 
     def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
@@ -103,9 +121,12 @@ def read_pairs(
             groups.add(group)
         try:
             prediction, reference = _check_row(row, (prediction_field, reference_field))
+            prompt = _check_prompt(row, prompt_field) if prompt_field else None
         except ValueError as err:
             bad(path, number, str(err))
             continue
+        if pairs.prompts is not None:
+            pairs.prompts.append(prompt)
         pairs.predictions.append(prediction)
         pairs.references.append(reference)
         pairs.lines.append(number)
@@ -130,7 +151,7 @@ def score_pairs(pairs: Pairs, metrics: dict[str, dict | None]) -> dict[str, Any]
     from tide_exp.metrics import score_texts
 
     hf_logging.disable_progress_bar()  # keep the terminal for the table
-    return score_texts(pairs.predictions, pairs.references, metrics)
+    return score_texts(pairs.predictions, pairs.references, metrics, prompts=pairs.prompts)
 
 
 def input_block(path: str | Path, pairs: Pairs) -> dict[str, Any]:

@@ -223,3 +223,36 @@ def test_generations_file_is_scored_per_phase_never_pooled(tmp_path, capsys):
     assert "--epoch" in capsys.readouterr().err
     assert main([*args, "--phase", "val", "--epoch", "1"]) == 0
     assert json.loads(out.read_text())["input"]["lines"] == [5, 6]
+
+
+def test_topic_shift_reads_the_client_message_and_names_the_row_without_it(tmp_path, capsys):
+    """topic_shift compares each reply with the client's message: `tide score` reads it from the
+    rows (a generations.jsonl's `prompt`) and stops with file:line where a row has none."""
+    from tide_exp.metrics.topic_shift import topic_shift
+
+    rows = [
+        {
+            "prompt": "我最近总是失眠，很焦虑。",
+            "prediction": "失眠确实让人焦虑。",
+            "reference": "嗯",
+        },
+        {"prompt": "工作压力太大了", "prediction": "今天天气不错。", "reference": "嗯"},
+    ]
+    src = _write_jsonl(tmp_path / "generations.jsonl", rows)
+    out = tmp_path / "s.json"
+    args = ["--input", str(src), "--output", str(out), "--metrics", "topic_shift,rouge_l"]
+    assert main(args) == 0
+    scores = json.loads(out.read_text(encoding="utf-8"))
+    expected = topic_shift([r["prediction"] for r in rows], prompts=[r["prompt"] for r in rows])
+    assert [s["topic_shift"] for s in scores["per_sample"]] == expected == [0.0, 1.0]
+    # Another field name for the message.
+    renamed = [{"message" if k == "prompt" else k: v for k, v in r.items()} for r in rows]
+    src2 = _write_jsonl(tmp_path / "pairs.jsonl", renamed)
+    assert main(["--input", str(src2), "--output", str(out), "--metrics", "topic_shift"]) == 2
+    err = capsys.readouterr().err
+    assert f"{src2}:1: field 'prompt' (the client's message) is missing" in err
+    assert "--prompt-field" in err and "Traceback" not in err
+    assert main(["--input", str(src2), "--output", str(out), "--metrics", "topic_shift",
+                 "--prompt-field", "message"]) == 0  # fmt: skip
+    # A metric that does not need the message does not ask for it.
+    assert main(["--input", str(src2), "--output", str(out), "--metrics", "rouge_l"]) == 0
