@@ -223,7 +223,8 @@ class ChatFormatter:
 
 def collate_right_padded(features: list[dict[str, list[int]]], pad_token_id: int) -> dict[str, Any]:
     """Pad a batch on the right. Labels of padding come from the attention mask, not the pad id,
-    because pad often equals eos and the reply's own eos must stay in the loss."""
+    because pad often equals eos and the reply's own eos must stay in the loss. Features with a
+    ``dialogue`` number (validation) pass it on as a tensor of its own."""
     import torch
 
     width = max(len(f["input_ids"]) for f in features)
@@ -236,4 +237,7 @@ def collate_right_padded(features: list[dict[str, list[int]]], pad_token_id: int
         attention_mask[row, :n] = 1
         labels[row, :n] = torch.tensor(feature["labels"])
     labels[attention_mask == 0] = IGNORE_INDEX
-    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+    if "dialogue" in features[0]:  # validation: each row's dialogue (not a model input)
+        batch["dialogue"] = torch.tensor([f["dialogue"] for f in features], dtype=torch.long)
+    return batch

@@ -95,6 +95,7 @@ def load_chat_corpus(
     id_field: str = "id",
     persona_field: str | None = None,
     theme_field: str | None = "category",
+    dialogue_field: str | None = None,
     on_error: str = "raise",
     duplicates: str = "error",
     max_chars: int | None = 20000,
@@ -115,6 +116,9 @@ def load_chat_corpus(
         persona_field: Record key grouping conversations for the persona-aware split
             (``None``: each conversation is its own group, so no conversation straddles the split).
         theme_field: Record key of a category or theme, if any.
+        dialogue_field: Record key of the source dialogue, for files whose rows are one
+            dialogue's replies each (Study B's prepared corpus: ``persona_id``); ``None``: the
+            record's conversation id. The per-dialogue perplexity groups by it.
         on_error: ``raise`` at the first bad record, or ``skip`` and report it.
         duplicates: ``error`` or ``keep`` repeated (persona, message, reply) rows.
         max_chars: Longest accepted message or reply in characters.
@@ -143,6 +147,7 @@ def load_chat_corpus(
                 persona_field,
                 theme_field,
                 checker,
+                dialogue_field,
             )
     return checker.finish(examples, path, skip_report)
 
@@ -158,6 +163,7 @@ def _pairs(
     persona_field: str | None,
     theme_field: str | None,
     checker: RowChecker,
+    dialogue_field: str | None = None,
 ) -> list[DialogueExample]:
     parsed, problem = parse_turns(record, style)
     if parsed is None:
@@ -174,6 +180,11 @@ def _pairs(
         else str(record[persona_field])
     )
     theme = str(record.get(theme_field) or "") if theme_field else ""
+    dialogue = (
+        str(record[dialogue_field])
+        if dialogue_field and record.get(dialogue_field) not in (None, "")
+        else conversation
+    )
     examples, reported = [], len(checker.skipped)
     indices = range(1, len(turns)) if targets == "all" else range(len(turns) - 1, 0, -1)[:1]
     for index in indices:
@@ -202,6 +213,7 @@ def _pairs(
             },
             history=tuple(turns[start : index - 1]),
             system_prompt=system,
+            dialogue_id=dialogue,
         )
         if checker.accept(example, file, where, record):
             examples.append(example)

@@ -165,6 +165,11 @@ class DialogueDataModule(pl.LightningDataModule):
         self._eval_features, loss_examples, too_long_eval = self._encode(
             evaluation[: self.max_eval_examples], "eval_loss", replies
         )
+        # Each validation sequence's dialogue, as a number: the per-dialogue perplexity reading
+        # pools a multi-turn dialogue's rows (eval.perplexity, DialogueExample.dialogue).
+        dialogues: dict[str, int] = {}
+        for feature, example in zip(self._eval_features, loss_examples, strict=True):
+            feature["dialogue"] = dialogues.setdefault(example.dialogue, len(dialogues))
         self.eval_examples = evaluation
         # The generation subset: a seeded shuffle, so any size is a prefix and spans personas.
         self._eval_order = sorted(evaluation, key=lambda e: e.example_id)

@@ -24,6 +24,9 @@ class DialogueExample:
             (:mod:`tide_exp.data.multiturn`). Empty for two-turn corpora.
         system_prompt: The conversation's own system prompt (chat corpora with a ``system``
             turn); it replaces the model config's ``system_prompt`` for this example.
+        dialogue_id: The source dialogue of a multi-turn corpus, which gives one example per
+            reply ("": the example is a dialogue of its own, as in two-turn corpora); the
+            per-dialogue perplexity reading groups by it (:attr:`dialogue`).
     """
 
     example_id: str
@@ -34,6 +37,12 @@ class DialogueExample:
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     history: tuple[tuple[str, str], ...] = ()
     system_prompt: str = ""
+    dialogue_id: str = ""
+
+    @property
+    def dialogue(self) -> str:
+        """The dialogue this example belongs to: its ``dialogue_id``, else its own id."""
+        return self.dialogue_id or self.example_id
 
 
 def split_examples(

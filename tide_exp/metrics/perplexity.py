@@ -11,9 +11,10 @@ reference tokens, so
 
 That is reading 1 (``token``). Study B's perplexity (16.44 where exp of its loss 2.207 is
 9.09) allows a second reading, :class:`DialoguePerplexity` (``dialogue``): the mean over
-validation sequences (each one dialogue's context and its scored reply) of
-``exp(that sequence's mean NLL per scored token)``; a sequence of few, hard tokens weighs as
-much as a long one, so the mean lies above reading 1. ``eval.perplexity`` picks which one is
+dialogues of ``exp(that dialogue's mean NLL per scored token)``, a dialogue's tokens being those
+of all its validation sequences (a multi-turn dialogue gives one sequence per learned reply;
+``DialogueExample.dialogue`` says which dialogue a sequence belongs to); a dialogue of few, hard
+tokens weighs as much as a long one, so the mean lies above reading 1 (Jensen). ``eval.perplexity`` picks which one is
 "perplexity"; both are recorded.
 
 A Trainer's ``eval_loss`` averages per-batch means instead, which weights a batch of few reply
@@ -70,32 +71,55 @@ READINGS = ("token", "dialogue")  # eval.perplexity
 
 
 class DialoguePerplexity(Metric):
-    """Reading 2: the mean over sequences of ``exp(sequence NLL / sequence scored tokens)``.
+    """Reading 2: the mean over dialogues of ``exp(dialogue NLL / dialogue scored tokens)``.
 
-    Update with per-sequence NLL sums and scored-token counts (:func:`sequence_nll`).
+    Update with per-sequence NLL sums and scored-token counts (:func:`sequence_nll`) and each
+    sequence's dialogue number: a multi-turn dialogue gives one validation sequence per learned
+    reply, and its sequences are pooled into one perplexity (the NLL and tokens of all its
+    replies). Without dialogue numbers (or with a negative one) each sequence is a dialogue of
+    its own. A dialogue without a scored token is left out.
     """
 
     full_state_update = False
 
     def __init__(self) -> None:
         super().__init__()
-        self.add_state(
-            "total", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum"
-        )
-        self.add_state("count", default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
+        self.add_state("nll", default=[], dist_reduce_fx="cat")
+        self.add_state("tokens", default=[], dist_reduce_fx="cat")
+        self.add_state("groups", default=[], dist_reduce_fx="cat")
 
-    def update(self, nll: torch.Tensor, tokens: torch.Tensor) -> None:
-        """Add the sequences with at least one scored token."""
-        kept = tokens > 0
-        per_sequence = torch.exp(nll[kept].double() / tokens[kept].double())
-        self.total = self.total + per_sequence.sum().to(self.total.device)
-        self.count = self.count + kept.sum().long().to(self.count.device)
+    def update(
+        self, nll: torch.Tensor, tokens: torch.Tensor, groups: torch.Tensor | None = None
+    ) -> None:
+        """Add one batch: per-sequence NLL sums, scored tokens and dialogue numbers."""
+        self.nll.append(nll.detach().double().flatten())
+        self.tokens.append(tokens.detach().long().flatten())
+        own = torch.full_like(self.tokens[-1], -1)  # -1: a dialogue of its own
+        self.groups.append(own if groups is None else groups.detach().long().flatten())
 
     def compute(self) -> dict[str, float]:
-        """``{"perplexity_dialogue", "dialogues"}`` (NaN when nothing was scored)."""
-        count = int(self.count)
-        mean = float(self.total) / count if count else math.nan
+        """``{"perplexity_dialogue", "dialogues"}`` (NaN and 0 when nothing was scored)."""
+        nll, tokens, groups = (_cat(state) for state in (self.nll, self.tokens, self.groups))
+        alone = groups < 0
+        # Each grouped dialogue's NLL and tokens, summed over its sequences.
+        names, index = torch.unique(groups[~alone], return_inverse=True)
+        pooled_nll = torch.zeros(len(names), dtype=torch.float64, device=nll.device)
+        pooled_tokens = torch.zeros(len(names), dtype=torch.float64, device=nll.device)
+        pooled_nll.index_add_(0, index, nll[~alone])
+        pooled_tokens.index_add_(0, index, tokens[~alone].double())
+        nll = torch.cat([nll[alone], pooled_nll])
+        tokens = torch.cat([tokens[alone].double(), pooled_tokens])
+        kept = tokens > 0
+        count = int(kept.sum())
+        mean = float(torch.exp(nll[kept] / tokens[kept]).mean()) if count else math.nan
         return {"perplexity_dialogue": mean, "dialogues": count}
+
+
+def _cat(state: list[torch.Tensor] | torch.Tensor) -> torch.Tensor:
+    """A list state as one tensor (after a sync it may already be one)."""
+    if isinstance(state, torch.Tensor):
+        return state.flatten()
+    return torch.cat(state) if state else torch.zeros(0)
 
 
 def sequence_nll(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

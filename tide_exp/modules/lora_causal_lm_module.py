@@ -75,8 +75,9 @@ class LoraCausalLMModule(pl.LightningModule):
         scheduler: Partial ``(optimizer, num_training_steps)`` -> LR scheduler, or ``None``.
         gradient_checkpointing: Trade compute for activation memory.
         perplexity: Which reading ``val/perplexity`` is (``eval.perplexity``): ``token``,
-            exp of the token-weighted loss, or ``dialogue``, the mean of per-sequence
-            perplexities; both are logged (``val/perplexity_token``, ``val/perplexity_dialogue``).
+            exp of the token-weighted loss, or ``dialogue``, the mean of per-dialogue
+            perplexities (a batch's ``dialogue`` numbers group its rows); both are logged
+            (``val/perplexity_token``, ``val/perplexity_dialogue``).
     """
 
     def __init__(
@@ -132,12 +133,15 @@ class LoraCausalLMModule(pl.LightningModule):
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        output = self.model(**batch)
+        # Which dialogue each row belongs to (the DataModule's validation batches): not a model input.
+        dialogues = batch.get("dialogue")
+        output = self.model(**{k: v for k, v in batch.items() if k != "dialogue"})
         loss = output.loss  # HF's mean over this batch's scored tokens
         tokens = scored_tokens(batch["labels"])
         if tokens > 0:
             self.val_perplexity.update(loss.detach().double() * tokens, tokens)
-            self.val_dialogue_perplexity.update(*sequence_nll(output.logits, batch["labels"]))
+            nll, counts = sequence_nll(output.logits, batch["labels"])
+            self.val_dialogue_perplexity.update(nll, counts, dialogues)
         return loss
 
     def on_validation_epoch_end(self) -> None:

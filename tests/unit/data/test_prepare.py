@@ -85,6 +85,9 @@ def test_prepared_rows_load_with_their_context_through_the_data_config(tmp_path,
     assert (last.user_input, last.reference_response) == (U2["content"], A2["content"])
     assert last.history == (("user", U1["content"]), ("assistant", A1["content"]))
     assert last.system_prompt == "你是心理咨询师" and last.persona_id == "情绪-000001"
+    # Both replies of dialogue c1 are one dialogue to the per-dialogue perplexity (issue 30).
+    assert examples[0].dialogue == last.dialogue == "情绪-000001"
+    assert len({e.dialogue for e in examples}) == len({e.persona_id for e in examples}) < 4
 
 
 def test_whole_dialogues_are_deduplicated_and_pairs_optionally(tmp_path):

@@ -208,3 +208,43 @@ def test_both_perplexity_readings_are_logged_and_config_picks_val_perplexity(tmp
             optimizer=torch.optim.AdamW,
             perplexity="sequence",
         )
+
+
+def test_dialogue_perplexity_pools_the_sequences_of_one_dialogue(tmp_path):
+    """A multi-turn dialogue gives one validation sequence per learned reply: the per-dialogue
+    reading pools them (their NLL over their tokens) before exp, then averages over dialogues;
+    the DataModule numbers each sequence's dialogue from its examples."""
+    from torch.utils.data import DataLoader
+
+    from tide_exp.data.chat import collate_right_padded
+
+    module, _ = _module(1e-3)
+    chat = ChatFormatter(module.tokenizer)
+    pairs = [
+        ("I can't sleep.", "Hm."),
+        ("Still awake?", "That sounds exhausting. " * 10),
+        ("Work is hard.", "I hear you."),
+    ]
+    features = [chat.encode(p, r, max_length=512) for p, r in pairs]
+    for feature, dialogue in zip(features, (0, 0, 1), strict=True):  # rows 1 and 2: dialogue 0
+        feature["dialogue"] = dialogue
+    collate = functools.partial(collate_right_padded, pad_token_id=chat.tokenizer.pad_token_id)
+    module.model.eval()
+    with torch.no_grad():
+        batches = [collate([f]) for f in features]
+        alone = [module.model(**{k: v for k, v in b.items() if k != "dialogue"}).loss.item()
+                 for b in batches]  # fmt: skip
+    tokens = [sum(label != -100 for label in f["labels"][1:]) for f in features]
+    pooled = (alone[0] * tokens[0] + alone[1] * tokens[1]) / (tokens[0] + tokens[1])
+    expected = (math.exp(pooled) + math.exp(alone[2])) / 2
+    per_sequence = sum(math.exp(a) for a in alone) / 3
+    assert abs(expected - per_sequence) > 0.01 * expected  # grouping changes the figure
+
+    module.perplexity = "dialogue"
+    trainer = pl.Trainer(logger=False, enable_progress_bar=False, default_root_dir=tmp_path)
+    loader = DataLoader(features, batch_size=2, collate_fn=collate)  # dialogue 0 spans batches
+    trainer.validate(module, dataloaders=loader, verbose=False)
+    result = module.last_validation
+    assert result["dialogues"] == 2
+    assert result["perplexity_dialogue"] == pytest.approx(expected, rel=1e-4)
+    assert trainer.callback_metrics["val/perplexity"].item() == pytest.approx(expected, rel=1e-4)
