@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tide_exp.data.prepare import prepare
+from tide_exp.reporting.table1 import write_report
 from tide_exp.runs.run import run
 
 STUDY_B = Path(__file__).resolve().parents[1] / "assets" / "data" / "study_b"
@@ -63,3 +64,10 @@ def test_study_b_run_validates_base_and_adapter_on_multiturn_rows(compose_cfg, t
     history = {e.example_id: [list(t) for t in e.history] for e in dm.eval_examples}
     assert any(history.values())
     assert all(r.get("history", []) == history[r["example_id"]] for r in rows)
+    # Issue 30, "Done when": the figures and both readings are in the report a reviewer reads.
+    text = write_report([tmp_path], tmp_path / "report")["table2"].read_text()
+    for label in ("perplexity, token reading (chosen)", "perplexity, dialogue reading"):
+        assert f"| {label} |" in text
+    for label in ("prescriptive markers", "first-person imperatives", "affective alignment"):
+        assert f"| {label}" in text
+    assert "| share of replies that shift topic |" in text

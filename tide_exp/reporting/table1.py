@@ -41,6 +41,7 @@ from tide_exp.reporting.table1_stats import (
     scoring_warnings,
     summarise,
 )
+from tide_exp.reporting.table2 import table2_csv, table2_markdown
 from tide_exp.runs.finding import iter_runs
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,8 @@ def build_report(paths: list[Path], paper_table: Path = PAPER_TABLE) -> dict[str
 
 
 def write_tables(tables: dict[str, Any], out_dir: Path) -> dict[str, Path]:
-    """Write table1.{md,csv,tex}, table1_bars.{png,pdf} and, when runs probed safety, safety.md."""
+    """Write table1.{md,csv,tex}, table1_bars.{png,pdf}; safety.md when runs probed safety;
+    table2.{md,csv} (Study B) when runs validated the base model and the adapter."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "markdown": write_text(out_dir / "table1.md", to_markdown(tables)),
@@ -197,6 +199,10 @@ def write_tables(tables: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     safety = safety_markdown(tables["runs"])  # only when runs probed safety (eval.safety)
     if safety:
         files["safety"] = write_text(out_dir / "safety.md", safety)
+    table2 = table2_markdown(tables["runs"])  # only when runs validated base and adapter
+    if table2:
+        files["table2"] = write_text(out_dir / "table2.md", table2)
+        files["table2_csv"] = write_text(out_dir / "table2.csv", table2_csv(tables["runs"]))
     return files
 
 
