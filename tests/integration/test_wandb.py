@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import wandb
 
+from tide_exp.cli.humaneval import main as humaneval_main
+from tide_exp.humaneval.build import read_key
 from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.names import RUN_FILES
 from tide_exp.runs.results import Results, schema_errors
@@ -148,3 +150,16 @@ def test_run_history_config_tables_and_summary_reach_wandb(compose_cfg, tmp_path
     # The fixed prompts are in results.json's phases, never in the final metrics.
     assert on_disk["phases"]["fixed_ft"]["prompts"]["count"] == 6
     assert not [k for k in on_disk["final"] if "fixed" in k]
+
+    # Issue 30, item 1: `humaneval build --prompts` finds the run's replies to the prompts file:
+    # one item per message (this run alone: zero-shot vs fine-tuned), each the text it wrote.
+    survey = tmp_path.parent / f"{tmp_path.name}_survey"
+    argv = ["build", str(tmp_path), "--pair", str(tmp_path), "--prompts", "study_a"]
+    assert humaneval_main([*argv, "--out", str(survey)]) == 0
+    rated = read_key(survey / "key.csv").query("condition != 'attention'")
+    assert rated["item_id"].nunique() == 6 and set(rated["phase"]) == {"fixed_zs", "fixed_ft"}
+    written = {
+        (r["phase"], r["prompt"]): r["prediction"]
+        for r in map(json.loads, (tmp_path / "generations.jsonl").read_text().splitlines())
+    }
+    assert all(written[(r.phase, r.prompt)] == r.text for r in rated.itertuples())
