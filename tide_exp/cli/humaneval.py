@@ -166,6 +166,7 @@ def cmd_analyze(args: argparse.Namespace) -> None:
         mixed=not args.no_mixed,
         mixed_per_model=args.mixed_per_model,
         ordinal=args.ordinal,
+        map_scale=args.map_scale,
     )
     tables = analyze(data, key, args.out, options=options)
     demo = tables["demographics"]
@@ -311,6 +312,13 @@ def _add_analyze(sub) -> None:
     a.add_argument("--key", help="key.csv (default: the one qc recorded)")
     a.add_argument("--out", required=True, help="output dir (analysis/)")
     a.add_argument("--ci", choices=["fieller", "bootstrap"], default="fieller")
+    a.add_argument(
+        "--map-scale",
+        choices=["data", "full"],
+        default="data",
+        help="Figure 3's colours span the regional means' range (data: differences show) or "
+        "the whole 1-5 scale (full: absolute, nearly one colour)",
+    )
     a.add_argument(
         "--formats",
         type=plot_formats,

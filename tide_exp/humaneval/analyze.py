@@ -78,6 +78,7 @@ class AnalysisOptions:
         ordinal: also fit a proportional-odds model per factor (rater-clustered errors).
         alpha_boot: bootstrap draws for alpha's CI (more: steadier CI, slower).
         scenario_groups: scenario group -> scenarios, for the region test.
+        map_scale: Figure 3's colour range, "data" (the regional means') or "full" (1-5).
     """
 
     ci: str = "fieller"
@@ -87,6 +88,7 @@ class AnalysisOptions:
     ordinal: bool = False
     alpha_boot: int = 500
     scenario_groups: dict[str, tuple[str, ...]] | None = None
+    map_scale: str = "data"
 
 
 def load_qc_dir(path: str | Path) -> tuple[Ratings, str | None]:
@@ -219,7 +221,7 @@ def analyze(
     write_analysis(tables, out)
     plots = plot_all(joined, key, Path(out) / "plots", options.formats)
     if len(tables["regions"]):  # Figure 3: needs raters' regions
-        figure = plot_region_map(tables["regions"])
+        figure = plot_region_map(tables["regions"], options.map_scale)
         plots += [save_figure(figure, Path(out) / "plots" / f"figure3_regions.{f}")
                   for f in options.formats]  # fmt: skip
         plt.close(figure)

@@ -14,9 +14,11 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from tide_exp.errors import check_choice  # noqa: E402
 from tide_exp.humaneval.survey import scenario_order  # noqa: E402
 
 REGIONS = ("Northeast", "Midwest", "South", "West")
+SHORT = {"Northeast": "NE", "Midwest": "MW", "South": "S", "West": "W"}  # panel titles
 # State (and DC): (name, Census region, tile row, tile column) of a 8 x 11 tile grid.
 STATES = {
     "AK": ("Alaska", "West", 0, 0), "ME": ("Maine", "Northeast", 0, 10),
@@ -76,21 +78,42 @@ def region_means(joined: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={"census_region": "region"})
 
 
-def plot_region_map(means: pd.DataFrame):
-    """Figure 3: per scenario, a US tile map with each state coloured by its region's mean."""
+# Figure 3's colour scale (``tide humaneval analyze --map-scale``). data (ours): the range of
+# the regional means, shared by every panel, so differences of a tenth of a point show (regional
+# means of a 1-5 Likert item lie within a few tenths); full: the whole 1-5 scale, absolute but
+# nearly one colour. The study's figure is not in our sources, so neither is its choice.
+MAP_SCALES = ("data", "full")
+
+
+def colour_range(means: pd.DataFrame, scale: str = "data") -> tuple[float, float]:
+    """The rating range the colours span: the means' (``data``) or the Likert scale's (``full``)."""
+    check_choice("--map-scale", scale, MAP_SCALES)
+    values = pd.to_numeric(means["mean"], errors="coerce").dropna()
+    if scale == "full" or values.empty:
+        return 1.0, 5.0
+    low, high = float(values.min()), float(values.max())
+    return (low - 0.05, high + 0.05) if high - low < 1e-9 else (low, high)
+
+
+def plot_region_map(means: pd.DataFrame, scale: str = "data"):
+    """Figure 3: per scenario, a US tile map with each state coloured by its region's mean;
+    ``scale`` is the colour range (:data:`MAP_SCALES`)."""
     scenarios = scenario_order(means["scenario"].unique())
     ncols = min(3, len(scenarios))
     nrows = -(-len(scenarios) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
-    norm, cmap = matplotlib.colors.Normalize(1, 5), plt.get_cmap("viridis")
+    low, high = colour_range(means, scale)
+    norm, cmap = matplotlib.colors.Normalize(low, high), plt.get_cmap("viridis")
     for ax, scenario in zip(axes.flat, scenarios, strict=False):
         here = means[means["scenario"] == scenario].set_index("region")["mean"]
         for abbrev, (_, region, row, col) in STATES.items():
             mean = here.get(region)
             color = "0.85" if mean is None or pd.isna(mean) else cmap(norm(mean))
             ax.add_patch(plt.Rectangle((col, -row), 0.92, 0.92, color=color))
-            ax.text(col + 0.46, -row + 0.46, abbrev, ha="center", va="center", fontsize=6)
-        shown = " · ".join(f"{r[:2]} {here[r]:.2f}" for r in REGIONS if r in here)
+            dark = color != "0.85" and sum(color[:3]) < 1.2  # light text on dark tiles
+            ax.text(col + 0.46, -row + 0.46, abbrev, ha="center", va="center", fontsize=6,
+                    color="white" if dark else "black")  # fmt: skip
+        shown = " · ".join(f"{SHORT[r]} {here[r]:.2f}" for r in REGIONS if r in here)
         ax.set_title(f"{scenario.replace('_', ' ')}\n{shown}", fontsize=9)
         ax.set_xlim(-0.2, 11.2)
         ax.set_ylim(-7.2, 1.2)
@@ -99,6 +122,7 @@ def plot_region_map(means: pd.DataFrame):
     for ax in list(axes.flat)[len(scenarios) :]:
         ax.set_visible(False)
     bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm, cmap), ax=axes, shrink=0.6)
-    bar.set_label("mean rating of the raters in the region (1-5; grey: no rater)")
+    span = "the whole 1-5 scale" if scale == "full" else f"the means' range, {low:.2f}-{high:.2f}"
+    bar.set_label(f"mean rating of the raters in the region\n(colours span {span}; grey: no rater)")
     fig.suptitle("Mean rating by US Census region (Northeast, Midwest, South, West)")
     return fig

@@ -68,3 +68,37 @@ def test_analyze_writes_figure3_from_the_raters_regions(survey_dir, synthetic, t
     )  # fmt: skip
     table = region_means(joined).set_index("region")
     assert table.loc["West", "mean"] == 4 and table.loc["West", "n_raters"] == 2
+
+
+def _tile_colours(figure, panel: int) -> dict[str, tuple]:
+    """Each state's tile colour in a Figure 3 panel (tiles are drawn in STATES order)."""
+    tiles = figure.axes[panel].patches
+    return {abbrev: tiles[i].get_facecolor() for i, abbrev in enumerate(STATES)}
+
+
+def test_figure3_colours_span_the_regional_means_so_differences_show():
+    """Regional means lie within a few tenths; on the whole 1-5 scale (the old default) every
+    tile was nearly one colour. The default spans the means' range; --map-scale full keeps 1-5."""
+    import matplotlib.pyplot as plt
+
+    from tide_exp.humaneval.regions import plot_region_map
+
+    means = pd.DataFrame(
+        {
+            "scenario": ["panic"] * 4 + ["depression"] * 4,
+            "region": list(REGIONS) * 2,
+            "mean": [3.35, 3.23, 3.18, 3.26, 3.32, 3.17, 3.10, 3.18],
+        }
+    )
+    viridis = plt.get_cmap("viridis")
+    figure = plot_region_map(means)  # panels: panic, depression (the study's order), colour bar
+    panic, depression = _tile_colours(figure, 0), _tile_colours(figure, 1)
+    assert panic["ME"] == viridis(1.0) and depression["TX"] == viridis(0.0)  # NE 3.35, S 3.10
+    assert "3.10-3.35" in figure.axes[-1].get_ylabel()
+    assert "NE 3.35 · MW 3.23 · S 3.18 · W 3.26" in figure.axes[0].get_title()
+    plt.close(figure)
+    figure = plot_region_map(means, "full")
+    panic = _tile_colours(figure, 0)
+    spread = max(abs(a - b) for a, b in zip(panic["ME"], panic["TX"], strict=True))
+    assert spread < 0.05 and "whole 1-5 scale" in figure.axes[-1].get_ylabel()
+    plt.close(figure)
