@@ -24,10 +24,20 @@ INTRO = (
 )
 
 
+# Every character str.splitlines (and an importer) may end a line at: inside a reply each would
+# split one choice into two rows and shift every later question id of the item.
+LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Other control characters (a random or broken model writes NUL, \x0e ...): invisible to raters,
+# and a NUL byte makes the file binary to the tools that read it.
+CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _inline(text: str) -> str:
-    """One line of Qualtrics HTML: escaped, newlines as <br>, no tag-like ``[[``."""
-    escaped = html.escape(text.strip(), quote=False).replace("[[", "[ [")
-    return re.sub(r"\r?\n", "<br>", escaped)
+    """One line of Qualtrics HTML: escaped, line breaks as <br>, no control characters, no
+    tag-like ``[[``."""
+    plain = CONTROLS.sub("", LINE_BREAKS.sub("\n", text.strip()))
+    escaped = html.escape(plain, quote=False).replace("[[", "[ [")
+    return escaped.replace("\n", "<br>")
 
 
 def answer_lines(labels: tuple[str, ...]) -> list[str]:
