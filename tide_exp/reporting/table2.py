@@ -133,6 +133,8 @@ def _number(value: float | None) -> str:
 def _percent(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if value and abs(value) < 0.0005:  # a change too small for one decimal is not "-0.0%"
+        return f"{100 * value:+.1g}%"
     return f"{100 * value:+.1f}%"
 
 

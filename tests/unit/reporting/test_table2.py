@@ -13,8 +13,9 @@ def _run(path, validation: bool, perplexity: str = "token") -> None:
     path.mkdir(parents=True)
 
     def metrics(prescriptive: float) -> dict:
+        cosine = 0.5 if prescriptive == 2.0 else 0.50002  # a change of +0.004%
         return {
-            "cosine": {"mean": 0.5, "std": 0.1, "n": 2, "level": "sample"},
+            "cosine": {"mean": cosine, "std": 0.1, "n": 2, "level": "sample"},
             "prescriptive_markers": {"mean": prescriptive, "std": 0.0, "n": 2, "level": "sample"},
         }
 
@@ -51,6 +52,7 @@ def test_table2_page_shows_each_figure_with_its_change_and_the_reports(tmp_path)
     assert "| perplexity, token reading (chosen) | 7.389 | 2.718 | -63.2% | 16.44" in text
     assert "| perplexity, dialogue reading | 10.000 | 5.000 | -50.0% | 16.44" in text
     assert "| DialogBERT continuity | - | - | - | 0.712 -> 0.763 |" in text
+    assert "| gen/cosine | 0.500 | 0.500 | +0.004% |" in text  # not "+0.0%"
     rows = list(csv.DictReader(io.StringIO(files["table2_csv"].read_text())))
     chosen = [r["figure"] for r in rows if r["chosen"] == "True"]
     assert chosen == ["val/perplexity_token"]
