@@ -64,12 +64,14 @@ def build_survey(
     runs = load_runs(paths)
     run_pairs, notes = resolve_pairs(pairs, runs)
     key = build_key(run_pairs, spec)
-    if spec.fixed and spec.reference and _blank_references(key):
+    blank, shown = _blank_references(key)
+    if spec.fixed and spec.reference and blank:
         spec = replace(spec, reference=False)
         key = build_key(run_pairs, spec)
         notes.append(
-            "the prompts file gives no reference reply for some messages, so the items show "
-            'the model replies only; add "reference" to each line to show one'
+            f"the prompts file gives no reference reply for {blank} of its {shown} messages "
+            'shown, so the items show the model replies only; add "reference" to each line to '
+            "show one"
         )
     notes += _short_survey(key, spec, runs)
     notes += _fixed_note(runs, spec)
@@ -89,9 +91,10 @@ def build_survey(
     return key
 
 
-def _blank_references(key: pd.DataFrame) -> bool:
+def _blank_references(key: pd.DataFrame) -> tuple[int, int]:
+    """How many of the shown messages have no reference reply, of how many."""
     ref = key[key["condition"] == "reference"]
-    return bool(ref["text"].eq(EMPTY_REPLY).any())
+    return ref.loc[ref["text"].eq(EMPTY_REPLY), "prompt"].nunique(), ref["prompt"].nunique()
 
 
 def _fixed_note(runs, spec: SurveySpec) -> list[str]:

@@ -27,7 +27,7 @@ def test_prompts_file_builds_the_study_24_item_survey_without_flags(tmp_path, ca
     assert main(["build", str(sweep), "--out", str(survey), "--prompts", "study_a"]) == 0
     out = capsys.readouterr().out
     assert "24 items, 96 replies in 6 scenarios" in out
-    assert "no reference reply" in out  # the file gives none: four model replies per item
+    assert "no reference reply for 6 of its 6 messages" in out  # four model replies per item
     key = read_key(survey / "key.csv")
     rated = key[key["condition"] != "attention"]
     items = rated.drop_duplicates("item_id")
