@@ -9,6 +9,9 @@ import json
 import pytest
 import yaml
 
+from tests.study_facts import APPENDIX_A
+from tide_exp.cli.humaneval import main as humaneval_main
+from tide_exp.humaneval.build import read_key
 from tide_exp.runs.run import run
 
 from .test_cli import SEARCH_PATH, tide
@@ -52,7 +55,7 @@ def _report_rows(sweep):
 
 
 @pytest.mark.slow
-def test_sweeps_give_one_row_per_setting_and_aggregate_seeds(tmp_path):
+def test_sweeps_give_one_row_per_setting_and_aggregate_seeds(tmp_path, capsys):
     tiny = ["model=tiny_llama", "eval.generation.max_new_tokens=4", "eval.num_prompts=4"]
     by_rank = tmp_path / "by_rank"
     proc = tide(SEARCH_PATH, "experiment=smoke", *tiny, f"hydra.sweep.dir={by_rank}", cwd=tmp_path)
@@ -76,6 +79,7 @@ def test_sweeps_give_one_row_per_setting_and_aggregate_seeds(tmp_path):
         *tiny,
         "lora.r=8",
         "seed=1,2",
+        "eval.prompts_file=study_a",  # Study A's six survey messages, answered by every run
         f"hydra.sweep.dir={by_seed}",
         cwd=tmp_path,
     )
@@ -85,3 +89,16 @@ def test_sweeps_give_one_row_per_setting_and_aggregate_seeds(tmp_path):
     assert len(ft) == 1 and ft[0]["seeds"] == "2" and ft[0]["aggregate"] == "seeds"
     assert ft[0]["std"] != "" and ft[0]["ci_low"] != "" and ft[0]["ci_high"] != ""
     assert "aggregate across seeds" in markdown
+    assert not [r for r in rows if "fixed" in r["phase"]]  # never in Table 1
+
+    # Issue 30: `humaneval build --prompts` finds the replies to the six messages in every run of
+    # the sweep, without flags: one scenario per message, each run zero-shot and fine-tuned.
+    survey = tmp_path / "survey"
+    capsys.readouterr()
+    assert (
+        humaneval_main(["build", str(by_seed), "--out", str(survey), "--prompts", "study_a"]) == 0
+    )
+    assert "6 items, 24 replies in 6 scenarios" in capsys.readouterr().out
+    key = read_key(survey / "key.csv").query("condition != 'attention'")
+    assert key.drop_duplicates("item_id")["prompt"].tolist() == [m for _, m in APPENDIX_A]
+    assert key.groupby("item_id")["run_dir"].nunique().eq(2).all()  # both runs in every item
