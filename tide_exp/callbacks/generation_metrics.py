@@ -126,11 +126,12 @@ class GenerationMetricsCallback(pl.Callback):
             else {"zs": "before training"}.get(phase, "after training")
         )
         log.info(
-            "%s (%s, %d prompts, %.0f%% cut at the cap): %s",
+            "%s (%s, %d prompts, %.0f%% cut at the cap, %.0f%% looping): %s",
             phase,
             moment,
             summary["prompts"]["count"],
             100 * summary.get("cut_rate", 0.0),
+            100 * summary.get("replies", {}).get("looping_rate", 0.0),
             ", ".join(f"{k}={m['mean']:.4f}" for k, m in summary["metrics"].items()),
         )
         steps.log_phase(trainer, phase, summary, records)
@@ -151,7 +152,7 @@ class GenerationMetricsCallback(pl.Callback):
             summary = self.results.get(phase, {})
             for name, metric in summary.get("metrics", {}).items():
                 values[f"{phase}/gen/{name}"] = metric["mean"]
-            for name in ("cut_rate", "open_reasoning_rate"):
+            for name in ("cut_rate", "open_reasoning_rate", "looping_rate"):
                 if name in summary.get("replies", {}):
                     values[f"{phase}/gen/{name}"] = summary["replies"][name]
         return values

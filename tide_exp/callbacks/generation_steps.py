@@ -28,6 +28,7 @@ TABLE_COLUMNS = [
     "reference",
     "reply",
     "finished",
+    "looping",
 ]
 _RECORD_FIELD = {"reply": "prediction"}
 # Phase -> scalar prefixes; zero-shot also goes on the val curve at step 0, so W&B plots start
@@ -114,6 +115,8 @@ def phase_records(
             "finished": reply.finished,
             "open_reasoning": reply.open_reasoning,
             "new_tokens": reply.new_tokens,
+            "looping": reply.looping,
+            "repetition": reply.repetition,
             "scores": dict(sample),
         }
         for e, reply, sample in zip(examples, replies, per_sample, strict=True)
@@ -152,6 +155,7 @@ def phase_scalars(phase: str, summary: Mapping[str, Any]) -> dict[str, float]:
     values = {name: m["mean"] for name, m in summary["metrics"].items()}
     values["cut_rate"] = summary.get("cut_rate")
     values["open_reasoning_rate"] = summary.get("replies", {}).get("open_reasoning_rate")
+    values["looping_rate"] = summary.get("replies", {}).get("looping_rate")
     values["tokens_per_s"] = summary.get("generation_tokens_per_s")
     return {
         f"{prefix}/{k}": v

@@ -56,6 +56,8 @@ class ReplyEndings(TypedDict):
     cut_rate: float | None
     open_reasoning: int  # stopped inside an unclosed <think> block
     open_reasoning_rate: float | None
+    looping: NotRequired[int]  # repeats itself (metrics/repetition.py); runs before it lack it
+    looping_rate: NotRequired[float | None]
 
 
 class PhaseSummary(TypedDict):
@@ -161,6 +163,8 @@ class GenerationRow(TypedDict, total=False):
     finished: bool  # an end-of-turn token came within the token cap
     open_reasoning: bool  # stopped inside an unclosed <think> block
     new_tokens: int  # tokens generated, the end token included
+    looping: bool  # the reply repeats itself (tide_exp.metrics.repetition.is_looping)
+    repetition: float  # share of its word 4-grams that repeat an earlier one
     scores: dict[str, float | None]
 
 

@@ -171,3 +171,28 @@ def test_resume_keeps_phases_and_rewrites_file(harness):
     assert len(resumed.generations_path.read_text().splitlines()) == 2
     resumed.on_fit_start(trainer2, module)  # zero-shot is not repeated
     assert len(resumed.records) == 2
+
+
+def test_looping_replies_are_counted_beside_the_cut_ones(harness, monkeypatch, caplog):
+    from tide_exp.generation import ChatGenerationSettings, Reply
+
+    loop = "I'm sure you're not alone. I'm sure you're not alone. I'm sure you're not alone."
+    replies = [
+        Reply(loop, True, 20),  # ends within the cap: the cut rate never saw it
+        Reply(loop + " I'm sure", False, 4),
+        Reply("That sounds hard; I'm here.", True, 8),
+    ]
+    monkeypatch.setattr(ChatGenerationSettings, "generate", lambda *a, **k: replies)
+    callback, trainer, module, logger = harness(num_prompts=3, final_num_prompts=3)
+    with caplog.at_level("INFO", logger="tide_exp.callbacks.generation_metrics"):
+        summary = callback.evaluate(trainer, module, "zs", 0)
+    assert summary["replies"]["looping"] == 2 and summary["replies"]["cut"] == 1
+    assert [r["looping"] for r in callback.records] == [True, True, False]
+    assert callback.records[0]["repetition"] > 0.25 and callback.records[2]["repetition"] == 0.0
+    assert "33% cut at the cap, 67% looping" in caplog.text
+    scalars, _ = logger.scalars[-1]
+    assert scalars["zs/gen/looping_rate"] == pytest.approx(2 / 3)
+    (table,) = logger.tables
+    column = table["columns"].index("looping")
+    assert [row[column] for row in table["data"]] == [True, True, False]
+    assert callback.scalars()["zs/gen/looping_rate"] == pytest.approx(2 / 3)
