@@ -60,6 +60,17 @@ class ReplyEndings(TypedDict):
     looping_rate: NotRequired[float | None]
 
 
+class Selection(TypedDict):
+    """Which epoch's weights the fine-tuned phase is (eval.select; callbacks/selection.py)."""
+
+    select: str  # last or best
+    monitor: str  # val/loss or val/gen/<metric>
+    mode: str  # max or min
+    epoch: int | None  # the epoch evaluated as fine-tuned
+    best_epoch: int | None  # the best epoch by the monitor (whichever was selected)
+    best_value: float | None
+
+
 class PhaseSummary(TypedDict):
     """One generation phase: zero-shot (zs), an epoch's evaluation (val), fine-tuned (ft), dev."""
 
@@ -75,7 +86,9 @@ class PhaseSummary(TypedDict):
     replies: ReplyEndings
     decoding: dict[str, Any]  # every setting that shaped a reply (generation/decoding.py)
     scoring_s: float
-    reused_from: NotRequired[str]  # ft reused the last epoch's replies (same weights, prompts)
+    reused_from: NotRequired[str]  # ft reused an epoch's replies (same weights, prompts)
+    val_loss: NotRequired[float]  # val: the epoch's validation loss (what eval.monitor may watch)
+    selection: NotRequired[Selection]  # ft: which epoch's weights it is
 
 
 class Phases(TypedDict, total=False):

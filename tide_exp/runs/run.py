@@ -17,7 +17,7 @@ from tide_exp.callbacks.evaluation import EvaluationCallback, evaluation_callbac
 from tide_exp.config.resolvers import register_resolvers
 from tide_exp.config.settings import run_settings
 from tide_exp.config.validation import validate_config
-from tide_exp.data.fingerprint import dataset_fingerprint
+from tide_exp.data.fingerprint import corpus_source, dataset_fingerprint
 from tide_exp.files.atomic import write_folder
 from tide_exp.models.configured import ConfiguredModel, load_configured
 from tide_exp.models.model_card import card_for_run, write_model_card
@@ -185,6 +185,7 @@ def collect_results(
             # Prompts behind the final numbers (each phase's are in phases.<phase>.prompts).
             "eval_prompts": phases.get("ft", {}).get("prompts", {}).get("count", 0),
             **dataset_fingerprint(datamodule.manifest_path),
+            **corpus_source(datamodule.manifest_path),  # the embedded sample is synthetic
         },
         timings=Timings(
             load_s=round(seconds["load_s"], 2),

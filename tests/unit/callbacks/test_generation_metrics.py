@@ -80,6 +80,7 @@ def _validate(callback, trainer, module, epoch):
     trainer.current_epoch, trainer.validating = epoch, True
     trainer.fit_loop.epoch_progress.current.completed = epoch
     callback.on_validation_epoch_end(trainer, module)
+    callback.on_validation_end(trainer, module)
     trainer.validating = False
     trainer.fit_loop.epoch_progress.current.completed = epoch + 1
 
@@ -196,3 +197,72 @@ def test_looping_replies_are_counted_beside_the_cut_ones(harness, monkeypatch, c
     column = table["columns"].index("looping")
     assert [row[column] for row in table["data"]] == [True, True, False]
     assert callback.scalars()["zs/gen/looping_rate"] == pytest.approx(2 / 3)
+
+
+def test_select_best_puts_the_best_epochs_weights_back_for_the_final_phase(harness):
+    import torch
+
+    callback, trainer, module, _ = harness(
+        num_prompts=3, final_num_prompts=3, select="best", monitor="val/loss", monitor_mode="min"
+    )
+    module.last_validation = None
+    weights = {}
+    callback.on_fit_start(trainer, module)
+    first = next(module.model.parameters())
+    original = first.detach().clone()
+    for epoch, loss in enumerate([2.0, 1.0, 1.5]):  # epoch 2 (index 1) has the lowest loss
+        trainer.global_step += 5
+        with torch.no_grad():
+            first.add_(0.01 * (epoch + 1))  # "training" moves the weights
+        weights[epoch + 1] = first.detach().clone()
+        trainer.current_epoch, trainer.validating = epoch, True
+        trainer.fit_loop.epoch_progress.current.completed = epoch
+        callback.on_validation_epoch_end(trainer, module)
+        module.last_validation = {"loss": loss}  # the module's hook runs after the callbacks'
+        callback.on_validation_end(trainer, module)
+        trainer.validating = False
+        trainer.fit_loop.epoch_progress.current.completed = epoch + 1
+    state = json.loads(
+        json.dumps({k: v for k, v in callback.state_dict().items() if k != "selection"})
+    )
+    callback.on_fit_end(trainer, module)
+    ft = callback.results["ft"]
+    assert ft["epoch"] == 2 and ft["step"] == 10 and ft["reused_from"] == "val epoch 2"
+    assert ft["selection"] == {
+        "select": "best",
+        "monitor": "val/loss",
+        "mode": "min",
+        "epoch": 2,
+        "best_epoch": 2,
+        "best_value": 1.0,
+    }
+    assert [v["val_loss"] for v in callback.results["val"]] == [2.0, 1.0, 1.5]
+    assert torch.equal(first, weights[2]) and not torch.equal(first, weights[3])
+    with torch.no_grad():
+        first.copy_(original)
+    assert state["results"]["val"][1]["val_loss"] == 1.0
+
+
+def test_select_last_keeps_the_last_weights_and_names_the_best_epoch(harness):
+    callback, trainer, module, _ = harness(
+        num_prompts=3, final_num_prompts=3, monitor="val/gen/rouge_l"
+    )
+    _run(callback, trainer, module, epochs=2)
+    selection = callback.results["ft"]["selection"]
+    assert selection["select"] == "last" and selection["epoch"] == 2
+    assert selection["best_epoch"] in (1, 2) and callback.results["ft"]["epoch"] == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"select": "bets"}, "eval.select"),
+        ({"monitor_mode": "highest"}, "eval.monitor_mode"),
+        ({"monitor": "cosine"}, "eval.monitor"),
+    ],
+)
+def test_a_bad_selection_setting_names_its_key(harness, options, key):
+    from tide_exp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=key):
+        harness(**options)
