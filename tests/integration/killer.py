@@ -34,3 +34,16 @@ class FailForRank(pl.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.fail:
             raise RuntimeError("simulated crash inside training")
+
+
+class KillOnceAtTrainEnd(pl.Callback):
+    """SIGKILL the process once training ended (its last checkpoint saved), before the final
+    evaluation: a preemption between the last epoch and the fine-tuned replies."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = Path(marker)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        if not self.marker.exists():
+            self.marker.write_text("killed")
+            os.kill(os.getpid(), signal.SIGKILL)

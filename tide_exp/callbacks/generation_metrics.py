@@ -12,6 +12,7 @@ import pytorch_lightning as pl
 from tide_exp.callbacks import generation_steps as steps
 from tide_exp.callbacks.selection import EpochSelection
 from tide_exp.generation import GenerationSettings
+from tide_exp.generation.seeding import phase_seed
 from tide_exp.runs.folder import RunFolder
 from tide_exp.tracking.loggers import epochs_trained
 
@@ -46,6 +47,8 @@ class GenerationMetricsCallback(pl.Callback):
         select: ``last`` or ``best``: which epoch's weights are "fine-tuned" (``eval.select``).
         monitor: What "best" means: ``val/loss`` or ``val/gen/<metric>`` (``eval.monitor``).
         monitor_mode: ``max`` or ``min`` (``eval.monitor_mode``).
+        seed: The run's seed; each phase samples from a random state seeded with it and the
+            phase (:func:`~tide_exp.generation.seeding.phase_seed`); ``None``: the global state.
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class GenerationMetricsCallback(pl.Callback):
         select: str = "last",
         monitor: str = "val/gen/cosine",
         monitor_mode: str = "max",
+        seed: int | None = None,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.model_name = model_name
@@ -72,6 +76,7 @@ class GenerationMetricsCallback(pl.Callback):
         self.records: list[dict[str, Any]] = []
         self.results: dict[str, Any] = {"val": []}
         self.selection = EpochSelection(select, monitor, monitor_mode)
+        self.seed = seed
 
     @property
     def generations_path(self) -> Path:
@@ -104,8 +109,9 @@ class GenerationMetricsCallback(pl.Callback):
             )
         prompts = steps.build_prompts(trainer.datamodule, examples)
         settings = self.generation.for_chat(trainer.datamodule.chat)
+        seed = None if self.seed is None else phase_seed(self.seed, phase, epoch)
         replies, generation = steps.generate_phase(
-            pl_module.model, pl_module.tokenizer, prompts, settings
+            pl_module.model, pl_module.tokenizer, prompts, settings, seed
         )
         scores, scoring_s = steps.score_phase(replies, examples, self.metrics)
         step = trainer.global_step if step is None else step

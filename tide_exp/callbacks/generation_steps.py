@@ -48,17 +48,21 @@ def build_prompts(datamodule: Any, examples: Sequence[Any]) -> list[str]:
 
 
 def generate_phase(
-    model: Any, tokenizer: Any, prompts: list[str], settings: ChatGenerationSettings
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    settings: ChatGenerationSettings,
+    seed: int | None = None,
 ) -> tuple[list[Reply], dict[str, Any]]:
-    """Replies to ``prompts`` and the phase's generation figures.
+    """Replies to ``prompts`` (sampled from ``seed``'s random state) and the phase's figures.
 
     Returns:
         ``(replies, stats)``; ``stats`` has ``generation_s``, ``new_tokens``,
         ``generation_tokens_per_s``, ``cut_rate`` (share of replies stopped at the cap) and
-        ``decoding`` (every setting that shaped the replies: docs/generation.md).
+        ``decoding`` (every setting that shaped the replies: docs/generation.md) and ``seed``.
     """
     start = time.perf_counter()
-    replies = settings.generate(model, tokenizer, prompts)
+    replies = settings.generate(model, tokenizer, prompts, seed=seed)
     seconds = time.perf_counter() - start
     new_tokens = sum(r.new_tokens for r in replies)
     return replies, {
@@ -68,6 +72,7 @@ def generate_phase(
         "cut_rate": sum(not r.finished for r in replies) / len(replies) if replies else 0.0,
         "replies": reply_endings(replies),
         "decoding": phase_decoding(model, tokenizer, settings),
+        **({"seed": seed} if seed is not None else {}),
     }
 
 

@@ -26,6 +26,7 @@ from tide_exp.errors import ConfigError
 from tide_exp.generation.decoding import split_kwargs
 from tide_exp.generation.planning import ENGINES, MERGE_CHOICES
 from tide_exp.generation.replies import Reply, generate_reply_records
+from tide_exp.generation.seeding import seeded
 
 KEY = "eval.generation"  # where the settings are configured; errors name the key to change
 
@@ -141,19 +142,26 @@ class ChatGenerationSettings(_Fields):
     """
 
     def generate(
-        self, model: Any, tokenizer: Any, prompts: list[str], progress: bool = True
+        self,
+        model: Any,
+        tokenizer: Any,
+        prompts: list[str],
+        progress: bool = True,
+        seed: int | None = None,
     ) -> list[Reply]:
-        """Replies to chat-formatted ``prompts`` with these settings, in input order."""
-        return generate_reply_records(
-            model,
-            tokenizer,
-            prompts,
-            batch_size=self.batch_size,
-            max_new_tokens=self.max_new_tokens,
-            generation_kwargs=self.generation_kwargs,
-            strip_think=self.strip_think,
-            progress=progress,
-            engine=self.engine,
-            merge=self.merge,
-            sort_by_length=self.sort_by_length,
-        )
+        """Replies to chat-formatted ``prompts`` with these settings, in input order; sampled
+        from a random state seeded with ``seed`` when given (:mod:`tide_exp.generation.seeding`)."""
+        with seeded(seed):
+            return generate_reply_records(
+                model,
+                tokenizer,
+                prompts,
+                batch_size=self.batch_size,
+                max_new_tokens=self.max_new_tokens,
+                generation_kwargs=self.generation_kwargs,
+                strip_think=self.strip_think,
+                progress=progress,
+                engine=self.engine,
+                merge=self.merge,
+                sort_by_length=self.sort_by_length,
+            )

@@ -89,6 +89,9 @@ class PhaseSummary(TypedDict):
     reused_from: NotRequired[str]  # ft reused an epoch's replies (same weights, prompts)
     val_loss: NotRequired[float]  # val: the epoch's validation loss (what eval.monitor may watch)
     selection: NotRequired[Selection]  # ft: which epoch's weights it is
+    seed: NotRequired[
+        int
+    ]  # the phase's replies were sampled from this seed (generation/seeding.py)
 
 
 class Phases(TypedDict, total=False):
