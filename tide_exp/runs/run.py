@@ -20,10 +20,10 @@ from tide_exp.config.validation import validate_config
 from tide_exp.data.fingerprint import corpus_source, dataset_fingerprint
 from tide_exp.files.atomic import write_folder
 from tide_exp.models.configured import ConfiguredModel, load_configured
-from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
 from tide_exp.runs.dashboard import publish_run
 from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.model_files import ModelFiles, model_files, write_model_files
 from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
 from tide_exp.runs.timings import phase_timings
 
@@ -49,19 +49,24 @@ def build(node: DictConfig, **runtime: Any) -> Any:
 
 
 def save_adapter(
-    module: pl.LightningModule, target: Path, card: str | None = None, base_model: str | None = None
+    module: pl.LightningModule,
+    target: Path,
+    files: ModelFiles | None = None,
+    base_model: str | None = None,
 ) -> Path:
     """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically.
 
-    ``card`` replaces peft's blank README.md template and ``base_model`` (a hub id) the local
-    path peft records in adapter_config.json.
+    ``files`` (:func:`~tide_exp.runs.model_files.model_files`) add the run's chat template,
+    ``generation_config.json`` and the model card in place of peft's blank README.md template;
+    ``base_model`` (a hub id) replaces the local path peft records in adapter_config.json.
     """
 
     def fill(tmp: Path) -> None:
         module.model.save_pretrained(tmp)
-        module.tokenizer.save_pretrained(tmp)
-        if card is not None:
-            write_model_card(tmp, card, base_model)
+        if files is None:
+            module.tokenizer.save_pretrained(tmp)
+        else:
+            write_model_files(tmp, files, base_model)
 
     return write_folder(target, fill)
 
@@ -135,8 +140,9 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     seconds = {"load_s": load_s, "fit_s": fit_s, "started": started}
     results = collect_results(cfg, parts, evaluations, validation, metrics, seconds)
     if trainer.is_global_zero:
-        card = card_for_run(cfg, results)
-        adapter = save_adapter(parts.module, folder.adapter_dir, card, cfg.model.hf_id)
+        records = folder.read_generations() if folder.generations_path.is_file() else []
+        files = model_files(cfg, results, records, loaded.chat, parts.module.model)
+        adapter = save_adapter(parts.module, folder.adapter_dir, files, cfg.model.hf_id)
         results["outputs"]["adapter"] = str(adapter)
         folder.write_results(results)  # checked against the whole schema first
         publish_run(parts.loggers, results, folder, cfg.get("optimized_metric"))

@@ -107,7 +107,7 @@ def demo_line(results: dict[str, Any]) -> str | None:
     prompts = data.get("eval_prompts")
     return (
         f"  demo: synthetic sample data, {data.get('train_examples')} training examples, "
-        f"{steps} steps: these numbers show that the pipeline runs end to end, not empathy or "
+        f"{steps} step{'s' if steps != 1 else ''}: these numbers show that the pipeline runs end to end, not empathy or "
         f"what fine-tuning achieves; on {prompts} prompts only a change marked * is more than "
         "noise (README, 'What the demo shows')."
     )
