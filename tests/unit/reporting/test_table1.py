@@ -25,6 +25,7 @@ def _results(
     prompts=4,
     requested=4,
     not_computed=None,
+    selection=None,
 ):
     """A finished run: results.json and generations.jsonl with per-reply scores.
 
@@ -36,7 +37,13 @@ def _results(
     for phase, values in (("zs", zs or {}), ("ft", ft or {})):
         phases[phase] = {  # the shape run() writes (see tests/integration/test_report_on_runs.py)
             "prompts": {"count": prompts, "example_ids": [f"e{i}" for i in range(prompts)]},
-            "replies": {"n": prompts, "cut": 1, "cut_rate": 0.25, "open_reasoning_rate": 0.0},
+            "replies": {
+                "n": prompts,
+                "cut": 1,
+                "cut_rate": 0.25,
+                "open_reasoning_rate": 0.0,
+                "looping_rate": 0.5 if phase == "ft" else 0.0,
+            },
             "metrics": {
                 m: {
                     "mean": statistics.fmean(v),
@@ -47,6 +54,9 @@ def _results(
                 for m, v in values.items()
             },
         }
+        if phase == "ft" and selection:
+            phases["ft"]["selection"] = selection
+            phases["val"] = [{"epoch": k} for k in (1, 2, 3)]
         for i in range(len(next(iter(values.values()), []))):
             records.append(
                 {
@@ -118,6 +128,7 @@ def test_beside_the_paper_with_comparability(tmp_path):
         ft={"cosine": [0.6, 0.6], "rouge_l": [0.3, 0.3], "distinct_1_chunk100": [0.6, 0.6]},
         prompts=2,
         requested=16,
+        selection={"select": "best", "monitor": "val/loss", "mode": "min", "epoch": 1},
     )
     _results(tmp_path / "1", ("mine", None), zs={"cosine": [0.1]}, ft={"cosine": [0.2]})
     _results(tmp_path / "2", ("broken", None), {"cosine": [1]}, {"cosine": [1]}, status="failed")
@@ -130,7 +141,11 @@ def test_beside_the_paper_with_comparability(tmp_path):
     )
     assert "cannot be the paper's" in markdown and "BROKEN" not in markdown
     assert "zs scored 2, ft scored 2 prompts, fewer than the 16 configured" in markdown
-    assert "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 2 | 2 |" in markdown  # counts, no ids
+    # Counts, no ids; looping beside the cut share; whose weights "fine-tuned" is.
+    row = (
+        "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 0% | 50% | 2 | 2 | 1 of 3 (best by val/loss) |"
+    )
+    assert row in markdown
     assert "e0" not in markdown
     assert files["png"].stat().st_size > 10_000 and files["pdf"].stat().st_size > 1_000
 
