@@ -47,3 +47,17 @@ class KillOnceAtTrainEnd(pl.Callback):
         if not self.marker.exists():
             self.marker.write_text("killed")
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+class InterruptOnceAtStep(pl.Callback):
+    """Ctrl-C once after ``step`` optimizer steps: SIGINT to the whole process group, as a
+    terminal sends it (W&B's service process gets it too)."""
+
+    def __init__(self, step: int, marker: str) -> None:
+        self.step = step
+        self.marker = Path(marker)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step >= self.step and not self.marker.exists():
+            self.marker.write_text("interrupted")
+            os.killpg(os.getpgid(0), signal.SIGINT)

@@ -159,7 +159,8 @@ class Status(TypedDict):
 
     model: str
     overrides: list[str]
-    status: Literal["running", "ok", "failed"]  # running: started, not ended (killed if stale)
+    # running: started, not ended (killed if stale); interrupted: Ctrl-C, resumable
+    status: Literal["running", "ok", "failed", "interrupted"]
     error: str | None
 
 

@@ -218,7 +218,14 @@ def fit(
         log.info("resuming from %s", ckpt_path)
     validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
     fit_start = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    except SystemExit:
+        # Lightning answers Ctrl-C with its shutdown line and exit status 1; the job records the
+        # interruption and says how to resume (runs/job.py), so it is Ctrl-C again here.
+        if trainer.interrupted:
+            raise KeyboardInterrupt from None
+        raise
     fit_s = time.perf_counter() - fit_start
     if validate_base:
         validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
