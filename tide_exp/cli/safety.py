@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "probe",
         help="replies to the crisis probe, rule-scored",
         description="Replies to the crisis probe's prompts, rule-scored (docs/safety.md).\n\n"
-        "Time on a CPU: the full probe (100 prompts) takes about 3 minutes per phase for the "
+        "Time on a CPU: the full probe (100 prompts) takes 3-4 minutes per phase for the "
         "135M demo model (measured on 2 cores, threads=1), and roughly in proportion to size "
         "for larger models; --compare-base runs two phases. A line per batch says how far it "
         "is. Finished replies are kept in OUT/safety_progress.jsonl, so after Ctrl-C the same "
