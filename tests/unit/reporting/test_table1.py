@@ -262,3 +262,28 @@ def test_a_change_with_a_nan_side_is_a_dash_not_plus_nan():
     assert format_change({"delta": 0.04, "low": 0.01, "high": 0.08, "distinguishable": True}) == (
         "+0.040 [+0.010, +0.080]*"
     )
+
+
+def test_bar_plot_of_long_setting_labels_prints_no_layout_warning(tmp_path):
+    import warnings
+
+    from tide_exp.reporting.table1_plot import plot_bars
+
+    metrics = [f"metric_{i}" for i in range(7)]
+    settings = [
+        json.dumps({"lora.r": r, "eval.generation.max_new_tokens": 48, "trainer.max_epochs": 3})
+        for r in range(6)
+    ]
+    long = [
+        {"settings": s, "display_name": "SmolLM2-135M-Instruct", "metric": m, "phase": phase}
+        | {"mean": 0.3, "std": 0.1}
+        for s in settings
+        for m in metrics
+        for phase in ("zs", "ft")
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was: "Tight layout not applied" on `tide report`'s console
+        written = plot_bars({"metrics": metrics, "long": long}, tmp_path / "table1")
+    assert [p.suffix for p in written] == [".png", ".pdf"] and all(
+        p.stat().st_size for p in written
+    )
