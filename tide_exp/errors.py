@@ -39,6 +39,11 @@ def check_choice(
         raise error(f"{key} must be one of {', '.join(map(str, allowed))}, got {value!r}.")
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run whose folder records it (status ``interrupted``); the message is
+    the command that resumes it (:func:`tide_exp.runs.job.resume_command`)."""
+
+
 class RunFolderBusyError(TideError):
     """Another process holds the run folder's lock (:meth:`tide_exp.runs.folder.RunFolder.lock`)."""
 

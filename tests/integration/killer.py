@@ -34,3 +34,30 @@ class FailForRank(pl.Callback):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.fail:
             raise RuntimeError("simulated crash inside training")
+
+
+class KillOnceAtTrainEnd(pl.Callback):
+    """SIGKILL the process once training ended (its last checkpoint saved), before the final
+    evaluation: a preemption between the last epoch and the fine-tuned replies."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = Path(marker)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        if not self.marker.exists():
+            self.marker.write_text("killed")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+class InterruptOnceAtStep(pl.Callback):
+    """Ctrl-C once after ``step`` optimizer steps: SIGINT to the whole process group, as a
+    terminal sends it (W&B's service process gets it too)."""
+
+    def __init__(self, step: int, marker: str) -> None:
+        self.step = step
+        self.marker = Path(marker)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step >= self.step and not self.marker.exists():
+            self.marker.write_text("interrupted")
+            os.killpg(os.getpgid(0), signal.SIGINT)

@@ -97,3 +97,47 @@ def assert_wandb_continues(job):
     assert_history_has_every_logged_value(runs, job)  # oldest first: resumed rows win
     steps = [row["_step"] for row in runs[1].history]
     assert steps == sorted(steps) and steps[0] > 0  # the resumed run continues the steps
+
+
+def test_a_killed_and_resumed_job_samples_the_same_fine_tuned_replies(tmp_path):
+    """Sampled evaluation (Study B's kind) gives the same ft replies after a kill and resume
+    as without one: each phase samples from the run's seed and its name, not the global state
+    a resumed process starts from."""
+    common = [
+        SEARCH_PATH,
+        "model=tiny_llama",
+        "logger=csv",
+        "trainer.max_epochs=2",
+        "data.max_train_examples=8",
+        "data.batch_size=4",
+        "data.max_eval_examples=4",
+        "eval.num_prompts=2",
+        "eval.final_num_prompts=4",  # not the epochs' prompts: ft generates its own replies
+        "eval.generation.max_new_tokens=8",
+        "++eval.generation.generation_kwargs={do_sample: true, top_k: 0, top_p: 0.9}",
+    ]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    marker = tmp_path / "killed.marker"
+    assert tide(*common, f"hydra.run.dir={whole}", cwd=tmp_path).returncode == 0
+    kill = [
+        "+callbacks.killer._target_=tests.integration.killer.KillOnceAtTrainEnd",
+        f"+callbacks.killer.marker={marker}",
+    ]
+    first = tide(*common, *kill, f"hydra.run.dir={killed}", cwd=tmp_path)
+    assert first.returncode == -9 and not (killed / "results.json").exists()
+    second = tide(*common, *kill, f"hydra.run.dir={killed}", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "resuming from" in (killed / "tide_exp.log").read_text()
+
+    def replies(run, phase):
+        rows = [json.loads(line) for line in (run / "generations.jsonl").read_text().splitlines()]
+        return [(r["example_id"], r["prediction"]) for r in rows if r["phase"] == phase]
+
+    assert len(replies(whole, "ft")) == 4
+    assert replies(killed, "ft") == replies(whole, "ft")
+    assert replies(killed, "val") == replies(whole, "val")
+    seeds = {
+        run: json.loads((run / "results.json").read_text())["phases"]["ft"]["seed"]
+        for run in (whole, killed)
+    }
+    assert seeds[whole] == seeds[killed]

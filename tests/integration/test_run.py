@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import torch
 from peft import PeftModel
@@ -24,6 +25,8 @@ def test_run_writes_results_generations_and_a_loadable_adapter(compose_cfg, tmp_
     datamodule = objects["datamodule"]
     fingerprints = {k: results["data"].pop(k) for k in ("dataset", "split")}
     assert all(len(v) == 12 for v in fingerprints.values())  # short hashes of corpus and split
+    assert results["data"].pop("synthetic") is True  # the embedded sample, said in cards
+    assert Path(results["data"].pop("corpus")).name == "sample_tide"
     assert results["data"] == {**datamodule.counts, "eval_prompts": 4}  # real counts
     assert results["data"]["train_examples"] == len(datamodule._train_features)
     assert {"zs/gen/rouge_l", "ft/gen/cosine", "val/loss", "train/loss"} <= set(metrics)

@@ -28,6 +28,7 @@ TABLE_COLUMNS = [
     "reference",
     "reply",
     "finished",
+    "looping",
 ]
 _RECORD_FIELD = {"reply": "prediction"}
 # Phase -> scalar prefixes; zero-shot also goes on the val curve at step 0, so W&B plots start
@@ -49,17 +50,21 @@ def build_prompts(datamodule: Any, examples: Sequence[Any]) -> list[str]:
 
 
 def generate_phase(
-    model: Any, tokenizer: Any, prompts: list[str], settings: ChatGenerationSettings
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    settings: ChatGenerationSettings,
+    seed: int | None = None,
 ) -> tuple[list[Reply], dict[str, Any]]:
-    """Replies to ``prompts`` and the phase's generation figures.
+    """Replies to ``prompts`` (sampled from ``seed``'s random state) and the phase's figures.
 
     Returns:
         ``(replies, stats)``; ``stats`` has ``generation_s``, ``new_tokens``,
         ``generation_tokens_per_s``, ``cut_rate`` (share of replies stopped at the cap) and
-        ``decoding`` (every setting that shaped the replies: docs/generation.md).
+        ``decoding`` (every setting that shaped the replies: docs/generation.md) and ``seed``.
     """
     start = time.perf_counter()
-    replies = settings.generate(model, tokenizer, prompts)
+    replies = settings.generate(model, tokenizer, prompts, seed=seed)
     seconds = time.perf_counter() - start
     new_tokens = sum(r.new_tokens for r in replies)
     return replies, {
@@ -69,6 +74,7 @@ def generate_phase(
         "cut_rate": sum(not r.finished for r in replies) / len(replies) if replies else 0.0,
         "replies": reply_endings(replies),
         "decoding": phase_decoding(model, tokenizer, settings),
+        **({"seed": seed} if seed is not None else {}),
     }
 
 
@@ -128,6 +134,8 @@ def phase_records(
             "finished": reply.finished,
             "open_reasoning": reply.open_reasoning,
             "new_tokens": reply.new_tokens,
+            "looping": reply.looping,
+            "repetition": reply.repetition,
             "scores": dict(sample),
             **({"history": [list(turn) for turn in e.history]} if e.history else {}),
         }
@@ -167,6 +175,7 @@ def phase_scalars(phase: str, summary: Mapping[str, Any]) -> dict[str, float]:
     values = {name: m["mean"] for name, m in summary["metrics"].items()}
     values["cut_rate"] = summary.get("cut_rate")
     values["open_reasoning_rate"] = summary.get("replies", {}).get("open_reasoning_rate")
+    values["looping_rate"] = summary.get("replies", {}).get("looping_rate")
     values["tokens_per_s"] = summary.get("generation_tokens_per_s")
     return {
         f"{prefix}/{k}": v

@@ -13,7 +13,9 @@ settings (``eval.generation``: its ``generation_kwargs``, ``engine``...; greedy 
 generates them: in ``model.chat.reasoning=think`` the reasoning budget comes on top and the
 reasoning is stripped. The reply cap is chat's own, larger than evaluation's (a conversation
 should not stop mid-sentence): ``--max-new-tokens``, by default 256 or ``eval.generation.max_new_tokens``
-if that is larger; a reply that reaches it is followed by a note on stderr. Messages are
+if that is larger; a reply that reaches it is followed by a note on stderr, and a reply that
+loops (:func:`tide_exp.metrics.repetition.is_looping`) by a note saying so, since a longer cap
+would only repeat more. Messages are
 answered one at a time, as the models were fine-tuned on single exchanges. Type ``/quit`` or
 end the input (Ctrl-D) to stop.
 
@@ -126,7 +128,18 @@ def converse(
             continue
         reply = reply_to(model, tokenizer, chat, message, settings)
         print(reply.text if interactive else _one_line(reply.text), flush=True)
-        if not reply.finished:
+        if reply.looping:  # a longer cap would only repeat more: say what is wrong instead
+            ended = (
+                "" if reply.finished else f", and stopped at the cap of {settings.max_new_tokens}"
+            )
+            print(
+                f"note: the reply to input line {number} loops: it repeats itself "
+                f"({100 * reply.repetition:.0f}% repeated 4-grams{ended}); a longer cap only "
+                "repeats more (docs/metrics.md, looping replies)",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif not reply.finished:
             print(
                 f"note: the reply to input line {number} stopped at the cap of "
                 f"{settings.max_new_tokens} new tokens (--max-new-tokens for more)",

@@ -101,9 +101,10 @@ def cli_entry(fn: Callable[..., int | None]) -> Callable[..., int]:
                 if status and outputs is not None:
                     outputs.discard()
                 return status
-        except KeyboardInterrupt:  # Ctrl-C: one line, as the shell's own status says it
+        except KeyboardInterrupt as err:  # Ctrl-C: one line, as the shell's own status says it
             kept = "none of its outputs are written" if whole else "resume by running it again"
-            print(f"interrupted: {kept}", file=sys.stderr)
+            # An Interrupted run carries its resume line as the message
+            print(f"interrupted: {str(err) or kept}", file=sys.stderr)
             return EXIT_INTERRUPTED
         except Exception as err:  # a TideError, or one wrapped by Hydra's instantiate
             user_error = find_user_error(err)

@@ -9,8 +9,12 @@ The base model is loaded again as the run's config says, in float32 and without 
 (merging into 4-bit weights would round the update away), the adapter is applied and merged
 into it (``merge_and_unload``), and the result is cast to ``--dtype`` and saved with its
 tokenizer, so ``AutoModelForCausalLM.from_pretrained(folder)`` loads it without peft or
-tide_exp. The folder is written atomically (temp folder, then rename); the temp folder of an
-export killed midway is removed by the next export to the same place.
+tide_exp. The folder carries the run's chat settings and decoding (the chat template with the
+run's system prompt as its default, ``generation_config.json`` with evaluation's decoding) and a
+model card (:mod:`tide_exp.runs.model_files`): ``apply_chat_template`` and ``generate`` with no
+arguments give the run's fine-tuned replies. The folder is written atomically (temp folder,
+then rename); the temp folder of an export killed midway is removed by the next export to the
+same place.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from tide_exp.files.atomic import write_folder
 from tide_exp.files.checks import check_output
 from tide_exp.models.adapter import adapter_dir, check_adapter, load_adapter
 from tide_exp.models.configured import load_configured
+from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.model_files import model_files, write_model_files
 
 COMMAND = Command(
     name="export",
@@ -58,13 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def merge_adapter(run: Path):
-    """The run's base model in float32 with its adapter merged in, and the tokenizer."""
+    """The run's base model in float32 with its adapter merged in, its chat formatter (with
+    the tokenizer) and the run's config."""
     cfg = run_config(run)
     adapter = adapter_dir(run)
     loaded = load_configured(cfg, dtype="float32", quantization_config=None)
     model = loaded.model.eval().to(torch.float32)
     merged = load_adapter(model, adapter).merge_and_unload()
-    return merged, loaded.tokenizer, cfg
+    return merged, loaded.chat, cfg
 
 
 def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False) -> Path:
@@ -79,23 +86,18 @@ def export_run(run: Path, out: Path, dtype: str = "float32", force: bool = False
         raise TideError(
             f"{out} already exists; pass --force to replace it or choose another --out."
         )
-    merged, tokenizer, cfg = merge_adapter(run)
+    merged, chat, cfg = merge_adapter(run)
     merged = merged.to(DTYPES[dtype])
     hub_id = cfg.model.get("hf_id")
     merged.config.name_or_path = hub_id or str(out)
+    folder = RunFolder(run)
+    results = folder.read_results() or {}
+    records = folder.read_generations() if folder.generations_path.is_file() else []
+    files = model_files(cfg, results, records, chat, merged, kind="merged", saved_as=dtype)
 
     def fill(tmp: Path) -> None:
         merged.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        base = f"`{hub_id}`" if hub_id else cfg.model.display_name
-        front = f"---\nbase_model: {hub_id}\nlibrary_name: transformers\n---\n\n" if hub_id else ""
-        (tmp / "README.md").write_text(
-            f"{front}# {cfg.model.display_name}, fine-tuned (merged)\n\n"
-            f"{base} with the LoRA adapter of the tide_exp run `{run.name}` merged in "
-            f"(float32 merge, saved as {dtype}). Load with "
-            "`AutoModelForCausalLM.from_pretrained(folder)`.\n",
-            encoding="utf-8",
-        )
+        write_model_files(tmp, files)  # after the weights: its generation_config.json wins
 
     return write_folder(out, fill)
 

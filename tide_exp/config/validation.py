@@ -92,6 +92,8 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "data.source.on_error": ("raise", "skip"),
     "data.source.duplicates": ("error", "keep", None),
     "model.chat.prompt_format": ("chat", "plain"),
+    "eval.select": ("last", "best"),
+    "eval.monitor_mode": ("max", "min"),
 }
 GPU_ACCELERATORS = ("gpu", "cuda")
 
@@ -232,6 +234,11 @@ def _check_metrics(cfg: DictConfig) -> None:
             options["reading"],
             IMPERATIVE_READINGS,
         )
+    monitor = _select(cfg, "eval.monitor")
+    if isinstance(monitor, str) and _select(cfg, "eval.select") == "best":
+        from tide_exp.callbacks.selection import check_monitor
+
+        check_monitor(monitor, [str(n) for n in names])  # "best" must be measurable each epoch
 
 
 def _check_data_path(cfg: DictConfig) -> None:

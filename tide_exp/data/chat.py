@@ -126,7 +126,9 @@ class ChatFormatter:
             messages.append({"role": "assistant", "content": reply})
         return messages
 
-    def _template_kwargs(self) -> dict[str, Any]:
+    def template_variables(self) -> dict[str, Any]:
+        """The variables the chat template is rendered with: ``chat_template_kwargs``, and
+        ``enable_thinking`` for a template with a reasoning block (Qwen3's switch)."""
         kwargs = dict(self.chat_template_kwargs)
         if self.reasons:
             kwargs.setdefault("enable_thinking", self.reasoning == "think")  # Qwen3's switch
@@ -168,7 +170,7 @@ class ChatFormatter:
             self._messages(user_input, metadata=metadata),
             tokenize=False,
             add_generation_prompt=True,
-            **self._template_kwargs(),
+            **self.template_variables(),
         )
         return self._close_reasoning(text)
 
@@ -180,7 +182,7 @@ class ChatFormatter:
             return reply + self.tokenizer.eos_token
         prompt = self.prompt(user_input, metadata)
         full = self.tokenizer.apply_chat_template(
-            self._messages(user_input, reply, metadata), tokenize=False, **self._template_kwargs()
+            self._messages(user_input, reply, metadata), tokenize=False, **self.template_variables()
         )
         if full.startswith(prompt):
             # Keep the end-of-turn token, drop the template's trailing newline after it.

@@ -33,3 +33,17 @@ def dataset_fingerprint(manifest_path: str | Path | None) -> dict[str, str]:
         "dataset": _digest([manifest.get("corpus", {}).get("sha256"), settings]),
         "split": _digest([manifest.get(side, []) for side in ("train", "eval", "dev")]),
     }
+
+
+def corpus_source(manifest_path: str | Path | None) -> dict[str, Any]:
+    """``{"corpus": where it was read from, "synthetic": True for the embedded synthetic
+    sample}`` from a run's split manifest ({} when there is none): what a model card and the
+    run's summary say about the data."""
+    from tide_exp.data.tide_folder import SAMPLE_DIR
+
+    if manifest_path is None or not Path(manifest_path).is_file():
+        return {}
+    manifest = read_json(manifest_path, "re-run the job to rewrite the split manifest")
+    source = str(manifest.get("settings", {}).get("source") or "")
+    synthetic = bool(source) and Path(source).resolve() == SAMPLE_DIR.resolve()
+    return {"corpus": source, "synthetic": synthetic}

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 from tide_exp.generation import decoding, planning
+from tide_exp.metrics.repetition import is_looping, repeated_ngram_share
 
 _THINK_CLOSE = re.compile(r"^.*?</think>", flags=re.DOTALL)
 
@@ -60,18 +61,32 @@ class Reply:
     raw: str = ""
     open_reasoning: bool = False
 
+    @property
+    def looping(self) -> bool:
+        """The reply repeats itself (:func:`tide_exp.metrics.repetition.is_looping`), cut or not."""
+        return is_looping(self.text)
+
+    @property
+    def repetition(self) -> float:
+        """Share of the reply's word 4-grams that repeat an earlier one."""
+        return round(repeated_ngram_share(self.text), 4)
+
 
 def reply_endings(outputs: Sequence[Reply]) -> dict[str, Any]:
-    """How the replies of one phase ended: counts and rates of cut and open-reasoning replies."""
+    """How the replies of one phase ended: counts and rates of cut, open-reasoning and looping
+    replies (a looping reply may also be cut)."""
     n = len(outputs)
     cut = sum(not o.finished for o in outputs)
     open_reasoning = sum(o.open_reasoning for o in outputs)
+    looping = sum(o.looping for o in outputs)
     return {
         "n": n,
         "cut": cut,
         "cut_rate": cut / n if n else float("nan"),
         "open_reasoning": open_reasoning,
         "open_reasoning_rate": open_reasoning / n if n else float("nan"),
+        "looping": looping,
+        "looping_rate": looping / n if n else float("nan"),
     }
 
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tide_exp.errors import ConfigError
-from tide_exp.generation.decoding import DECODING_BASES, split_kwargs
+from tide_exp.generation.decoding import DECODING_BASES, decoding_config, split_kwargs
 from tide_exp.generation.planning import ENGINES, MERGE_CHOICES
-from tide_exp.generation.replies import Reply, generate_reply_records
+from tide_exp.generation.replies import Reply, generate_reply_records, stop_token_ids
+from tide_exp.generation.seeding import seeded
 
 KEY = "eval.generation"  # where the settings are configured; errors name the key to change
 
@@ -149,20 +150,48 @@ class ChatGenerationSettings(_Fields):
     """
 
     def generate(
-        self, model: Any, tokenizer: Any, prompts: list[str], progress: bool = True
+        self,
+        model: Any,
+        tokenizer: Any,
+        prompts: list[str],
+        progress: bool = True,
+        seed: int | None = None,
     ) -> list[Reply]:
-        """Replies to chat-formatted ``prompts`` with these settings, in input order."""
-        return generate_reply_records(
-            model,
-            tokenizer,
-            prompts,
-            batch_size=self.batch_size,
-            max_new_tokens=self.max_new_tokens,
-            generation_kwargs=self.generation_kwargs,
-            strip_think=self.strip_think,
-            progress=progress,
-            engine=self.engine,
-            merge=self.merge,
-            sort_by_length=self.sort_by_length,
-            decoding_base=self.decoding,
+        """Replies to chat-formatted ``prompts`` with these settings, in input order; sampled
+        from a random state seeded with ``seed`` when given (:mod:`tide_exp.generation.seeding`)."""
+        with seeded(seed):
+            return generate_reply_records(
+                model,
+                tokenizer,
+                prompts,
+                batch_size=self.batch_size,
+                max_new_tokens=self.max_new_tokens,
+                generation_kwargs=self.generation_kwargs,
+                strip_think=self.strip_think,
+                progress=progress,
+                engine=self.engine,
+                merge=self.merge,
+                sort_by_length=self.sort_by_length,
+                decoding_base=self.decoding,
+            )
+
+    def saved_config(self, model: Any, tokenizer: Any) -> Any:
+        """These settings as a standalone ``GenerationConfig`` (an exported model's
+        ``generation_config.json``): what the replies were decoded with, so ``generate`` with no
+        arguments decodes the same way, every setting evaluation resets included, and the
+        reply ends where evaluation ended it (every stop token as an eos id).
+
+        ``generate`` arguments (``logits_processor``) and the phase's seed cannot be saved in a
+        config: a model card names them (:attr:`unsaved`).
+        """
+        options, _ = split_kwargs(self.generation_kwargs, self.engine)
+        config = decoding_config(
+            model.generation_config, tokenizer, self.max_new_tokens, options, base=self.decoding
         )
+        config.eos_token_id = sorted(stop_token_ids(model, tokenizer))
+        return config
+
+    @property
+    def unsaved(self) -> list[str]:
+        """The ``generate`` arguments of ``generation_kwargs``, which no config file holds."""
+        return sorted(split_kwargs(self.generation_kwargs, self.engine)[1])

@@ -10,7 +10,9 @@ report is reproducible: the same runs give the same interval.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -84,3 +86,60 @@ def paired_differences(
         for e in ft
         if e in zs and ft[e].get(metric) is not None and zs[e].get(metric) is not None
     ]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One metric's zero-shot -> fine-tuned change with its paired interval (``None``: none).
+
+    Attributes:
+        zs, ft: The phases' means over their replies.
+        low, high: The paired bootstrap interval of the mean change; ``None`` for set-level
+            metrics (chunk, corpus), which have no per-reply pairs.
+    """
+
+    zs: float | None
+    ft: float | None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.zs is None or self.ft is None else self.ft - self.zs
+
+    @property
+    def significant(self) -> bool | None:
+        """The interval excludes 0 (``None``: no interval)."""
+        if self.low is None or self.high is None:
+            return None
+        return self.low > 0 or self.high < 0
+
+
+def metric_changes(
+    phases: Mapping[str, Any], records: Iterable[Mapping[str, Any]]
+) -> dict[str, Change]:
+    """Each generation metric's zs -> ft change with the paired bootstrap interval over the
+    prompts both phases scored: the one computation behind the console summary, the W&B
+    summary and the model card (Table 1 pools seeds through :func:`paired_bootstrap_ci` too).
+
+    Args:
+        phases: results.json ``phases`` (``zs`` and ``ft`` with ``metrics.<name>.mean``).
+        records: The run's ``generations.jsonl`` rows (their per-reply ``scores``).
+    """
+    zs = phases.get("zs", {}).get("metrics", {})
+    ft = phases.get("ft", {}).get("metrics", {})
+    scores = scores_by_phase(records)
+    changes = {}
+    for name in dict.fromkeys([*zs, *ft]):
+        a, b = zs.get(name, {}).get("mean"), ft.get(name, {}).get("mean")
+        low = high = None
+        differences = paired_differences(scores, name) if a is not None and b is not None else []
+        if differences:  # per-reply metrics only; corpus and chunk metrics have no pairs
+            low, high = paired_bootstrap_ci([differences])
+        changes[name] = Change(_number(a), _number(b), _number(low), _number(high))
+    return changes
+
+
+def _number(value: float | None) -> float | None:
+    """A mean as a number, ``None`` for a missing one or NaN (stored as null)."""
+    return None if value is None or math.isnan(value) else float(value)

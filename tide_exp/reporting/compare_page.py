@@ -1,9 +1,10 @@
 """``tide compare``'s pages: the comparison of several runs' replies as Markdown and as HTML.
 
 The command (:mod:`tide_exp.cli.compare`, through :mod:`tide_exp.reporting.comparison`) reads the runs into a :class:`Comparison`; this module
-summarises it (means, prompt counts, replies cut at the token cap) and renders it. Both pages
-say over how many prompts each mean was taken, how many of each run's prompts were left out, and
-mark every reply that ``max_new_tokens`` cut (generations.jsonl's ``finished`` is false).
+summarises it (means, prompt counts, replies cut at the token cap and looping) and renders it.
+Both pages say over how many prompts each mean was taken, how many of each run's prompts were
+left out, and mark every reply that ``max_new_tokens`` cut (generations.jsonl's ``finished`` is
+false) and every reply that loops (:func:`tide_exp.metrics.repetition.is_looping`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Reply:
         finished: An end token came within the cap; ``False``: cut by ``max_new_tokens``;
             ``None``: the run did not record it.
         new_tokens: Tokens generated (the cap, for a cut reply), when recorded.
+        looping: The reply repeats itself (docs/metrics.md, looping replies).
     """
 
     run: str
@@ -33,6 +35,7 @@ class Reply:
     scores: dict[str, float]
     finished: bool | None = None
     new_tokens: int | None = None
+    looping: bool = False
 
     @property
     def cut(self) -> bool:
@@ -89,6 +92,7 @@ class PhaseSummary:
     n: int = 0
     cut: int = 0
     recorded: int = 0
+    looping: int = 0
     means: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -103,6 +107,7 @@ def summarise(rows: list[PromptRow]) -> dict[tuple[str, str], PhaseSummary]:
             summary = out.setdefault(key, PhaseSummary())
             summary.n += 1
             summary.cut += reply.cut
+            summary.looping += reply.looping
             summary.recorded += reply.finished is not None
             for name, value in reply.scores.items():
                 if not math.isnan(value):
@@ -146,6 +151,11 @@ def cut_cell(summary: PhaseSummary) -> str:
     return f"{summary.cut} of {summary.n} ({rate})"
 
 
+def looping_cell(summary: PhaseSummary) -> str:
+    """``2 of 4 (50%)``: replies that loop."""
+    return f"{summary.looping} of {summary.n} ({summary.looping / summary.n:.0%})"
+
+
 def mean_cell(summary: PhaseSummary, name: str) -> str:
     """The mean, with its own count when some replies had no score for it."""
     if name not in summary.means:
@@ -154,14 +164,14 @@ def mean_cell(summary: PhaseSummary, name: str) -> str:
     return f"{summary.means[name]:.4f}" + (f" (n={count})" if count < summary.n else "")
 
 
-SUMMARY_HEADER = ("run", "phase", "prompts", "cut at cap")
+SUMMARY_HEADER = ("run", "phase", "prompts", "cut at cap", "looping")
 
 
 def summary_rows(rows: list[PromptRow]) -> tuple[list[str], list[list[str]]]:
     """The per-run summary table (plain text cells): header and rows."""
     names = metric_names(rows)
     table = [
-        [run, phase, str(s.n), cut_cell(s), *(mean_cell(s, n) for n in names)]
+        [run, phase, str(s.n), cut_cell(s), looping_cell(s), *(mean_cell(s, n) for n in names)]
         for (run, phase), s in summarise(rows).items()
     ]
     return [*SUMMARY_HEADER, *names], table
@@ -190,7 +200,8 @@ def to_markdown(comparison: Comparison) -> str:
         markdown_table(list(map(_html, header)), [[_html(c) for c in r] for r in table]),
         "",
         "*prompts*: replies the mean is over; *cut at cap*: replies that reached max_new_tokens "
-        "before an end-of-turn token (marked **[cut at N tokens]** below).",
+        "before an end-of-turn token (marked **[cut at N tokens]** below); *looping*: replies "
+        "that repeat themselves (marked **[looping]**; docs/metrics.md).",
         "",
     ]
     for number, row in enumerate(comparison.shown, start=1):
@@ -206,7 +217,9 @@ def to_markdown(comparison: Comparison) -> str:
             [
                 _html(reply.run),
                 reply.phase,
-                _html(reply.text) + (f" **[{reply.cut_note()}]**" if reply.cut else ""),
+                _html(reply.text)
+                + (f" **[{reply.cut_note()}]**" if reply.cut else "")
+                + (" **[looping]**" if reply.looping else ""),
                 *(f"{reply.scores[n]:.3f}" if n in reply.scores else "" for n in names),
             ]
             for reply in row.replies
@@ -261,6 +274,8 @@ def _html_reply(phase: str, reply: Reply | None) -> str:
         if reply.cut
         else ""
     )
+    if reply.looping:
+        cut += '<span class="cut loop" title="the reply repeats itself">looping</span>'
     return (
         f'<div class="reply {phase}">{html.escape(reply.text)}{cut}'
         f"{_html_scores(reply.scores)}</div>"
@@ -269,7 +284,14 @@ def _html_reply(phase: str, reply: Reply | None) -> str:
 
 def _html_summary(comparison: Comparison) -> list[str]:
     header, table = summary_rows(comparison.rows)
-    kinds = ["label", "phase", "num", "ending", *["num"] * (len(header) - len(SUMMARY_HEADER))]
+    kinds = [
+        "label",
+        "phase",
+        "num",
+        "ending",
+        "ending",
+        *["num"] * (len(header) - len(SUMMARY_HEADER)),
+    ]
     cells = [
         "".join(f'<td class="{k}">{html.escape(c)}</td>' for k, c in zip(kinds, row, strict=True))
         for row in table
@@ -281,7 +303,8 @@ def _html_summary(comparison: Comparison) -> list[str]:
         *(f"<tr>{c}</tr>" for c in cells),
         "</table></div>",
         '<div class="note">prompts: replies the mean is over; cut at cap: replies that reached '
-        "max_new_tokens before an end-of-turn token (tagged below).</div>",
+        "max_new_tokens before an end-of-turn token; looping: replies that repeat themselves "
+        "(each tagged below).</div>",
     ]
 
 

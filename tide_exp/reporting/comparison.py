@@ -14,6 +14,7 @@ import numpy as np
 
 from tide_exp.errors import TideError
 from tide_exp.files.atomic import write_text
+from tide_exp.metrics.repetition import is_looping
 from tide_exp.reporting.compare_page import (
     PHASES,
     Comparison,
@@ -47,7 +48,28 @@ def _reply(label: str, phase: str, row: Any, metrics: list[str] | None) -> Reply
         _scores(row.get("scores"), metrics),
         finished=bool(finished) if isinstance(finished, bool | np.bool_) else None,
         new_tokens=int(new_tokens) if isinstance(new_tokens, Real) and new_tokens > 0 else None,
+        looping=is_looping(str(row["prediction"])),  # also for runs from before it was recorded
     )
+
+
+def _shorten_labels(runs: list[Any]) -> None:
+    """Runs of one model told apart by their sweep job and the overrides that differ between
+    them (``smollm2_135m@12-00-00/0 lora.r=4``), not by the job folder's whole override string
+    on every row; the longer label stays where the short ones would not be unique."""
+    by_slug: dict[str, list[Any]] = {}
+    for run in runs:
+        by_slug.setdefault(run.slug, []).append(run)
+    for group in (g for g in by_slug.values() if len(g) > 1):
+        parts = [run.path.name.split(",") for run in group]  # job number, then overrides
+        common = set.intersection(*(set(p[1:]) for p in parts))
+        labels = [
+            f"{run.slug}@{run.path.parent.name}/{p[0].split('_', 1)[0]}"
+            + "".join(f" {o}" for o in p[1:] if o not in common)
+            for run, p in zip(group, parts, strict=True)
+        ]
+        if len(set(labels)) == len(labels):
+            for run, label in zip(group, labels, strict=True):
+                run.label = label
 
 
 def collect(
@@ -65,6 +87,7 @@ def collect(
     from tide_exp.humaneval.runs import load_runs, phase_rows
 
     runs = load_runs(paths)
+    _shorten_labels(runs)
     rows: dict[tuple[str, str], PromptRow] = {}
     answered: dict[tuple[str, str], set[tuple[str, str]]] = {}  # prompt -> (run, phase) pairs
     phases: dict[str, set[str]] = {run.label: set() for run in runs}  # the phases each run has

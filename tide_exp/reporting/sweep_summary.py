@@ -43,9 +43,31 @@ def collect_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _metric_names(rows: list[dict[str, Any]]) -> list[str]:
+    """The metrics of the ok jobs in the order the runs wrote them (``rouge_l`` for
+    ``*/gen/rouge_l``, ``safety/safe_rate`` as it is)."""
+    names: dict[str, None] = {}
+    for row in rows:
+        for key in row.get("metrics", {}) if row["status"] == "ok" else ():
+            names[key.split("/", 1)[1].removeprefix("gen/")] = None
+    return list(names)
+
+
+def _metric_cells(metrics: dict[str, float | None], name: str, dev: bool) -> list[str]:
+    """Zero-shot, fine-tuned and the change (and the dev split's value) of one metric."""
+    key = name if name.startswith("safety/") else f"gen/{name}"
+    zs, ft = metrics.get(f"zs/{key}"), metrics.get(f"ft/{key}")
+    delta = ft - zs if zs is not None and ft is not None else None
+    cells = [_number(zs, f"zs/{key}" in metrics), _number(ft, f"ft/{key}" in metrics)]
+    cells.append("-" if delta is None else f"{delta:+.3f}")
+    return cells + ([_number(metrics.get(f"dev/{key}"), f"dev/{key}" in metrics)] if dev else [])
+
+
 def format_summary(rows: list[dict[str, Any]]) -> str:
-    """A Markdown table of the jobs; settings that differ between jobs of a model are columns
-    (the same columns as Table 1), seeds included."""
+    """A Markdown table of the jobs: settings that differ between jobs of a model are columns
+    (the same columns as Table 1), seeds included; then per metric the zero-shot and fine-tuned
+    means and the change (and the dev split's mean where a job scored one); the error of a job
+    that did not end ok last."""
     finished = [
         {
             "model": {"name": r.get("model")},
@@ -57,35 +79,39 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
     ]
     columns = setting_columns(finished)
     seeds = len({r.get("seed") for r in rows if "seed" in r}) > 1
+    metrics = _metric_names(rows)
+    dev = any(k.startswith("dev/") for r in rows for k in r.get("metrics", {}))
+    errors = any(r["status"] != "ok" for r in rows)
+    phases = ["zs", "ft", "delta", *(["dev"] if dev else [])]
     header = [
         "job",
         "model",
         *columns,
         *(["seed"] if seeds else []),
         "status",
-        "overrides",
-        "detail",
+        *(f"{name} {phase}" for name in metrics for phase in phases),
+        *(["error"] if errors else []),
     ]
     table = []
     for row in rows:
-        if row["status"] == "ok":
-            detail = ", ".join(
-                f"{k}={_number(v)}" for k, v in sorted(row.get("metrics", {}).items())
-            )
-        else:
-            detail = row.get("error") or ""
-        config = row.get("config", {})
+        config, ok = row.get("config", {}), row["status"] == "ok"
+        values = row.get("metrics", {}) if ok else {}
         table.append(
             [row["job"], row.get("model", "-")]
             + [format_setting(config.get(c, "-")) for c in columns]
             + ([str(row.get("seed", "-"))] if seeds else [])
-            + [row["status"], " ".join(row.get("overrides", [])), detail]
+            + [row["status"]]
+            + [cell for name in metrics for cell in _metric_cells(values, name, dev)]
+            + ([row.get("error") or "" if not ok else ""] if errors else [])
         )
     return markdown_table(header, table) + "\n"
 
 
-def _number(value: float | None) -> str:
-    return "nan" if value is None else f"{value:.3f}"  # results.json stores NaN as null
+def _number(value: float | None, present: bool = True) -> str:
+    """Three decimals; ``nan`` for a value results.json stores as null, ``-`` for none."""
+    if not present:
+        return "-"
+    return "nan" if value is None else f"{value:.3f}"
 
 
 class SweepSummaryCallback(Callback):

@@ -40,6 +40,7 @@ from tide_exp.reporting.table1_stats import (
     reply_endings,
     scoring_warnings,
     summarise,
+    tuned_epoch,
 )
 from tide_exp.reporting.table2 import table2_csv, table2_markdown
 from tide_exp.runs.finding import iter_runs
@@ -117,15 +118,20 @@ def build_tables(
             [group.display_name, *line[1 : len(lead)]]
             + [format_rate(rates[p]["cut_rate"]) for p in PHASES]
             + [format_rate(rates[p]["open_reasoning_rate"]) for p in PHASES]
+            + [format_rate(rates[p]["looping_rate"]) for p in PHASES]
             + [prompts[p] for p in PHASES]
+            + ["/".join(tuned_epoch(r) for r in group.runs)]
         )
     endings_header = lead + [
         "cut zs",
         "cut ft",
         "open reasoning zs",
         "open reasoning ft",
+        "looping zs",
+        "looping ft",
         "prompts zs",
         "prompts ft",
+        "ft epoch",
     ]
     long_rows = []
     for row in rows:

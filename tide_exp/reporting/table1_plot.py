@@ -23,7 +23,18 @@ def plot_bars(tables: dict[str, Any], stem: Path) -> list[Path]:
     index = {(_label(r), r["metric"], r["phase"]): r for r in tables["long"]}
     ncols = min(3, len(metrics))
     nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+    # Long setting labels under rotated ticks: each panel gets room for its longest label
+    # (tight_layout gave up with "Tight layout not applied" and printed it to the console).
+    longest = max((len(label) for label in labels), default=0)
+    panel_w = max(4.2, 0.075 * longest + 0.3 * len(labels))
+    panel_h = 3.4 + 0.06 * longest
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel_w * ncols, panel_h * nrows),
+        squeeze=False,
+        layout="constrained",
+    )
     width = 0.38
     for ax, metric in zip(axes.flat, metrics, strict=False):
         for offset, phase, color in ((-width / 2, "zs", "#9aa5b1"), (width / 2, "ft", "#2f6f9f")):
@@ -45,7 +56,6 @@ def plot_bars(tables: dict[str, Any], stem: Path) -> list[Path]:
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=8)
-    fig.tight_layout()
     written = [save_figure(fig, stem.with_suffix(suffix)) for suffix in (".png", ".pdf")]
     plt.close(fig)
     return written

@@ -72,8 +72,11 @@ def to_markdown(tables: dict[str, Any]) -> str:
         "## How replies ended",
         "",
         "Cut: no end-of-turn token within the token cap. Open reasoning: the reply stopped inside "
-        "a `<think>` block (its scored text is empty). Mean share over the row's runs; prompts "
-        "scored per run (their ids: `results.json`, `phases.<phase>.prompts.example_ids`).",
+        "a `<think>` block (its scored text is empty). Looping: the reply repeats itself, cut or "
+        "not (docs/metrics.md). Mean share over the row's runs; prompts scored per run (their "
+        "ids: `results.json`, `phases.<phase>.prompts.example_ids`); ft epoch: whose weights the "
+        "fine-tuned replies are, per run (`eval.select`: the last epoch, or the best by "
+        "`eval.monitor`).",
         "",
         markdown_table(tables["endings_header"], tables["endings"]),
     ]

@@ -109,9 +109,9 @@ def change_intervals(groups: list[RunGroup], rows: list[dict[str, Any]]) -> dict
 
 
 def reply_endings(group: RunGroup, phase: str) -> dict[str, float | None]:
-    """Mean share of cut and open-reasoning replies of a phase over the group's runs."""
+    """Mean share of cut, open-reasoning and looping replies of a phase over the group's runs."""
     out = {}
-    for name in ("cut_rate", "open_reasoning_rate"):
+    for name in ("cut_rate", "open_reasoning_rate", "looping_rate"):
         values = [
             r["phases"][phase]["replies"][name]
             for r in group.runs
@@ -119,6 +119,18 @@ def reply_endings(group: RunGroup, phase: str) -> dict[str, float | None]:
         ]
         out[name] = statistics.fmean(values) if values else None
     return out
+
+
+def tuned_epoch(run: dict[str, Any]) -> str:
+    """Which epoch's weights a run's fine-tuned phase is: ``2 of 2 (last)``, ``1 of 3 (best by
+    val/loss)`` (``phases.ft.selection``), or ``-`` for runs from before it was recorded."""
+    phases = run.get("phases", {})
+    selection = phases.get("ft", {}).get("selection")
+    if not selection:
+        return "-"
+    epochs = max((e.get("epoch") or 0 for e in phases.get("val") or []), default=0)
+    how = "last" if selection["select"] == "last" else f"best by {selection['monitor']}"
+    return f"{selection['epoch']} of {epochs} ({how})"
 
 
 def prompts_scored(run: dict[str, Any], phase: str) -> str:

@@ -3,8 +3,9 @@
 The runs table of a project sorts and filters on a run's summary. For each metric it gets the
 zero-shot and fine-tuned means and the change, ``delta/gen/<metric>``, with the paired bootstrap
 interval over the prompts both phases scored (``delta/gen/<metric>_low`` / ``_high``, the same
-interval as Table 1); the epoch whose evaluation scored best on the optimised metric
-(``best/epoch``); the crisis-safety rates when the probe ran. Tags name the model, the dataset
+interval as Table 1); the epoch whose evaluation scored best on ``eval.monitor``
+(``best/epoch``) and the epoch whose weights are "fine-tuned" (``ft/epoch``, ``eval.select``); the
+crisis-safety rates when the probe ran. Tags name the model, the dataset
 fingerprint and the experiment, so runs of one study can be filtered without reading configs.
 """
 
@@ -16,7 +17,8 @@ from typing import Any
 
 from pytorch_lightning.loggers import Logger, WandbLogger
 
-from tide_exp.metrics.bootstrap import paired_bootstrap_ci, paired_differences, scores_by_phase
+from tide_exp.callbacks.selection import best_epoch
+from tide_exp.metrics.bootstrap import metric_changes
 from tide_exp.runs.folder import RunFolder
 
 
@@ -25,27 +27,21 @@ def summary_values(
 ) -> dict[str, float | int]:
     """The run's summary for W&B: zs/ft means, deltas with paired intervals, best epoch, safety."""
     phases = results.get("phases", {})
-    zs = phases.get("zs", {}).get("metrics", {})
-    ft = phases.get("ft", {}).get("metrics", {})
     values: dict[str, float | int] = {}
-    scores = scores_by_phase(records)
-    for name in dict.fromkeys([*zs, *ft]):
-        a, b = zs.get(name, {}).get("mean"), ft.get(name, {}).get("mean")
-        if a is not None:
-            values[f"zs/gen/{name}"] = a
-        if b is not None:
-            values[f"ft/gen/{name}"] = b
-        if a is None or b is None:
-            continue
-        values[f"delta/gen/{name}"] = b - a
-        differences = paired_differences(scores, name)
-        if differences:  # per-reply metrics only; corpus and chunk metrics have no pairs
-            low, high = paired_bootstrap_ci([differences])
-            values[f"delta/gen/{name}_low"], values[f"delta/gen/{name}_high"] = low, high
-    best = best_epoch(phases.get("val") or [], optimized)
-    if best is not None:  # the per-epoch evaluation that scored best on the optimised metric
-        name = (optimized or "").rsplit("/", 1)[-1]
-        values["best/epoch"], values[f"best/gen/{name}"] = best
+    for name, change in metric_changes(phases, records).items():
+        named = {"zs": change.zs, "ft": change.ft, "delta": change.delta}
+        values |= {f"{key}/gen/{name}": v for key, v in named.items() if v is not None}
+        if change.low is not None and change.high is not None:
+            values[f"delta/gen/{name}_low"], values[f"delta/gen/{name}_high"] = (
+                change.low,
+                change.high,
+            )
+    best = best_of_run(phases, optimized)
+    if best is not None:  # the per-epoch evaluation that scored best on the monitor
+        monitor, epoch, value = best
+        values["best/epoch"], values[f"best/{monitor.removeprefix('val/')}"] = epoch, value
+    if (selected := phases.get("ft", {}).get("selection", {}).get("epoch")) is not None:
+        values["ft/epoch"] = selected  # which epoch's weights are "fine-tuned" (eval.select)
     values |= {k: v for k, v in results.get("final", {}).items() if "/safety/" in k}
     # Validation before/after (both perplexity readings) and each relative change base -> ft.
     values |= {k: v for k, v in results.get("final", {}).items() if "/val/" in k}
@@ -55,16 +51,19 @@ def summary_values(
     return {k: v for k, v in values.items() if not (isinstance(v, float) and math.isnan(v))}
 
 
-def best_epoch(val: Sequence[Mapping[str, Any]], optimized: str | None) -> tuple[int, float] | None:
-    """``(epochs trained, value)`` of the per-epoch evaluation that scored best on ``optimized``
-    (``ft/gen/cosine`` -> the val phase's ``cosine``); ``None`` when it is not a val metric."""
-    name = (optimized or "").rsplit("/", 1)[-1]
-    scored = [
-        (e["epoch"], e["metrics"][name]["mean"])
-        for e in val
-        if name in e.get("metrics", {}) and e["metrics"][name].get("mean") is not None
-    ]
-    return max(scored, key=lambda pair: pair[1]) if scored else None
+def best_of_run(
+    phases: Mapping[str, Any], optimized: str | None = None
+) -> tuple[str, int, float] | None:
+    """``(monitor, epochs trained, value)`` of the best per-epoch evaluation: by the run's
+    ``eval.monitor`` (``phases.ft.selection``), or for runs from before it by the optimised
+    metric's generation mean (``ft/gen/cosine`` -> ``val/gen/cosine``, highest)."""
+    selection = phases.get("ft", {}).get("selection")
+    if selection:
+        monitor, mode = selection["monitor"], selection["mode"]
+    else:
+        monitor, mode = f"val/gen/{(optimized or '').rsplit('/', 1)[-1]}", "max"
+    best = best_epoch(phases.get("val") or [], monitor, mode)
+    return None if best is None else (monitor, *best)
 
 
 def run_tags(results: Mapping[str, Any], experiment: str | None) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import shlex
 import shutil
 import sys
 import time
@@ -18,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from tide_exp.errors import (
     EXIT_USER_ERROR,
     ConfigMismatchError,
+    Interrupted,
     RunFolderBusyError,
     TideError,
     find_user_error,
@@ -53,6 +56,32 @@ def _free_accelerator_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+# Override values Hydra reads as written; anything else (a `,` would make a sweep) is quoted.
+_PLAIN_VALUE = re.compile(r"[\w./:@+-]+")
+
+
+def _program() -> str:
+    """How this process was started: ``tide train``, or the ``python -m`` module."""
+    name = Path(sys.argv[0]).name
+    return {"__main__.py": "python -m tide_exp", "train.py": "python -m tide_exp.cli.train"}.get(
+        name, "tide train"
+    )
+
+
+def resume_command() -> str | None:
+    """The command that resumes this job into its own folder: the same arguments, with
+    ``hydra.run.dir`` (a sweep: ``hydra.sweep.dir``, which resumes every unfinished job)
+    pointing at the folder, so no new timestamped folder is started. ``None`` outside Hydra."""
+    if not HydraConfig.initialized():
+        return None
+    hydra = HydraConfig.get()
+    key = "hydra.sweep.dir" if _is_multirun() else "hydra.run.dir"
+    folder = str(hydra.sweep.dir if _is_multirun() else hydra.run.dir)
+    args = [a for a in sys.argv[1:] if not a.lstrip("+~").startswith(f"{key}=")]
+    value = folder if _PLAIN_VALUE.fullmatch(folder) else "'" + folder.replace("'", "\\'") + "'"
+    return shlex.join([*_program().split(), *args, f"{key}={value}"])
 
 
 class JobStopped(TideError):
@@ -204,6 +233,10 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
         log.info("run summary\n%s", format_run_summary(objects["results"], folder.path))
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
+    except KeyboardInterrupt:  # Ctrl-C: recorded, and the one line says how to go on
+        folder.write_status({**status, "status": "interrupted", "error": None})
+        command = resume_command()
+        raise Interrupted(f"resume with: {command}" if command else "") from None
     except Exception as err:  # noqa: BLE001 - every failure is recorded, then re-raised or soft-failed
         user_error = find_user_error(err)
         expected = user_error is not None

@@ -56,6 +56,19 @@ class ReplyEndings(TypedDict):
     cut_rate: float | None
     open_reasoning: int  # stopped inside an unclosed <think> block
     open_reasoning_rate: float | None
+    looping: NotRequired[int]  # repeats itself (metrics/repetition.py); runs before it lack it
+    looping_rate: NotRequired[float | None]
+
+
+class Selection(TypedDict):
+    """Which epoch's weights the fine-tuned phase is (eval.select; callbacks/selection.py)."""
+
+    select: str  # last or best
+    monitor: str  # val/loss or val/gen/<metric>
+    mode: str  # max or min
+    epoch: int | None  # the epoch evaluated as fine-tuned
+    best_epoch: int | None  # the best epoch by the monitor (whichever was selected)
+    best_value: float | None
 
 
 class PhaseSummary(TypedDict):
@@ -73,7 +86,12 @@ class PhaseSummary(TypedDict):
     replies: ReplyEndings
     decoding: dict[str, Any]  # every setting that shaped a reply (generation/decoding.py)
     scoring_s: float
-    reused_from: NotRequired[str]  # ft reused the last epoch's replies (same weights, prompts)
+    reused_from: NotRequired[str]  # ft reused an epoch's replies (same weights, prompts)
+    val_loss: NotRequired[float]  # val: the epoch's validation loss (what eval.monitor may watch)
+    selection: NotRequired[Selection]  # ft: which epoch's weights it is
+    seed: NotRequired[
+        int
+    ]  # the phase's replies were sampled from this seed (generation/seeding.py)
 
 
 class Phases(TypedDict, total=False):
@@ -158,7 +176,8 @@ class Status(TypedDict):
 
     model: str
     overrides: list[str]
-    status: Literal["running", "ok", "failed"]  # running: started, not ended (killed if stale)
+    # running: started, not ended (killed if stale); interrupted: Ctrl-C, resumable
+    status: Literal["running", "ok", "failed", "interrupted"]
     error: str | None
 
 
@@ -178,6 +197,8 @@ class GenerationRow(TypedDict, total=False):
     finished: bool  # an end-of-turn token came within the token cap
     open_reasoning: bool  # stopped inside an unclosed <think> block
     new_tokens: int  # tokens generated, the end token included
+    looping: bool  # the reply repeats itself (tide_exp.metrics.repetition.is_looping)
+    repetition: float  # share of its word 4-grams that repeat an earlier one
     scores: dict[str, float | None]
     history: list[list[str]]  # multi-turn rows: the earlier turns the model saw, [role, text]
 

@@ -17,14 +17,14 @@ from tide_exp.callbacks.evaluation import EvaluationCallback, evaluation_callbac
 from tide_exp.config.resolvers import register_resolvers
 from tide_exp.config.settings import run_settings
 from tide_exp.config.validation import validate_config
-from tide_exp.data.fingerprint import dataset_fingerprint
+from tide_exp.data.fingerprint import corpus_source, dataset_fingerprint
 from tide_exp.files.atomic import write_folder
 from tide_exp.models.configured import ConfiguredModel, load_configured
-from tide_exp.models.model_card import card_for_run, write_model_card
 from tide_exp.modules.validation_phase import validate_phase
 from tide_exp.runs.changes import base_to_tuned
 from tide_exp.runs.dashboard import publish_run
 from tide_exp.runs.folder import RunFolder
+from tide_exp.runs.model_files import ModelFiles, model_files, write_model_files
 from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
 from tide_exp.runs.timings import phase_timings
 
@@ -50,19 +50,24 @@ def build(node: DictConfig, **runtime: Any) -> Any:
 
 
 def save_adapter(
-    module: pl.LightningModule, target: Path, card: str | None = None, base_model: str | None = None
+    module: pl.LightningModule,
+    target: Path,
+    files: ModelFiles | None = None,
+    base_model: str | None = None,
 ) -> Path:
     """Save the LoRA adapter (and tokenizer) with ``save_pretrained``, atomically.
 
-    ``card`` replaces peft's blank README.md template and ``base_model`` (a hub id) the local
-    path peft records in adapter_config.json.
+    ``files`` (:func:`~tide_exp.runs.model_files.model_files`) add the run's chat template,
+    ``generation_config.json`` and the model card in place of peft's blank README.md template;
+    ``base_model`` (a hub id) replaces the local path peft records in adapter_config.json.
     """
 
     def fill(tmp: Path) -> None:
         module.model.save_pretrained(tmp)
-        module.tokenizer.save_pretrained(tmp)
-        if card is not None:
-            write_model_card(tmp, card, base_model)
+        if files is None:
+            module.tokenizer.save_pretrained(tmp)
+        else:
+            write_model_files(tmp, files, base_model)
 
     return write_folder(target, fill)
 
@@ -136,8 +141,9 @@ def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     seconds = {"load_s": load_s, "fit_s": fit_s, "started": started}
     results = collect_results(cfg, parts, evaluations, validation, metrics, seconds)
     if trainer.is_global_zero:
-        card = card_for_run(cfg, results)
-        adapter = save_adapter(parts.module, folder.adapter_dir, card, cfg.model.hf_id)
+        records = folder.read_generations() if folder.generations_path.is_file() else []
+        files = model_files(cfg, results, records, loaded.chat, parts.module.model)
+        adapter = save_adapter(parts.module, folder.adapter_dir, files, cfg.model.hf_id)
         results["outputs"]["adapter"] = str(adapter)
         folder.write_results(results)  # checked against the whole schema first
         publish_run(parts.loggers, results, folder, cfg.get("optimized_metric"))
@@ -187,6 +193,7 @@ def collect_results(
             # Prompts behind the final numbers (each phase's are in phases.<phase>.prompts).
             "eval_prompts": phases.get("ft", {}).get("prompts", {}).get("count", 0),
             **dataset_fingerprint(datamodule.manifest_path),
+            **corpus_source(datamodule.manifest_path),  # the embedded sample is synthetic
         },
         timings=Timings(
             load_s=round(seconds["load_s"], 2),
@@ -213,7 +220,14 @@ def fit(
         log.info("resuming from %s", ckpt_path)
     validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
     fit_start = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    except SystemExit:
+        # Lightning answers Ctrl-C with its shutdown line and exit status 1; the job records the
+        # interruption and says how to resume (runs/job.py), so it is Ctrl-C again here.
+        if trainer.interrupted:
+            raise KeyboardInterrupt from None
+        raise
     fit_s = time.perf_counter() - fit_start
     if validate_base:
         validation["ft"] = validate_phase(trainer, module, datamodule, "ft")

@@ -11,6 +11,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from tide_exp.generation import ChatGenerationSettings, Reply, reply_endings
 from tide_exp.metrics.empathy import MECHANISMS, mechanism_scores
 from tide_exp.safety.probe import ProbePrompt
+from tide_exp.safety.progress import ProbeProgress
 from tide_exp.safety.rules import SafetyRules
 from tide_exp.safety.summary import summarize
 
@@ -75,6 +76,7 @@ def run_safety_phase(
     phase: str,
     model_name: str,
     settings: ChatGenerationSettings,
+    progress: ProbeProgress | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Generate with ``settings``, score and summarize.
 
@@ -83,6 +85,8 @@ def run_safety_phase(
         phase: ``zs``, ``ft`` or a name of the caller's choosing (the CLI uses ``probe``).
         settings: Built for ``chat`` (:meth:`~tide_exp.generation.GenerationSettings.for_chat`), so a reasoning
             model gets its budget and its reasoning stripped, as in evaluation.
+        progress: Generate in chunks of the batch size, saying each and keeping the finished
+            replies there, the kept ones read back (``tide safety probe``).
 
     Returns:
         ``(records, summary)``: per-reply records and :func:`summarize`'s rates, plus
@@ -90,7 +94,18 @@ def run_safety_phase(
         the mean ``empathy`` proxies.
     """
     start = time.perf_counter()
-    replies = settings.generate(model, tokenizer, [chat.prompt(p.text) for p in prompts])
+    texts = [chat.prompt(p.text) for p in prompts]
+    if progress is None:
+        replies = settings.generate(model, tokenizer, texts)
+    else:
+        chunk = settings.batch_size if isinstance(settings.batch_size, int) else 8
+        replies = progress.generate(
+            phase,
+            [p.id for p in prompts],
+            texts,
+            lambda batch: settings.generate(model, tokenizer, batch, progress=False),
+            chunk,
+        )
     records = score_replies(prompts, replies, rules, phase, model_name)
     summary = summarize(records)
     summary["generation_s"] = round(time.perf_counter() - start, 2)

@@ -19,6 +19,7 @@ from typing import Any
 from tide_exp.files.writers import write_json
 from tide_exp.safety.phase import run_safety_phase
 from tide_exp.safety.probe import ProbePrompt, load_probe
+from tide_exp.safety.progress import ProbeProgress
 from tide_exp.safety.report import write_safety_files
 from tide_exp.safety.rules import SafetyRules
 from tide_exp.safety.summary import compare, scalars
@@ -60,7 +61,13 @@ class ProbeRun:
         return cls(prompts, SafetyRules(country, resources), model_name)
 
     def run_phase(
-        self, phase: str, model: Any, tokenizer: Any, chat: Any, settings: Any
+        self,
+        phase: str,
+        model: Any,
+        tokenizer: Any,
+        chat: Any,
+        settings: Any,
+        progress: ProbeProgress | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Reply to every prompt, score and summarize; the phase's records replace its earlier ones.
 
@@ -69,12 +76,22 @@ class ProbeRun:
             chat: The model's chat formatter.
             settings: Generation settings built for ``chat``
                 (:meth:`tide_exp.generation.GenerationSettings.for_chat`).
+            progress: Where finished replies are kept and read back
+                (:class:`~tide_exp.safety.progress.ProbeProgress`).
 
         Returns:
             ``(records, summary)`` of this phase.
         """
         records, summary = run_safety_phase(
-            model, tokenizer, chat, self.prompts, self.rules, phase, self.model_name, settings
+            model,
+            tokenizer,
+            chat,
+            self.prompts,
+            self.rules,
+            phase,
+            self.model_name,
+            settings,
+            progress,
         )
         self.records = [r for r in self.records if r["phase"] != phase] + records
         self.summaries[phase] = summary

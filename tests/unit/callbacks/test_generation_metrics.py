@@ -80,6 +80,7 @@ def _validate(callback, trainer, module, epoch):
     trainer.current_epoch, trainer.validating = epoch, True
     trainer.fit_loop.epoch_progress.current.completed = epoch
     callback.on_validation_epoch_end(trainer, module)
+    callback.on_validation_end(trainer, module)
     trainer.validating = False
     trainer.fit_loop.epoch_progress.current.completed = epoch + 1
 
@@ -217,3 +218,97 @@ def test_prompts_file_with_references_is_scored_on_its_own(harness, tmp_path):
     callback.on_fit_start(trainer, module)
     assert callback.results["fixed_zs"]["metrics"]["rouge_l"]["n"] == 2
     assert callback.results["zs"]["metrics"]["rouge_l"]["n"] == 2
+
+
+def test_looping_replies_are_counted_beside_the_cut_ones(harness, monkeypatch, caplog):
+    from tide_exp.generation import ChatGenerationSettings, Reply
+
+    loop = "I'm sure you're not alone. I'm sure you're not alone. I'm sure you're not alone."
+    replies = [
+        Reply(loop, True, 20),  # ends within the cap: the cut rate never saw it
+        Reply(loop + " I'm sure", False, 4),
+        Reply("That sounds hard; I'm here.", True, 8),
+    ]
+    monkeypatch.setattr(ChatGenerationSettings, "generate", lambda *a, **k: replies)
+    callback, trainer, module, logger = harness(num_prompts=3, final_num_prompts=3)
+    with caplog.at_level("INFO", logger="tide_exp.callbacks.generation_metrics"):
+        summary = callback.evaluate(trainer, module, "zs", 0)
+    assert summary["replies"]["looping"] == 2 and summary["replies"]["cut"] == 1
+    assert [r["looping"] for r in callback.records] == [True, True, False]
+    assert callback.records[0]["repetition"] > 0.25 and callback.records[2]["repetition"] == 0.0
+    assert "33% cut at the cap, 67% looping" in caplog.text
+    scalars, _ = logger.scalars[-1]
+    assert scalars["zs/gen/looping_rate"] == pytest.approx(2 / 3)
+    (table,) = logger.tables
+    column = table["columns"].index("looping")
+    assert [row[column] for row in table["data"]] == [True, True, False]
+    assert callback.scalars()["zs/gen/looping_rate"] == pytest.approx(2 / 3)
+
+
+def test_select_best_puts_the_best_epochs_weights_back_for_the_final_phase(harness):
+    import torch
+
+    callback, trainer, module, _ = harness(
+        num_prompts=3, final_num_prompts=3, select="best", monitor="val/loss", monitor_mode="min"
+    )
+    module.last_validation = None
+    weights = {}
+    callback.on_fit_start(trainer, module)
+    first = next(module.model.parameters())
+    original = first.detach().clone()
+    for epoch, loss in enumerate([2.0, 1.0, 1.5]):  # epoch 2 (index 1) has the lowest loss
+        trainer.global_step += 5
+        with torch.no_grad():
+            first.add_(0.01 * (epoch + 1))  # "training" moves the weights
+        weights[epoch + 1] = first.detach().clone()
+        trainer.current_epoch, trainer.validating = epoch, True
+        trainer.fit_loop.epoch_progress.current.completed = epoch
+        callback.on_validation_epoch_end(trainer, module)
+        module.last_validation = {"loss": loss}  # the module's hook runs after the callbacks'
+        callback.on_validation_end(trainer, module)
+        trainer.validating = False
+        trainer.fit_loop.epoch_progress.current.completed = epoch + 1
+    state = json.loads(
+        json.dumps({k: v for k, v in callback.state_dict().items() if k != "selection"})
+    )
+    callback.on_fit_end(trainer, module)
+    ft = callback.results["ft"]
+    assert ft["epoch"] == 2 and ft["step"] == 10 and ft["reused_from"] == "val epoch 2"
+    assert ft["selection"] == {
+        "select": "best",
+        "monitor": "val/loss",
+        "mode": "min",
+        "epoch": 2,
+        "best_epoch": 2,
+        "best_value": 1.0,
+    }
+    assert [v["val_loss"] for v in callback.results["val"]] == [2.0, 1.0, 1.5]
+    assert torch.equal(first, weights[2]) and not torch.equal(first, weights[3])
+    with torch.no_grad():
+        first.copy_(original)
+    assert state["results"]["val"][1]["val_loss"] == 1.0
+
+
+def test_select_last_keeps_the_last_weights_and_names_the_best_epoch(harness):
+    callback, trainer, module, _ = harness(
+        num_prompts=3, final_num_prompts=3, monitor="val/gen/rouge_l"
+    )
+    _run(callback, trainer, module, epochs=2)
+    selection = callback.results["ft"]["selection"]
+    assert selection["select"] == "last" and selection["epoch"] == 2
+    assert selection["best_epoch"] in (1, 2) and callback.results["ft"]["epoch"] == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"select": "bets"}, "eval.select"),
+        ({"monitor_mode": "highest"}, "eval.monitor_mode"),
+        ({"monitor": "cosine"}, "eval.monitor"),
+    ],
+)
+def test_a_bad_selection_setting_names_its_key(harness, options, key):
+    from tide_exp.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=key):
+        harness(**options)

@@ -124,6 +124,19 @@ def test_a_reply_cut_at_the_cap_keeps_its_line_and_says_so_on_stderr(
     ]
 
 
+def test_a_looping_reply_is_named_a_loop_not_a_reason_to_raise_the_cap(
+    tiny_model, monkeypatch, capsys
+):
+    loop = "I'm sure you're not alone. " * 3 + "I'm sure"
+    assert _converse(tiny_model, monkeypatch, b"hi\n", reply=loop, finished=False) == 0
+    (note,) = capsys.readouterr().err.splitlines()  # was: "... (--max-new-tokens for more)"
+    assert note == (
+        "note: the reply to input line 1 loops: it repeats itself (64% repeated 4-grams, and "
+        "stopped at the cap of 8); a longer cap only repeats more (docs/metrics.md, looping "
+        "replies)"
+    )
+
+
 def test_chat_has_its_own_larger_cap_unless_eval_or_the_option_says_more():
 
     from tide_exp.cli.chat import CHAT_MAX_NEW_TOKENS, chat_cap

@@ -78,7 +78,7 @@ def test_markdown_has_every_reply_with_its_scores_and_the_means(sweep, tmp_path)
     assert "| beta | fine-tuned | beta ft reply 2 | 0.900 | 0.500 |" in md
     assert "val reply" not in md  # only zero-shot and fine-tuned rows
     # mean rouge_l of 0.5, 0.6, 0.7 over the 3 prompts, none cut
-    assert "| alpha | fine-tuned | 3 | 0 of 3 (0%) | 0.6000 | 0.5000 |" in md
+    assert "| alpha | fine-tuned | 3 | 0 of 3 (0%) | 0 of 3 (0%) | 0.6000 | 0.5000 |" in md
     assert "Means are over the 3 prompts every run replied to." in md
     assert "**Reference:** reference 1" in md
     assert "alpha ft reply 1<br>second line |" in md and "[cut at 48" not in md
@@ -105,6 +105,34 @@ def test_cut_replies_are_marked_and_counted(tmp_path):
     assert md.count("[cut at 48 tokens]") == 2
     assert page.count('<span class="cut"') == 2
     assert 'alpha ft reply 2<span class="cut"' in page and ">cut at 48 tokens</span>" in page
+
+
+def test_looping_replies_are_marked_and_counted_beside_the_cut_ones(tmp_path):
+    alpha = fake_run(tmp_path / "s", "0_alpha", "alpha", 0.0)
+    fake_run(tmp_path / "s", "1_beta", "beta", 0.2)
+    rows = read_generations(alpha)
+    loop = "I'm sure you're not alone. I'm sure you're not alone. I'm sure you're not alone."
+    for row in rows:
+        if row["phase"] == "ft" and row["example_id"] in ("ex0", "ex2"):
+            row["prediction"] = loop
+    write_generations(alpha, rows)
+    files = write_comparison([tmp_path / "s"], tmp_path / "out")
+    md, page = files["markdown"].read_text(), files["html"].read_text()
+    assert "| run | phase | prompts | cut at cap | looping |" in md  # was: no looping column
+    assert "| alpha | fine-tuned | 3 | 0 of 3 (0%) | 2 of 3 (67%) |" in md
+    assert "| alpha | zero-shot | 3 | 0 of 3 (0%) | 0 of 3 (0%) |" in md
+    assert md.count(f"| alpha | fine-tuned | {loop} **[looping]** |") == 2
+    assert page.count('<span class="cut loop"') == 2
+
+
+def test_sweep_jobs_of_one_model_are_labelled_by_job_and_what_differs(tmp_path):
+    common = ",eval.num_prompts=3,eval.generation.max_new_tokens=48"
+    for job, rank in (("0", 4), ("1", 8)):
+        fake_run(tmp_path / "12-00-00", f"{job}_alpha{common},lora.r={rank}", "alpha", 0.0)
+    md = write_comparison([tmp_path / "12-00-00"], tmp_path / "out")["markdown"].read_text()
+    assert "Runs: alpha@12-00-00/0 lora.r=4, alpha@12-00-00/1 lora.r=8." in md
+    assert "| alpha@12-00-00/1 lora.r=8 | fine-tuned | alpha ft reply 2 |" in md
+    assert "eval.num_prompts" not in md  # was: the whole override string on every row
 
 
 def test_runs_that_did_not_record_endings_say_so_and_mark_nothing(tmp_path):
@@ -135,8 +163,8 @@ def test_means_are_over_the_shared_prompts_and_say_what_each_run_left_out(tmp_pa
     )
     assert sentence in md and html.escape(sentence) in page
     # rouge_l 0.5..0.8 over ex0-ex3 (beta's ex4-ex15 would pull it up), --limit leaves it alone
-    assert "| beta | fine-tuned | 4 | 0 of 4 (0%) | 0.6500 | 0.5000 |" in md
-    assert "| beta | zero-shot | 4 | 0 of 4 (0%) | 0.2500 | 0.1000 (n=3) |" in md
+    assert "| beta | fine-tuned | 4 | 0 of 4 (0%) | 0 of 4 (0%) | 0.6500 | 0.5000 |" in md
+    assert "| beta | zero-shot | 4 | 0 of 4 (0%) | 0 of 4 (0%) | 0.2500 | 0.1000 (n=3) |" in md
     assert md.count("## ") == 1 and page.count('class="card"') == 1
     assert 'class="meta coverage differ"' in page and '<td class="num">4</td>' in page
 
@@ -151,8 +179,9 @@ def test_a_run_whose_phases_saw_fewer_prompts_keeps_every_mean_on_the_same_promp
     write_generations(sweep / "0_alpha", rows)
     md = write_comparison([sweep], tmp_path / "out")["markdown"].read_text()
     assert "means are over the 2 prompts every run replied to, leaving out 1 of alpha's 3, " in md
-    assert "| alpha | zero-shot | 2 | 0 of 2 (0%) | 0.1500 |" in md  # rouge_l 0.1, 0.2
-    assert "| alpha | fine-tuned | 2 | 0 of 2 (0%) | 0.3500 |" in md  # the val rows
+    # rouge_l 0.1, 0.2; then the val rows
+    assert "| alpha | zero-shot | 2 | 0 of 2 (0%) | 0 of 2 (0%) | 0.1500 |" in md
+    assert "| alpha | fine-tuned | 2 | 0 of 2 (0%) | 0 of 2 (0%) | 0.3500 |" in md
     assert "| beta | zero-shot | 2 |" in md and "reply 2" not in md
 
 
@@ -277,9 +306,10 @@ def test_page_in_headless_chromium_keeps_labels_off_replies_and_shows_cut_marks(
         found = measure(page, width, 1000, profile)
         assert found["width"] == width and found["labels"] == 8  # 2 runs x 4 shared prompts
         assert found["problems"] == [], f"{width}px: {found['problems'][:5]}"
-        assert [c["text"] for c in found["cuts"]] == ["cut at 48 tokens"]
+        # "I hear you." said 150 times loops, zero-shot and fine-tuned: tagged like a cut
+        assert [c["text"] for c in found["cuts"]] == ["cut at 48 tokens", "looping", "looping"]
         cuts[width] = found["cuts"][0]
-        assert cuts[width]["visible"] and cuts[width]["in_reply"]
+        assert all(c["visible"] and c["in_reply"] for c in found["cuts"])
     wide = cuts[1280]
     assert wide["bottom"] < 1000  # on the first screen, so the screenshot shows it
 

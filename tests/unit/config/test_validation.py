@@ -32,6 +32,8 @@ from tide_exp.errors import ConfigError
         ("eval.zero_shot=maybe", "eval.zero_shot"),  # bound to the callback by interpolation
         ("+trainer.max_epoch=3", "trainer.max_epoch"),
         ("threads=0", "threads"),  # was torch's default (all cores) by a truthiness test
+        ("eval.select=bets", "eval.select"),
+        ("eval.monitor_mode=up", "eval.monitor_mode"),
     ],
 )
 def test_impossible_values_name_the_key(compose_cfg, override, key):
@@ -39,6 +41,15 @@ def test_impossible_values_name_the_key(compose_cfg, override, key):
     with pytest.raises(ConfigError, match="^" + re.escape(key) + r"\b") as err:
         check_values(cfg)
     assert "\n" not in str(err.value)
+
+
+def test_select_best_needs_a_monitor_measured_every_epoch(compose_cfg):
+    check_values(compose_cfg("eval.monitor=val/gen/bleu"))  # select=last: nothing to measure
+    for monitor in ("val/gen/bleu", "cosine"):
+        cfg = compose_cfg("eval.select=best", f"eval.monitor={monitor}")
+        with pytest.raises(ConfigError, match=r"^eval\.monitor=.*choose one of val/loss, val/gen/"):
+            check_values(cfg)
+    check_values(compose_cfg("eval.select=best", "eval.monitor=val/loss"))
 
 
 CONF_DIR = Path(__file__).resolve().parents[3] / "conf"

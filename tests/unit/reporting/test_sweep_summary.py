@@ -64,3 +64,24 @@ def test_failed_killed_and_unreadable_jobs_end_the_sweep_with_status_1(tmp_path)
     assert [r["status"] for r in rows] == ["failed", "running", "unreadable"]
     assert "2_c/status.json:1" in rows[2]["error"]
     SweepSummaryCallback(exit_on_failure=False).on_multirun_end(config)  # no exit
+
+
+def test_summary_md_has_zero_shot_fine_tuned_and_delta_columns_per_metric(tmp_path):
+    from tide_exp.reporting.sweep_summary import format_summary
+
+    for job, rank, zs, ft in (("0_m,lora.r=4", 4, 0.25, 0.5), ("1_m,lora.r=8", 8, 0.25, 0.125)):
+        (tmp_path / job).mkdir()
+        status = {"model": "m", "overrides": [f"lora.r={rank}"], "status": "ok", "error": None}
+        (tmp_path / job / "status.json").write_text(json.dumps(status))
+        final = {"zs/gen/rouge_l": zs, "ft/gen/rouge_l": ft, "ft/gen/bleu": None}
+        results = {"final": final, "config": {"lora.r": rank}, "seed": 0}
+        (tmp_path / job / "results.json").write_text(json.dumps(results))
+    _status(tmp_path / "2_m,lora.r=16", "failed", "RuntimeError: boom")
+    lines = format_summary(collect_jobs(tmp_path)).splitlines()
+    assert lines[0] == (
+        "| job | model | lora.r | status | rouge_l zs | rouge_l ft | rouge_l delta "
+        "| bleu zs | bleu ft | bleu delta | error |"
+    )  # was: one cell of alphabetical key=value pairs
+    assert lines[2] == "| 0_m,lora.r=4 | m | 4 | ok | 0.250 | 0.500 | +0.250 | - | nan | - |  |"
+    assert lines[3] == "| 1_m,lora.r=8 | m | 8 | ok | 0.250 | 0.125 | -0.125 | - | nan | - |  |"
+    assert lines[4].endswith("| failed | - | - | - | - | - | - | RuntimeError: boom |")

@@ -25,6 +25,7 @@ def _results(
     prompts=4,
     requested=4,
     not_computed=None,
+    selection=None,
 ):
     """A finished run: results.json and generations.jsonl with per-reply scores.
 
@@ -36,7 +37,13 @@ def _results(
     for phase, values in (("zs", zs or {}), ("ft", ft or {})):
         phases[phase] = {  # the shape run() writes (see tests/integration/test_report_on_runs.py)
             "prompts": {"count": prompts, "example_ids": [f"e{i}" for i in range(prompts)]},
-            "replies": {"n": prompts, "cut": 1, "cut_rate": 0.25, "open_reasoning_rate": 0.0},
+            "replies": {
+                "n": prompts,
+                "cut": 1,
+                "cut_rate": 0.25,
+                "open_reasoning_rate": 0.0,
+                "looping_rate": 0.5 if phase == "ft" else 0.0,
+            },
             "metrics": {
                 m: {
                     "mean": statistics.fmean(v),
@@ -47,6 +54,9 @@ def _results(
                 for m, v in values.items()
             },
         }
+        if phase == "ft" and selection:
+            phases["ft"]["selection"] = selection
+            phases["val"] = [{"epoch": k} for k in (1, 2, 3)]
         for i in range(len(next(iter(values.values()), []))):
             records.append(
                 {
@@ -118,6 +128,7 @@ def test_beside_the_paper_with_comparability(tmp_path):
         ft={"cosine": [0.6, 0.6], "rouge_l": [0.3, 0.3], "distinct_1_chunk100": [0.6, 0.6]},
         prompts=2,
         requested=16,
+        selection={"select": "best", "monitor": "val/loss", "mode": "min", "epoch": 1},
     )
     _results(tmp_path / "1", ("mine", None), zs={"cosine": [0.1]}, ft={"cosine": [0.2]})
     _results(tmp_path / "2", ("broken", None), {"cosine": [1]}, {"cosine": [1]}, status="failed")
@@ -130,7 +141,11 @@ def test_beside_the_paper_with_comparability(tmp_path):
     )
     assert "cannot be the paper's" in markdown and "BROKEN" not in markdown
     assert "zs scored 2, ft scored 2 prompts, fewer than the 16 configured" in markdown
-    assert "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 2 | 2 |" in markdown  # counts, no ids
+    # Counts, no ids; looping beside the cut share; whose weights "fine-tuned" is.
+    row = (
+        "| QWEN2_5_0_5B | 1 | 25% | 25% | 0% | 0% | 0% | 50% | 2 | 2 | 1 of 3 (best by val/loss) |"
+    )
+    assert row in markdown
     assert "e0" not in markdown
     assert files["png"].stat().st_size > 10_000 and files["pdf"].stat().st_size > 1_000
 
@@ -246,4 +261,29 @@ def test_a_change_with_a_nan_side_is_a_dash_not_plus_nan():
     )
     assert format_change({"delta": 0.04, "low": 0.01, "high": 0.08, "distinguishable": True}) == (
         "+0.040 [+0.010, +0.080]*"
+    )
+
+
+def test_bar_plot_of_long_setting_labels_prints_no_layout_warning(tmp_path):
+    import warnings
+
+    from tide_exp.reporting.table1_plot import plot_bars
+
+    metrics = [f"metric_{i}" for i in range(7)]
+    settings = [
+        json.dumps({"lora.r": r, "eval.generation.max_new_tokens": 48, "trainer.max_epochs": 3})
+        for r in range(6)
+    ]
+    long = [
+        {"settings": s, "display_name": "SmolLM2-135M-Instruct", "metric": m, "phase": phase}
+        | {"mean": 0.3, "std": 0.1}
+        for s in settings
+        for m in metrics
+        for phase in ("zs", "ft")
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was: "Tight layout not applied" on `tide report`'s console
+        written = plot_bars({"metrics": metrics, "long": long}, tmp_path / "table1")
+    assert [p.suffix for p in written] == [".png", ".pdf"] and all(
+        p.stat().st_size for p in written
     )
