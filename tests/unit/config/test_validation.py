@@ -32,10 +32,14 @@ from tide_exp.errors import ConfigError
         ("eval.zero_shot=maybe", "eval.zero_shot"),  # bound to the callback by interpolation
         ("+trainer.max_epoch=3", "trainer.max_epoch"),
         ("threads=0", "threads"),  # was torch's default (all cores) by a truthiness test
+        # issue 31: a traceback from transformers / the chat loader, after the model loaded
+        ("module.scheduler.name=cosine_warmup", "module.scheduler.name"),
+        ("data=chat_corpus data.source.style=openai", "data.source.style"),
+        ("eval.safety=yes", "eval.safety"),  # named callbacks.safety_probe.enabled before
     ],
 )
 def test_impossible_values_name_the_key(compose_cfg, override, key):
-    cfg = compose_cfg(override)
+    cfg = compose_cfg(*override.split())
     with pytest.raises(ConfigError, match="^" + re.escape(key) + r"\b") as err:
         check_values(cfg)
     assert "\n" not in str(err.value)
