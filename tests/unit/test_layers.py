@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "tide_exp.config": 0,  # compose, resolvers, recorded settings, Hydra/OmegaConf private names
     "tide_exp.config.validation": 2,  # checks a composed config against metrics and decoding
     "tide_exp.config.values": 2,  # the ranges and choices of single keys (choices read from data)
+    "tide_exp.config.search_space": 2,  # a sweep's values checked as the validator checks a job
     "tide_exp.tracking": 2,  # loggers (Lightning), log_row
     "tide_exp.tracking.console": 0,  # third-party console noise silenced
     "tide_exp.tracking.wandb_offline": 0,  # an offline W&B run read back
