@@ -91,7 +91,40 @@ def check_environment(cfg: DictConfig) -> None:
         value = select(cfg, key)
         if isinstance(value, str):
             _check_writable_folder(key, Path(value).expanduser())
+    _check_loggers(cfg)
     _check_scoring_models(cfg)
+
+
+def _check_loggers(cfg: DictConfig) -> None:
+    """Each logger's folder like every other output (W&B fell back to the machine's temporary
+    folder, outside the run, when its own could not be written), and W&B's mode."""
+    import os
+
+    from tide_exp.tracking.loggers import WANDB_MODES, is_wandb_logger
+
+    loggers = cfg.get("logger")
+    for name in loggers if isinstance(loggers, DictConfig) else []:
+        node = loggers[name]
+        if not isinstance(node, DictConfig) or "_target_" not in node:
+            continue
+        key = f"logger.{name}.save_dir"
+        save_dir = select(cfg, key)
+        if isinstance(save_dir, str):
+            _check_writable_folder(key, Path(save_dir).expanduser())
+        if not is_wandb_logger(node):
+            continue
+        mode = os.environ.get("WANDB_MODE")
+        if mode is not None and mode.strip().lower() not in WANDB_MODES:
+            raise ConfigError(
+                f"WANDB_MODE={mode!r} (in the environment) is not one of {', '.join(WANDB_MODES)}; "
+                "fix or unset it (logger.wandb.offline chooses offline or live)."
+            )
+        runs = Path(save_dir).expanduser() / "wandb" if isinstance(save_dir, str) else None
+        if runs is not None and runs.exists() and not runs.is_dir():
+            raise ConfigError(
+                f"{key}={save_dir!r}: {runs} is a file, not a folder, and W&B writes its runs "
+                "there; move or rename the file, or choose another save_dir."
+            )
 
 
 def _check_scoring_models(cfg: DictConfig) -> None:

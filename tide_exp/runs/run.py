@@ -27,6 +27,7 @@ from tide_exp.runs.dashboard import publish_run
 from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
 from tide_exp.runs.timings import phase_timings
+from tide_exp.tracking.loggers import loggers_to_build
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
         lora_config=instantiate(cfg.lora),
     )
     callbacks = instantiate_children(cfg.get("callbacks"))
-    loggers = instantiate_children(cfg.get("logger"))
+    loggers = [instantiate(node) for node in loggers_to_build(cfg.get("logger")).values()]
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)

@@ -122,3 +122,49 @@ def test_batch_size_auto_is_valid_with_or_without_the_safety_probe(compose_cfg, 
     check_values(
         compose_cfg("eval.generation.batch_size=auto", f"eval.safety={safety}", tiny=False)
     )
+
+
+def test_a_wandb_folder_that_cannot_be_written_is_refused_up_front(
+    compose_cfg, tmp_path, monkeypatch
+):
+    """Issue 31: W&B fell back to the machine's temporary folder, outside the run, when
+    ``logger.wandb.save_dir`` could not be written; a ``wandb`` file in the run folder was a
+    traceback; an unknown ``WANDB_MODE`` was W&B's to refuse after the model loaded."""
+    from omegaconf import open_dict
+
+    from tests import disk_faults
+
+    cfg = compose_cfg("logger=wandb")
+    with open_dict(cfg):
+        cfg.logger.wandb.save_dir = str(tmp_path / "ro" / "w")
+    (tmp_path / "ro").mkdir()
+    disk_faults.read_only(monkeypatch, tmp_path / "ro")
+    with pytest.raises(ConfigError, match=r"^logger\.wandb\.save_dir=.*is not writable"):
+        check_environment(cfg)
+    monkeypatch.undo()
+
+    cfg = compose_cfg("logger=wandb")
+    (Path(cfg.logger.wandb.save_dir) / "wandb").write_text("not a folder")
+    with pytest.raises(ConfigError, match=r"^logger\.wandb\.save_dir=.*wandb is a file, not a"):
+        check_environment(cfg)
+
+    monkeypatch.setenv("WANDB_MODE", "offlin")
+    with pytest.raises(ConfigError, match=r"^WANDB_MODE='offlin' \(in the environment\) is not"):
+        check_environment(compose_cfg("logger=wandb"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("WANDB_MODE", "disabled"), ("WANDB_DISABLED", "true")]
+)
+def test_wandb_switched_off_in_the_environment_is_honoured_and_said(
+    compose_cfg, monkeypatch, caplog, name, value
+):
+    """Issue 31: ``WANDB_MODE=disabled`` was ignored without a word (an offline run was written)."""
+    from tide_exp.tracking.loggers import loggers_to_build
+
+    cfg = compose_cfg("logger=[csv,wandb]")
+    assert set(loggers_to_build(cfg.logger)) == {"csv", "wandb"}
+    monkeypatch.setenv(name, value)
+    with caplog.at_level("WARNING"):
+        assert set(loggers_to_build(cfg.logger)) == {"csv"}
+    assert f"{name}={value} in the environment: no W&B run is written" in caplog.text
