@@ -170,7 +170,9 @@ def generation_lines(
     """``(line number, row)`` of a ``generations.jsonl`` file: the one reader of that format.
 
     Raises:
-        FileError: a malformed line, or a line without one of the ``required`` keys (file, line).
+        FileError: a malformed line, a line without one of the ``required`` keys, or a value of
+            the wrong type (``"prediction": null`` was an empty reply to ``tide compare`` and an
+            error to ``tide score``: one rule for every reader) (file, line).
     """
     path = Path(path)
     required = list(required)
@@ -181,6 +183,9 @@ def generation_lines(
             raise FileError(
                 path, f"missing key(s) {missing}", f"each line needs {required}", line, 1
             )
+        wrong = schema_errors(row, GenerationRow, "row", complete=False)
+        if wrong:
+            raise FileError(path, wrong[0], "re-run generation or repair the line", line, 1)
         yield line, row
 
 
