@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "tide_exp.data": 1,
     "tide_exp.models": 1,
     "tide_exp.metrics": 1,
+    "tide_exp.metrics.ranges": 0,  # the values each metric can take (every reader of a score)
     "tide_exp.generation": 1,
     "tide_exp.judge": 1,
     "tide_exp.safety": 1,

@@ -54,6 +54,7 @@ from tide_exp.runs.results import (
     Status,
     check_results,
     generation_lines,
+    impossible_values,
     schema_errors,
 )
 
@@ -145,7 +146,8 @@ class RunFolder:
         if not self.results_path.is_file() or self.retiring:
             return None
         results = read_json(self.results_path, "re-run the job to rewrite it")
-        errors = schema_errors(results, Results, complete=False)  # valid JSON, wrong shape
+        # valid JSON of the wrong shape, or values no run writes (cosine 7.5, n -2, NaN)
+        errors = schema_errors(results, Results, complete=False) or impossible_values(results)
         if errors:
             raise FileError(
                 self.results_path, errors[0], "re-run the job to rewrite it, or repair that key"

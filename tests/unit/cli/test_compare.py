@@ -46,7 +46,7 @@ def fake_run(
                     "prompt": f"prompt {i}: I cannot sleep" + (f" {HOSTILE}" if i == 0 else ""),
                     "reference": f"reference {i}",
                     "prediction": f"{slug} {phase} reply {i}" + ("\nsecond line" if i == 1 else ""),
-                    "scores": {"rouge_l": base + shift + i / 10, "cosine": base},
+                    "scores": {"rouge_l": base + shift + min(i, 4) / 10, "cosine": base},  # <= 1
                 }
             )
             if ending:
@@ -315,3 +315,17 @@ def test_a_reply_that_is_not_text_is_refused_by_compare_as_by_score(tmp_path, ca
     if field != "prompt":  # the scorer reads only prediction and reference
         with pytest.raises(BadInputError, match=r"generations\.jsonl:5: field"):
             read_pairs(run / "generations.jsonl", phase="val")
+
+
+@pytest.mark.parametrize("score", [7.5, -0.1, float("nan"), "0.02"], ids=repr)
+def test_a_per_reply_score_no_metric_gives_is_refused_naming_line_and_metric(
+    tmp_path, capsys, score
+):
+    """Issue 31: a per-reply rouge_l of 7.5 (or a score written as a string) entered the means."""
+    run = fake_run(tmp_path / "sweep", "0_alpha", "alpha", 0.0)
+    rows = read_generations(run)
+    rows[7]["scores"]["rouge_l"] = score  # line 8: an ft row
+    write_generations(run, rows)
+    assert main([str(run), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {run / 'generations.jsonl'}:8") and "row.scores.rouge_l" in err

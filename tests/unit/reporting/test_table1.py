@@ -247,3 +247,15 @@ def test_a_change_with_a_nan_side_is_a_dash_not_plus_nan():
     assert format_change({"delta": 0.04, "low": 0.01, "high": 0.08, "distinguishable": True}) == (
         "+0.040 [+0.010, +0.080]*"
     )
+
+
+def test_an_undefined_mean_is_a_dash_with_its_reason(tmp_path):
+    """Issue 31: a null mean (the metric had no value) was a bare dash, its reason nowhere."""
+    _results(tmp_path / "r1", zs={"rouge_l": [0.1, 0.2]}, ft={"rouge_l": [0.3, 0.4]}, prompts=2)
+    path = tmp_path / "r1" / "results.json"
+    results = json.loads(path.read_text())
+    results["phases"]["ft"]["metrics"]["rouge_l"]["mean"] = None
+    path.write_text(json.dumps(results))
+    md = write_report([tmp_path / "r1"], tmp_path / "out")["markdown"].read_text()
+    assert "nan" not in md.lower()
+    assert "rouge_l ft undefined (the run's results.json holds no value, null" in md
