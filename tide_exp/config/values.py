@@ -187,6 +187,7 @@ CHOICES: dict[str, tuple[Any, ...] | Callable[[], Iterable[Any]]] = {
     "logger.wandb.log_model": (*SWITCH, "all"),
     "module.scheduler.name": _scheduler_names,
     "data.split_by": ("persona", "sample"),
+    "data.overlap": ("warn", "drop", "error"),  # tide_exp.data.overlap.OVERLAP
     "data.loss_on": _loss_on,
     "data.source.on_error": ("raise", "skip"),
     "data.source.duplicates": ("error", "keep", None),
