@@ -84,6 +84,7 @@ class FileError(DataError):
                 where += f":{column}"
         super().__init__(f"{where}: {problem}. Fix: {fix}")
         self.path, self.line, self.column = str(path), line, column
+        self.problem = problem
 
 
 class BadRecordError(DataError):

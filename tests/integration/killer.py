@@ -11,17 +11,22 @@ import pytorch_lightning as pl
 
 
 class KillOnceAtStep(pl.Callback):
-    """SIGKILL the process after ``step`` optimizer steps, the first time only (``marker`` file)."""
+    """SIGKILL the process after ``step`` optimizer steps, the first time only (``marker`` file).
 
-    def __init__(self, step: int, marker: str) -> None:
+    ``sleep`` seconds pass first: 0 kills with no grace, before W&B's process wrote the rows
+    of its last 2 s (conf/logger/wandb.yaml), which the resumed job must log again; 3 is past
+    that write, as a preemption minutes into an epoch is.
+    """
+
+    def __init__(self, step: int, marker: str, sleep: float = 0.0) -> None:
         self.step = step
         self.marker = Path(marker)
+        self.sleep = sleep
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if trainer.global_step >= self.step and not self.marker.exists():
             self.marker.write_text("killed")
-            time.sleep(3)  # past W&B's 2 s write interval (conf/logger/wandb.yaml), as a real
-            # preemption minutes into an epoch is; rows of the last 2 s are W&B's to lose
+            time.sleep(self.sleep)
             os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -31,12 +31,15 @@ LAYERS: dict[str, int] = {
     "tide_exp.runs.results": 0,  # results.json's schema and constructor
     "tide_exp.config": 0,  # compose, resolvers, recorded settings, Hydra/OmegaConf private names
     "tide_exp.config.validation": 2,  # checks a composed config against metrics and decoding
+    "tide_exp.config.values": 2,  # the ranges and choices of single keys (choices read from data)
+    "tide_exp.config.search_space": 2,  # a sweep's values checked as the validator checks a job
     "tide_exp.tracking": 2,  # loggers (Lightning), log_row
     "tide_exp.tracking.console": 0,  # third-party console noise silenced
     "tide_exp.tracking.wandb_offline": 0,  # an offline W&B run read back
     "tide_exp.data": 1,
     "tide_exp.models": 1,
     "tide_exp.metrics": 1,
+    "tide_exp.metrics.ranges": 0,  # the values each metric can take (every reader of a score)
     "tide_exp.generation": 1,
     "tide_exp.judge": 1,
     "tide_exp.safety": 1,

@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.close()
         return 0
     elif args[0] not in COMMANDS:
-        print(f"error: unknown command {args[0]!r}.\n\n{usage()}", file=sys.stderr)
+        from tide_exp.config.suggest import did_you_mean
+
+        hint = did_you_mean(args[0], COMMANDS, "tide {}")
+        print(f"error: unknown command {args[0]!r}{hint or '.'}\n\n{usage()}", file=sys.stderr)
         return 2
     else:
         name, rest = args[0], args[1:]

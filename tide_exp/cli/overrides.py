@@ -10,10 +10,14 @@ from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import OverrideParseException
+from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
-from tide_exp.config.compat import hydra_args_parser, raw_value
-from tide_exp.config.compose import compose_config
+from tide_exp.config.compat import hydra_args_parser, raw_node, raw_value
+from tide_exp.config.compose import compose_config, known_names
+from tide_exp.config.search_space import check_search_space
+from tide_exp.config.suggest import did_you_mean, referenced_keys
+from tide_exp.config.validation import check_hydra_settings
 from tide_exp.errors import ConfigError
 
 GRAMMAR = "https://hydra.cc/docs/advanced/override_grammar/basic/"
@@ -96,15 +100,19 @@ def check_overrides(argv: list[str]) -> None:
     """Parse the overrides in a Hydra command line, then compose the shipped config with them.
 
     Composing first turns an unknown key (``lora.rank=4``) or option (``model=gpt9``) into one
-    sentence, as every other command gives it, instead of Hydra's error block and exit status 1.
-    A sweep's overrides (``lora.r=4,8``, ``model=glob(*)``) are left to Hydra (an experiment may
-    set ``hydra.mode: MULTIRUN``, so they need no ``-m``), and so is the whole check when the
-    command names its own primary config (``--config-name``...).
+    sentence with the nearest name (``did you mean lora.r?``), as every other command gives it,
+    instead of Hydra's error block and exit status 1. Then Hydra's own settings are checked
+    (``hydra.sweeper.n_trials=0``, ``direction=maximise``, the sweep summary's switch), an added
+    key that nothing reads is refused (:func:`check_added_keys`), and a sweep's search space is
+    checked value by value (:func:`~tide_exp.config.search_space.check_search_space`; an
+    experiment may set ``hydra.mode: MULTIRUN``, so it needs no ``-m``). The whole check is
+    Hydra's when the command names its own primary config (``--config-name``...).
 
     Raises:
         ConfigError: An override Hydra cannot parse (the message shows the usual fix: a value
             with ``~``, spaces or brackets needs quotes, or ``$HOME`` instead of ``~``), one of a
-            key that moved (:data:`MOVED_KEYS`), or one the config does not compose with.
+            key that moved (:data:`MOVED_KEYS`), one the config does not compose with, an added
+            key nothing reads, or a search-space value no job can run with.
     """
     args, _ = hydra_args_parser().parse_known_args(argv)
     modes = {"-m": args.multirun, "--run": args.run, "--cfg": args.cfg, "--info": args.info}
@@ -115,7 +123,7 @@ def check_overrides(argv: list[str]) -> None:
             "(print the config) or --info, as `tide train --help` shows."
         )
     parser = OverridesParser.create()
-    plain = []
+    plain, sweeps = [], []
     for override in args.overrides or []:
         try:
             parsed = parser.parse_overrides([override])[0]
@@ -129,10 +137,66 @@ def check_overrides(argv: list[str]) -> None:
                 f"Hydra cannot parse the override {override!r} ({detail}); quote the value for "
                 f"Hydra, e.g. '{hint}' (shell single quotes around it), see {GRAMMAR}."
             ) from None
-        if not parsed.is_sweep_override():  # a sweep's (also without -m: hydra.mode) is Hydra's
-            plain.append(override)
+        # A sweep's (also without -m: hydra.mode) is checked value by value below.
+        (sweeps if parsed.is_sweep_override() else plain).append(override)
     own = args.config_name or args.config_path or args.config_dir or args.experimental_rerun
     if not own:
         check_moved(args.overrides or [])  # a sweep's too: eval.max_new_tokens=16,32
-    if not (own or args.help or args.hydra_help or args.shell_completion):
-        compose_config(plain)
+    if own or args.help or args.hydra_help or args.shell_completion:
+        return
+    cfg = compose_config(plain, hydra=True)
+    check_hydra_settings(cfg)  # Hydra builds its callbacks and sweeper before any job
+    added = [o for o in [*plain, *sweeps] if o.startswith("+")]
+    if added:  # the keys before the additions: `++` may set one of them
+        rest = [o for o in plain if o not in added]
+        check_added_keys(cfg, added, known_names(rest)[0])
+    if args.multirun or cfg.hydra.mode == RunMode.MULTIRUN:
+        check_search_space(cfg, plain, sweeps, compose_config)
+
+
+# Keys the code reads when present that no shipped config sets (an experiment may add them).
+OPTIONAL_KEYS = ("eval.not_computed",)
+
+
+def check_added_keys(cfg: DictConfig, added: list[str], shipped: list[str]) -> None:
+    """Stop at an added key (``+key=value``) that nothing reads.
+
+    A key under a node with a ``_target_`` is its constructor's to accept (the signature check
+    names it: ``+lora.rr=4``), and a new node with one is a new object (``+callbacks.x._target_``);
+    any other added key must be one an interpolation of the config refers to (``+eval.metrics.x``
+    joins ``${eval.metrics}``), or it would be carried along and ignored: ``+eval.num_promts=4``
+    ran with 16 prompts, ``+sead=1`` with seed 42.
+
+    Args:
+        cfg: The config composed with the overrides.
+        added: The overrides that add a key (``+key=value``, ``++key=value``).
+        shipped: The keys of the config without them.
+
+    Raises:
+        ConfigError: ``eval.num_promts is not a setting ...; did you mean eval.num_prompts?``
+    """
+    read = referenced_keys(cfg)
+    for override in added:
+        key = override.lstrip("+").partition("=")[0].strip()
+        if key in shipped or key.startswith("hydra.") or _built(cfg, key):
+            continue
+        if any(key == r or key.startswith(f"{r}.") for r in (*read, *OPTIONAL_KEYS)):
+            continue
+        near = [k for k in shipped if not key.startswith(f"{k}.")]  # not its own parent
+        raise ConfigError(
+            f"{key} is not a setting (no constructor takes it and nothing in the config refers "
+            f"to it, so it would be ignored); remove it or fix its spelling"
+            f"{did_you_mean(key, near)} (`tide train --cfg job` lists the keys)."
+        )
+
+
+def _built(cfg: DictConfig, key: str) -> bool:
+    """Whether ``key`` lies in a node with a ``_target_`` (its constructor decides), or is one."""
+    node: Any = cfg
+    for part in key.split("."):
+        if not isinstance(node, DictConfig) or part not in node:
+            return False
+        node = raw_node(node, part)
+        if isinstance(node, DictConfig) and "_target_" in node:
+            return True
+    return False

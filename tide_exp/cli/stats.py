@@ -27,7 +27,7 @@ from typing import Any
 from tide_exp.cli.conventions import cli_entry, command_parser
 from tide_exp.cli.overrides import check_moved
 from tide_exp.cli.registry import Command
-from tide_exp.config.validation import check_ranges
+from tide_exp.config.values import check_ranges
 from tide_exp.data.persona import describe_coverage
 from tide_exp.data.reply_budget import ReplyBudget
 from tide_exp.data.stats import compute_stats, load_for_stats, plot_lengths

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from tide_exp.config.resolvers import register_resolvers
+from tide_exp.config.suggest import config_keys, did_you_mean, nearest
 from tide_exp.errors import ConfigError
 
 
@@ -25,29 +29,77 @@ def config_dir() -> Path:
     )
 
 
-def compose_config(overrides: list[str] | None = None, config_name: str = "config"):
+def compose_config(
+    overrides: list[str] | None = None, config_name: str = "config", hydra: bool = False
+):
     """The root config composed outside a Hydra job (commands such as chat and stats).
 
     Args:
         overrides: Hydra overrides, e.g. ``["model=qwen2_5_0_5b"]`` or
             ``["hydra.searchpath=[file:///my/conf]"]`` for your own config folders.
         config_name: The primary config under :func:`config_dir`.
+        hydra: Keep Hydra's own node (``hydra.sweeper``, ``hydra.callbacks``...).
+
+    Raises:
+        ConfigError: The overrides do not compose (a key or option that does not exist, with
+            the nearest existing name: ``lora.rank``: did you mean ``lora.r``?).
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    from hydra import compose
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        with _initialized():
+            return compose(config_name, overrides=list(overrides or []), return_hydra_config=hydra)
+    except (HydraException, OmegaConfBaseException) as err:  # a typo in an override: one line
+        reason = " ".join(str(err).split("Config search path:")[0].split())
+        raise ConfigError(
+            f"the overrides {' '.join(overrides or [])} do not compose: {reason}"
+            f"{_suggestion(str(err), overrides or [], config_name)} "
+            "(`tide train --cfg job` lists the keys; docs: https://hydra.cc/docs/advanced/override_grammar/basic/)"
+        ) from None
+
+
+@contextlib.contextmanager
+def _initialized() -> Iterator[None]:
+    """Hydra initialised on the shipped configs for the block (its global state cleared after)."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
 
     register_resolvers()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(version_base="1.3", config_dir=str(config_dir())):
-            return compose(config_name, overrides=list(overrides or []))
-    except (HydraException, OmegaConfBaseException) as err:  # a typo in an override: one line
-        reason = " ".join(str(err).split())
-        raise ConfigError(
-            f"the overrides {' '.join(overrides or [])} do not compose: {reason} "
-            "(`tide train --cfg job` lists the keys; docs: https://hydra.cc/docs/advanced/override_grammar/basic/)"
-        ) from None
+            yield
     finally:
         GlobalHydra.instance().clear()
+
+
+def known_names(overrides: list[str], config_name: str = "config") -> tuple[list[str], set[str]]:
+    """The dotted keys of the config composed from ``overrides`` alone, and the config groups
+    (your own folders' too, through ``hydra.searchpath`` among the overrides)."""
+    from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
+
+    with _initialized():
+        groups = set(GlobalHydra.instance().config_loader().list_groups(""))
+        cfg = compose(config_name, overrides=list(overrides))
+    return config_keys(cfg), groups - {"hydra"}
+
+
+def _suggestion(message: str, overrides: list[str], config_name: str) -> str:
+    """``"; did you mean lora.r?"`` for the key, group or option a compose error names."""
+    key = re.search(r"Could not override '([^']+)'", message)
+    option = re.search(r"Could not find '([^']+)/([^']+)'", message)
+    try:
+        searchpath = [o for o in overrides if o.startswith("hydra.searchpath")]
+        keys, groups = known_names(searchpath, config_name)
+    except Exception:  # noqa: BLE001 - a suggestion is a courtesy, never a second error
+        return ""
+    if key:  # a group is shown as one is chosen: model=
+        found = nearest(key.group(1), [*keys, *groups])
+        return f"; did you mean {found}{'=' if found in groups else ''}?" if found else ""
+    if option:
+        listed = re.findall(r"^\t(\S+)$", message.split("Config search path:")[0], re.M)
+        return did_you_mean(option.group(2), listed, f"{option.group(1)}={{}}")
+    return ""

@@ -27,10 +27,39 @@ def _job_overrides(overrides: str) -> str:
     return ",".join(o for o in str(overrides).split(",") if o and not o.startswith("model="))
 
 
-def _job_dir(num: Any, model: str, overrides: str) -> str:
-    """Sweep job folder: ``{num}_{model}`` then the job's overrides (``0_smollm2_135m,lora.r=4``)."""
+def _job_dir(num: Any, model: str, overrides: str, sweep_dir: Any = None, task: Any = None) -> str:
+    """Sweep job folder: ``{num}_{model}`` then the job's overrides (``0_smollm2_135m,lora.r=4``).
+
+    Given the sweep's folder and the job's overrides (``hydra.overrides.task``), a job of a
+    sweep run again finds its folder by those overrides, whatever its number now: ``lora.r=8,4``
+    re-run into a ``lora.r=4,8`` folder skips both finished jobs instead of training them again
+    under new numbers.
+    """
     rest = _job_overrides(overrides)
-    return _safe_name(f"{num}_{model}" + (f",{rest}" if rest else ""))
+    name = _safe_name(f"{num}_{model}" + (f",{rest}" if rest else ""))
+    if sweep_dir is None or task is None:
+        return name
+    return _same_job(Path(str(sweep_dir)), name, {str(o) for o in task}) or name
+
+
+def _same_job(sweep_dir: Path, name: str, task: set[str]) -> str | None:
+    """The folder in ``sweep_dir`` of an earlier job with these overrides (``name`` first; a
+    long name's hash covers its number, so the others are found by their saved overrides)."""
+    from tide_exp.files.readers import read_yaml
+    from tide_exp.runs.names import HYDRA_OVERRIDES
+
+    try:
+        found = sorted(p.name for p in sweep_dir.iterdir() if (p / HYDRA_OVERRIDES).is_file())
+    except OSError:  # no sweep folder yet
+        return None
+    for folder in sorted(found, key=lambda f: f != name):
+        try:
+            saved = read_yaml(sweep_dir / folder / HYDRA_OVERRIDES, "")
+        except Exception:  # noqa: BLE001 - unreadable: not taken for this job's
+            continue
+        if isinstance(saved, list) and {str(o) for o in saved} == task:
+            return folder
+    return None
 
 
 def _sweep_group(mode: str, sweep_dir: str) -> str | None:

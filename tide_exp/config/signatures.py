@@ -15,9 +15,18 @@ from hydra.utils import get_object
 from omegaconf import DictConfig, ListConfig
 
 from tide_exp.config.compat import raw_node, raw_value
+from tide_exp.config.suggest import did_you_mean
 from tide_exp.errors import ConfigError
 
 HYDRA_KEYS = {"_target_", "_partial_", "_convert_", "_recursive_", "_args_"}
+# Where the **kwargs of a target go: the keys those callables take are the target's keys too
+# (``+logger.wandb.projct=x`` was wandb.init's TypeError once the model had loaded).
+KWARGS_GO_TO: dict[str, tuple[str, ...]] = {
+    "tide_exp.tracking.loggers.StepWandbLogger": (
+        "pytorch_lightning.loggers.WandbLogger",
+        "wandb.init",
+    ),
+}
 _REFERENCE = re.compile(r"\$\{([\w.]+)\}")
 
 
@@ -43,13 +52,20 @@ def check_signature(path: str, node: DictConfig) -> None:
         signature = inspect.signature(function)
     except Exception:  # noqa: BLE001 - not importable here: instantiate will say so
         return
-    parameters = signature.parameters
+    parameters = dict(signature.parameters)
+    receivers = KWARGS_GO_TO.get(str(node._target_), ())
+    if receivers:  # its own *args / **kwargs are the receivers' arguments
+        parameters = {n: p for n, p in parameters.items() if p.kind not in _VARIADIC}
+        for receiver in receivers:
+            parameters |= _parameters(receiver)
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         unknown = sorted(str(k) for k in node if k not in HYDRA_KEYS and k not in parameters)
         if unknown:
+            names = [p for p in parameters if p != "self"]
             raise ConfigError(
-                f"{path}.{unknown[0]} is not an argument of {node._target_}; "
-                f"remove it or check its spelling (arguments: {', '.join(p for p in parameters if p != 'self')})."
+                f"{path}.{unknown[0]} is not an argument of {node._target_}; remove it or check "
+                f"its spelling{did_you_mean(unknown[0], names, f'{path}.{{}}')} "
+                f"(arguments: {', '.join(names)})."
             )
     try:
         hints = typing.get_type_hints(target if _is_dataclass(target) else function)
@@ -69,6 +85,20 @@ def check_signature(path: str, node: DictConfig) -> None:
                 f"{_source_key(node, key, path)}={value!r} has the wrong type for {node._target_} "
                 f"(expected {_describe(hints[key])}); fix the setting or override."
             )
+
+
+_VARIADIC = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+
+
+def _parameters(dotted: str) -> dict[str, inspect.Parameter]:
+    """The named parameters of the callable (or class) at ``dotted``: where **kwargs go."""
+    target = get_object(dotted)
+    function = target.__init__ if inspect.isclass(target) else target
+    return {
+        name: p
+        for name, p in inspect.signature(function).parameters.items()
+        if p.kind not in _VARIADIC and name != "self"
+    }
 
 
 def _source_key(node: DictConfig, key: str, path: str) -> str:

@@ -6,10 +6,11 @@ before a W&B run starts, so a typo costs a second, not a 3B model load. It check
 - every node with a ``_target_`` against its constructor's signature (unknown keys, and values
   whose type contradicts a plain annotation: ``trainer.max_epochs=abc`` where ``int`` is due;
   :mod:`tide_exp.config.signatures`);
-- impossible values the signatures cannot express (:data:`RANGES`, :data:`CHOICES`): counts
-  that must be positive (``lora.r``, ``data.batch_size``, ``eval.num_prompts``: 0 would mean
-  "every prompt" to a truthiness test, a negative ``max_train_examples`` would slice from the end),
-  fractions, and metric names; the generation settings check their own
+- impossible values the signatures cannot express (:mod:`tide_exp.config.values`: ranges and
+  choices, the one place a switch is registered): counts that must be positive (``lora.r``,
+  ``data.batch_size``, ``eval.num_prompts``: 0 would mean "every prompt" to a truthiness test, a
+  negative ``max_train_examples`` would slice from the end), fractions, switches (``resume``),
+  and metric names; the generation settings check their own
   (:class:`~tide_exp.generation.GenerationSettings`, built here from ``eval.generation``);
 - the environment: a GPU trainer where CUDA is not available, a data path that does not exist,
   an output folder that cannot be created or written, a scoring encoder (BERTScore's
@@ -19,82 +20,16 @@ before a W&B run starts, so a typo costs a second, not a 3B model load. It check
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from hydra.utils import get_object
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from tide_exp.config.signatures import check_signature, config_targets
-from tide_exp.errors import ConfigError, FileError, check_choice
+from tide_exp.config.values import MISSING, check_ranges, select
+from tide_exp.errors import ConfigError, FileError
 from tide_exp.files.checks import check_writable, nearest_existing
 
-_MISSING = object()
-
-
-def _whole(low: int, none: bool = False) -> tuple[Callable[[Any], bool], str]:
-    def check(value: Any) -> bool:
-        if value is None:
-            return none
-        return isinstance(value, int) and not isinstance(value, bool) and value >= low
-
-    return check, f"a whole number >= {low}" + (" or null" if none else "")
-
-
-def _number(low: float, high: float | None = None, open_low: bool = False, none: bool = False):
-    def check(value: Any) -> bool:
-        if value is None:
-            return none
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-        above = value > low if open_low else value >= low
-        return above and (high is None or value < high)
-
-    left = f"> {low}" if open_low else f">= {low}"
-    return check, f"a number {left}" + (f" and < {high}" if high is not None else "") + (
-        " or null" if none else ""
-    )
-
-
-# Values a constructor would accept by type but cannot mean anything sensible.
-RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "seed": _whole(0),
-    "threads": _whole(1, none=True),  # 0 read as "torch's default" by a truthiness test
-    "trainer.max_epochs": _whole(1),
-    "trainer.accumulate_grad_batches": _whole(1),
-    "trainer.log_every_n_steps": _whole(1),
-    "trainer.check_val_every_n_epoch": _whole(1, none=True),
-    "trainer.gradient_clip_val": _number(0, none=True),
-    "lora.r": _whole(1),
-    "lora.lora_alpha": _number(0, open_low=True),
-    "lora.lora_dropout": _number(0, 1),
-    "data.max_length": _whole(1),
-    "data.batch_size": _whole(1),
-    "data.eval_batch_size": _whole(1),
-    "data.eval_fraction": _number(0, 1, open_low=True),
-    "data.max_train_examples": _whole(1, none=True),
-    "data.max_eval_examples": _whole(1, none=True),
-    "data.train_size": _whole(1, none=True),
-    "data.eval_size": _whole(1, none=True),
-    "data.num_workers": _whole(0),
-    "data.source.max_chars": _whole(1, none=True),
-    "data.source.history_turns": _whole(0, none=True),
-    "data.max_target_tokens": _whole(1, none=True),
-    "data.min_reply_tokens": _whole(0),
-    "data.max_starved_share": _number(0, 1),
-    "eval.num_prompts": _whole(1, none=True),
-    "eval.final_num_prompts": _whole(1, none=True),
-    "module.optimizer.lr": _number(0, open_low=True),
-}
-CHOICES: dict[str, tuple[Any, ...]] = {
-    "data.split_by": ("persona", "sample"),
-    "data.source.on_error": ("raise", "skip"),
-    "data.source.duplicates": ("error", "keep", None),
-    "model.chat.prompt_format": ("chat", "plain"),
-    "eval.select": ("last", "best"),
-    "eval.monitor_mode": ("max", "min"),
-}
 GPU_ACCELERATORS = ("gpu", "cuda")
 
 
@@ -118,24 +53,25 @@ def check_values(cfg: DictConfig) -> None:
         check_signature(path, node)
 
 
-def check_ranges(cfg: DictConfig) -> None:
-    """The ranges and choices of single keys (what a command that reads part of the config,
-    such as ``tide stats``, checks before it works)."""
-    for key, (check, expected) in RANGES.items():
-        value = _select(cfg, key)
-        if value is not _MISSING and not check(value):
-            raise ConfigError(f"{key}={value!r} is not {expected}; fix the setting or override.")
-    for key, allowed in CHOICES.items():
-        value = _select(cfg, key)
-        if value is not _MISSING and value not in allowed:
-            raise ConfigError(
-                f"{key}={value!r} is not one of {', '.join(map(repr, allowed))}; pick one of them."
-            )
+# Nodes under hydra.* built from our configs (Hydra builds them before any job): their
+# signatures are checked before Hydra starts (tide_exp.cli.overrides).
+HYDRA_TARGETS = ("hydra.callbacks", "hydra.sweeper.sampler")
+
+
+def check_hydra_settings(cfg: DictConfig) -> None:
+    """Hydra's part of a composed config (``return_hydra_config``): the ranges and choices of
+    ``hydra.*`` keys (``hydra.sweeper.n_trials``, ``direction``) and the signatures of the
+    callbacks and sampler it builds from our configs, before Hydra runs anything."""
+    check_ranges(cfg, prefix="hydra.")
+    for root in HYDRA_TARGETS:
+        node = OmegaConf.select(cfg, root, default=None)
+        for path, target in config_targets(node, root) if node is not None else []:
+            check_signature(path, target)
 
 
 def check_environment(cfg: DictConfig) -> None:
     """What this machine must offer: CUDA for a GPU trainer, the data, a writable output folder."""
-    accelerator = _select(cfg, "trainer.accelerator")
+    accelerator = select(cfg, "trainer.accelerator")
     if isinstance(accelerator, str) and accelerator.lower() in GPU_ACCELERATORS:
         import torch
 
@@ -146,17 +82,50 @@ def check_environment(cfg: DictConfig) -> None:
             )
     _check_data_path(cfg)
     _check_prompts_file(cfg)
-    manifest = _select(cfg, "data.split_manifest")
+    manifest = select(cfg, "data.split_manifest")
     if isinstance(manifest, str) and not Path(manifest).expanduser().exists():
         raise ConfigError(
             f"data.split_manifest={manifest!r}: no such file or folder; "
             "point it at a run folder or its split_manifest.json."
         )
     for key in ("paths.output_dir", "paths.checkpoint_dir", "paths.cache_dir"):
-        value = _select(cfg, key)
+        value = select(cfg, key)
         if isinstance(value, str):
             _check_writable_folder(key, Path(value).expanduser())
+    _check_loggers(cfg)
     _check_scoring_models(cfg)
+
+
+def _check_loggers(cfg: DictConfig) -> None:
+    """Each logger's folder like every other output (W&B fell back to the machine's temporary
+    folder, outside the run, when its own could not be written), and W&B's mode."""
+    import os
+
+    from tide_exp.tracking.loggers import WANDB_MODES, is_wandb_logger
+
+    loggers = cfg.get("logger")
+    for name in loggers if isinstance(loggers, DictConfig) else []:
+        node = loggers[name]
+        if not isinstance(node, DictConfig) or "_target_" not in node:
+            continue
+        key = f"logger.{name}.save_dir"
+        save_dir = select(cfg, key)
+        if isinstance(save_dir, str):
+            _check_writable_folder(key, Path(save_dir).expanduser())
+        if not is_wandb_logger(node):
+            continue
+        mode = os.environ.get("WANDB_MODE")
+        if mode is not None and mode.strip().lower() not in WANDB_MODES:
+            raise ConfigError(
+                f"WANDB_MODE={mode!r} (in the environment) is not one of {', '.join(WANDB_MODES)}; "
+                "fix or unset it (logger.wandb.offline chooses offline or live)."
+            )
+        runs = Path(save_dir).expanduser() / "wandb" if isinstance(save_dir, str) else None
+        if runs is not None and runs.exists() and not runs.is_dir():
+            raise ConfigError(
+                f"{key}={save_dir!r}: {runs} is a file, not a folder, and W&B writes its runs "
+                "there; move or rename the file, or choose another save_dir."
+            )
 
 
 def _check_scoring_models(cfg: DictConfig) -> None:
@@ -165,9 +134,9 @@ def _check_scoring_models(cfg: DictConfig) -> None:
 
     callbacks = cfg.get("callbacks")
     for name in callbacks if isinstance(callbacks, DictConfig) else []:
-        metrics = _select(cfg, f"callbacks.{name}.metrics")
+        metrics = select(cfg, f"callbacks.{name}.metrics")
         if isinstance(metrics, dict):
-            same = metrics == _select(cfg, "eval.metrics")  # set through eval.metrics
+            same = metrics == select(cfg, "eval.metrics")  # set through eval.metrics
             key = "eval.metrics" if same else f"callbacks.{name}.metrics"
             check_encoders_available(metrics, key)
 
@@ -192,29 +161,17 @@ def _check_generation(cfg: DictConfig) -> None:
 
 def _check_checkpoint(cfg: DictConfig) -> None:
     """``model.checkpoint`` names one of the model file's ``checkpoints`` (instruct, base)."""
-    checkpoints = _select(cfg, "model.checkpoints")
-    if isinstance(checkpoints, dict) and _select(cfg, "model.checkpoint") not in checkpoints:
+    checkpoints = select(cfg, "model.checkpoints")
+    if isinstance(checkpoints, dict) and select(cfg, "model.checkpoint") not in checkpoints:
         raise ConfigError(
-            f"model.checkpoint={_select(cfg, 'model.checkpoint')!r}: conf/model/{cfg.model.name}.yaml "
+            f"model.checkpoint={select(cfg, 'model.checkpoint')!r}: conf/model/{cfg.model.name}.yaml "
             f"lists {', '.join(checkpoints)} only; pick one of them (docs/data.md, Checkpoint and prompt format)."
         )
 
 
-def _select(cfg: DictConfig, key: str) -> Any:
-    try:
-        value = OmegaConf.select(cfg, key, default=_MISSING, throw_on_missing=False)
-    except Exception:  # noqa: BLE001 - an interpolation that only resolves inside a Hydra job
-        return _MISSING
-    return (
-        OmegaConf.to_container(value, resolve=True)
-        if isinstance(value, (DictConfig, ListConfig))
-        else value
-    )
-
-
 def _check_metrics(cfg: DictConfig) -> None:
-    metrics = _select(cfg, "eval.metrics")
-    if metrics is _MISSING or metrics is None:
+    metrics = select(cfg, "eval.metrics")
+    if metrics is MISSING or metrics is None:
         return
     from tide_exp.metrics.suite import METRICS
 
@@ -225,24 +182,15 @@ def _check_metrics(cfg: DictConfig) -> None:
             f"eval.metrics: {'unknown metric ' + ', '.join(unknown) if unknown else 'no metric'}; "
             f"choose from {', '.join(METRICS)} (docs/metrics.md)."
         )
-    options = metrics.get("first_person_imperatives") if isinstance(metrics, dict) else None
-    if isinstance(options, dict) and "reading" in options:
-        from tide_exp.metrics.lexicon import IMPERATIVE_READINGS
-
-        check_choice(
-            "eval.metrics.first_person_imperatives.reading",
-            options["reading"],
-            IMPERATIVE_READINGS,
-        )
-    monitor = _select(cfg, "eval.monitor")
-    if isinstance(monitor, str) and _select(cfg, "eval.select") == "best":
+    monitor = select(cfg, "eval.monitor")
+    if isinstance(monitor, str) and select(cfg, "eval.select") == "best":
         from tide_exp.callbacks.selection import check_monitor
 
         check_monitor(monitor, [str(n) for n in names])  # "best" must be measurable each epoch
 
 
 def _check_data_path(cfg: DictConfig) -> None:
-    source = _select(cfg, "data.source")
+    source = select(cfg, "data.source")
     if not isinstance(source, dict) or "path" not in source:
         return
     value = source["path"]
@@ -271,8 +219,8 @@ def _check_data_path(cfg: DictConfig) -> None:
 
 def _check_prompts_file(cfg: DictConfig) -> None:
     """``eval.prompts_file`` read whole before the model loads: a bad line costs a second."""
-    value = _select(cfg, "eval.prompts_file")
-    if value is _MISSING or value is None:
+    value = select(cfg, "eval.prompts_file")
+    if value is MISSING or value is None:
         return
     from tide_exp.data.prompt_sets import read_prompts_file
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tide_exp.data.examples import DialogueExample
 from tide_exp.data.readers import data_files, read_records
-from tide_exp.data.records import Corpus, RowChecker
+from tide_exp.data.records import Corpus, RowChecker, visible_text
 from tide_exp.errors import check_choice
 
 # Role names as the corpora spell them -> user / assistant / system.
@@ -76,7 +76,7 @@ def parse_turns(record: dict, style: str | None = None) -> tuple[list[tuple[str,
             )
         if not isinstance(text, str):
             return None, f"{key}[{index}].{text_key} is a {type(text).__name__}, not a string"
-        turns.append((ROLES[role.strip().lower()], text.strip()))
+        turns.append((ROLES[role.strip().lower()], visible_text(text)))
     return turns, ""
 
 

@@ -20,6 +20,7 @@ from tide_exp.data.multiturn import (
     encode_for_training,
     prompt_text,
 )
+from tide_exp.data.overlap import OVERLAP, check_overlap
 from tide_exp.data.persona import report_persona_coverage
 from tide_exp.data.records import write_skip_report
 from tide_exp.data.reply_budget import check_reply_budget, measure_replies
@@ -96,12 +97,16 @@ class DialogueDataModule(pl.LightningDataModule):
         max_target_tokens: int | None = None,
         min_reply_tokens: int = 16,
         max_starved_share: float = 0.5,
+        overlap: str = "warn",
     ) -> None:
         super().__init__()
         self.max_target_tokens = max_target_tokens
         self.min_reply_tokens = min_reply_tokens
         self.max_starved_share = max_starved_share
         check_choice("data.loss_on", loss_on, LOSS_ON)
+        check_choice("data.overlap", overlap, OVERLAP)
+        self.overlap = overlap
+        self.overlapping: list[str] = []  # held-out ids sharing a training example's text
         self.loss_on = loss_on
         self.source = source
         self.chat = chat
@@ -155,6 +160,7 @@ class DialogueDataModule(pl.LightningDataModule):
         train, dev = self._carve_dev(train)
         if self.max_train_examples is not None:
             train = train[: self.max_train_examples]
+        evaluation, self.overlapping = check_overlap(train, evaluation, self.overlap)
         self.dev_examples = [self._with_history(e) for e in dev]
         train = [self._with_history(e) for e in train]
         evaluation = [self._with_history(e) for e in evaluation]
@@ -235,6 +241,7 @@ class DialogueDataModule(pl.LightningDataModule):
         }
         manifest = build_split_manifest(corpus, train, evaluation, settings, too_long)
         manifest["dev"] = [e.example_id for e in dev or []]
+        manifest["overlap"] = {"policy": self.overlap, "ids": list(self.overlapping)}
         self.manifest_path = write_split_manifest(self.manifest_dir, manifest)
         log.info("split manifest: %s", self.manifest_path)
         # Written every run, removed when nothing was skipped: never a stale list beside new results.

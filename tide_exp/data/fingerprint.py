@@ -15,7 +15,9 @@ from typing import Any
 from tide_exp.files.readers import read_json
 
 # Split settings that do not change which data a run sees, or that vary by design across seeds.
-_NOT_DATASET = {"seed", "from_manifest"}
+# ``source`` is where the corpus lies (an absolute path): the same data in another checkout is the
+# same dataset, and the corpus's own digest (``corpus.sha256``: ids, personas, texts) says which.
+_NOT_DATASET = {"seed", "from_manifest", "source"}
 
 
 def _digest(payload: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,18 @@ class Corpus(list):
         super().__init__(examples)
         self.skipped = list(skipped)
         self.source = source
+
+
+def visible_text(text: str) -> str:
+    """``text`` stripped, or ``""`` when it holds nothing but whitespace and format characters.
+
+    Python's ``str.strip`` keeps zero-width spaces, word joiners, byte-order marks, soft hyphens
+    and direction marks (Unicode category ``Cf``): a reply made of them only looks empty to a
+    reader and was a training target. Inner ones in a real text are left as they are.
+    """
+    if all(c.isspace() or unicodedata.category(c) == "Cf" for c in text):
+        return ""
+    return text.strip()
 
 
 def excerpt(record: Any) -> str:
@@ -124,14 +137,14 @@ class RowChecker:
             problem = f"field '{key}' is missing (keys found: {found})"
         elif not isinstance(value, str):
             problem = f"field '{key}' is not a string (got {type(value).__name__})"
-        elif not value.strip():
-            problem = f"field '{key}' is empty"
+        elif not visible_text(value):
+            problem = f"field '{key}' is empty" + (" (only invisible characters)" if value else "")
         elif self.max_chars is not None and len(value) > self.max_chars:
             problem = (
                 f"field '{key}' is over-long ({len(value)} characters, max_chars={self.max_chars})"
             )
         else:
-            return value.strip()
+            return visible_text(value)
         self.bad(source, where, problem + (f"; {hint}" if hint else ""), record)
         return None
 

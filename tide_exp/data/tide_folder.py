@@ -178,6 +178,7 @@ def load_tide_folder(
             f"or use data=flat_file for JSONL/CSV/Parquet ({what})."
         )
     metadata_files = {_persona_key(p): p for p in files_named(root, "metadata")}
+    file_keys = {_persona_key(f): f for f in files}
     examples: list[DialogueExample] = []
     for file in files:
         conversation = _read_json(file, checker)
@@ -203,7 +204,30 @@ def load_tide_folder(
         persona_id = next(
             (str(header[k]) for k in PERSONA_KEYS if isinstance(header.get(k), (str, int))), key
         )
-        metadata = _metadata(metadata_files.get(key) or metadata_files.get(persona_id), checker)
+        other = file_keys.get(persona_id)
+        if other is not None and other != file:  # its dialogues would join another persona's
+            checker.bad(
+                file,
+                "whole file",
+                f"declares persona_id {persona_id!r} but is named for persona {key!r}, and "
+                f"{other.name} is persona {persona_id!r}: the two would be merged into one "
+                "persona; fix the persona_id or rename the file",
+            )
+            continue
+        meta_file = metadata_files.get(key) or metadata_files.get(persona_id)
+        metadata = _metadata(meta_file, checker)
+        declared = next(
+            (str(metadata[k]) for k in PERSONA_KEYS if isinstance(metadata.get(k), (str, int))),
+            persona_id,
+        )
+        if declared not in (persona_id, key):
+            checker.bad(
+                meta_file,
+                "whole file",
+                f"declares persona_id {declared!r} but is the metadata of persona {persona_id!r} "
+                f"({file.name}); fix the persona_id or rename the file",
+            )
+            continue
         examples += _examples(
             file, persona_id, dialogues, metadata, user_field, reply_field, checker
         )

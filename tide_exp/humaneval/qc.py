@@ -20,6 +20,12 @@ SIGMA_BASES = {
     "models": "the rater's ratings of model replies only (zero-shot and fine-tuned)",
 }
 EARLY_STATUSES = {"RETURNED", "TIMED-OUT", "TIMED_OUT", "REJECTED"}
+# Qualtrics responses that are no participant's: the researcher's Survey Preview and Survey Test
+# (and spam), by Status as text or as the numeric export's code (1 preview, 2 test, 8 spam,
+# 9 preview spam, 17 preview offline), or by DistributionChannel. They were counted as raters.
+NOT_RESPONSES = {"SURVEY PREVIEW", "SURVEY TEST", "SPAM", "SURVEY PREVIEW SPAM", "1", "2", "8", "9"}
+NOT_RESPONSES |= {"17"}
+NOT_CHANNELS = {"PREVIEW", "TEST"}
 
 
 @dataclass
@@ -80,9 +86,29 @@ def _attention_failed(data: Ratings, key: pd.DataFrame) -> pd.Series | None:
         return None
     expected = attn.set_index("question_id")["expected"]
     answers = data.ratings[data.ratings["question_id"].isin(expected.index)]
+    if answers["rating"].isna().all():  # the item's column is missing or empty: not checkable
+        return None
     wrong = answers["rating"].notna() & answers["rating"].ne(answers["question_id"].map(expected))
     failed = set(answers.loc[wrong, "rater_id"])
     return pd.Series(raters.index.isin(failed), index=raters.index)
+
+
+def _not_responses(raters: pd.DataFrame) -> pd.Series | None:
+    """Qualtrics Survey Preview, Survey Test and spam rows (:data:`NOT_RESPONSES`)."""
+    if "status" not in raters and "channel" not in raters:
+        return None
+    hit = pd.Series(False, index=raters.index)
+    for column, values in (("status", NOT_RESPONSES), ("channel", NOT_CHANNELS)):
+        if column in raters:
+            text = raters[column].astype(str).str.strip().str.upper()
+            hit |= raters[column].notna() & text.isin(values)
+    return hit
+
+
+def _items_without_ratings(data: Ratings, rated_ids: pd.Index) -> list[str]:
+    """Items no rater has a rating for: their columns are missing from the export, or empty."""
+    answered = set(data.ratings.dropna(subset=["rating"])["question_id"])
+    return [q for q in rated_ids if q not in answered]
 
 
 def _early_exit(data: Ratings, rated_ids: pd.Index) -> pd.Series:
@@ -197,12 +223,27 @@ def run_qc(
     funnel = _Funnel(data.raters.join(stats[["sigma", "mae"]]))
     notes: list[str] = list(data.notes)
     notes.append(f"sigma and MAE basis ({rules.sigma_basis}): {SIGMA_BASES[rules.sigma_basis]}")
+    funnel.drop(
+        "preview_or_test",
+        "not a Qualtrics Survey Preview, Survey Test or spam response",
+        _not_responses(funnel.raters),
+    )
     _timing_steps(funnel, rules, notes, late=False)
     attention = _attention_failed(data, key) if rules.require_attention else None
     if attention is None:
-        notes.append("attention check not applied (off, or no attention item/column)")
+        notes.append(
+            "attention check not applied (off, or the attention item's column is missing or "
+            "empty in the export)"
+        )
     funnel.drop("attention_check", "attention item answered as asked", attention)
-    early = _early_exit(data, rated_ids)
+    absent = _items_without_ratings(data, rated_ids)
+    if absent:  # every rater would be an early exit for the export's fault, not theirs
+        notes.append(
+            f"item(s) {', '.join(absent)} missing from the export (no rater has a rating: their "
+            "columns are absent or empty); left out of the early-exit rule and of the analysis; "
+            "export again with every question to keep them"
+        )
+    early = _early_exit(data, rated_ids.difference(absent, sort=False))
     funnel.drop("early_exit", "finished, progress 100, every item rated", early)
     _timing_steps(funnel, rules, notes, late=True)
     _straight_lining(funnel, rules, gold, notes)

@@ -26,6 +26,7 @@ ALIASES = {
     "finished": ("finished", "Finished"),
     "progress": ("progress", "Progress"),
     "status": ("status", "Status"),
+    "channel": ("DistributionChannel", "distribution_channel", "channel"),  # Qualtrics: preview
     "attention_ok": ("attention_ok", "attention_check", "attention_passed"),
     "age": ("age", "Age", "D_age"),
     # Study A's Table 3 reports sex and gender separately (Prolific exports "Sex" only).

@@ -179,6 +179,41 @@ def check_encoders_available(
                 f"{key}.{name}.model_name_or_path",
                 alternative=" (or to null: the embedded all-MiniLM-L6-v2, installed offline)",
             )
+        if name in BERTSCORE_METRICS:
+            _check_bertscore_layer(dict(metrics[name] or {}), f"{key}.{name}")
+
+
+def _check_bertscore_layer(options: Mapping[str, Any], key: str) -> None:
+    """BERTScore's layer against its encoder's config, before the LM loads (a layer the encoder
+    lacks was a traceback after the zero-shot replies were generated, minutes in)."""
+    from transformers import AutoConfig
+
+    from tide_exp.errors import ConfigError
+
+    try:
+        name, path, layers = bs.resolve_model(
+            options.get("model_name_or_path"), options.get("num_layers")
+        )
+    except ValueError as err:
+        raise ConfigError(f"{key}.num_layers: {err}.") from None
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except Exception:  # noqa: BLE001 - availability was checked above; loading will say more
+        return
+    total = next(
+        (
+            getattr(config, a)
+            for a in ("num_hidden_layers", "n_layer", "num_layers")
+            if hasattr(config, a)
+        ),
+        None,
+    )
+    if isinstance(total, int) and not 0 <= layers <= total:
+        raise ConfigError(
+            f"{key}.num_layers={layers}: {name} has {total} layers; choose one in 0..{total}, or "
+            f"null for its tuned default (a recipe's num_layers belongs to its own "
+            f"{key}.model_name_or_path)."
+        )
 
 
 def _shared_encoder_values(

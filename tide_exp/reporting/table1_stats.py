@@ -160,7 +160,7 @@ def scoring_warnings(groups: list[RunGroup]) -> list[str]:
     warnings = []
     for group in groups:
         for run in group.runs:
-            short, partial = [], set()
+            short, partial, undefined = [], set(), []
             wanted = prompts_configured(run)
             for phase in PHASES:
                 summary = run.get("phases", {}).get(phase, {})
@@ -168,7 +168,18 @@ def scoring_warnings(groups: list[RunGroup]) -> list[str]:
                 if wanted and got != "-" and int(got) < wanted:
                     short.append(f"{phase} scored {got}")
                 partial |= {m for m, v in summary.get("metrics", {}).items() if v.get("partial")}
+                undefined += [
+                    f"{m} {phase}"
+                    for m, v in summary.get("metrics", {}).items()
+                    if v.get("mean") is None
+                ]
             where = f"{group.display_name} ({run.get('run_dir')})"
+            if undefined:  # a dash in the table says nothing on its own
+                warnings.append(
+                    f"{where}: {', '.join(undefined)} undefined (the run's results.json holds no "
+                    "value, null: e.g. no reply had what the metric divides by); shown as a dash, "
+                    "and so is its change."
+                )
             if short:
                 warnings.append(
                     f"{where}: {', '.join(short)} prompts, fewer than the {wanted} configured "

@@ -16,6 +16,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from tide_exp.tracking.loggers import wandb_switched_off
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ def log_table1(config: DictConfig, sweep_dir: Path, table_csv: Path) -> Path | N
         The run's local folder, or ``None`` when nothing was logged.
     """
     node = OmegaConf.select(config, "logger.wandb")
-    if node is None or not table_csv.is_file():
+    if node is None or not table_csv.is_file() or wandb_switched_off():
         return None
     import wandb
 

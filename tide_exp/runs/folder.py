@@ -9,7 +9,6 @@ and line of a problem. Finding the run folders under a path is :mod:`tide_exp.ru
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import secrets
@@ -20,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.config.settings import config_differences
-from tide_exp.errors import ConfigMismatchError, FileError, RunFolderBusyError, os_error
+from tide_exp.errors import ConfigMismatchError, FileError, RunFolderBusyError
 from tide_exp.files.atomic import remove_stale_temp_folders, write_text
+from tide_exp.files.locks import LockHeld, take_lock
 from tide_exp.files.readers import (
     read_json,
     read_yaml,
@@ -54,6 +54,7 @@ from tide_exp.runs.results import (
     Status,
     check_results,
     generation_lines,
+    impossible_values,
     schema_errors,
 )
 
@@ -145,7 +146,8 @@ class RunFolder:
         if not self.results_path.is_file() or self.retiring:
             return None
         results = read_json(self.results_path, "re-run the job to rewrite it")
-        errors = schema_errors(results, Results, complete=False)  # valid JSON, wrong shape
+        # valid JSON of the wrong shape, or values no run writes (cosine 7.5, n -2, NaN)
+        errors = schema_errors(results, Results, complete=False) or impossible_values(results)
         if errors:
             raise FileError(
                 self.results_path, errors[0], "re-run the job to rewrite it, or repair that key"
@@ -278,24 +280,13 @@ class RunFolder:
             RunFolderBusyError: Another live process holds it.
         """
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:  # a read-only or full disk: one sentence, or the traceback
-            raise os_error(err, self.path / LOCK, "cannot be written") or err from None
+            fd = take_lock(self.path / LOCK, str(os.getpid()))
+        except LockHeld as held:
+            raise RunFolderBusyError(
+                f"{self.path} is in use by another run (process {held.holder}); wait for it to "
+                "end or choose another output folder"
+            ) from None
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                raise RunFolderBusyError(
-                    f"{self.path} is in use by another run (process {holder}); wait for it to "
-                    "end or choose another output folder"
-                ) from None
-            try:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            except OSError as err:
-                raise os_error(err, self.path / LOCK, "cannot be written") or err from None
             yield
         finally:
             os.close(fd)  # closing releases the lock; a stale .lock file locks nothing

@@ -29,6 +29,7 @@ from tide_exp.files.atomic import kept_as_written
 from tide_exp.files.checks import check_output
 from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.names import HYDRA_CONFIG, HYDRA_HYDRA, HYDRA_OVERRIDES
+from tide_exp.runs.output_folders import check_run_folder, claim_sweep_folder
 from tide_exp.runs.retire import finish_retiring, start_over
 from tide_exp.runs.summary import format_run_summary
 
@@ -99,19 +100,39 @@ def _stop(message: str) -> None:
 
 
 class OutputFolderCheck(Callback):
-    """Hydra callback: the run's (or sweep's) folder can be made and written, before Hydra
-    makes it; else one line and exit status 2, as any other user error.
+    """Hydra callback: the run's (or sweep's) folder can be made and written, and is this run's
+    (this sweep's) to write, before Hydra makes it; else one line and exit status 2, as any
+    other user error.
 
     Hydra creates ``hydra.run.dir`` (``hydra.sweep.dir``) before the job starts, so a read-only
-    disk, a full one or a file in the way would be its traceback. Listed first under
+    disk, a full one or a file in the way would be its traceback. A sweep holds its folder's
+    lock until it ends (:mod:`tide_exp.runs.output_folders`). Listed first under
     ``hydra.callbacks`` (conf/hydra/default.yaml).
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         _check_folder("hydra.run.dir", config.hydra.run.dir)
+        _checked(check_run_folder, config.hydra.run.dir, _data_paths(config))
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         _check_folder("hydra.sweep.dir", config.hydra.sweep.dir)
+        overrides = [*config.hydra.overrides.task, *config.hydra.overrides.hydra]
+        self.sweep_lock = _checked(
+            claim_sweep_folder, config.hydra.sweep.dir, overrides, _data_paths(config)
+        )
+
+
+def _data_paths(config: DictConfig) -> list[str]:
+    """The data folder or file the jobs read, where the config names one."""
+    path = OmegaConf.select(config, "data.source.path", default=None, throw_on_missing=False)
+    return [str(path)] if isinstance(path, str) else []
+
+
+def _checked(check: Any, *args: Any) -> Any:
+    try:
+        return check(*args)
+    except TideError as err:
+        _stop(str(err))
 
 
 def _check_folder(key: str, folder: str) -> None:
@@ -161,6 +182,26 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()
         except OSError:
             return
+
+
+def _stop_a_search_that_found_nothing(message: str) -> None:
+    """End a search (Optuna: ``hydra.sweeper.n_trials``) whose last trial failed and none
+    completed, with one line: the sweeper would end it with a traceback (no best trial)."""
+    if not HydraConfig.initialized():
+        return
+    hydra = HydraConfig.get()
+    trials = OmegaConf.select(hydra, "sweeper.n_trials", default=None)
+    if not isinstance(trials, int) or hydra.job.num + 1 < trials:
+        return
+    from tide_exp.runs.finding import iter_runs
+    from tide_exp.runs.names import STATUS
+
+    jobs = list(iter_runs([hydra.sweep.dir], marker=STATUS))
+    if not any((job.read_status() or {}).get("status") == "ok" for job in jobs):
+        _stop(
+            f"every trial of the search failed ({len(jobs)} in {hydra.sweep.dir}), so it has no "
+            f"best trial; the last one: {message}"
+        )
 
 
 def run_job(cfg: DictConfig) -> float | None:
@@ -247,7 +288,10 @@ def _run_locked(cfg: DictConfig, folder: RunFolder) -> float | None:
         if _is_multirun():
             if expected:
                 log.error(message)  # the sweep's one line for this job (no error: line)
-            return float("nan")  # the sweep goes on; Optuna records a failed trial
+            _stop_a_search_that_found_nothing(message)
+            # The sweep goes on. None, not NaN: Optuna records a failed trial for a value it
+            # cannot read, and ends the whole search with a traceback on a NaN.
+            return None
         if expected:
             raise JobStopped(message) from err
         raise

@@ -55,6 +55,10 @@ SKIPPED_ROWS = "skipped_rows.jsonl"  # rows a loader left out (data.source.on_er
 CSV_DIR = "csv"  # the CSV logger's folder (conf/logger/csv.yaml reads it as its name)
 METRICS_CSV = "csv/metrics.csv"
 WANDB_DIR = "wandb"  # W&B's offline runs
+# A sweep's folder (hydra.sweep.dir): Hydra's record of it, and the owner's (tide_exp.runs.output_folders).
+MULTIRUN_RECORD = "multirun.yaml"  # Hydra's basic sweeper writes it
+SWEEP_RECORD = ".tide/sweep.json"  # the overrides of the sweep that owns the folder
+SWEEP_LOCK = ".tide/sweep.lock"  # held (flock) while that sweep runs
 # Every name a run writes at the top of its folder (a test lists a real run's folder against it).
 RUN_FILES = frozenset(
     {

@@ -25,6 +25,7 @@ from typing import (
 
 from tide_exp.errors import FileError
 from tide_exp.files.readers import jsonl_rows, raise_bad, read_bytes
+from tide_exp.metrics.ranges import impossible
 
 
 class ModelInfo(TypedDict):
@@ -209,7 +210,9 @@ def generation_lines(
     """``(line number, row)`` of a ``generations.jsonl`` file: the one reader of that format.
 
     Raises:
-        FileError: a malformed line, or a line without one of the ``required`` keys (file, line).
+        FileError: a malformed line, a line without one of the ``required`` keys, or a value of
+            the wrong type (``"prediction": null`` was an empty reply to ``tide compare`` and an
+            error to ``tide score``: one rule for every reader) (file, line).
     """
     path = Path(path)
     required = list(required)
@@ -220,7 +223,38 @@ def generation_lines(
             raise FileError(
                 path, f"missing key(s) {missing}", f"each line needs {required}", line, 1
             )
+        wrong = schema_errors(row, GenerationRow, "row", complete=False) or [
+            f"row.scores.{name} {why}"
+            for name, value in (row.get("scores") or {}).items()
+            if (why := impossible(name, value))
+        ]
+        if wrong:
+            raise FileError(path, wrong[0], "re-run generation or repair the line", line, 1)
         yield line, row
+
+
+def impossible_values(results: Any) -> list[str]:
+    """Every metric summary of ``results`` (``phases.<phase>.metrics.<metric>``) holding a value
+    no run writes: a mean outside the metric's range (:mod:`tide_exp.metrics.ranges`), NaN or
+    infinity, a negative ``std`` or ``n``. A reader refuses them rather than report them."""
+    phases = results.get("phases") if isinstance(results, dict) else None
+    errors = []
+    for phase, summaries in (phases or {}).items():
+        listed = summaries if isinstance(summaries, list) else [summaries]
+        for i, summary in enumerate(listed):
+            where = f"phases.{phase}" + (f"[{i}]" if isinstance(summaries, list) else "")
+            metrics = summary.get("metrics") if isinstance(summary, dict) else None
+            for name, stats in (metrics or {}).items():
+                if not isinstance(stats, dict):
+                    continue
+                why = impossible(name, stats.get("mean"))
+                if why:
+                    errors.append(f"{where}.metrics.{name}.mean {why}")
+                for key in ("std", "n"):
+                    value = stats.get(key)
+                    if isinstance(value, (int, float)) and not value >= 0:
+                        errors.append(f"{where}.metrics.{name}.{key} is {value!r}, below 0")
+    return errors
 
 
 def schema_errors(value: Any, kind: Any, path: str = "results", complete: bool = True) -> list[str]:

@@ -18,6 +18,7 @@ from tide_exp.config.resolvers import register_resolvers
 from tide_exp.config.settings import run_settings
 from tide_exp.config.validation import validate_config
 from tide_exp.data.fingerprint import corpus_source, dataset_fingerprint
+from tide_exp.errors import ConfigError
 from tide_exp.files.atomic import write_folder
 from tide_exp.models.configured import ConfiguredModel, load_configured
 from tide_exp.modules.validation_phase import validate_phase
@@ -27,6 +28,7 @@ from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.model_files import ModelFiles, model_files, write_model_files
 from tide_exp.runs.results import ModelInfo, Outputs, Results, Timings
 from tide_exp.runs.timings import phase_timings
+from tide_exp.tracking.loggers import loggers_to_build
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
         lora_config=instantiate(cfg.lora),
     )
     callbacks = instantiate_children(cfg.get("callbacks"))
-    loggers = instantiate_children(cfg.get("logger"))
+    loggers = [instantiate(node) for node in loggers_to_build(cfg.get("logger")).values()]
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
@@ -215,7 +217,14 @@ def fit(
     validate_base: bool | None,
 ) -> tuple[dict[str, Any], float]:
     """Train (resuming from ``ckpt_path`` if given); with ``validate_base``, validate the base
-    model before and the adapter after. Returns ``(validation, fit seconds)``."""
+    model before and the adapter after. Returns ``(validation, fit seconds)``.
+
+    Raises:
+        ConfigError: Training ran no optimizer step (a trainer limit stopped it first): the
+            "fine-tuned" model would be the base model, so nothing is recorded as fine-tuned.
+            The limits known to do so are refused before the model loads
+            (:mod:`tide_exp.config.values`); this catches any other.
+    """
     if ckpt_path:
         log.info("resuming from %s", ckpt_path)
     validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
@@ -229,6 +238,13 @@ def fit(
             raise KeyboardInterrupt from None
         raise
     fit_s = time.perf_counter() - fit_start
+    if trainer.global_step == 0:
+        raise ConfigError(
+            "training ran no optimizer step (no training step: a trainer limit such as "
+            "trainer.max_steps, limit_train_batches or max_time stopped it first), so the "
+            "fine-tuned model would be the base model and nothing is recorded as fine-tuned; "
+            "raise that limit."
+        )
     if validate_base:
         validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
     return validation, fit_s

@@ -15,13 +15,16 @@ import csv
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from lightning_fabric.loggers.logger import rank_zero_experiment
+from lightning_fabric.utilities.rank_zero import rank_zero_only
 from pytorch_lightning.loggers import CSVLogger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
 from tide_exp.tracking.compat import add_prefix, batches_that_stepped
+from tide_exp.tracking.wandb_journal import Journal, journal_path, lost_rows
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,46 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+# W&B's modes (WANDB_MODE); "disabled" turns W&B off, and so does the older WANDB_DISABLED=true.
+WANDB_MODES = ("online", "offline", "disabled", "dryrun", "run", "shared")
+
+
+def wandb_switched_off() -> str | None:
+    """The environment setting that turns W&B off (``WANDB_MODE=disabled``,
+    ``WANDB_DISABLED=true``), or ``None``; the W&B logger is then left out, and the run says so."""
+    if os.environ.get("WANDB_MODE", "").strip().lower() == "disabled":
+        return "WANDB_MODE=disabled"
+    if os.environ.get("WANDB_DISABLED", "").strip().lower() in ("true", "1", "yes"):
+        return f"WANDB_DISABLED={os.environ['WANDB_DISABLED']}"
+    return None
+
+
+def is_wandb_logger(node: Any) -> bool:
+    """Whether a logger config node (with ``_target_``) builds a W&B logger."""
+    from hydra.utils import get_class
+
+    try:
+        return issubclass(get_class(str(node["_target_"])), WandbLogger)
+    except Exception:  # noqa: BLE001 - not importable here: instantiate will say so
+        return False
+
+
+def loggers_to_build(group: Any) -> dict[str, Any]:
+    """The logger config nodes to build (``logger.<name>``): all, less W&B's when the
+    environment turns W&B off (:func:`wandb_switched_off`), which the run says on the console."""
+    nodes = {k: v for k, v in (group or {}).items() if hasattr(v, "keys") and "_target_" in v}
+    off = wandb_switched_off()
+    dropped = [k for k, v in nodes.items() if off and is_wandb_logger(v)]
+    if dropped:
+        log.warning(
+            "%s in the environment: no W&B run is written (logger.%s left out); unset it to log "
+            "to W&B",
+            off,
+            ", logger.".join(dropped),
+        )
+    return {k: v for k, v in nodes.items() if k not in dropped}
+
+
 class StepWandbLogger(WandbLogger):
     """``WandbLogger`` that gives W&B the trainer's global step as the row's ``_step``.
 
@@ -127,7 +170,8 @@ class StepWandbLogger(WandbLogger):
     Nothing is dropped by construction: a row asked for below the highest step logged so far is
     logged at that step (with a warning naming its keys) rather than refused by W&B. Keys under
     ``val/`` are plotted against :data:`EVAL_EPOCH` (``define_metric``), the rest against the
-    step.
+    step. Every row sent is kept in a journal beside the run; a resumed job first logs again
+    what a killed process sent but W&B never wrote (:mod:`tide_exp.tracking.wandb_journal`).
 
     Args:
         job_type: W&B job type (``train`` for runs, ``report`` for a sweep's Table 1 run).
@@ -140,6 +184,8 @@ class StepWandbLogger(WandbLogger):
             self._wandb_init.pop("anonymous", None)
         self._high_step = -1
         self._defined: set[str] = set()
+        self._journal: Journal | None = None
+        self._journal_opened = False
 
     def log_hyperparams(self, params: Any) -> None:
         """The config flattened to dotted keys (``model.name``, ``lora.r``), which W&B's runs
@@ -151,6 +197,9 @@ class StepWandbLogger(WandbLogger):
             super().log_metrics(metrics, step)
             return
         metrics = add_prefix(metrics, self._prefix, self.LOGGER_JOIN_CHAR)
+        if not self._journal_opened and rank_zero_only.rank == 0:
+            self._journal_opened = True
+            self._journal = self._resume_journal(step)
         if step < self._high_step:
             log.warning(
                 "W&B: %s asked for step %d after step %d; logged at %d so W&B keeps it",
@@ -161,9 +210,33 @@ class StepWandbLogger(WandbLogger):
             )
         self._high_step = max(self._high_step, step)
         self._define_axes(metrics)
-        self.experiment.log(
-            {**metrics, "trainer/global_step": self._high_step}, step=self._high_step
-        )
+        row = {**metrics, "trainer/global_step": self._high_step}
+        self.experiment.log(row, step=self._high_step)
+        if self._journal is not None:
+            self._journal.add(self._high_step, row)
+
+    def _resume_journal(self, first_step: int) -> Journal | None:
+        """Log again what an earlier process of this run sent at a step below ``first_step``
+        and W&B never wrote (it was killed before W&B's next write), then open the journal."""
+        run = self.experiment
+        if not isinstance(getattr(run, "dir", None), str) or not getattr(run, "id", None):
+            return None  # not a W&B run (a disabled one, a test's recorder)
+        current = Path(run.dir).parent  # this process's offline-run-* folder (run.dir: files/)
+        journal = journal_path(current.parent, run.id)
+        lost = lost_rows(journal, current.parent, run.id, current, first_step)
+        for step, row in lost:
+            self._define_axes(row)
+            run.log({**row, "trainer/global_step": step}, step=step)
+            self._high_step = max(self._high_step, step)
+        if lost:
+            log.warning(
+                "W&B: logged again %d values of steps %d-%d that the previous process of this run "
+                "sent but W&B never wrote (it was killed before W&B's next write)",
+                sum(len(row) for _, row in lost),
+                lost[0][0],
+                lost[-1][0],
+            )
+        return Journal(journal)
 
     def _define_axes(self, metrics: Mapping[str, Any]) -> None:
         """Per-epoch evaluation keys against :data:`EVAL_EPOCH`; an exact definition takes

@@ -46,7 +46,7 @@ def fake_run(
                     "prompt": f"prompt {i}: I cannot sleep" + (f" {HOSTILE}" if i == 0 else ""),
                     "reference": f"reference {i}",
                     "prediction": f"{slug} {phase} reply {i}" + ("\nsecond line" if i == 1 else ""),
-                    "scores": {"rouge_l": base + shift + i / 10, "cosine": base},
+                    "scores": {"rouge_l": base + shift + min(i, 4) / 10, "cosine": base},  # <= 1
                 }
             )
             if ending:
@@ -322,3 +322,40 @@ def test_page_in_headless_chromium_keeps_labels_off_replies_and_shows_cut_marks(
     pixels = list(tag.getdata())
     red = sum(max(abs(a - b) for a, b in zip(p, CUT_RED, strict=True)) < 24 for p in pixels)
     assert red > len(pixels) / 2  # the tag is painted, not hidden under another box
+
+
+NOT_TEXT = [None, 0, 1.5, True, ["a"], {"text": "a"}]
+
+
+@pytest.mark.parametrize("field", ["prediction", "reference", "prompt"])
+@pytest.mark.parametrize("value", NOT_TEXT, ids=repr)
+def test_a_reply_that_is_not_text_is_refused_by_compare_as_by_score(tmp_path, capsys, field, value):
+    """Issue 31: ``"prediction": null`` was an empty reply to ``tide compare`` while ``tide score``
+    refused the same file; both read generations.jsonl by one rule now, naming file and line."""
+    from tide_exp.metrics.score_file import BadInputError, read_pairs
+
+    run = fake_run(tmp_path / "sweep", "0_alpha", "alpha", 0.0)
+    rows = read_generations(run)
+    rows[4][field] = value  # line 5: a val row
+    write_generations(run, rows)
+    assert main([str(run), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {run / 'generations.jsonl'}:5") and f"row.{field}" in err
+    assert "\n" not in err and not (tmp_path / "o").exists()
+    if field != "prompt":  # the scorer reads only prediction and reference
+        with pytest.raises(BadInputError, match=r"generations\.jsonl:5: field"):
+            read_pairs(run / "generations.jsonl", phase="val")
+
+
+@pytest.mark.parametrize("score", [7.5, -0.1, float("nan"), "0.02"], ids=repr)
+def test_a_per_reply_score_no_metric_gives_is_refused_naming_line_and_metric(
+    tmp_path, capsys, score
+):
+    """Issue 31: a per-reply rouge_l of 7.5 (or a score written as a string) entered the means."""
+    run = fake_run(tmp_path / "sweep", "0_alpha", "alpha", 0.0)
+    rows = read_generations(run)
+    rows[7]["scores"]["rouge_l"] = score  # line 8: an ft row
+    write_generations(run, rows)
+    assert main([str(run), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {run / 'generations.jsonl'}:8") and "row.scores.rouge_l" in err

@@ -30,7 +30,11 @@ def test_no_arguments_lists_every_command_with_an_example(capsys):
 
 def test_unknown_command_is_one_error_and_status_2(capsys):
     assert main(["trian"]) == 2
-    assert capsys.readouterr().err.startswith("error: unknown command 'trian'")
+    assert capsys.readouterr().err.startswith(
+        "error: unknown command 'trian'; did you mean tide train?\n"  # the nearest command
+    )
+    assert main(["xyzzy"]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown command 'xyzzy'.\n")
 
 
 def hydra_app(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -34,10 +34,14 @@ from tide_exp.errors import ConfigError
         ("threads=0", "threads"),  # was torch's default (all cores) by a truthiness test
         ("eval.select=bets", "eval.select"),
         ("eval.monitor_mode=up", "eval.monitor_mode"),
+        # issue 31: a traceback from transformers / the chat loader, after the model loaded
+        ("module.scheduler.name=cosine_warmup", "module.scheduler.name"),
+        ("data=chat_corpus data.source.style=openai", "data.source.style"),
+        ("eval.safety=yes", "eval.safety"),  # named callbacks.safety_probe.enabled before
     ],
 )
 def test_impossible_values_name_the_key(compose_cfg, override, key):
-    cfg = compose_cfg(override)
+    cfg = compose_cfg(*override.split())
     with pytest.raises(ConfigError, match="^" + re.escape(key) + r"\b") as err:
         check_values(cfg)
     assert "\n" not in str(err.value)
@@ -141,3 +145,49 @@ def test_prompts_file_is_read_before_the_model_loads(compose_cfg, tmp_path):
     bad.write_text('{"message": "I froze."}\n{"mesage": "typo"}\n')
     with pytest.raises(ConfigError, match=r"survey.jsonl:2: unknown key\(s\) \['mesage'\]"):
         check_environment(compose_cfg(f"eval.prompts_file={bad}"))
+
+
+def test_a_wandb_folder_that_cannot_be_written_is_refused_up_front(
+    compose_cfg, tmp_path, monkeypatch
+):
+    """Issue 31: W&B fell back to the machine's temporary folder, outside the run, when
+    ``logger.wandb.save_dir`` could not be written; a ``wandb`` file in the run folder was a
+    traceback; an unknown ``WANDB_MODE`` was W&B's to refuse after the model loaded."""
+    from omegaconf import open_dict
+
+    from tests import disk_faults
+
+    cfg = compose_cfg("logger=wandb")
+    with open_dict(cfg):
+        cfg.logger.wandb.save_dir = str(tmp_path / "ro" / "w")
+    (tmp_path / "ro").mkdir()
+    disk_faults.read_only(monkeypatch, tmp_path / "ro")
+    with pytest.raises(ConfigError, match=r"^logger\.wandb\.save_dir=.*is not writable"):
+        check_environment(cfg)
+    monkeypatch.undo()
+
+    cfg = compose_cfg("logger=wandb")
+    (Path(cfg.logger.wandb.save_dir) / "wandb").write_text("not a folder")
+    with pytest.raises(ConfigError, match=r"^logger\.wandb\.save_dir=.*wandb is a file, not a"):
+        check_environment(cfg)
+
+    monkeypatch.setenv("WANDB_MODE", "offlin")
+    with pytest.raises(ConfigError, match=r"^WANDB_MODE='offlin' \(in the environment\) is not"):
+        check_environment(compose_cfg("logger=wandb"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("WANDB_MODE", "disabled"), ("WANDB_DISABLED", "true")]
+)
+def test_wandb_switched_off_in_the_environment_is_honoured_and_said(
+    compose_cfg, monkeypatch, caplog, name, value
+):
+    """Issue 31: ``WANDB_MODE=disabled`` was ignored without a word (an offline run was written)."""
+    from tide_exp.tracking.loggers import loggers_to_build
+
+    cfg = compose_cfg("logger=[csv,wandb]")
+    assert set(loggers_to_build(cfg.logger)) == {"csv", "wandb"}
+    monkeypatch.setenv(name, value)
+    with caplog.at_level("WARNING"):
+        assert set(loggers_to_build(cfg.logger)) == {"csv"}
+    assert f"{name}={value} in the environment: no W&B run is written" in caplog.text

@@ -371,3 +371,39 @@ def test_scorer_csv_unterminated_quote_costs_one_row(tmp_path):
     pairs = read_pairs(path, skip_bad_rows=True)
     assert len(pairs.lines) == 29 and pairs.lines[4] == 7
     assert [s.split(": ")[0] for s in pairs.skipped] == [f"{path}:6"]
+
+
+INVISIBLE = st.text(
+    st.characters(whitelist_categories=("Zs", "Zl", "Zp", "Cf"), whitelist_characters="\t\n\r\x85"),
+    min_size=1,
+    max_size=8,
+)
+
+
+@SETTINGS
+@given(blank=INVISIBLE, where=st.sampled_from(["user_input", "reference_response"]))
+def test_a_text_of_invisible_characters_only_is_empty_in_every_loader(
+    tmp_path_factory, blank, where
+):
+    """Issue 31: a reply of zero-width spaces, word joiners or byte-order marks (Unicode ``Cf``,
+    which ``str.strip`` keeps) was a training target; any mix of them with Unicode whitespace
+    is an empty field, reported like one, in the flat and the chat loader alike."""
+    folder = tmp_path_factory.mktemp("invisible")
+    rows = [dict(r) for r in FLAT_ROWS]
+    rows[1][where] = blank
+    flat = folder / "rows.jsonl"
+    flat.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    corpus = load_flat_file(flat, on_error="skip")
+    assert [e.example_id for e in corpus] == [r["example_id"] for r in rows if r is not rows[1]]
+    assert len(corpus.skipped) == 1 and f"field '{where}' is empty" in corpus.skipped[0].reason
+
+    role = "user" if where == "user_input" else "assistant"
+    chat = folder / "chat.jsonl"
+    turns = [
+        {"role": "user", "content": "I cannot sleep."},
+        {"role": "assistant", "content": "Hm."},
+    ]
+    turns[0 if role == "user" else 1]["content"] = blank
+    chat.write_text(json.dumps({"messages": turns}) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"chat\.jsonl:1: turn [01] is empty"):
+        load_chat_corpus(chat)

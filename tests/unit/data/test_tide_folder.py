@@ -135,3 +135,26 @@ def test_invalid_utf8_names_the_file(tmp_path):
         match=r"6_conversation\.json: whole file: not valid UTF-8 at line 1 \(byte 20 of the file\)",
     ):
         load_tide_folder(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["conversation", "metadata"])
+def test_a_file_named_for_one_persona_that_declares_another_is_named(tmp_path, kind):
+    """Issue 31: p2's conversation file declaring p1 was merged into p1 silently; a metadata
+    file declaring another persona gave its demographics to the wrong one."""
+
+    root = write_tide_folder(tmp_path / "d", "sample")
+    first, second = sorted(DIALOGUES)[:2]
+    path = (
+        root / ("conversations" if kind == "conversation" else "metadata") / f"{second}_{kind}.json"
+    )
+    data = json.loads(path.read_text())
+    data["persona_id"] = first if kind == "conversation" else "someone_else"
+    path.write_text(json.dumps(data))
+    declared = first if kind == "conversation" else "someone_else"
+    with pytest.raises(
+        DataError, match=rf"{second}_{kind}\.json.*declares persona_id '{declared}'"
+    ):
+        load_tide_folder(root)
+    corpus = load_tide_folder(root, on_error="skip")
+    assert second not in {e.persona_id for e in corpus} and len(corpus.skipped) == 1
+    assert f"persona {second!r}" in corpus.skipped[0].reason or second in corpus.skipped[0].reason

@@ -14,6 +14,7 @@ from . import fakes
 
 STEPS = [
     "collected",
+    "preview_or_test",
     "duration_window",
     "attention_check",
     "early_exit",
@@ -37,7 +38,7 @@ def test_planted_raters_removed_exactly(tmp_path, key, synthetic):
     excluded = result.raters["excluded_at"].dropna().to_dict()
     assert excluded == {"R_fast": "duration_window", "R_flat": "straight_lining"}
     assert [s["step"] for s in result.steps] == STEPS
-    assert [s["remaining"] for s in result.steps] == [100, 99, 99, 99, 99, 98]
+    assert [s["remaining"] for s in result.steps] == [100, 100, 99, 99, 99, 99, 98]
     assert set(result.ratings["rater_id"]) == set(result.kept) and len(result.kept) == 98
     assert not result.ratings["question_id"].str.startswith("ATTN").any()
 
@@ -127,3 +128,59 @@ def test_sigma_basis_is_an_option_printed_in_the_report(key, synthetic, tmp_path
     assert every.raters.loc[rater, "sigma"] == pytest.approx(mine.drop("ATTN_1").std())
     with pytest.raises(SurveyConfigError, match="sigma_basis must be one of"):
         QCRules(sigma_basis="items")
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [
+        {"Status": "Survey Preview", "DistributionChannel": "preview"},
+        {"Status": "Survey Test", "DistributionChannel": "test"},
+        {"Status": "1"},  # the numeric-values export's code of Survey Preview
+        {"Status": "2"},  # ... of Survey Test
+        {"DistributionChannel": "preview"},  # no Status column
+        {"Status": "Spam"},
+    ],
+    ids=lambda m: ",".join(f"{k}={v}" for k, v in m.items()),
+)
+def test_preview_test_and_spam_responses_are_left_out_and_counted(tmp_path, key, synthetic, marks):
+    """Issue 31: Qualtrics "Survey Preview" and test responses counted as raters."""
+    wide = synthetic[0].head(6).astype(object)
+    numeric = marks.get("Status", "").isdigit()
+    for column, value in marks.items():
+        wide[column] = (
+            "0" if numeric else ("anonymous" if column == "DistributionChannel" else "IP Address")
+        )
+        wide.loc[3, column] = value
+    result = run_qc(_load(tmp_path, key, wide), key, _gold(synthetic))
+    step = result.steps[1]
+    assert step["step"] == "preview_or_test" and step["raters"] == ["R_003"]
+    assert result.raters.loc["R_003", "excluded_at"] == "preview_or_test"
+    assert "R_003" not in set(result.ratings["rater_id"]) and len(result.kept) == 3
+
+
+def _drop_item(wide, item):
+    return wide.drop(columns=[c for c in wide.columns if c.startswith(item + "_")])
+
+
+def _blank_item(wide, item):
+    wide = wide.astype(object)
+    wide.loc[:, [c for c in wide.columns if c.startswith(item + "_")]] = ""
+    return wide
+
+
+@pytest.mark.parametrize("damage", [_drop_item, _blank_item])
+def test_an_item_missing_from_the_export_is_named_not_blamed_on_every_rater(
+    tmp_path, key, synthetic, damage
+):
+    """Issue 31: an export missing one item's columns made every rater an "early exit"."""
+    item = str(key.loc[key["condition"] != "attention", "question_id"].iloc[6]).split("_")[0]
+    result = run_qc(_load(tmp_path, key, damage(synthetic[0], item)), key, _gold(synthetic))
+    assert len(result.kept) == 98  # as without the damage: R_fast and R_flat only
+    (note,) = [n for n in result.notes if "missing from the export" in n]
+    assert item in note
+
+
+def test_a_missing_attention_column_is_said_not_passed_by_everyone(tmp_path, key, synthetic):
+    wide = synthetic[0].drop(columns=["ATTN_1"])
+    result = run_qc(_load(tmp_path, key, wide), key, _gold(synthetic))
+    assert any("attention check not applied" in n for n in result.notes)

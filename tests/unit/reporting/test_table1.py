@@ -287,3 +287,15 @@ def test_bar_plot_of_long_setting_labels_prints_no_layout_warning(tmp_path):
     assert [p.suffix for p in written] == [".png", ".pdf"] and all(
         p.stat().st_size for p in written
     )
+
+
+def test_an_undefined_mean_is_a_dash_with_its_reason(tmp_path):
+    """Issue 31: a null mean (the metric had no value) was a bare dash, its reason nowhere."""
+    _results(tmp_path / "r1", zs={"rouge_l": [0.1, 0.2]}, ft={"rouge_l": [0.3, 0.4]}, prompts=2)
+    path = tmp_path / "r1" / "results.json"
+    results = json.loads(path.read_text())
+    results["phases"]["ft"]["metrics"]["rouge_l"]["mean"] = None
+    path.write_text(json.dumps(results))
+    md = write_report([tmp_path / "r1"], tmp_path / "out")["markdown"].read_text()
+    assert "nan" not in md.lower()
+    assert "rouge_l ft undefined (the run's results.json holds no value, null" in md

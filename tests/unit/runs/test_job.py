@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -112,12 +111,40 @@ def test_a_non_tide_error_in_a_multirun_is_recorded_and_the_sweep_goes_on(
 ):
     monkeypatch.setattr(job, "_is_multirun", lambda: True)
     fake_run.error = RuntimeError("CUDA out of memory (simulated)")
-    assert math.isnan(job.run_job(compose_cfg()))
+    assert job.run_job(compose_cfg()) is None  # a failed trial to Optuna (a NaN ended it)
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["status"] == "failed"
     assert status["error"] == "RuntimeError: CUDA out of memory (simulated)"
     fake_run.error = None
     assert job.run_job(compose_cfg()) == pytest.approx(0.8)  # the next job of the sweep runs
+
+
+def test_a_search_whose_every_trial_failed_ends_with_one_line(
+    compose_cfg, fake_run, tmp_path, monkeypatch, capsys
+):
+    """The last trial of an Optuna search failed and none completed: the sweeper would end
+    with "No trials are completed yet" (a traceback); the job ends it with one line."""
+    from omegaconf import OmegaConf
+
+    monkeypatch.setattr(job, "_is_multirun", lambda: True)
+    hydra = OmegaConf.create(
+        {
+            "sweeper": {"n_trials": 1},
+            "job": {"num": 0},
+            "sweep": {"dir": str(tmp_path)},
+            "overrides": {"task": []},
+            "mode": "MULTIRUN",
+        }
+    )
+    monkeypatch.setattr(job.HydraConfig, "initialized", staticmethod(lambda: True))
+    monkeypatch.setattr(job.HydraConfig, "get", staticmethod(lambda: hydra))
+    fake_run.error = RuntimeError("CUDA out of memory (simulated)")
+    with pytest.raises(SystemExit) as stopped:
+        job.run_job(compose_cfg())
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: every trial of the search failed (1 in ") and err.count("\n") == 1
+    assert "the last one: RuntimeError: CUDA out of memory (simulated)" in err
 
 
 def test_a_user_error_in_a_single_run_exits_with_one_line(compose_cfg, fake_run, tmp_path, capsys):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tide_exp.errors import FileError
+from tide_exp.metrics.ranges import RANGES
 from tide_exp.runs.folder import RunFolder
 from tide_exp.runs.results import PhaseSummary, Results, schema_errors
 
@@ -108,3 +111,60 @@ def test_the_report_leaves_out_a_run_whose_job_is_running_again(tmp_path, caplog
     runs = collect_runs([tmp_path])
     assert [r["run_dir"] for r in runs] == [str(tmp_path / "done")]
     assert "rerun left out: its job is running" in caplog.text
+
+
+def _with_metric(name, stats):
+    import json
+
+    return json.dumps(
+        {"status": "ok", "model": {"name": "m"}, "phases": {"ft": {"metrics": {name: stats}}}},
+        allow_nan=True,
+    )
+
+
+BOUNDED = sorted((name, low, high) for name, (low, high) in RANGES.items())
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    metric=st.sampled_from(BOUNDED),
+    outside=st.floats(min_value=1e-6, max_value=1e6),
+    below=st.booleans(),
+    spoil=st.sampled_from(["mean", "nan", "inf", "std", "n"]),
+)
+def test_a_results_file_with_an_impossible_value_is_refused_naming_it(
+    tmp_path_factory, metric, outside, below, spoil
+):
+    """Issue 31: a mean outside its metric's range (cosine 7.5) was reported, with a delta
+    outside its own interval; NaN, infinity and a negative n or std likewise."""
+    import math
+
+    name, low, high = metric
+    edge = low if below else high
+    if spoil == "mean" and not math.isfinite(edge):
+        return  # unbounded on that side: nothing there is impossible
+    stats = {"mean": (low + high) / 2 if math.isfinite(low + high) else 0.5, "std": 0.1, "n": 4}
+    stats["mean"] = max(min(stats["mean"], high), low)
+    value = {
+        "mean": edge - outside if below else edge + outside,
+        "nan": math.nan,
+        "inf": -math.inf if below else math.inf,
+        "std": -outside,
+        "n": -int(outside) - 1,
+    }[spoil]
+    key = spoil if spoil in ("std", "n") else "mean"
+    stats[key] = value
+    folder = tmp_path_factory.mktemp("run")
+    (folder / "results.json").write_text(_with_metric(name, stats))
+    with pytest.raises(FileError, match=rf"results\.json: phases\.ft\.metrics\.{name}\.{key} is "):
+        RunFolder(folder).read_results()
+
+
+def test_a_null_mean_reads_and_every_registered_metric_has_its_range(tmp_path):
+    from tide_exp.metrics import METRICS
+
+    (tmp_path / "results.json").write_text(_with_metric("cosine", {"mean": None, "n": 0}))
+    assert RunFolder(tmp_path).read_results()["phases"]["ft"]["metrics"]["cosine"]["mean"] is None
+    assert set(METRICS) <= set(RANGES)  # a new metric's range is registered with it

@@ -115,3 +115,47 @@ def test_wandb_logger_starts_without_the_anonymous_warning(tmp_path, capfd, monk
     err = capfd.readouterr().err
     assert "anonymous setting" not in err
     assert list((tmp_path / "wandb").glob("offline-run-*"))
+
+
+def test_a_resumed_run_logs_again_what_a_killed_process_sent_but_wandb_never_wrote(tmp_path):
+    """Issue 31: a job killed with no grace lost the rows W&B's process had not written yet,
+    those before the checkpoint among them, which the resumed training never logs again.
+
+    The first process here logs steps 0-5 but W&B writes only 0-2 (its run ends there, as a
+    kill before W&B's next write leaves it; the journal has all six, as the logger wrote it
+    through). The resumed process starts at the checkpoint's step 4: it logs 3 again, once,
+    then its own rows; 4 and 5 are the resumed training's to log.
+    """
+    import wandb
+
+    from tide_exp.tracking.wandb_journal import Journal, journal_path
+    from tide_exp.tracking.wandb_offline import offline_runs, read_run
+
+    first = StepWandbLogger(save_dir=str(tmp_path), offline=True, id="run1", prefix="")
+    try:
+        for step in range(3):
+            first.log_metrics({"train/loss": 1.0 - step / 10}, step=step)
+    finally:
+        wandb.finish()
+    journal = Journal(journal_path(tmp_path / "wandb", "run1"))
+    for step in range(3, 6):  # sent, never written by W&B: the kill
+        journal.add(step, {"train/loss": 1.0 - step / 10, "trainer/global_step": step})
+
+    resumed = StepWandbLogger(save_dir=str(tmp_path), offline=True, id="run1", prefix="")
+    try:
+        resumed.log_metrics({"train/loss": 0.55}, step=4)
+    finally:
+        wandb.finish()
+    old, new = (read_run(f, wait_s=30) for f in offline_runs(tmp_path))
+    assert [r["_step"] for r in old.history] == [0, 1, 2]
+    assert [(r["_step"], r["train/loss"]) for r in new.history] == [(3, 0.7), (4, 0.55)]
+    lines = journal_path(tmp_path / "wandb", "run1").read_text().splitlines()
+    assert len(lines) == 3 + 3 + 1  # the first process's, then the new row (3 was there)
+
+    again = StepWandbLogger(save_dir=str(tmp_path), offline=True, id="run1", prefix="")
+    try:  # a third process: nothing is missing any more, nothing is logged twice
+        again.log_metrics({"train/loss": 0.5}, step=5)
+    finally:
+        wandb.finish()
+    latest = read_run(offline_runs(tmp_path)[-1], wait_s=30)
+    assert [r["_step"] for r in latest.history] == [5]
