@@ -88,6 +88,28 @@ class RunParts:
     trainer: pl.Trainer
 
 
+def wandb_off_note(cfg: DictConfig, overrides: list[str]) -> str | None:
+    """One line when no logger of the run is W&B's (``debug=fast`` sets ``logger=csv``), so the
+    empty W&B project is not a surprise; ``None`` when W&B logs.
+
+    Args:
+        overrides: The run's command-line overrides (``debug=fast`` is named when among them).
+    """
+    loggers = dict(cfg.get("logger") or {})
+    if any(
+        "wandb" in str(OmegaConf.select(c, "_target_", default="")).lower()
+        for c in loggers.values()
+    ):
+        return None
+    names = list(loggers)
+    debug = next((o for o in overrides if o.lstrip("+~").startswith("debug=")), None)
+    why = f" ({debug} sets it: a quick pipeline check)" if debug else ""
+    return (
+        f"W&B is off in this run: logger={','.join(names) or 'none'}{why}; add "
+        f"logger=[{','.join([*names, 'wandb'])}] to log to W&B"
+    )
+
+
 def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
     """The data, LoRA module, callbacks, loggers and trainer around the loaded model, as the
     config says; the loggers get the resolved config as their hyperparameters."""
@@ -101,10 +123,19 @@ def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
     )
     callbacks = instantiate_children(cfg.get("callbacks"))
     loggers = instantiate_children(cfg.get("logger"))
+    if note := wandb_off_note(cfg, _overrides()):
+        log.info(note)
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     return RunParts(loaded, datamodule, module, callbacks, loggers, trainer)
+
+
+def _overrides() -> list[str]:
+    """The command line's overrides of this Hydra job (none outside Hydra)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
 def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
