@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import platform
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,20 +249,29 @@ def fit(
     model before and the adapter after. Returns ``(validation, fit seconds)``."""
     if ckpt_path:
         log.info("resuming from %s", ckpt_path)
-    validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
-    fit_start = time.perf_counter()
-    try:
+    with _ctrl_c(trainer):
+        validation = (
+            {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
+        )
+        fit_start = time.perf_counter()
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+        fit_s = time.perf_counter() - fit_start
+        if validate_base:
+            validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
+    return validation, fit_s
+
+
+@contextlib.contextmanager
+def _ctrl_c(trainer: pl.Trainer) -> Iterator[None]:
+    """Ctrl-C inside Lightning (fit or validate) is Ctrl-C again: Lightning answers it with its
+    shutdown line and exit status 1, while the job records the interruption and says how to
+    resume (:mod:`tide_exp.runs.job`)."""
+    try:
+        yield
     except SystemExit:
-        # Lightning answers Ctrl-C with its shutdown line and exit status 1; the job records the
-        # interruption and says how to resume (runs/job.py), so it is Ctrl-C again here.
         if trainer.interrupted:
             raise KeyboardInterrupt from None
         raise
-    fit_s = time.perf_counter() - fit_start
-    if validate_base:
-        validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
-    return validation, fit_s
 
 
 def final_metrics(
