@@ -61,6 +61,7 @@ def test_a_piped_run_has_no_bar_frames_and_ends_with_its_table(tmp_path):
     assert all("train/loss=" in line and "val/loss=" in line for line in epochs)
     assert "smaller than the logging interval" not in out  # log_every lowered it in time
     assert "Run history" not in out and "Run summary" not in out  # W&B's footer is off
+    assert "wandb:" not in out  # nor its start-up lines ("syncing is set to offline"...)
 
     results = json.loads((run_dir / "results.json").read_text())
     table = format_run_summary(results, run_dir)

@@ -30,7 +30,8 @@ SMALL = [
 def tide_in_own_group(args: list[str], cwd) -> subprocess.CompletedProcess:
     """``python -m tide_exp`` in a process group of its own, as a terminal runs a command: the
     interrupting callback signals that group (the job and W&B's service), not pytest."""
-    env = {k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"}
+    # Not the suite's WANDB_SILENT: W&B's console lines are part of what is checked.
+    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_SERVICE", "WANDB_SILENT")}
     env |= {"HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "tide_exp", *args],
@@ -73,13 +74,16 @@ def test_ctrl_c_records_the_run_prints_the_resume_command_and_it_resumes(tmp_pat
     second = tide_in_own_group(resume, tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "resuming from" in (run_dir / "tide_exp.log").read_text()
+    # was: Lightning's "Checkpoint directory ... exists and is not empty" and W&B's start-up lines
+    assert "exists and is not empty" not in second.stderr + second.stdout
+    assert "wandb:" not in first.stderr + second.stderr
     assert json.loads((run_dir / "status.json").read_text())["status"] == "ok"
     assert len(list((tmp_path / "outputs").glob("*/*"))) == 1  # no new timestamped folder
 
 
 def test_ctrl_c_in_a_sweep_resumes_the_whole_sweep(tmp_path):
     marker = tmp_path / "interrupted.marker"
-    args = ["-m", *SMALL, "logger=csv", "lora.r=4,8", *interrupt_at(3, marker)]
+    args = ["-m", *SMALL, "logger=[csv,wandb]", "lora.r=4,8", *interrupt_at(3, marker)]
     first = tide_in_own_group(args, tmp_path)
     assert first.returncode == 130, first.stderr[-3000:]
     sweep = next((tmp_path / "multirun").glob("*/*"))
@@ -94,3 +98,5 @@ def test_ctrl_c_in_a_sweep_resumes_the_whole_sweep(tmp_path):
     rows = json.loads((sweep / "summary.json").read_text())
     assert [r["status"] for r in rows] == ["ok", "ok"]
     assert "resuming from" in (jobs[0] / "tide_exp.log").read_text()
+    # was: each job's W&B start-up lines and, at the end, the report run's "You can sync" banner
+    assert "wandb:" not in first.stderr + second.stderr, second.stderr[-3000:]

@@ -64,15 +64,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _debug_runs(paths: list[Path]) -> str:
+    """``its run was`` / ``3 of its 4 runs were`` (made with ``debug=...``), or ``""``: why a
+    folder has no W&B runs, from each run's status.json overrides."""
+    from tide_exp.runs.finding import iter_runs
+    from tide_exp.runs.names import STATUS
+
+    runs = list(iter_runs(paths, marker=STATUS))
+    debug = 0
+    for run in runs:
+        try:
+            overrides = run.read_status().get("overrides") or []
+        except FileError:  # a damaged status.json says nothing about W&B
+            continue
+        debug += any(str(o).lstrip("+~").startswith("debug=") for o in overrides)
+    if not debug:
+        return ""
+    return "its run was" if len(runs) == 1 else f"{debug} of its {len(runs)} runs were"
+
+
 @cli_entry
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     folders = [f for path in args.paths for f in offline_runs(path)]
     if not folders:
+        fast = _debug_runs(args.paths)
         raise FileError(
             ", ".join(map(str, args.paths)),
-            "no W&B offline run (wandb/offline-run-*) below it",
-            "runs log to W&B with logger=wandb (the default) and logger.wandb.offline=true",
+            "no W&B offline run (wandb/offline-run-*) below it"
+            + (f": {fast} made with debug=fast, which turns W&B off (logger=csv)" if fast else ""),
+            "runs log to W&B with logger=wandb (the default) and logger.wandb.offline=true"
+            + ("; with debug=fast add logger=[csv,wandb]" if fast else ""),
         )
     lines = [describe(folder) for folder in folders]
     lines += ["", "upload (after `wandb login`):"]

@@ -1,6 +1,6 @@
 """``tide compare``'s library: the prompts every run answered, each run's zero-shot and
 fine-tuned replies beside the reference, written as ``compare.html`` and ``compare.md``
-(rendered by :mod:`tide_exp.reporting.compare_page`).
+(rendered by :mod:`tide_exp.reporting.compare_page` and :mod:`~tide_exp.reporting.compare_html`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,8 @@ import numpy as np
 from tide_exp.errors import TideError
 from tide_exp.files.atomic import write_text
 from tide_exp.metrics.repetition import is_looping
-from tide_exp.reporting.compare_page import (
-    PHASES,
-    Comparison,
-    PromptRow,
-    Reply,
-    to_html,
-    to_markdown,
-)
+from tide_exp.reporting.compare_html import to_html
+from tide_exp.reporting.compare_page import PHASES, Comparison, PromptRow, Reply, to_markdown
 
 log = logging.getLogger(__name__)
 

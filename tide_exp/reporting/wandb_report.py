@@ -59,6 +59,9 @@ def log_table1(config: DictConfig, sweep_dir: Path, table_csv: Path) -> Path | N
             dir=str(out),
             mode="offline" if offline else "online",
             config={"sweep_dir": str(sweep_dir)},
+            # No banners at the sweep's end (version, "You can sync this run", log folder),
+            # as the jobs' runs (conf/logger/wandb.yaml): the line below names the folder.
+            settings=wandb.Settings(quiet=True, silent=True),
         )
     except Exception as err:  # no login, no network: the files on disk are the report
         log.warning("Table 1 not logged to W&B (%s); it is in %s", err, table_csv)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import platform
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,28 @@ class RunParts:
     trainer: pl.Trainer
 
 
+def wandb_off_note(cfg: DictConfig, overrides: list[str]) -> str | None:
+    """One line when no logger of the run is W&B's (``debug=fast`` sets ``logger=csv``), so the
+    empty W&B project is not a surprise; ``None`` when W&B logs.
+
+    Args:
+        overrides: The run's command-line overrides (``debug=fast`` is named when among them).
+    """
+    loggers = dict(cfg.get("logger") or {})
+    if any(
+        "wandb" in str(OmegaConf.select(c, "_target_", default="")).lower()
+        for c in loggers.values()
+    ):
+        return None
+    names = list(loggers)
+    debug = next((o for o in overrides if o.lstrip("+~").startswith("debug=")), None)
+    why = f" ({debug} sets it: a quick pipeline check)" if debug else ""
+    return (
+        f"W&B is off in this run: logger={','.join(names) or 'none'}{why}; add "
+        f"logger=[{','.join([*names, 'wandb'])}] to log to W&B"
+    )
+
+
 def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
     """The data, LoRA module, callbacks, loggers and trainer around the loaded model, as the
     config says; the loggers get the resolved config as their hyperparameters."""
@@ -104,10 +128,19 @@ def assemble(cfg: DictConfig, loaded: ConfiguredModel) -> RunParts:
     )
     callbacks = instantiate_children(cfg.get("callbacks"))
     loggers = [instantiate(node) for node in loggers_to_build(cfg.get("logger")).values()]
+    if note := wandb_off_note(cfg, _overrides()):
+        log.info(note)
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     return RunParts(loaded, datamodule, module, callbacks, loggers, trainer)
+
+
+def _overrides() -> list[str]:
+    """The command line's overrides of this Hydra job (none outside Hydra)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
 def run(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
@@ -227,27 +260,36 @@ def fit(
     """
     if ckpt_path:
         log.info("resuming from %s", ckpt_path)
-    validation = {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
-    fit_start = time.perf_counter()
-    try:
+    with _ctrl_c(trainer):
+        validation = (
+            {"zs": validate_phase(trainer, module, datamodule, "zs")} if validate_base else {}
+        )
+        fit_start = time.perf_counter()
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+        fit_s = time.perf_counter() - fit_start
+        if trainer.global_step == 0:
+            raise ConfigError(
+                "training ran no optimizer step (no training step: a trainer limit such as "
+                "trainer.max_steps, limit_train_batches or max_time stopped it first), so the "
+                "fine-tuned model would be the base model and nothing is recorded as fine-tuned; "
+                "raise that limit."
+            )
+        if validate_base:
+            validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
+    return validation, fit_s
+
+
+@contextlib.contextmanager
+def _ctrl_c(trainer: pl.Trainer) -> Iterator[None]:
+    """Ctrl-C inside Lightning (fit or validate) is Ctrl-C again: Lightning answers it with its
+    shutdown line and exit status 1, while the job records the interruption and says how to
+    resume (:mod:`tide_exp.runs.job`)."""
+    try:
+        yield
     except SystemExit:
-        # Lightning answers Ctrl-C with its shutdown line and exit status 1; the job records the
-        # interruption and says how to resume (runs/job.py), so it is Ctrl-C again here.
         if trainer.interrupted:
             raise KeyboardInterrupt from None
         raise
-    fit_s = time.perf_counter() - fit_start
-    if trainer.global_step == 0:
-        raise ConfigError(
-            "training ran no optimizer step (no training step: a trainer limit such as "
-            "trainer.max_steps, limit_train_batches or max_time stopped it first), so the "
-            "fine-tuned model would be the base model and nothing is recorded as fine-tuned; "
-            "raise that limit."
-        )
-    if validate_base:
-        validation["ft"] = validate_phase(trainer, module, datamodule, "ft")
-    return validation, fit_s
 
 
 def final_metrics(

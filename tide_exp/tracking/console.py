@@ -22,6 +22,9 @@ def quiet_third_party_logs() -> None:
     hf_logging.disable_progress_bar()
     logging.getLogger("pytorch_lightning.utilities.rank_zero").addFilter(_DropLitLoggerTip())
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+    # A resumed run's checkpoints/ holds its own last.ckpt, which the job checked before
+    # resuming from it (tide_exp.runs.folder); Lightning's warning about it only alarms.
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     warnings.filterwarnings(
         "ignore", message=r".*is_gradient_checkpointing.*is deprecated.*", category=FutureWarning
     )

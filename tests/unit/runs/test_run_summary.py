@@ -139,3 +139,42 @@ def test_the_summary_reads_alone_intervals_endings_epochs_and_the_demo(tmp_path)
     assert "demo:" not in format_run_summary(
         {**results, "data": {**data, "synthetic": False}}, tmp_path
     )
+
+
+def test_ctrl_c_in_the_base_model_validation_is_ctrl_c_not_lightnings_exit_1():
+    """Study B validates the base model before training: Ctrl-C there is recorded as an
+    interruption too (runs/job.py), not Lightning's shutdown and exit status 1."""
+    import signal
+
+    import pytest
+    import pytorch_lightning as pl
+    from pytorch_lightning.demos.boring_classes import BoringDataModule, BoringModel
+
+    from tide_exp.runs.run import fit
+
+    class CtrlC(pl.Callback):
+        def on_validation_start(self, trainer, pl_module):
+            raise KeyboardInterrupt
+
+    handler = signal.getsignal(signal.SIGINT)  # Lightning ignores SIGINT after its shutdown
+    trainer = pl.Trainer(
+        callbacks=[CtrlC()], logger=False, enable_checkpointing=False, enable_progress_bar=False
+    )
+    module = BoringModel()
+    try:
+        with pytest.raises(KeyboardInterrupt):  # was: SystemExit(1)
+            fit(trainer, module, BoringDataModule(), None, validate_base=True)
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert trainer.interrupted
+
+
+def test_the_demo_line_points_at_a_readme_section_that_exists():
+    from pathlib import Path
+
+    from tide_exp.runs.summary import demo_line
+
+    line = demo_line({"data": {"synthetic": True, "train_examples": 32, "eval_prompts": 16}})
+    section = line.split("README, '")[1].split("'")[0]
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    assert f"### {section}\n" in readme  # was: a section the README did not have

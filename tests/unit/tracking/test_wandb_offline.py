@@ -65,3 +65,30 @@ def test_tide_wandb_lists_the_runs_and_the_sync_command(offline_run, tmp_path, c
     assert "INCOMPLETE: no exit record" in capsys.readouterr().out
     assert main([str(tmp_path / "nothing")]) == 2
     assert "no W&B offline run" in capsys.readouterr().err
+
+
+def test_tide_wandb_on_a_debug_fast_run_says_debug_fast_turned_wandb_off(tmp_path, capsys):
+    import json
+
+    from tide_exp.cli.wandb_runs import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    status = {"model": "m", "overrides": ["debug=fast"], "status": "ok", "error": None}
+    (run / "status.json").write_text(json.dumps(status))
+    assert main([str(run)]) == 2
+    (err,) = capsys.readouterr().err.splitlines()  # was: only "no W&B offline run below it"
+    assert "its run was made with debug=fast, which turns W&B off (logger=csv)" in err
+    assert err.endswith("; with debug=fast add logger=[csv,wandb]")
+
+
+def test_a_run_without_wandb_says_so_once_naming_debug_fast():
+    from tide_exp.config.compose import compose_config
+    from tide_exp.runs.run import wandb_off_note
+
+    fast = compose_config(["debug=fast"])
+    assert wandb_off_note(fast, ["debug=fast", "seed=1"]) == (
+        "W&B is off in this run: logger=csv (debug=fast sets it: a quick pipeline check); add "
+        "logger=[csv,wandb] to log to W&B"
+    )
+    assert wandb_off_note(compose_config([]), []) is None  # the default logs to W&B
