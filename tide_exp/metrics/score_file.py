@@ -84,6 +84,7 @@ def read_pairs(
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs()
     groups: set[tuple[str, str]] = set()
+    groups_seen: set[tuple[str, str]] = set()  # every phase in the file, kept or not
 
     def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
         message = f"{source}:{where}: {reason}"
@@ -96,6 +97,7 @@ def read_pairs(
     for number, row in rows:
         if isinstance(row, dict) and "phase" in row:
             group = (str(row["phase"]), str(row.get("epoch")))
+            groups_seen.add(group)
             if phase is not None and (
                 group[0] != phase or (epoch is not None and group[1] != str(epoch))
             ):
@@ -114,6 +116,12 @@ def read_pairs(
         raise BadInputError(
             f"{path}: rows of several phases or epochs ({found}); pick one with --phase "
             "(and --epoch for val) instead of pooling them."
+        )
+    if phase is not None and not pairs.predictions and not pairs.skipped:
+        found = ", ".join(sorted({p for p, _ in groups_seen})) or "none"
+        raise BadInputError(
+            f"{path}: no row of phase {phase!r} (phases in the file: {found}); pick one of them "
+            "with --phase (names are lower case)."
         )
     if not pairs.predictions:
         raise BadInputError(
