@@ -85,6 +85,7 @@ def read_pairs(
     pairs = Pairs()
     groups: set[tuple[str, str]] = set()
     groups_seen: set[tuple[str, str]] = set()  # every phase in the file, kept or not
+    examples: dict[tuple[str, str, str], int] = {}  # (phase, epoch, example id) -> first line
 
     def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
         message = f"{source}:{where}: {reason}"
@@ -108,6 +109,12 @@ def read_pairs(
         except ValueError as err:
             bad(path, number, str(err))
             continue
+        if "phase" in row and "example_id" in row:  # generations.jsonl: one row per example
+            key = (str(row["phase"]), str(row.get("epoch")), str(row["example_id"]))
+            if key in examples:
+                bad(path, number, f"example {key[2]!r} again (first at line {examples[key]})")
+                continue
+            examples[key] = number
         pairs.predictions.append(prediction)
         pairs.references.append(reference)
         pairs.lines.append(number)
