@@ -17,7 +17,7 @@ from tide_exp.config.compat import hydra_args_parser, raw_node, raw_value
 from tide_exp.config.compose import compose_config, known_names
 from tide_exp.config.search_space import check_search_space
 from tide_exp.config.suggest import did_you_mean, referenced_keys
-from tide_exp.config.validation import check_hydra_settings
+from tide_exp.config.validation import check_hydra_settings, check_values
 from tide_exp.errors import ConfigError
 
 GRAMMAR = "https://hydra.cc/docs/advanced/override_grammar/basic/"
@@ -151,6 +151,10 @@ def check_overrides(argv: list[str]) -> None:
         rest = [o for o in plain if o not in added]
         check_added_keys(cfg, added, known_names(rest)[0])
     if args.multirun or cfg.hydra.mode == RunMode.MULTIRUN:
+        # The values every job shares first (a -m run of one job, +trainer.max_steps=0 beside a
+        # sweep): each job refused them alone, the sweep ended with exit 1 and its folders written;
+        # and a search-space entry is not blamed for them.
+        check_values(compose_config(plain))
         check_search_space(cfg, plain, sweeps, compose_config)
 
 

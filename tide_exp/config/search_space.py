@@ -83,9 +83,19 @@ def check_search_space(
     Raises:
         ConfigError: One sentence naming the search-space entry and the value that fails.
     """
+    from tide_exp.config.suggest import config_keys, did_you_mean
+
+    keys = config_keys(cfg)  # unresolved: no interpolation is evaluated to find a key
     for key, (entry, where) in search_entries(cfg, sweeps).items():
         override = OverridesParser.create().parse_overrides([entry])[0]
         prefix = entry[: len(entry) - len(entry.lstrip("+~"))]
+        if not prefix and key not in keys:
+            # Hydra's own words ("Could not override") after the whole command line said less
+            raise ConfigError(
+                f"the search space {entry} ({where}) names {key}, which the config does not "
+                f"have{did_you_mean(key, keys)} (a key nothing sets is added with "
+                f"+{key}=...)"
+            )
         for value in trial_values(override, f"{entry} ({where})"):
             try:
                 check_values(compose([*plain, f"{prefix}{key}={value}"]))

@@ -60,8 +60,18 @@ def run_settings(cfg: DictConfig) -> dict[str, Any]:
 IGNORED_KEYS = ("paths", "logger", "resume", "threads", "output_dir", "hydra")
 
 
+# Keys added after runs were saved, each with the value that does what the code did before the
+# key existed: a saved config without the key is the same run as a new one with that value (a
+# re-run or resumed job is not "another setting" for a key it could not have had). A new switch
+# whose default keeps the old behaviour is one line here.
+ADDED_KEYS: dict[str, Any] = {
+    "data.overlap": "warn",  # issue 31: held-out text shared with training only warned about
+}
+
+
 def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two configs, :data:`IGNORED_KEYS` left out."""
+    """Dotted keys whose values differ between two configs, :data:`IGNORED_KEYS` left out, and
+    a key of :data:`ADDED_KEYS` that only one has, at its old-behaviour value, the same."""
     if isinstance(old, dict) and isinstance(new, dict):
         changed = []
         for key in dict.fromkeys([*old, *new]):
@@ -69,6 +79,9 @@ def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
                 continue
             name = f"{prefix}{key}"
             if key not in old or key not in new:
+                value = (old if key in old else new)[key]
+                if name in ADDED_KEYS and value == ADDED_KEYS[name]:
+                    continue
                 changed.append(name)
             else:
                 changed += config_differences(old[key], new[key], f"{name}.")

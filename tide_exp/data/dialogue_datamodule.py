@@ -160,6 +160,12 @@ class DialogueDataModule(pl.LightningDataModule):
         train, dev = self._carve_dev(train)
         if self.max_train_examples is not None:
             train = train[: self.max_train_examples]
+        if not train:  # not max_length's fault, which _encode would name
+            raise ConfigError(
+                f"data split: no training example left ({len(evaluation)} of {len(corpus)} held "
+                f"out, split by {self.split_by}); lower data.eval_fraction={self.eval_fraction} "
+                "(or data.eval_size / dev_fraction), or add data."
+            )
         evaluation, self.overlapping = check_overlap(train, evaluation, self.overlap)
         self.dev_examples = [self._with_history(e) for e in dev]
         train = [self._with_history(e) for e in train]

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from tide_exp.data.anonymise import RULES, anonymise, introduced_names
-from tide_exp.data.chat_corpus import parse_turns, split_system
+from tide_exp.data.chat_corpus import STYLES_KEYS, parse_turns, split_system
 from tide_exp.data.readers import read_records
 from tide_exp.data.records import RowChecker, write_skip_report
 from tide_exp.data.zh_text import EMOJI, URL, count_tokens, normalise
@@ -311,8 +311,24 @@ def prepare(
     dialogues, steps["dedup_after_cleaning"] = dedup_step(dialogues)
     rows, steps["pairs"] = pairs_step(dialogues, min_reply_tokens, dedup_pairs)
     if not rows:  # nothing to train on: say why instead of writing an empty corpus
+        where = ", ".join(str(f) for f in files)
+        unreadable = next(  # a chat list whose turns cannot be read (content as a list of parts)
+            (
+                f"{file}:{line}: {problem}"
+                for file, line, record in records
+                if any(key in record for key in STYLES_KEYS)
+                for problem in [parse_turns(record)[1]]
+                if problem
+            ),
+            None,
+        )
+        if unreadable and not steps["conversations"]["conversations"]:
+            raise DataError(
+                f"{where}: no (message, reply) pair to write: the chat records' turns cannot be "
+                f"read ({unreadable}); give each turn's content as text (a string)."
+            )
         raise DataError(
-            f"{', '.join(str(f) for f in files)}: no (message, reply) pair to write "
+            f"{where}: no (message, reply) pair to write "
             f"({steps['read'].get('records', 0)} records read, "
             f"{steps['conversations']['conversations']} conversations with an assistant reply, "
             f"replies shorter than {min_reply_tokens} tokens dropped); check that the file holds "

@@ -171,6 +171,8 @@ def load_tide_folder(
         what = (
             f"no *conversation*.json below it; file types found: {', '.join(found) or 'none'}"
             if root.is_dir()
+            else "it is a file, not a folder: give the folder that holds conversations/"
+            if root.exists()
             else "the folder does not exist"
         )
         raise DataError(

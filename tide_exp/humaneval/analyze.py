@@ -118,6 +118,12 @@ def compute_analysis(
     """Every table of the analysis, and the joined ratings of the first dimension."""
     options = options or AnalysisOptions()
     every = join_ratings(data.ratings, key, data.raters)
+    if len(data.raters.index) == 0 or len(data.ratings.index) == 0:  # nobody left to analyse
+        raise SurveyInputError(
+            "ratings",
+            "no rater to analyse (quality control kept none, or the file holds no ratings)",
+            "see qc_report.md for why each rater was left out, or loosen a QC rule",
+        )
     if every.empty:
         raise SurveyInputError(
             "ratings", "no ratings match the key's question ids", "pass the key.csv of the survey"

@@ -102,6 +102,8 @@ def read_pairs(
         raise BadInputError(f"{path}: no such file")
     pairs = Pairs(prompts=[] if prompt_field else None)
     groups: set[tuple[str, str]] = set()
+    groups_seen: set[tuple[str, str]] = set()  # every phase in the file, kept or not
+    examples: dict[tuple[str, str, str], int] = {}  # (phase, epoch, example id) -> first line
 
     def bad(source: Path, where: int | str, reason: str, record: Any = "") -> None:
         message = f"{source}:{where}: {reason}"
@@ -114,6 +116,7 @@ def read_pairs(
     for number, row in rows:
         if isinstance(row, dict) and "phase" in row:
             group = (str(row["phase"]), str(row.get("epoch")))
+            groups_seen.add(group)
             if phase is not None and (
                 group[0] != phase or (epoch is not None and group[1] != str(epoch))
             ):
@@ -125,6 +128,12 @@ def read_pairs(
         except ValueError as err:
             bad(path, number, str(err))
             continue
+        if "phase" in row and "example_id" in row:  # generations.jsonl: one row per example
+            key = (str(row["phase"]), str(row.get("epoch")), str(row["example_id"]))
+            if key in examples:
+                bad(path, number, f"example {key[2]!r} again (first at line {examples[key]})")
+                continue
+            examples[key] = number
         if pairs.prompts is not None:
             pairs.prompts.append(prompt)
         pairs.predictions.append(prediction)
@@ -135,6 +144,12 @@ def read_pairs(
         raise BadInputError(
             f"{path}: rows of several phases or epochs ({found}); pick one with --phase "
             "(and --epoch for val) instead of pooling them."
+        )
+    if phase is not None and not pairs.predictions and not pairs.skipped:
+        found = ", ".join(sorted({p for p, _ in groups_seen})) or "none"
+        raise BadInputError(
+            f"{path}: no row of phase {phase!r} (phases in the file: {found}); pick one of them "
+            "with --phase (names are lower case)."
         )
     if not pairs.predictions:
         raise BadInputError(

@@ -217,6 +217,7 @@ def generation_lines(
     path = Path(path)
     required = list(required)
     bad = raise_bad("re-run generation or repair the line")
+    seen: dict[tuple[Any, Any, Any], int] = {}  # a run writes one row per phase, epoch, example
     for line, row in jsonl_rows(path, read_bytes(path), bad):
         missing = [k for k in required if k not in row]
         if missing:
@@ -230,6 +231,18 @@ def generation_lines(
         ]
         if wrong:
             raise FileError(path, wrong[0], "re-run generation or repair the line", line, 1)
+        if isinstance(row, dict) and "phase" in row and "example_id" in row:
+            key = (row["phase"], row.get("epoch"), row["example_id"])
+            if key in seen:  # a reader would pick one reply, or score the example twice
+                raise FileError(
+                    path,
+                    f"a second {key[0]} row of example {key[2]!r} (epoch {key[1]}; first at "
+                    f"line {seen[key]})",
+                    "keep one row per phase, epoch and example (re-run generation)",
+                    line,
+                    1,
+                )
+            seen[key] = line
         yield line, row
 
 

@@ -238,7 +238,10 @@ def test_any_added_key_in_a_plain_node_that_nothing_reads_is_refused(parent, nam
             ["module.optimizer.lr=tag(log,interval(0,1e-3))"],
             "a log interval needs a low end above 0",
         ),
-        (["lora.rr=choice(4,8)"], "Could not override 'lora.rr'.*did you mean lora.r\\?"),
+        (
+            ["lora.rr=choice(4,8)"],
+            "names lora.rr, which the config does not have; did you mean lora.r\\?",
+        ),
         (["lora.r=choice(0,-1)"], "gives lora.r=0, which no job can run with: lora.r=0 is not"),
         (
             ["hydra.sweeper.n_trials=0"],
@@ -295,3 +298,20 @@ def test_a_misspelt_key_under_the_wandb_logger_names_it_before_the_model_loads(c
     with pytest.raises(ConfigError, match=r"^logger\.wandb\.projct is not an argument.*project\?"):
         check_values(cfg)
     check_values(compose_cfg("logger=[csv,wandb]", "+logger.wandb.notes=why"))  # wandb.init's
+
+
+@pytest.mark.parametrize("shared", ["+trainer.max_steps=0", "resume=maybe", "lora.r=-1"])
+def test_a_value_every_job_of_a_sweep_shares_is_one_line_before_any_job(
+    shared, tmp_path, monkeypatch, capsys
+):
+    """Issue 31: ``-m ... +trainer.max_steps=0 lora.r=4`` ran its job, which refused the value:
+    exit 1, Hydra's summary, the sweep's folders written."""
+    from tide_exp.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["train", "-m", SP, "model=tiny_llama", "seed=1,2", shared]
+    assert main([*argv, f"hydra.sweep.dir={tmp_path / 'sw'}"]) == 2
+    err = capsys.readouterr().err
+    key = shared.lstrip("+").split("=")[0]
+    assert err.startswith(f"error: {key}") and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []

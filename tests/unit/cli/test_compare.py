@@ -359,3 +359,19 @@ def test_a_per_reply_score_no_metric_gives_is_refused_naming_line_and_metric(
     assert main([str(run), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {run / 'generations.jsonl'}:8") and "row.scores.rouge_l" in err
+
+
+def test_an_example_with_two_replies_in_one_phase_is_refused_by_compare_and_score(tmp_path, capsys):
+    """Issue 31: two ft rows of one example: compare showed one without a word, score scored
+    both (n counted the example twice)."""
+    from tide_exp.metrics.score_file import BadInputError, read_pairs
+
+    run = fake_run(tmp_path / "sweep", "0_alpha", "alpha", 0.0)
+    rows = read_generations(run)
+    rows.append({**rows[-1], "prediction": "another reply"})  # line 10: ft ex2 again
+    write_generations(run, rows)
+    assert main([str(run), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "generations.jsonl:10" in err and "a second ft row of example 'ex2'" in err
+    with pytest.raises(BadInputError, match=r"generations\.jsonl:10: example 'ex2' again"):
+        read_pairs(run / "generations.jsonl", phase="ft")

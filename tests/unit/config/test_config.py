@@ -147,3 +147,18 @@ def test_relational_qwen15_trains_on_full_context_and_validates_the_base(compose
     assert "no public definition" in cfg.eval.not_computed.dialogbert_continuity
     _bind("data", cfg.data)
     _bind("data.source", source)
+
+
+def test_a_key_added_since_a_run_was_saved_is_no_other_setting_at_its_old_behaviour():
+    """Issue 31: data.overlap (new, default warn: what runs before it did) made every saved run
+    "a run with other settings (data.overlap)", so a finished sweep re-run trained nothing again
+    but stopped instead."""
+    from tide_exp.config.settings import ADDED_KEYS, config_differences
+
+    saved = {"data": {"eval_fraction": 0.2}, "lora": {"r": 4}}
+    for key, value in ADDED_KEYS.items():
+        group, leaf = key.split(".", 1)
+        now = {**saved, group: {**saved.get(group, {}), leaf: value}}
+        assert config_differences(saved, now) == [] and config_differences(now, saved) == []
+    other = {**saved, "data": {**saved["data"], "overlap": "drop"}}
+    assert config_differences(saved, other) == ["data.overlap"]

@@ -254,3 +254,18 @@ def test_a_corpus_with_nothing_to_train_on_is_refused_and_nothing_written(tmp_pa
     with pytest.raises(DataError, match=r"corpus.jsonl: no \(message, reply\) pair to write"):
         prepare([source], tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_chat_records_whose_turns_cannot_be_read_say_why(tmp_path):
+    """Issue 31: OpenAI-style content parts ([{type, text}]) gave "0 conversations with an
+    assistant reply" of records that all had one; the first unreadable turn is named now."""
+    parts = [{"type": "text", "text": "I cannot sleep at all these days, it is hard."}]
+    record = {
+        "messages": [{"role": "user", "content": parts}, {"role": "assistant", "content": parts}]
+    }
+    source = tmp_path / "oai.jsonl"
+    source.write_text(json.dumps(record) + "\n")
+    with pytest.raises(
+        DataError, match=r"oai\.jsonl:1: messages\[0\]\.content is a list, not a string"
+    ):
+        prepare([source], tmp_path / "out")

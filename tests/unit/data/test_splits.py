@@ -103,3 +103,17 @@ def test_datamodule_writes_the_skip_report_into_the_run_dir(tmp_path, tiny_chat)
         json.loads((tmp_path / "run" / "split_manifest.json").read_text())["corpus"]["skipped_rows"]
         == 1
     )
+
+
+def test_a_split_that_holds_out_every_persona_names_the_fraction(tmp_path, tiny_chat):
+    """``data.eval_fraction=0.95`` on ten personas said "raise data.max_length"."""
+    from tide_exp.errors import ConfigError
+
+    corpus = [
+        DialogueExample(f"p{p}-d{d}", f"p{p}", f"message {p} {d}", f"reply {p} {d}")
+        for p in range(10)
+        for d in range(2)
+    ]
+    dm = DialogueDataModule(lambda: corpus, tiny_chat, max_length=64, eval_fraction=0.95)
+    with pytest.raises(ConfigError, match=r"no training example left .* data\.eval_fraction=0\.95"):
+        dm.setup()
