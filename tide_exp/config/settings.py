@@ -64,8 +64,24 @@ IGNORED_KEYS = ("paths", "logger", "resume", "threads", "output_dir", "hydra")
 # key existed: a saved config without the key is the same run as a new one with that value (a
 # re-run or resumed job is not "another setting" for a key it could not have had). A new switch
 # whose default keeps the old behaviour is one line here.
+ANY = object()  # an added key whose value changes no result the saved run recorded
 ADDED_KEYS: dict[str, Any] = {
     "data.overlap": "warn",  # issue 31: held-out text shared with training only warned about
+    "eval.prompts_file": None,  # issue 30: no fixed prompts
+    "callbacks.generation_metrics.prompts_file": "${eval.prompts_file}",
+    "eval.select": "last",  # issue 28: the last epoch's weights were the fine-tuned ones
+    "callbacks.generation_metrics.select": "${eval.select}",
+    "eval.monitor": ANY,  # with select=last it only names the best epoch
+    "eval.monitor_mode": ANY,
+    "callbacks.generation_metrics.monitor": "${eval.monitor}",
+    "callbacks.generation_metrics.monitor_mode": "${eval.monitor_mode}",
+    # Phases sample from the run's seed now; greedy replies (every shipped recipe but Study B's)
+    # are the same, sampled ones were not reproducible before.
+    "callbacks.generation_metrics.seed": "${seed}",
+    "eval.perplexity": "token",  # issue 30: val/perplexity was the token-weighted reading
+    "module.perplexity": "${eval.perplexity}",
+    "eval.generation.decoding": "greedy",  # issue 30: neutral settings, as before
+    "data.source.dialogue_field": ANY,  # groups only the per-dialogue perplexity (new)
 }
 
 
@@ -80,7 +96,7 @@ def config_differences(old: Any, new: Any, prefix: str = "") -> list[str]:
             name = f"{prefix}{key}"
             if key not in old or key not in new:
                 value = (old if key in old else new)[key]
-                if name in ADDED_KEYS and value == ADDED_KEYS[name]:
+                if name in ADDED_KEYS and ADDED_KEYS[name] in (ANY, value):
                     continue
                 changed.append(name)
             else:

@@ -156,9 +156,58 @@ def test_a_key_added_since_a_run_was_saved_is_no_other_setting_at_its_old_behavi
     from tide_exp.config.settings import ADDED_KEYS, config_differences
 
     saved = {"data": {"eval_fraction": 0.2}, "lora": {"r": 4}}
+    saved |= {group: {} for group in ("eval", "callbacks", "module")}
     for key, value in ADDED_KEYS.items():
         group, leaf = key.split(".", 1)
         now = {**saved, group: {**saved.get(group, {}), leaf: value}}
         assert config_differences(saved, now) == [] and config_differences(now, saved) == []
     other = {**saved, "data": {**saved["data"], "overlap": "drop"}}
     assert config_differences(saved, other) == ["data.overlap"]
+
+
+# Keys the shipped configs gained in the round of issues 28, 30 and 31 (2026-12-04): a run saved
+# before it lacks them.
+KEYS_ADDED_THIS_ROUND = (
+    "data.overlap",
+    "data.source.dialogue_field",
+    "eval.prompts_file",
+    "eval.select",
+    "eval.monitor",
+    "eval.monitor_mode",
+    "eval.perplexity",
+    "eval.generation.decoding",
+    "module.perplexity",
+    "callbacks.generation_metrics.prompts_file",
+    "callbacks.generation_metrics.select",
+    "callbacks.generation_metrics.monitor",
+    "callbacks.generation_metrics.monitor_mode",
+    "callbacks.generation_metrics.seed",
+)
+
+
+@pytest.mark.parametrize(
+    "experiment", [[], ["experiment=tide_paper"], ["experiment=relational_qwen15"]]
+)
+def test_a_run_saved_before_the_round_is_the_same_run_at_the_shipped_defaults(
+    compose_cfg, experiment
+):
+    """A job re-run into a folder saved before the new keys existed resumes (the job compares
+    configs as Hydra saves them, interpolations kept): each new key's shipped value is its old
+    behaviour."""
+    from omegaconf import OmegaConf
+
+    from tide_exp.config.settings import config_differences
+
+    now = OmegaConf.to_container(compose_cfg(*experiment, tiny=False), resolve=False)
+    saved = OmegaConf.to_container(compose_cfg(*experiment, tiny=False), resolve=False)
+    for key in KEYS_ADDED_THIS_ROUND:
+        *parents, leaf = key.split(".")
+        node = saved
+        for part in parents:
+            node = node[part]
+        node.pop(leaf, None)
+    # tide_paper answers Study A's survey messages now: a run saved before did not.
+    new_phases = ["eval.prompts_file"] if experiment == ["experiment=tide_paper"] else []
+    assert config_differences(saved, now) == new_phases
+    changed = OmegaConf.to_container(compose_cfg(*experiment, "eval.select=best", tiny=False))
+    assert "eval.select" in config_differences(saved, changed)
