@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from omegaconf import ListConfig
+
 from tide_exp.errors import ConfigError
 from tide_exp.generation.decoding import DECODING_BASES, decoding_config, split_kwargs
 from tide_exp.generation.planning import ENGINES, MERGE_CHOICES
@@ -45,6 +47,16 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "merge": MERGE_CHOICES,
     "decoding": DECODING_BASES,
 }
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every mapping a dict and every list a list (OmegaConf nodes included);
+    other objects (an instantiated logits processor) as they are."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if type(value) in (list, tuple) or isinstance(value, ListConfig):  # not LogitsProcessorList
+        return [_plain(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,8 +88,10 @@ class _Fields:
     decoding: str = "greedy"
 
     def __post_init__(self) -> None:
-        # A plain dict, whether the config gave None, {} or an OmegaConf node.
-        object.__setattr__(self, "generation_kwargs", dict(self.generation_kwargs or {}))
+        # Plain dicts and lists all the way down, whether the config gave None, {} or an OmegaConf
+        # node: a GenerationConfig saved with a ListConfig inside (suppress_tokens=[...]) is a
+        # JSON error when an exported model's generation_config.json is written.
+        object.__setattr__(self, "generation_kwargs", _plain(self.generation_kwargs or {}))
 
 
 @dataclass(frozen=True, kw_only=True)
