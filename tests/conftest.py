@@ -56,6 +56,9 @@ def offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def clear_hydra() -> None:
     yield
     GlobalHydra.instance().clear()
+    # compose_cfg sets the job's Hydra config; left set, ${hydra:runtime.output_dir} resolves (to
+    # None) in a later test's composition, as it never does before a real job starts.
+    HydraConfig.instance().cfg = None
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 
@@ -41,6 +42,9 @@ def tide_in_own_group(args: list[str], cwd) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
         start_new_session=True,
+        # Ctrl-C's default action, as in a terminal: a job started with `&` by a non-interactive
+        # shell (CI's runner, nohup) inherits SIGINT ignored, and Python then never raises it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

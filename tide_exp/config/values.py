@@ -227,6 +227,7 @@ CHOICES: dict[str, tuple[Any, ...] | Callable[[], Iterable[Any]]] = {
     "model.loader.quantization_config.load_in_4bit": SWITCH,
     "model.loader.quantization_config.bnb_4bit_use_double_quant": SWITCH,
     "logger.wandb.settings.quiet": SWITCH,
+    "logger.wandb.settings.silent": SWITCH,
     "trainer.strategy.use_orig_params": SWITCH,
     # Hydra's own settings (checked before Hydra starts: tide_exp.cli.overrides).
     "hydra.callbacks.sweep_summary.exit_on_failure": SWITCH,

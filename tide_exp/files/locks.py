@@ -11,14 +11,15 @@ import fcntl
 import os
 from pathlib import Path
 
-from tide_exp.errors import os_error
+from tide_exp.errors import RunFolderBusyError, os_error
 
 
-class LockHeld(Exception):
-    """Another live process holds the lock; ``holder`` is what it wrote in the file."""
+class LockHeld(RunFolderBusyError):
+    """Another live process holds the lock; ``holder`` is what it wrote in the file (callers
+    turn it into a sentence naming the folder and what holds it)."""
 
     def __init__(self, holder: str) -> None:
-        super().__init__(holder)
+        super().__init__(f"locked by another live process ({holder or 'unnamed'})")
         self.holder = holder
 
 
