@@ -96,3 +96,19 @@ def test_a_fresh_start_killed_after_zero_shot_is_rerun_as_the_new_run(tmp_path):
     rows = [json.loads(x) for x in (run_dir / "generations.jsonl").read_text().splitlines()]
     assert sum(r["phase"] == "zs" for r in rows) == results["phases"]["zs"]["prompts"]["count"]
     assert "resuming from" not in (run_dir / "tide_exp.log").read_text().split("retired")[-1]
+
+
+@pytest.mark.parametrize("word", ["no", "off"])
+def test_a_switch_the_job_reads_first_is_checked_before_it(tmp_path, word):
+    """resume=no into a finished run's folder: the job read "no" as true ("already complete:
+    skipped", exit 0) before run() checked the config (issue 31, class 4)."""
+    run_dir = tmp_path / "run"
+    args = [SEARCH_PATH, "model=tiny_llama", *TINY, "logger=csv", f"hydra.run.dir={run_dir}"]
+    assert tide(*args, cwd=tmp_path).returncode == 0
+    before = _snapshot(run_dir)
+    proc = tide(*args, f"resume={word}", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (proc.stdout + proc.stderr).strip().splitlines()[-1] == (
+        f"error: resume='{word}' is not one of true, false; pick one of them."
+    )
+    assert _snapshot(run_dir) == before

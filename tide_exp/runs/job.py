@@ -17,6 +17,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from tide_exp.config.validation import check_values
 from tide_exp.errors import (
     EXIT_USER_ERROR,
     ConfigMismatchError,
@@ -224,6 +225,9 @@ def run_job(cfg: DictConfig) -> float | None:
     folder = RunFolder(Path(cfg.paths.output_dir), checkpoint_dir=cfg.paths.get("checkpoint_dir"))
     made_now = _made_by_this_process(folder.path)  # before the lock file is in it
     try:
+        # Before the job reads any value or touches the folder: resume=no was truthy, so a
+        # finished run's folder was "already complete" before run() checked the config.
+        check_values(cfg)
         with kept_as_written(), folder.lock():
             return _run_locked(cfg, folder)
     except (RunFolderBusyError, ConfigMismatchError) as err:  # raised before the job started
