@@ -53,9 +53,12 @@ def compose_config(
             return compose(config_name, overrides=list(overrides or []), return_hydra_config=hydra)
     except (HydraException, OmegaConfBaseException) as err:  # a typo in an override: one line
         reason = " ".join(str(err).split("Config search path:")[0].split())
+        suggestion = _suggestion(str(err), overrides or [], config_name)
+        if suggestion:  # Hydra's "To append to your config use +modle=x" advises adding the typo
+            reason = re.sub(r"\s*To append to your config use \S+", "", reason).rstrip(".")
         raise ConfigError(
             f"the overrides {' '.join(overrides or [])} do not compose: {reason}"
-            f"{_suggestion(str(err), overrides or [], config_name)} "
+            f"{suggestion} "
             "(`tide train --cfg job` lists the keys; docs: https://hydra.cc/docs/advanced/override_grammar/basic/)"
         ) from None
 
@@ -87,6 +90,15 @@ def known_names(overrides: list[str], config_name: str = "config") -> tuple[list
     return config_keys(cfg), groups - {"hydra"}
 
 
+def _options(group: str, searchpath: list[str]) -> list[str]:
+    """The options of a config group (``model``: ``smollm2_135m``, ``qwen2_5_0_5b`` ...) in the
+    shipped configs and the folders of ``hydra.searchpath=[file://...]``."""
+    folders = [config_dir()] + [
+        Path(found) for o in searchpath for found in re.findall(r"file://([^,\]]+)", o)
+    ]
+    return [p.stem for folder in folders for p in (folder / group).glob("*.yaml")]
+
+
 def _suggestion(message: str, overrides: list[str], config_name: str) -> str:
     """``"; did you mean lora.r?"`` for the key, group or option a compose error names."""
     key = re.search(r"Could not override '([^']+)'", message)
@@ -97,7 +109,14 @@ def _suggestion(message: str, overrides: list[str], config_name: str) -> str:
     except Exception:  # noqa: BLE001 - a suggestion is a courtesy, never a second error
         return ""
     if key:  # a group is shown as one is chosen: model=
-        found = nearest(key.group(1), [*keys, *groups])
+        name = key.group(1)
+        value = next(
+            (o.split("=", 1)[1] for o in overrides if o.lstrip("+~").split("=", 1)[0] == name),
+            None,
+        )
+        # modle=tiny_llama: model (which has that option) before module (nearer by spelling).
+        fitting = [g for g in groups if value is not None and value in _options(g, searchpath)]
+        found = nearest(name, fitting) or nearest(name, [*keys, *groups])
         return f"; did you mean {found}{'=' if found in groups else ''}?" if found else ""
     if option:
         listed = re.findall(r"^\t(\S+)$", message.split("Config search path:")[0], re.M)

@@ -172,6 +172,9 @@ SP = f"hydra.searchpath=[file://{Path(__file__).resolve().parents[2] / 'configs'
         # Keys that do not exist: the nearest name.
         ("lora.rank=4", "Could not override 'lora.rank'.*did you mean lora.r\\?"),
         ("mdoel=tiny_llama", "Could not override 'mdoel'.*did you mean model=\\?"),
+        # Nearer by spelling to module, but only model has the option: Hydra's "To append to
+        # your config use +modle=tiny_llama" advice (adding the typo) is left out.
+        ("modle=tiny_llama", "^[^+]*Could not override 'modle'; did you mean model=\\? "),
         ("logger=wandbb", "Could not find 'logger/wandbb'.*did you mean logger=wandb\\?"),
     ],
 )
