@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,12 +27,16 @@ SECRETS = {
 }
 
 
-def tide(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def tide(
+    *args: str, cwd: Path, drop: tuple[str, ...] = (), **options: Any
+) -> subprocess.CompletedProcess:
+    """``python -m tide_exp *args`` offline, with the sentinel secrets; ``drop``: environment
+    variables left out as well; ``options``: more of :func:`subprocess.run`'s arguments."""
     # Not WANDB_SERVICE: after an in-process W&B run it names this process's W&B service, and a
     # job would join it; a killed job's stream stays registered there, so its resume was
     # refused as "run ID ... is in use" (a user's jobs each start their own service).
     env = {
-        **{k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"},
+        **{k: v for k, v in os.environ.items() if k not in ("WANDB_SERVICE", *drop)},
         "HF_HUB_OFFLINE": "1",
         "WANDB_MODE": "offline",
         **SECRETS,
@@ -44,6 +49,7 @@ def tide(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=600,
+        **options,
     )
 
 

@@ -4,15 +4,13 @@ the printed command resumes the run (or the sweep) in its own folder."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import signal
 import subprocess
-import sys
 
 import pytest
 
-from .test_cli import ROOT, SEARCH_PATH
+from .test_cli import SEARCH_PATH, tide
 
 pytestmark = pytest.mark.slow
 
@@ -31,16 +29,10 @@ SMALL = [
 def tide_in_own_group(args: list[str], cwd) -> subprocess.CompletedProcess:
     """``python -m tide_exp`` in a process group of its own, as a terminal runs a command: the
     interrupting callback signals that group (the job and W&B's service), not pytest."""
-    # Not the suite's WANDB_SILENT: W&B's console lines are part of what is checked.
-    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_SERVICE", "WANDB_SILENT")}
-    env |= {"HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline", "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "tide_exp", *args],
+    return tide(
+        *args,
         cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        drop=("WANDB_SILENT",),  # not the suite's: W&B's console lines are part of what is checked
         start_new_session=True,
         # Ctrl-C's default action, as in a terminal: a job started with `&` by a non-interactive
         # shell (CI's runner, nohup) inherits SIGINT ignored, and Python then never raises it.
